@@ -1,0 +1,66 @@
+"""People who sign in, and the role each holds in each brand."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    """Every role of REQUIREMENTS PL-2. Customers and sellers are contacts and sellers,
+    not memberships; staff roles are held per brand through Membership."""
+
+    CUSTOMER = "customer", _("Customer")
+    SELLER = "seller", _("Seller")
+    AGENT = "agent", _("Agent")
+    TEAM_LEAD = "team_lead", _("Team lead")
+    INVESTIGATOR = "investigator", _("Level-2 investigator")
+    DIRECTOR = "director", _("Director")
+    MANAGER = "manager", _("Manager")
+    ADMIN = "admin", _("Administrator")
+
+
+STAFF_ROLES = [
+    Role.AGENT,
+    Role.TEAM_LEAD,
+    Role.INVESTIGATOR,
+    Role.DIRECTOR,
+    Role.MANAGER,
+    Role.ADMIN,
+]
+
+
+class User(AbstractUser):
+    language = models.CharField(
+        _("language"), max_length=8, default="fr", choices=[("fr", "Français"), ("en", "English")]
+    )
+    time_zone = models.CharField(_("time zone"), max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+
+class Membership(models.Model):
+    """A staff member's role in one brand, and the teams they belong to there.
+
+    Not brand-scoped: the scope of a request is computed from these rows."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    brand = models.ForeignKey("brands.Brand", on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(
+        _("role"), max_length=20, choices=[(r.value, r.label) for r in STAFF_ROLES]
+    )
+    teams = models.ManyToManyField("brands.Team", blank=True, related_name="members")
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "brand"], name="membership_one_role_per_brand")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.brand} · {self.get_role_display()}"

@@ -1,0 +1,116 @@
+"""The one permission resolver. The admin, the desk, the API and the services all ask it.
+
+A person's power comes from their role in the ticket's brand (Membership). Deciding at a
+level (outcome, closing a complaint) also needs a role the policy lists in that level's
+`handled_by`, so a front-line agent cannot close a case that reached the director.
+The matrix is documented in docs/roles.md; test_permissions.py holds it to that page.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+from django.core.exceptions import PermissionDenied
+
+from guichet.accounts.models import Membership, Role
+
+if TYPE_CHECKING:
+    from guichet.brands.models import Brand
+
+
+class Action(StrEnum):
+    VIEW_TICKET = "view_ticket"
+    REPLY = "reply"
+    NOTE = "note"
+    TAKE = "take"
+    ASSIGN = "assign"
+    CHANGE_FIELDS = "change_fields"
+    ESCALATE = "escalate"
+    DECIDE = "decide"  # set an outcome, close or reopen at the ticket's level
+    VIEW_REPORTS = "view_reports"
+    LIFT_BLOCK = "lift_block"
+    MANAGE_PEOPLE = "manage_people"
+    MANAGE_POLICY = "manage_policy"
+    VIEW_QUARANTINE = "view_quarantine"
+
+
+_HANDLE = {
+    Action.VIEW_TICKET,
+    Action.REPLY,
+    Action.NOTE,
+    Action.TAKE,
+    Action.CHANGE_FIELDS,
+    Action.ESCALATE,
+    Action.DECIDE,
+}
+_LEAD = _HANDLE | {Action.ASSIGN, Action.VIEW_REPORTS}
+
+ROLE_ACTIONS: dict[str, frozenset[Action]] = {
+    Role.AGENT: frozenset(_HANDLE),
+    Role.TEAM_LEAD: frozenset(_LEAD),
+    Role.INVESTIGATOR: frozenset(_HANDLE),
+    Role.DIRECTOR: frozenset(_LEAD | {Action.LIFT_BLOCK}),
+    Role.MANAGER: frozenset(_LEAD | {Action.LIFT_BLOCK, Action.MANAGE_PEOPLE}),
+    Role.ADMIN: frozenset(
+        _LEAD
+        | {Action.LIFT_BLOCK, Action.MANAGE_PEOPLE, Action.MANAGE_POLICY, Action.VIEW_QUARANTINE}
+    ),
+}
+
+# Roles that may decide at any level, whatever the policy's handled_by says.
+_DECIDE_ANY_LEVEL = {Role.MANAGER, Role.ADMIN}
+
+
+def _roles(user: Any) -> dict[int, str]:
+    """brand id -> role, cached on the user object for the length of a request."""
+    cached = getattr(user, "_guichet_roles", None)
+    if cached is None:
+        if not getattr(user, "is_authenticated", False) or not user.is_active:
+            cached = {}
+        else:
+            cached = dict(
+                Membership.objects.filter(
+                    user=user, is_active=True, brand__is_active=True
+                ).values_list("brand_id", "role")
+            )
+        user._guichet_roles = cached
+    return cached
+
+
+def forget(user: Any) -> None:
+    """Drop the cached roles (after a membership changes)."""
+    if hasattr(user, "_guichet_roles"):
+        del user._guichet_roles
+
+
+def role_in(user: Any, brand: Brand | int) -> str | None:
+    brand_id = brand if isinstance(brand, int) else brand.pk
+    return _roles(user).get(brand_id)
+
+
+def brand_ids(user: Any) -> list[int]:
+    """Brands whose data this person may see (superusers: see `is_unrestricted`)."""
+    return sorted(_roles(user))
+
+
+def is_unrestricted(user: Any) -> bool:
+    return bool(getattr(user, "is_authenticated", False) and user.is_active and user.is_superuser)
+
+
+def can(user: Any, action: Action, *, brand: Brand, level: int | None = None) -> bool:
+    if is_unrestricted(user):
+        return True
+    role = role_in(user, brand)
+    if role is None or action not in ROLE_ACTIONS.get(role, frozenset()):
+        return False
+    if action is Action.DECIDE and level is not None and role not in _DECIDE_ANY_LEVEL:
+        policy = brand.get_policy()
+        if 1 <= level <= len(policy.levels):
+            return role in policy.level_at(level).handled_by
+    return True
+
+
+def require(user: Any, action: Action, *, brand: Brand, level: int | None = None) -> None:
+    if not can(user, action, brand=brand, level=level):
+        raise PermissionDenied(action.value)

@@ -1,0 +1,92 @@
+"""The role matrix of docs/roles.md, held to the resolver."""
+
+import pytest
+
+from guichet.accounts.models import Role
+from guichet.accounts.permissions import ROLE_ACTIONS, Action, can
+
+pytestmark = pytest.mark.django_db
+
+# Role -> actions, as documented in docs/roles.md.
+MATRIX = {
+    Role.AGENT: {"view_ticket", "reply", "note", "take", "change_fields", "escalate", "decide"},
+    Role.TEAM_LEAD: {
+        "view_ticket",
+        "reply",
+        "note",
+        "take",
+        "change_fields",
+        "escalate",
+        "decide",
+        "assign",
+        "view_reports",
+    },
+    Role.INVESTIGATOR: {
+        "view_ticket",
+        "reply",
+        "note",
+        "take",
+        "change_fields",
+        "escalate",
+        "decide",
+    },
+    Role.DIRECTOR: {
+        "view_ticket",
+        "reply",
+        "note",
+        "take",
+        "change_fields",
+        "escalate",
+        "decide",
+        "assign",
+        "view_reports",
+        "lift_block",
+    },
+    Role.MANAGER: {
+        "view_ticket",
+        "reply",
+        "note",
+        "take",
+        "change_fields",
+        "escalate",
+        "decide",
+        "assign",
+        "view_reports",
+        "lift_block",
+        "manage_people",
+    },
+    Role.ADMIN: {a.value for a in Action},
+}
+
+
+def test_matrix_matches_the_documentation():
+    assert {role: {a.value for a in actions} for role, actions in ROLE_ACTIONS.items()} == MATRIX
+    from django.conf import settings
+
+    doc = (settings.BASE_DIR / "docs" / "roles.md").read_text()
+    for action in Action:
+        assert f"`{action.value}`" in doc
+
+
+def test_no_role_in_a_brand_means_no_power_there(world):
+    for action in Action:
+        assert not can(world.outsider, action, brand=world.ej)
+        assert can(world.superuser, action, brand=world.ej)
+
+
+def test_deciding_at_a_level_follows_the_policys_handled_by(world):
+    # EJ: level 1 agent/team_lead; level 2 investigator/team_lead; level 3 director.
+    assert can(world.agent, Action.DECIDE, brand=world.ej, level=1)
+    assert not can(world.agent, Action.DECIDE, brand=world.ej, level=2)
+    assert can(world.investigator, Action.DECIDE, brand=world.ej, level=2)
+    assert not can(world.investigator, Action.DECIDE, brand=world.ej, level=3)
+    assert can(world.director, Action.DECIDE, brand=world.ej, level=3)
+    assert can(world.manager, Action.DECIDE, brand=world.ej, level=3)
+
+
+def test_an_inactive_membership_or_person_has_no_power(world):
+    world.agent.memberships.update(is_active=False)
+    world.agent.refresh_from_db()
+    assert not can(world.agent, Action.VIEW_TICKET, brand=world.ej)
+    world.lead.is_active = False
+    assert not can(world.lead, Action.VIEW_TICKET, brand=world.ej)

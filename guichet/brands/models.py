@@ -1,0 +1,76 @@
+"""A brand is one organisation on the installation, with its policy and its people."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.db import models
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from guichet.lib.scoping import BrandScopedManager
+
+if TYPE_CHECKING:
+    from guichet.policies.schema import Policy
+
+
+class Brand(models.Model):
+    """Fields below `name` are copied from the policy in force when it is published, so
+    they can be queried; the policy itself stays the source of truth."""
+
+    slug = models.SlugField(_("slug"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=120)
+    reference_prefix = models.CharField(_("reference prefix"), max_length=6, unique=True)
+    languages = models.JSONField(_("languages"), default=list)
+    timezone = models.CharField(_("time zone"), max_length=64, default="UTC")
+    country = models.CharField(_("holiday country"), max_length=2, blank=True)
+    subdivision = models.CharField(_("holiday subdivision"), max_length=10, blank=True)
+    colour = models.CharField(_("colour"), max_length=7, default="#1f4e79")
+    policy = models.ForeignKey(
+        "policies.PolicyVersion",
+        verbose_name=_("policy in force"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created"))
+
+    class Meta:
+        verbose_name = _("brand")
+        verbose_name_plural = _("brands")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def default_language(self) -> str:
+        return self.languages[0] if self.languages else "fr"
+
+    def get_policy(self) -> Policy:
+        from guichet.policies.registry import policy_for
+
+        return policy_for(self)
+
+
+class Team(models.Model):
+    brand = models.ForeignKey(Brand, on_delete=models.CASCADE, related_name="teams")
+    key = models.SlugField(_("key"), max_length=40)
+    names = models.JSONField(_("names"), default=dict, help_text=_("Name per language."))
+
+    objects = BrandScopedManager()
+
+    class Meta:
+        verbose_name = _("team")
+        verbose_name_plural = _("teams")
+        ordering = ["brand", "key"]
+        constraints = [models.UniqueConstraint(fields=["brand", "key"], name="team_unique_key")]
+
+    def __str__(self) -> str:
+        return self.display_name()
+
+    def display_name(self, lang: str | None = None) -> str:
+        lang = lang or get_language() or "fr"
+        return self.names.get(lang) or next(iter(self.names.values()), self.key)

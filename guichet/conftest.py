@@ -1,0 +1,189 @@
+"""Fixtures shared by every app's tests.
+
+`world` is the cast of most tests: two preset brands (EJ and Jamla24), staff of each
+role in EJ, an outsider with the same roles in Jamla24, a customer of each brand and an
+open EJ complaint. `assert_hidden_from_outsider` is the isolation check every view and
+endpoint test uses.
+
+A test that is skipped fails the run: a test that did not run because something was
+missing (a browser, a server, a database) must be fixed, not ignored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.db import connection
+from django.utils import translation
+
+from guichet.accounts.models import Membership, Role, User
+from guichet.brands.models import Brand, Team
+from guichet.contacts.models import Contact
+from guichet.contacts.services import contact_for_email
+from guichet.lib import clock
+from guichet.lib.scoping import brand_scope
+from guichet.policies.registry import forget_all
+from guichet.policies.services import policy_publish
+from guichet.tickets import services
+from guichet.tickets.choices import Channel
+from guichet.tickets.models import Ticket
+
+PRESETS = Path(settings.GUICHET_PRESETS_DIR)
+# A Monday morning in Jamaica (EJ's business hours), fixed so tests read the same every day.
+T0 = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[Any]
+) -> Generator[None, Any, Any]:
+    report: Any = yield
+    if report.skipped and not hasattr(report, "wasxfail"):
+        report.outcome = "failed"
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else report.longrepr
+        report.longrepr = f"skipped tests fail the run (something needed was missing): {reason}"
+    return report
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """PostgreSQL-only tests are deselected (not skipped) on SQLite: the PostgreSQL pass
+    of .ci/run runs them, and on it they must run."""
+    if connection.vendor == "postgresql":
+        return
+    kept: list[pytest.Item] = []
+    dropped: list[pytest.Item] = []
+    for item in items:
+        (dropped if item.get_closest_marker("postgres") else kept).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
+
+
+@pytest.fixture(autouse=True)
+def _fresh_state() -> Iterator[None]:
+    # Rolled-back test transactions reuse primary keys; a cached policy must not outlive its
+    # test. A request activates its language for the thread; the next test starts afresh.
+    forget_all()
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture
+def frozen_clock() -> Iterator[clock.FrozenClock]:
+    with clock.frozen(T0) as frozen:
+        yield frozen
+
+
+def publish_preset(slug: str) -> Brand:
+    text = (PRESETS / f"{slug}.toml").read_text(encoding="utf-8")
+    return policy_publish(text=text, source=f"preset:{slug}.toml").brand
+
+
+@pytest.fixture
+def presets(db: Any) -> dict[str, Brand]:
+    return {path.stem: publish_preset(path.stem) for path in sorted(PRESETS.glob("*.toml"))}
+
+
+def make_staff(
+    brand: Brand, username: str, role: str, *, teams: list[str] | None = None, **extra: Any
+) -> User:
+    user = User.objects.create_user(
+        username=username, password="pw", first_name=username.title(), **extra
+    )
+    membership = Membership.objects.create(user=user, brand=brand, role=role)
+    if teams:
+        with brand_scope(brand):
+            membership.teams.add(*Team.objects.filter(key__in=teams))
+    return user
+
+
+@dataclass
+class World:
+    ej: Brand
+    jamla: Brand
+    agent: User
+    agent2: User
+    lead: User
+    investigator: User
+    director: User
+    manager: User
+    admin: User
+    outsider: User
+    outsider_admin: User
+    superuser: User
+    customer: Contact
+    other_customer: Contact
+    ticket: Ticket
+
+    def scoped(self, brand: Brand | None = None) -> Any:
+        return brand_scope(brand or self.ej)
+
+
+@pytest.fixture
+def world(db: Any, frozen_clock: clock.FrozenClock) -> World:
+    ej = publish_preset("ej")
+    jamla = publish_preset("jamla24")
+    customer = contact_for_email(
+        brand=ej, email="helene@exemple.fr", name="Hélène Lefèvre", language="fr"
+    )
+    ticket = services.ticket_open(
+        brand=ej,
+        contact=customer,
+        contact_type="complaint",
+        subject="Facture en double",
+        text="J'ai été débitée deux fois.",
+        channel=Channel.EMAIL,
+        category="billing",
+    )
+    return World(
+        ej=ej,
+        jamla=jamla,
+        agent=make_staff(ej, "agent", Role.AGENT, teams=["front-line"]),
+        agent2=make_staff(ej, "agent2", Role.AGENT, teams=["front-line"]),
+        lead=make_staff(ej, "lead", Role.TEAM_LEAD, teams=["front-line"]),
+        investigator=make_staff(ej, "investigator", Role.INVESTIGATOR, teams=["gallery"]),
+        director=make_staff(ej, "director", Role.DIRECTOR, teams=["direction"]),
+        manager=make_staff(ej, "manager", Role.MANAGER, is_staff=True),
+        admin=make_staff(ej, "ejadmin", Role.ADMIN, is_staff=True),
+        outsider=make_staff(jamla, "outsider", Role.AGENT),
+        outsider_admin=make_staff(jamla, "outsideradmin", Role.ADMIN, is_staff=True),
+        superuser=User.objects.create_superuser(username="root", password="pw"),
+        customer=customer,
+        other_customer=contact_for_email(
+            brand=jamla, email="salma@exemple.ma", name="Salma Alaoui"
+        ),
+        ticket=ticket,
+    )
+
+
+def assert_hidden_from_outsider(
+    client: Any, outsider: User, url: str, method: str = "get", **data: Any
+) -> None:
+    """An outsider from another brand gets exactly what a missing object gives: 404."""
+    client.force_login(outsider)
+    response = getattr(client, method)(url, data or None)
+    assert response.status_code == 404, (
+        f"{method.upper()} {url} gave {response.status_code} to an outsider"
+    )
+    client.logout()
+
+
+def database_url() -> str:
+    """DATABASE_URL of the test database, for a command run in a separate process."""
+    from urllib.parse import quote
+
+    settings_dict = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{settings_dict['NAME']}"
+    password = f":{quote(settings_dict['PASSWORD'])}" if settings_dict.get("PASSWORD") else ""
+    return (
+        f"postgres://{quote(settings_dict['USER'] or '')}{password}@{settings_dict['HOST'] or '127.0.0.1'}"
+        f":{settings_dict['PORT'] or 5432}/{settings_dict['NAME']}"
+    )

@@ -1,0 +1,77 @@
+"""Customers as a brand knows them: a name, addresses, phone numbers and a language.
+
+A person writing to two brands is two contacts: brands never share customer data."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from guichet.lib.scoping import BrandScopedManager
+
+
+class Contact(models.Model):
+    brand = models.ForeignKey("brands.Brand", on_delete=models.PROTECT, related_name="contacts")
+    name = models.CharField(_("name"), max_length=200, blank=True)
+    language = models.CharField(_("preferred language"), max_length=8, blank=True)
+    created_at = models.DateTimeField(_("created"))
+    updated_at = models.DateTimeField(_("updated"))
+
+    objects = BrandScopedManager()
+
+    class Meta:
+        verbose_name = _("customer")
+        verbose_name_plural = _("customers")
+        ordering = ["name", "pk"]
+
+    def __str__(self) -> str:
+        return self.name or self.primary_email or f"#{self.pk}"
+
+    @property
+    def primary_email(self) -> str:
+        emails = sorted(self.emails.all(), key=lambda e: (not e.is_primary, e.pk))
+        return emails[0].address if emails else ""
+
+
+class ContactEmail(models.Model):
+    brand = models.ForeignKey("brands.Brand", on_delete=models.PROTECT, related_name="+")
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="emails")
+    address = models.EmailField(_("email address"), max_length=254)
+    is_primary = models.BooleanField(_("primary"), default=False)
+
+    objects = BrandScopedManager()
+
+    class Meta:
+        verbose_name = _("email address")
+        verbose_name_plural = _("email addresses")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["brand", "address"], name="contact_email_unique_in_brand"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.address
+
+
+class ContactPhone(models.Model):
+    brand = models.ForeignKey("brands.Brand", on_delete=models.PROTECT, related_name="+")
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="phones")
+    number = models.CharField(
+        _("phone number"), max_length=32, help_text=_("Digits, with + for the country code.")
+    )
+    is_primary = models.BooleanField(_("primary"), default=False)
+
+    objects = BrandScopedManager()
+
+    class Meta:
+        verbose_name = _("phone number")
+        verbose_name_plural = _("phone numbers")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["brand", "number"], name="contact_phone_unique_in_brand"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.number

@@ -1,0 +1,399 @@
+"""Demo people and about 300 tickets spread over the last 60 days.
+
+Every ticket is made by the service layer, with the clock moved to each moment of its
+life (opened, taken, answered, escalated, closed), so the demo's event log is exactly
+what real use would have written. Deterministic for a given seed and "now".
+"""
+
+from __future__ import annotations
+
+import functools
+import random
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.hashers import make_password
+from django.db import transaction
+
+from guichet.accounts.models import Membership, Role, User
+from guichet.brands.models import Brand, Team
+from guichet.contacts.models import Contact
+from guichet.contacts.services import contact_for_email
+from guichet.demo import content
+from guichet.lib import clock
+from guichet.lib.scoping import all_brands, brand_scope
+from guichet.marketplace.models import Seller
+from guichet.policies.schema import Policy
+from guichet.tickets import services
+from guichet.tickets.choices import Channel, EscalationTrigger, Outcome, Status
+from guichet.tickets.models import Ticket
+
+TICKETS_PER_BRAND = 60
+DAYS = 60
+
+# (username suffix, role, first name, last name); the team is chosen from the policy.
+STAFF = [
+    ("agent", Role.AGENT, "Camille", "Martin"),
+    ("agent2", Role.AGENT, "Lucas", "Bernard"),
+    ("lead", Role.TEAM_LEAD, "Inès", "Laurent"),
+    ("investigator", Role.INVESTIGATOR, "Karim", "Benoît"),
+    ("director", Role.DIRECTOR, "Sylvie", "Rousseau"),
+    ("manager", Role.MANAGER, "Olivier", "Mercier"),
+    ("admin", Role.ADMIN, "Nadia", "Faure"),
+]
+
+DEMO_USERS_HELP = """
+Demo sign-ins (password: {password}):
+  admin                        superuser, every brand
+  <brand>-agent, <brand>-agent2, <brand>-lead, <brand>-investigator,
+  <brand>-director, <brand>-manager, <brand>-admin
+  with <brand> one of: ej, ivoire-toner, jive, respect, jamla24   (e.g. ej-agent)
+"""
+
+_POLICY_CHANNELS = {c.value for c in Channel}
+
+
+@dataclass
+class Plan:
+    contact_type: str
+    category: str
+    channel: str
+    language: str
+    level: int
+    state: str  # new, open, waiting_customer, waiting_third_party, closed
+    outcome: str = ""
+    withdrawn: bool = False
+    complexity: str = "simple"
+    extras: dict[str, Any] = field(default_factory=dict)
+
+
+def _ascii(text: str) -> str:
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+
+
+def ensure_people(brand: Brand, policy: Policy) -> dict[str, User]:
+    """The brand's demo staff, created once; returns them by username suffix."""
+    people: dict[str, User] = {}
+    password = _demo_password_hash()
+    team_for_role = {
+        Role.AGENT: policy.levels[0].team,
+        Role.TEAM_LEAD: policy.levels[0].team,
+        Role.INVESTIGATOR: policy.levels[min(1, len(policy.levels) - 1)].team,
+        Role.DIRECTOR: policy.levels[-1].team,
+        Role.MANAGER: policy.levels[-1].team,
+        Role.ADMIN: None,
+    }
+    with brand_scope(brand):
+        for suffix, role, first, last in STAFF:
+            username = f"{brand.slug}-{suffix}"
+            user = User.objects.filter(username=username).first()
+            if user is None:
+                user = User.objects.create(
+                    username=username,
+                    password=password,
+                    first_name=first,
+                    last_name=last,
+                    email=f"{username}@staff.guichet.example",
+                    language="fr",
+                    is_staff=role in (Role.ADMIN, Role.MANAGER),
+                )
+            membership, _ = Membership.objects.get_or_create(
+                user=user, brand=brand, defaults={"role": role}
+            )
+            team_key = team_for_role.get(role)
+            if team_key:
+                membership.teams.add(*Team.objects.filter(brand=brand, key=team_key))
+            people[suffix] = user
+    return people
+
+
+@functools.cache
+def _demo_password_hash() -> str:
+    # One slow hash for all demo people, not one per person.
+    return make_password(settings.GUICHET_DEMO_PASSWORD)
+
+
+def ensure_superuser() -> User:
+    user = User.objects.filter(username="admin").first()
+    if user is None:
+        user = User.objects.create(
+            username="admin",
+            password=_demo_password_hash(),
+            is_staff=True,
+            is_superuser=True,
+            email="admin@staff.guichet.example",
+            first_name="Admin",
+            last_name="Guichet",
+        )
+    return user
+
+
+def _customers(rng: random.Random, brand: Brand, count: int) -> list[Contact]:
+    contacts = []
+    for i in range(count):
+        lang = "fr" if rng.random() < 0.65 else "en"
+        first = rng.choice(content.FIRST_NAMES[lang])
+        last = rng.choice(content.LAST_NAMES[lang])
+        domain = "exemple.fr" if lang == "fr" else "example.com"
+        email = f"{_ascii(first)}.{_ascii(last).replace(' ', '').replace(chr(39), '')}{i}@{domain}"
+        contacts.append(
+            contact_for_email(brand=brand, email=email, name=f"{first} {last}", language=lang)
+        )
+    return contacts
+
+
+def _channels(policy: Policy) -> list[str]:
+    kinds = [c.kind for c in policy.channels if c.kind in _POLICY_CHANNELS]
+    return list(dict.fromkeys(kinds)) or [Channel.EMAIL]
+
+
+def _plans(rng: random.Random, policy: Policy, count: int) -> list[Plan]:
+    """Every contact type, category and channel at least once; complaints cover every
+    level and every outcome; the rest at random, complaints weighted up."""
+    types: list[str] = [t.type for t in policy.contact_types]
+    complaints: list[str] = [t for t in types if t in ("complaint", "dispute")] or types
+    categories = [c.key for c in policy.categories]
+    channels = _channels(policy)
+    levels = list(range(1, len(policy.levels) + 1))
+    outcomes = [o.value for o in Outcome]
+    coverage = max(len(levels), len(outcomes)) * 2
+    plans = []
+    decided = 0
+    for i in range(count):
+        if i < len(types):
+            contact_type = types[i]
+        elif i < len(types) + coverage:
+            contact_type = rng.choice(complaints)
+        else:
+            contact_type = rng.choice(types + complaints)
+        plan = Plan(
+            contact_type=contact_type,
+            category=categories[i % len(categories)]
+            if i < 2 * len(categories)
+            else rng.choice(categories),
+            channel=channels[i % len(channels)] if i < 2 * len(channels) else rng.choice(channels),
+            language="en" if i % 3 == 1 else "fr",
+            level=1,
+            state="closed",
+            complexity="complex" if rng.random() < 0.3 else "simple",
+        )
+        if contact_type in complaints:
+            if decided < coverage:
+                plan.level = levels[decided % len(levels)]
+                plan.outcome = outcomes[decided % len(outcomes)]
+            else:
+                plan.level = min(rng.choice([1, 1, 1, 2, 2, 3]), len(levels))
+                plan.outcome = rng.choice(outcomes)
+            plan.withdrawn = plan.outcome == Outcome.WITHDRAWN
+            decided += 1
+        plans.append(plan)
+    return plans
+
+
+def _handler(people: dict[str, User], policy: Policy, level: int) -> User:
+    roles = policy.level_at(level).handled_by
+    for suffix, role, *_ in STAFF:
+        if role in roles:
+            return people[suffix]
+    return people["manager"]
+
+
+def _text(rng: random.Random, plan: Plan, thing: str, ref: str) -> tuple[str, str]:
+    options = content.MESSAGES.get(plan.contact_type, content.MESSAGES["question"])
+    subject, body = rng.choice(options.get(plan.language) or options["fr"])
+    return subject.format(thing=thing, ref=ref), body.format(thing=thing, ref=ref)
+
+
+def _received_at(rng: random.Random, now: datetime, index: int, count: int) -> datetime:
+    # Spread over the period, denser in recent days, mostly during the day.
+    age_days = (1 - (index / count) ** 0.8) * DAYS * rng.uniform(0.9, 1.0)
+    moment = now - timedelta(days=age_days)
+    hour = rng.choice([8, 9, 9, 10, 10, 11, 13, 14, 14, 15, 16, 17, 19, 22])
+    moment = moment.replace(
+        hour=hour, minute=rng.randrange(60), second=rng.randrange(60), microsecond=0
+    )
+    return min(moment, now - timedelta(minutes=rng.randrange(5, 90)))
+
+
+class _Timeline:
+    """Moves a frozen clock forward; `advance` says False once the next step would be in
+    the future, which is where the ticket's story stops."""
+
+    def __init__(self, frozen: clock.FrozenClock, now: datetime) -> None:
+        self.frozen = frozen
+        self.now = now
+
+    def advance(self, minutes: float) -> bool:
+        target = self.frozen.now() + timedelta(minutes=minutes)
+        if target >= self.now:
+            return False
+        self.frozen.set(target)
+        return True
+
+
+def _live(
+    rng: random.Random,
+    brand: Brand,
+    policy: Policy,
+    people: dict[str, User],
+    contact: Contact,
+    plan: Plan,
+    received: datetime,
+    now: datetime,
+    seller: Seller | None,
+) -> Ticket:
+    category = policy.category(plan.category)
+    thing = category.name.get(plan.language) if category else ""
+    order_rule = policy.validation.order_reference
+    ref = (
+        order_rule.example
+        if order_rule and order_rule.example
+        else f"{brand.reference_prefix}-R{rng.randrange(10000, 99999)}"
+    )
+    subject, body = _text(rng, plan, thing, ref)
+    agent = people[rng.choice(["agent", "agent", "agent2"])]
+    with clock.frozen(received) as frozen:
+        time = _Timeline(frozen, now)
+        ticket = services.ticket_open(
+            brand=brand,
+            contact=contact,
+            contact_type=plan.contact_type,
+            subject=subject,
+            text=body,
+            channel=plan.channel,
+            category=plan.category,
+            complexity=plan.complexity,
+            language=plan.language,
+            seller=seller,
+            actor=agent if plan.channel in (Channel.PHONE, Channel.LETTER) else None,
+        )
+        if plan.state == "new" or not time.advance(rng.uniform(5, 180)):
+            return ticket
+        services.ticket_assign(ticket=ticket, actor=agent, assignee=agent)
+        if not time.advance(rng.uniform(20, 900)):
+            return ticket
+        name = contact.name.split(" ")[0]
+        reply = rng.choice(content.REPLIES[plan.language]).format(name=name, agent=agent.first_name)
+        waiting = plan.state == "waiting_customer" and plan.level == 1
+        services.ticket_reply(
+            ticket=ticket,
+            actor=agent,
+            text=reply,
+            status_after=Status.WAITING_CUSTOMER if waiting or rng.random() < 0.3 else None,
+        )
+        if waiting:
+            return ticket
+        if rng.random() < 0.3:
+            services.ticket_note(ticket=ticket, actor=agent, text=rng.choice(content.NOTES))
+        if rng.random() < 0.6:
+            if not time.advance(rng.uniform(60, 2 * 24 * 60)):
+                return ticket
+            services.ticket_receive(
+                ticket=ticket,
+                contact=contact,
+                channel=plan.channel,
+                text=rng.choice(content.CUSTOMER_FOLLOW_UPS[plan.language]),
+            )
+        for level in range(2, plan.level + 1):
+            if not time.advance(rng.uniform(120, 2 * 24 * 60)):
+                return ticket
+            by_customer = policy.escalation.customer_may_request and rng.random() < 0.4
+            services.ticket_escalate(
+                ticket=ticket,
+                actor=None if by_customer else agent,
+                contact=contact if by_customer else None,
+                trigger=EscalationTrigger.CUSTOMER if by_customer else EscalationTrigger.AGENT,
+                reason=rng.choice(content.ESCALATION_REASONS),
+            )
+            handler = _handler(people, policy, level)
+            if not time.advance(rng.uniform(30, 600)):
+                return ticket
+            services.ticket_assign(ticket=ticket, actor=handler, assignee=handler)
+            if not time.advance(rng.uniform(60, 24 * 60)):
+                return ticket
+            reply = rng.choice(content.REPLIES[plan.language]).format(
+                name=name, agent=handler.first_name
+            )
+            services.ticket_reply(ticket=ticket, actor=handler, text=reply)
+        if plan.state == "waiting_third_party":
+            services.ticket_set_status(
+                ticket=ticket, actor=agent, status=Status.WAITING_THIRD_PARTY
+            )
+            return ticket
+        if plan.state in ("open", "waiting_customer"):
+            return ticket
+        if not time.advance(rng.uniform(60, 3 * 24 * 60)):
+            return ticket
+        decider = _handler(people, policy, ticket.level)
+        if plan.withdrawn:
+            services.ticket_close(
+                ticket=ticket,
+                actor=None,
+                contact=contact,
+                outcome=Outcome.WITHDRAWN,
+                summary="Withdrawn by the customer.",
+            )
+        else:
+            services.ticket_close(
+                ticket=ticket,
+                actor=decider,
+                outcome=plan.outcome or None,
+                summary="Décision écrite envoyée au client." if plan.outcome else "",
+            )
+        return ticket
+
+
+def load_demo(
+    *, now: datetime | None = None, seed: int = 2026, per_brand: int = TICKETS_PER_BRAND
+) -> dict[str, int]:
+    """Create demo people and tickets for every brand. Returns tickets created per brand."""
+    now = now or clock.now()
+    rng = random.Random(seed)
+    created: dict[str, int] = {}
+    with all_brands():
+        ensure_superuser()
+        brands = list(Brand.objects.filter(is_active=True, policy__isnull=False).order_by("slug"))
+    for brand in brands:
+        policy = brand.get_policy()
+        people = ensure_people(brand, policy)
+        with brand_scope(brand):
+            contacts = _customers(rng, brand, 40)
+            sellers = []
+            if policy.marketplace:
+                for name, email in content.SELLERS:
+                    seller = Seller.objects.filter(brand=brand, name=name).first()
+                    sellers.append(
+                        seller
+                        or Seller.objects.create(
+                            brand=brand, name=name, email=email, created_at=now
+                        )
+                    )
+        plans = _plans(rng, policy, per_brand)
+        # States follow age: the oldest are closed, the newest still in progress.
+        for index, plan in enumerate(plans):
+            received = _received_at(rng, now, index, len(plans))
+            if index >= len(plans) - 12:
+                plan.state = rng.choice(
+                    ["new", "open", "waiting_customer", "waiting_third_party", "open"]
+                )
+            elif index >= len(plans) - 20 and rng.random() < 0.5:
+                plan.state = rng.choice(["open", "waiting_customer"])
+            contact = contacts[index % len(contacts)]
+            plan.language = contact.language or plan.language
+            seller = (
+                rng.choice(sellers)
+                if sellers and (plan.contact_type == "dispute" or plan.category == "seller")
+                else None
+            )
+            with transaction.atomic():
+                _live(rng, brand, policy, people, contact, plan, received, now, seller)
+        created[brand.slug] = len(plans)
+    return created
+
+
+def demo_present() -> bool:
+    with all_brands():
+        return Ticket.objects.exists()

@@ -1,0 +1,87 @@
+"""The demo: about 300 tickets over 60 days, covering every kind of thing a brand has."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.core.management import call_command
+from django.db.models import Count
+
+from guichet.accounts.models import Membership, User
+from guichet.lib.scoping import all_brands
+from guichet.tickets.choices import Outcome, Status, Verb
+from guichet.tickets.models import Event, Message, Ticket
+
+NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def demo(presets):
+    from guichet.demo.loader import load_demo
+
+    return load_demo(now=NOW)
+
+
+@pytest.mark.django_db
+def test_demo_covers_every_brand_type_category_channel_level_and_outcome(demo, presets):
+    assert demo == dict.fromkeys(presets, 60)
+    with all_brands():
+        tickets = Ticket.objects.all()
+        assert tickets.count() == 300
+        for slug, brand in presets.items():
+            policy = brand.get_policy()
+            mine = tickets.filter(brand=brand)
+            assert set(mine.values_list("contact_type", flat=True)) == {
+                t.type for t in policy.contact_types
+            }, slug
+            assert set(mine.values_list("category", flat=True)) == {
+                c.key for c in policy.categories
+            }, slug
+            assert set(mine.values_list("level", flat=True)) == set(
+                range(1, len(policy.levels) + 1)
+            ), slug
+            assert set(mine.values_list("language", flat=True)) == {"fr", "en"}, slug
+            channels = {c.kind for c in policy.channels} & set(
+                mine.values_list("channel", flat=True)
+            )
+            assert channels == set(mine.values_list("channel", flat=True)), slug
+        assert set(tickets.exclude(outcome="").values_list("outcome", flat=True)) == set(
+            Outcome.values
+        )
+        assert set(tickets.values_list("status", flat=True)) == set(Status.values)
+        assert set(tickets.values_list("channel", flat=True)) >= {
+            "email",
+            "web",
+            "phone",
+            "chat",
+            "social",
+            "letter",
+            "sms",
+        }
+        oldest = tickets.order_by("created_at").first().created_at
+        newest = tickets.order_by("created_at").last().created_at
+        assert NOW - timedelta(days=61) < oldest < NOW - timedelta(days=50)
+        assert NOW - timedelta(days=2) < newest <= NOW
+        # Every complaint that is closed has an outcome; every ticket's story is in its events.
+        assert not tickets.filter(
+            contact_type="complaint", status=Status.CLOSED, outcome=""
+        ).exists()
+        assert Event.objects.filter(verb=Verb.OPENED).count() == 300
+        assert Event.objects.filter(verb=Verb.ESCALATED).exists()
+        assert Message.objects.filter(is_internal=True).exists()
+        assert not Event.objects.filter(at__gt=NOW).exists()
+
+
+@pytest.mark.django_db
+def test_demo_people_sign_in_with_the_demo_password(demo, settings):
+    user = User.objects.get(username="ej-agent")
+    assert user.check_password(settings.GUICHET_DEMO_PASSWORD)
+    assert User.objects.get(username="admin").is_superuser
+    assert Membership.objects.filter(brand__slug="jamla24").aggregate(n=Count("id"))["n"] == 7
+
+
+@pytest.mark.django_db
+def test_running_demo_again_adds_nothing(demo, capsys):
+    call_command("demo")
+    assert "nothing added" in capsys.readouterr().out
+    with all_brands():
+        assert Ticket.objects.count() == 300

@@ -1,0 +1,14 @@
+from django.contrib import admin
+
+from guichet.accounts.permissions import Action
+from guichet.lib.admin import BrandScopedAdmin
+from guichet.marketplace.models import Seller
+
+
+@admin.register(Seller)
+class SellerAdmin(BrandScopedAdmin):
+    view_action = Action.VIEW_TICKET
+    list_display = ["name", "email", "status", "strikes", "brand"]
+    list_filter = ["brand", "status"]
+    search_fields = ["name", "email"]
+    readonly_fields = ["brand", "name", "email", "phone", "status", "strikes", "created_at"]

@@ -1,0 +1,111 @@
+"""guichet up: what `make run` does. Prepare the database, then run the web server and
+the worker together until Ctrl-C, which stops both cleanly."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from typing import Any
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from guichet.demo.loader import DEMO_USERS_HELP
+
+
+class Command(BaseCommand):
+    help = "Migrate, load the presets and demo data, then serve the web app and run the worker."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
+        parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+        parser.add_argument(
+            "--no-demo", action="store_true", help="Do not add demo people and tickets."
+        )
+        parser.add_argument(
+            "--web-workers", type=int, default=int(os.environ.get("WEB_WORKERS", "1"))
+        )
+
+    def handle(
+        self, *args: Any, host: str, port: int, no_demo: bool, web_workers: int, **options: Any
+    ) -> None:
+        self._check_port(host, port)
+        self.stdout.write("Preparing the database…")
+        call_command("migrate", interactive=False, verbosity=0)
+        call_command("load_presets", stdout=self.stdout)
+        if not no_demo:
+            call_command("demo", stdout=self.stdout)
+        if not (settings.DEBUG or settings.TESTING):
+            call_command("collectstatic", interactive=False, verbosity=0)
+
+        python = sys.executable
+        web = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
+            [
+                python,
+                "-m",
+                "uvicorn",
+                "guichet.asgi:application",
+                "--host",
+                host,
+                "--port",
+                str(port),
+                "--workers",
+                str(web_workers),
+                "--log-level",
+                "warning",
+                "--no-server-header",
+            ],
+            start_new_session=True,  # Ctrl-C reaches us only; we stop the children once
+        )
+        worker = subprocess.Popen([python, "-m", "guichet", "worker"], start_new_session=True)  # noqa: S603
+        children = [web, worker]
+
+        url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}/"  # noqa: S104
+        self.stdout.write(self.style.SUCCESS(f"\nGuichet is running at {url}"))
+        self.stdout.write(f"  admin:   {url}admin/")
+        self.stdout.write(f"  health:  {url}healthz")
+        if not no_demo:
+            self.stdout.write(DEMO_USERS_HELP.format(password=settings.GUICHET_DEMO_PASSWORD))
+        self.stdout.write("Press Ctrl-C to stop.\n")
+
+        stopping = False
+
+        def stop(signum: int, frame: Any) -> None:
+            nonlocal stopping
+            stopping = True
+
+        signal.signal(signal.SIGINT, stop)
+        signal.signal(signal.SIGTERM, stop)
+        try:
+            while not stopping and all(child.poll() is None for child in children):
+                time.sleep(0.3)
+        finally:
+            for child in children:
+                if child.poll() is None:
+                    child.send_signal(signal.SIGTERM)
+            deadline = time.monotonic() + 15
+            for child in children:
+                try:
+                    child.wait(timeout=max(0.1, deadline - time.monotonic()))
+                except subprocess.TimeoutExpired:
+                    child.kill()
+                    child.wait()
+        failed = [c for c in children if c.returncode not in (0, -signal.SIGTERM, -signal.SIGINT)]
+        if failed and not stopping:
+            raise CommandError("the web server or the worker stopped unexpectedly")
+        self.stdout.write("Guichet stopped.")
+
+    def _check_port(self, host: str, port: int) -> None:
+        with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                probe.bind((host, port))
+            except OSError as exc:
+                raise CommandError(
+                    f"cannot listen on {host}:{port} ({exc.strerror}); set PORT"
+                ) from None

@@ -1,0 +1,141 @@
+"""Read a policy file: TOML syntax, then the typed schema, then cross-references.
+
+Every error carries the key path and the line it was found on, so `guichet policy
+check` can say exactly what to fix.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from guichet.policies.schema import Policy, semantic_errors
+from guichet.policies.toml_lines import key_lines, line_of
+
+KeyPath = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class PolicyError:
+    path: KeyPath
+    line: int | None
+    message: str
+
+    @property
+    def dotted(self) -> str:
+        out = ""
+        for part in self.path:
+            out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else part)
+        return out or "(document)"
+
+    def format(self, source: str) -> str:
+        where = f"{source}:{self.line}" if self.line else source
+        return f"{where}: {self.dotted}: {self.message}"
+
+
+@dataclass
+class LoadResult:
+    source: str
+    text: str
+    policy: Policy | None = None
+    errors: list[PolicyError] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.policy is not None and not self.errors
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.text.encode()).hexdigest()
+
+
+class PolicyInvalid(Exception):
+    def __init__(self, result: LoadResult) -> None:
+        self.result = result
+        lines = "\n".join(e.format(result.source) for e in result.errors)
+        super().__init__(f"invalid policy {result.source}:\n{lines}")
+
+
+_TOML_POSITION = re.compile(r"\(at line (\d+), column \d+\)")
+_MESSAGES = {
+    "extra_forbidden": "unknown key (not part of the policy schema; check its spelling)",
+    "missing": "required key is missing",
+}
+
+
+_PATTERNS = {
+    r"^[a-z0-9][a-z0-9_-]{0,39}$": "use lowercase letters, digits, - and _ (at most 40)",
+    r"^[A-Z][A-Z0-9]{1,5}$": "use 2 to 6 capital letters or digits, starting with a letter",
+    r"^#[0-9a-fA-F]{6}$": "use a colour such as #1f4e79",
+    r"^[A-Z]{2}$": "use a two-letter ISO country code such as FR",
+}
+
+
+def _pydantic_message(error: Any) -> str:
+    kind = error.get("type", "")
+    if kind in _MESSAGES:
+        return _MESSAGES[kind]
+    if kind == "string_pattern_mismatch":
+        pattern = (error.get("ctx") or {}).get("pattern", "")
+        return f"{error.get('input')!r} is not valid: " + _PATTERNS.get(
+            pattern, f"must match {pattern}"
+        )
+    message = str(error.get("msg", ""))
+    return message.removeprefix("Value error, ")
+
+
+def load_policy(text: str, source: str = "<policy>") -> LoadResult:
+    result = LoadResult(source=source, text=text)
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        match = _TOML_POSITION.search(str(exc))
+        line = getattr(exc, "lineno", None) or (int(match.group(1)) if match else None)
+        if line is None and "end of document" in str(exc):
+            line = text.count("\n") + 1
+        message = _TOML_POSITION.sub("", getattr(exc, "msg", str(exc))).strip()
+        result.errors.append(PolicyError((), line, f"TOML syntax error: {message}"))
+        return result
+
+    lines = key_lines(text)
+    try:
+        policy = Policy.model_validate(data)
+    except ValidationError as exc:
+        for error in exc.errors():
+            path = tuple(p for p in error["loc"] if p != "root")
+            result.errors.append(PolicyError(path, line_of(lines, path), _pydantic_message(error)))
+        return result
+
+    for path, message in semantic_errors(policy):
+        result.errors.append(PolicyError(path, line_of(lines, path), message))
+    if not result.errors:
+        result.policy = policy
+    return result
+
+
+def load_policy_file(path: str | Path) -> LoadResult:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        return LoadResult(str(path), "", errors=[PolicyError((), None, f"not UTF-8 text: {exc}")])
+    except OSError as exc:
+        return LoadResult(
+            str(path), "", errors=[PolicyError((), None, f"cannot read: {exc.strerror}")]
+        )
+    return load_policy(text, str(path))
+
+
+def parse_policy(text: str, source: str = "<policy>") -> Policy:
+    """The policy, or PolicyInvalid listing every error."""
+    result = load_policy(text, source)
+    if not result.ok:
+        raise PolicyInvalid(result)
+    assert result.policy is not None
+    return result.policy

@@ -1,0 +1,640 @@
+"""The typed schema of a brand's policy file (REQUIREMENTS PL-5).
+
+A policy is a TOML file. `load_policy` (loader.py) parses it, validates it against
+these models (unknown keys are errors, so a typo never passes silently), then runs the
+cross-reference checks of `semantic_errors`. Durations are strings such as "24h";
+translated texts are tables keyed by language: { fr = "…", en = "…" }.
+
+Adding a field: add it here with a default (so existing files stay valid), use it where
+it matters, and document it in docs/policies.md.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import zoneinfo
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, time
+from functools import cached_property
+from typing import Annotated, Any, Literal
+
+import holidays
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    RootModel,
+    field_validator,
+    model_validator,
+)
+
+from guichet.policies.durations import Duration
+
+SCHEMA_VERSION = 1
+
+Lang = Literal["fr", "en"]
+ContactTypeKey = Literal[
+    "question",
+    "comment",
+    "compliment",
+    "complaint",
+    "service_request",
+    "return_refund",
+    "dispute",
+    "data_rights",
+]
+ChannelKind = Literal[
+    "email", "web", "chat", "phone", "social", "sms", "push", "letter", "faq", "api"
+]
+PriorityKey = Literal["low", "normal", "high", "urgent"]
+ComplexityKey = Literal["simple", "complex"]
+StaffRoleKey = Literal["agent", "team_lead", "investigator", "director", "manager", "admin"]
+ClockKind = Literal["calendar", "business_hours", "business_days"]
+DeadlineKind = Literal[
+    "acknowledgement",
+    "first_response",
+    "full_answer",
+    "resolution",
+    "update",
+    "level",
+    "seller_response",
+]
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+_SLUG = r"^[a-z0-9][a-z0-9_-]{0,39}$"
+
+
+def _duration(value: Any) -> Duration:
+    if isinstance(value, Duration):
+        return value
+    return Duration.parse(value)
+
+
+DurationField = Annotated[
+    Duration, BeforeValidator(_duration), PlainSerializer(str, return_type=str)
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Interval:
+    """An opening interval within one day, in minutes since midnight (end may be 1440)."""
+
+    start: int
+    end: int
+
+    def __str__(self) -> str:
+        return (
+            f"{self.start // 60:02d}:{self.start % 60:02d}-{self.end // 60:02d}:{self.end % 60:02d}"
+        )
+
+    @property
+    def start_time(self) -> time:
+        return time(self.start // 60, self.start % 60)
+
+
+_INTERVAL = re.compile(r"^(\d{2}):(\d{2})-(\d{2}):(\d{2})$")
+
+
+def _interval(value: Any) -> Interval:
+    if isinstance(value, Interval):
+        return value
+    match = _INTERVAL.match(value.replace(" ", "")) if isinstance(value, str) else None
+    if not match:
+        raise ValueError('an opening interval is written "HH:MM-HH:MM", such as "09:00-17:00"')
+    h1, m1, h2, m2 = (int(g) for g in match.groups())
+    start, end = h1 * 60 + m1, h2 * 60 + m2
+    if h1 > 23 or m1 > 59 or m2 > 59 or end > 24 * 60:
+        raise ValueError(f"{value!r} is not a time of day (use 00:00 to 24:00)")
+    if end <= start:
+        raise ValueError(f"{value!r} ends before it starts")
+    return Interval(start, end)
+
+
+IntervalField = Annotated[
+    Interval, BeforeValidator(_interval), PlainSerializer(str, return_type=str)
+]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
+
+
+class LocalText(RootModel[dict[Lang, str]]):
+    """A text a person reads, in each of the brand's languages."""
+
+    model_config = ConfigDict(frozen=True)
+
+    @field_validator("root")
+    @classmethod
+    def _not_blank(cls, value: dict[str, str]) -> dict[str, str]:
+        if not value:
+            raise ValueError('give the text in at least one language: { fr = "…", en = "…" }')
+        for lang, text in value.items():
+            if not text.strip():
+                raise ValueError(f"the {lang} text is empty")
+        return value
+
+    def get(self, lang: str, fallback: str = "fr") -> str:
+        texts: dict[str, str] = {str(k): v for k, v in self.root.items()}
+        return texts.get(lang) or texts.get(fallback) or next(iter(texts.values()))
+
+
+# --- brand and calendar ----------------------------------------------------------------------
+
+
+class BrandSection(Strict):
+    slug: Annotated[str, Field(pattern=_SLUG)]
+    name: Annotated[str, Field(min_length=1, max_length=120)]
+    legal_name: str = ""
+    sector: str = ""
+    reference_prefix: Annotated[str, Field(pattern=r"^[A-Z][A-Z0-9]{1,5}$")]
+    languages: Annotated[list[Lang], Field(min_length=1)]
+    colour: Annotated[str, Field(pattern=r"^#[0-9a-fA-F]{6}$")] = "#1f4e79"
+    website: str = ""
+
+    @field_validator("languages")
+    @classmethod
+    def _unique(cls, value: list[str]) -> list[str]:
+        if len(set(value)) != len(value):
+            raise ValueError("a language is listed twice")
+        return value
+
+    @property
+    def default_language(self) -> str:
+        return self.languages[0]
+
+
+class WeekHours(Strict):
+    """Opening intervals per weekday; an empty list is a closed day."""
+
+    mon: list[IntervalField] = []
+    tue: list[IntervalField] = []
+    wed: list[IntervalField] = []
+    thu: list[IntervalField] = []
+    fri: list[IntervalField] = []
+    sat: list[IntervalField] = []
+    sun: list[IntervalField] = []
+
+    @model_validator(mode="after")
+    def _no_overlap(self) -> WeekHours:
+        for day in WEEKDAYS:
+            intervals = getattr(self, day)
+            for before, after in itertools.pairwise(intervals):
+                if after.start < before.end:
+                    raise ValueError(
+                        f"{day}: intervals must be in order and must not overlap "
+                        f"({before} then {after})"
+                    )
+        return self
+
+    def for_weekday(self, weekday: int) -> list[Interval]:
+        """Intervals for a Python weekday number (Monday is 0)."""
+        return list(getattr(self, WEEKDAYS[weekday]))
+
+    @property
+    def is_always_open(self) -> bool:
+        return all([(i.start, i.end) for i in getattr(self, d)] == [(0, 1440)] for d in WEEKDAYS)
+
+
+class HolidaySource(Strict):
+    country: Annotated[str, Field(pattern=r"^[A-Z]{2}$")]
+    subdivision: str | None = None
+
+    @model_validator(mode="after")
+    def _known(self) -> HolidaySource:
+        supported = holidays.list_supported_countries()
+        if self.country not in supported:
+            raise ValueError(f"the holidays package does not know country {self.country!r}")
+        if self.subdivision and self.subdivision not in supported[self.country]:
+            raise ValueError(
+                f"{self.country} has no subdivision {self.subdivision!r} "
+                f"(known: {', '.join(supported[self.country]) or 'none'})"
+            )
+        return self
+
+
+class Closure(Strict):
+    start: date
+    end: date
+    reason: LocalText
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Closure:
+        if self.end < self.start:
+            raise ValueError("a closure ends before it starts")
+        return self
+
+
+class CalendarSection(Strict):
+    timezone: str
+    holidays: HolidaySource | None = None
+    hours: WeekHours
+    closures: list[Closure] = []
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        try:
+            zoneinfo.ZoneInfo(value)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"unknown time zone {value!r} (use an IANA name such as Europe/Paris)"
+            ) from None
+        return value
+
+
+# --- intake ---------------------------------------------------------------------------------
+
+
+class Channel(Strict):
+    kind: ChannelKind
+    label: LocalText | None = None
+    address: str = ""
+    phone: str = ""
+    url: str = ""
+    postal_address: str = ""
+    networks: list[str] = []
+    public: bool = True
+    acknowledge: bool = True
+    answer_within: DurationField | None = None
+    respond_within: DurationField | None = None
+    hours: WeekHours | None = None
+
+    @model_validator(mode="after")
+    def _contact_detail(self) -> Channel:
+        if self.kind == "email" and "@" not in self.address:
+            raise ValueError("an email channel needs an address")
+        if self.kind == "phone" and not self.phone:
+            raise ValueError("a phone channel needs a phone number")
+        if self.kind == "letter" and not self.postal_address:
+            raise ValueError("a letter channel needs a postal_address")
+        return self
+
+
+class ContactTypeRule(Strict):
+    type: ContactTypeKey
+    reply: Literal["required", "if_service", "none"] = "required"
+    thank_and_forward: bool = False
+    label: LocalText | None = None
+    description: LocalText | None = None
+
+
+class Category(Strict):
+    key: Annotated[str, Field(pattern=_SLUG)]
+    name: LocalText
+    priority: PriorityKey = "normal"
+    first_in_queue: bool = False
+    team: str | None = None
+    keywords: list[str] = []
+
+
+class Team(Strict):
+    key: Annotated[str, Field(pattern=_SLUG)]
+    name: LocalText
+
+
+class Level(Strict):
+    key: Annotated[str, Field(pattern=_SLUG)]
+    name: LocalText
+    team: str
+    final: bool = False
+    handled_by: Annotated[list[StaffRoleKey], Field(min_length=1)] = ["agent", "team_lead"]
+    description: LocalText | None = None
+
+
+# --- deadlines and escalation ---------------------------------------------------------------------
+
+
+class DeadlineRule(Strict):
+    """A target. A rule applies to a ticket when every non-empty selector matches it;
+    the most specific matching rule of a kind wins (ties: the first written)."""
+
+    kind: DeadlineKind
+    target: DurationField
+    clock: ClockKind
+    start: Literal["received", "level_start", "last_update"] = "received"
+    received_on: Literal["any", "open_day", "closed_day"] = "any"
+    aim: DurationField | None = None
+    attainment: Annotated[int, Field(ge=1, le=100)] | None = None
+    warn_before: DurationField | None = None
+    contact_types: list[ContactTypeKey] = []
+    categories: list[str] = []
+    priorities: list[PriorityKey] = []
+    complexity: list[ComplexityKey] = []
+    levels: list[str] = []
+    channels: list[ChannelKind] = []
+    label: LocalText | None = None
+
+    @property
+    def specificity(self) -> int:
+        return sum(
+            bool(s)
+            for s in (
+                self.contact_types,
+                self.categories,
+                self.priorities,
+                self.complexity,
+                self.levels,
+                self.channels,
+                self.received_on != "any",
+            )
+        )
+
+
+class AutoEscalation(Strict):
+    after: DurationField
+    clock: ClockKind
+    start: Literal["received", "level_start"] = "received"
+    to_level: str
+    contact_types: list[ContactTypeKey] = []
+
+
+class Escalation(Strict):
+    agent_may_escalate: bool = True
+    reason_required: bool = True
+    customer_may_request: bool = True
+    another_person: bool = True
+    request_label: LocalText | None = None
+    notify_customer: bool = True
+    automatic: list[AutoEscalation] = []
+
+
+class DelayLetter(Strict):
+    deadline: Literal["first_response", "full_answer", "resolution"] = "full_answer"
+    lead: DurationField
+    clock: ClockKind = "business_days"
+    default_reason: LocalText
+
+
+class Ombudsman(Strict):
+    name: LocalText
+    short_name: LocalText
+    website: str
+    phone: str = ""
+    email: str = ""
+    postal_address: str = ""
+    description: LocalText | None = None
+
+
+# --- behaviour, closing, data ---------------------------------------------------------------------
+
+
+class Conduct(Strict):
+    detect: bool = True
+    warnings_before_block: Annotated[int, Field(ge=0, le=10)] = 1
+    auto_reply_when_blocked: bool = False
+    referral_allowed: bool = True
+    agent_complaints_to: StaffRoleKey = "manager"
+    lift_block_roles: Annotated[list[StaffRoleKey], Field(min_length=1)] = ["manager"]
+    extra_terms: list[str] = []
+
+
+class Survey(Strict):
+    enabled: bool = True
+    send_after: DurationField = Duration()
+    expires_after: DurationField = Duration(days=14)
+    scale: Annotated[int, Field(ge=2, le=10)] = 5
+    not_satisfied_at_most: Annotated[int, Field(ge=1)] = 2
+    contact_types: list[ContactTypeKey] = []
+    question: LocalText | None = None
+
+
+class Retention(Strict):
+    closed_tickets: DurationField = Duration(days=3 * 365)
+    quarantine: DurationField = Duration(days=90)
+    survey_answers: DurationField = Duration(days=2 * 365)
+    audit_log: DurationField = Duration(days=5 * 365)
+
+
+class OrderReferenceRule(Strict):
+    label: LocalText
+    pattern: str
+    example: str = ""
+    lookup_url: str = ""
+    required_for_categories: list[str] = []
+
+    @field_validator("pattern")
+    @classmethod
+    def _compiles(cls, value: str) -> str:
+        try:
+            re.compile(value)
+        except re.error as exc:
+            raise ValueError(f"not a valid regular expression: {exc}") from None
+        return value
+
+    @model_validator(mode="after")
+    def _example_matches(self) -> OrderReferenceRule:
+        if self.example and not re.fullmatch(self.pattern, self.example):
+            raise ValueError(f"the example {self.example!r} does not match the pattern")
+        return self
+
+
+class IdentityCheck(Strict):
+    required_for: list[ContactTypeKey] = []
+    methods: Annotated[list[str], Field(min_length=1)]
+
+
+class Validation(Strict):
+    order_reference: OrderReferenceRule | None = None
+    identity_check: IdentityCheck | None = None
+
+
+class Returns(Strict):
+    window: DurationField
+    refund_within: DurationField
+    clock: ClockKind = "calendar"
+
+
+class Marketplace(Strict):
+    seller_response: DurationField
+    clock: ClockKind = "calendar"
+    strikes_before_restriction: Annotated[int, Field(ge=1)] = 3
+    contact_release: bool = True
+
+
+class Reports(Strict):
+    kpis: list[str] = []
+    review: Literal["weekly", "monthly", "quarterly"] = "monthly"
+    equality_monitoring: bool = False
+
+
+# --- the whole policy --------------------------------------------------------------------------
+
+
+class Policy(Strict):
+    schema_version: Literal[1]
+    version: Annotated[str, Field(min_length=1)]
+    brand: BrandSection
+    calendar: CalendarSection
+    channels: Annotated[list[Channel], Field(min_length=1)]
+    contact_types: Annotated[list[ContactTypeRule], Field(min_length=1)]
+    categories: Annotated[list[Category], Field(min_length=1)]
+    teams: Annotated[list[Team], Field(min_length=1)]
+    levels: Annotated[list[Level], Field(min_length=1)]
+    deadlines: list[DeadlineRule] = []
+    escalation: Escalation = Escalation()
+    delay_letter: DelayLetter | None = None
+    ombudsman: Ombudsman | None = None
+    conduct: Conduct = Conduct()
+    survey: Survey = Survey()
+    retention: Retention = Retention()
+    validation: Validation = Validation()
+    returns: Returns | None = None
+    marketplace: Marketplace | None = None
+    reports: Reports = Reports()
+
+    # --- lookups used by the rest of Guichet ---------------------------------------------
+    @cached_property
+    def level_keys(self) -> list[str]:
+        return [level.key for level in self.levels]
+
+    def level_number(self, key: str) -> int:
+        """1-based position of a level in the ladder."""
+        return self.level_keys.index(key) + 1
+
+    def level_at(self, number: int) -> Level:
+        return self.levels[number - 1]
+
+    @property
+    def final_level(self) -> int:
+        return len(self.levels)
+
+    def category(self, key: str) -> Category | None:
+        return next((c for c in self.categories if c.key == key), None)
+
+    def contact_type(self, key: str) -> ContactTypeRule | None:
+        return next((c for c in self.contact_types if c.type == key), None)
+
+    def channel(self, kind: str) -> Channel | None:
+        return next((c for c in self.channels if c.kind == kind), None)
+
+    @property
+    def default_language(self) -> str:
+        return self.brand.default_language
+
+    def text(self, value: LocalText | None, lang: str) -> str:
+        return value.get(lang, self.default_language) if value else ""
+
+
+def _walk(value: Any, path: tuple[str | int, ...]) -> Iterator[tuple[tuple[str | int, ...], Any]]:
+    yield path, value
+    if isinstance(value, LocalText):
+        return
+    if isinstance(value, BaseModel):
+        for name in type(value).model_fields:
+            yield from _walk(getattr(value, name), (*path, name))
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            yield from _walk(item, (*path, i))
+
+
+def semantic_errors(policy: Policy) -> list[tuple[tuple[str | int, ...], str]]:
+    """Cross-reference checks that a per-field schema cannot express."""
+    errors: list[tuple[tuple[str | int, ...], str]] = []
+
+    def unique(items: list[Any], attr: str, section: str) -> set[str]:
+        seen: set[str] = set()
+        for i, item in enumerate(items):
+            key = getattr(item, attr)
+            if key in seen:
+                errors.append(((section, i, attr), f"{key!r} is defined twice"))
+            seen.add(key)
+        return seen
+
+    teams = unique(policy.teams, "key", "teams")
+    levels = unique(policy.levels, "key", "levels")
+    categories = unique(policy.categories, "key", "categories")
+    contact_types = unique(policy.contact_types, "type", "contact_types")
+
+    for i, level in enumerate(policy.levels):
+        if level.team not in teams:
+            errors.append((("levels", i, "team"), f"no team {level.team!r} in [[teams]]"))
+        is_last = i == len(policy.levels) - 1
+        if level.final and not is_last:
+            errors.append((("levels", i, "final"), "only the last level can be final"))
+        if is_last and not level.final:
+            errors.append((("levels", i, "final"), "the last level must say final = true"))
+    for i, category in enumerate(policy.categories):
+        if category.team and category.team not in teams:
+            errors.append((("categories", i, "team"), f"no team {category.team!r} in [[teams]]"))
+
+    for i, rule in enumerate(policy.deadlines):
+        for j, key in enumerate(rule.categories):
+            if key not in categories:
+                errors.append((("deadlines", i, "categories", j), f"no category {key!r}"))
+        for j, key in enumerate(rule.levels):
+            if key not in levels:
+                errors.append((("deadlines", i, "levels", j), f"no level {key!r}"))
+        for j, key in enumerate(rule.contact_types):
+            if key not in contact_types:
+                errors.append(
+                    (("deadlines", i, "contact_types", j), f"contact type {key!r} is not enabled")
+                )
+        if rule.kind == "level" and not rule.levels:
+            errors.append(
+                (("deadlines", i, "levels"), "a level deadline names the levels it applies to")
+            )
+        if rule.aim and rule.aim.as_timedelta() > rule.target.as_timedelta():
+            errors.append((("deadlines", i, "aim"), "the aim must not be later than the target"))
+        if rule.warn_before and rule.warn_before.as_timedelta() >= rule.target.as_timedelta():
+            errors.append(
+                (("deadlines", i, "warn_before"), "warn_before must be shorter than the target")
+            )
+
+    previous = 0
+    for i, auto in enumerate(policy.escalation.automatic):
+        path = ("escalation", "automatic", i, "to_level")
+        if auto.to_level not in levels:
+            errors.append((path, f"no level {auto.to_level!r}"))
+            continue
+        number = policy.level_number(auto.to_level)
+        if number == 1:
+            errors.append((path, "automatic escalation cannot go to the first level"))
+        if number <= previous:
+            errors.append((path, "automatic escalations must climb the ladder in order"))
+        previous = number
+
+    if policy.delay_letter and not any(
+        r.kind == policy.delay_letter.deadline for r in policy.deadlines
+    ):
+        errors.append(
+            (
+                ("delay_letter", "deadline"),
+                f"no [[deadlines]] of kind {policy.delay_letter.deadline!r}",
+            )
+        )
+    order_rule = policy.validation.order_reference
+    if order_rule:
+        for j, key in enumerate(order_rule.required_for_categories):
+            if key not in categories:
+                errors.append(
+                    (
+                        ("validation", "order_reference", "required_for_categories", j),
+                        f"no category {key!r}",
+                    )
+                )
+    kinds = [c.kind for c in policy.channels]
+    for i, kind in enumerate(kinds):
+        if kind in kinds[:i] and kind not in ("social", "phone", "email"):
+            errors.append((("channels", i, "kind"), f"channel {kind!r} is listed twice"))
+
+    languages = set(policy.brand.languages)
+    for where, value in _walk(policy, ()):
+        if isinstance(value, LocalText):
+            missing = sorted(languages - set(value.root))
+            extra = sorted(set(value.root) - languages)
+            if missing:
+                errors.append(
+                    (
+                        where,
+                        f"missing the {', '.join(missing)} text (brand languages: "
+                        f"{', '.join(policy.brand.languages)})",
+                    )
+                )
+            if extra:
+                errors.append((where, f"text in {', '.join(extra)}, which is not a brand language"))
+    return errors

@@ -1,0 +1,108 @@
+"""Storing attachment files: streamed, hashed and size-limited, under a generated key.
+
+The sender's file name is kept for display only (cleaned of paths and control
+characters); the storage key is random, so a name can never reach the file system.
+Files are stored before the transaction that links them to a message, so a rolled-back
+transaction leaves an unlinked file, never a message pointing at nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+import uuid
+from collections.abc import Iterable
+from typing import IO
+
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.utils.translation import gettext_lazy as _
+
+from guichet.brands.models import Brand
+from guichet.lib import clock
+from guichet.lib.errors import InvalidRequest
+from guichet.lib.scoping import brand_scope
+from guichet.tickets.models import Attachment
+
+CHUNK = 64 * 1024
+DEFAULT_MAX_BYTES = 25 * 1024 * 1024
+_UNSAFE = re.compile(r"[\x00-\x1f\x7f/\\:*?\"<>|]+")
+_CONTENT_TYPE = re.compile(r"^[a-z0-9][a-z0-9!#$&^_.+-]*/[a-z0-9][a-z0-9!#$&^_.+-]*$")
+
+
+class AttachmentTooLarge(InvalidRequest):
+    code = "attachment_too_large"
+    status = 413
+
+
+def clean_filename(name: str) -> str:
+    name = unicodedata.normalize("NFC", name or "")
+    name = name.replace("\\", "/").rsplit("/", 1)[-1]
+    name = _UNSAFE.sub("_", name).strip(" .")
+    if len(name) > 200:
+        stem, dot, ext = name.rpartition(".")
+        name = (stem[:190] + dot + ext[:9]) if dot and len(ext) <= 9 else name[:200]
+    return name or "attachment"
+
+
+def clean_content_type(value: str) -> str:
+    value = (value or "").split(";", 1)[0].strip().lower()
+    return value if _CONTENT_TYPE.match(value) else "application/octet-stream"
+
+
+def _chunks(source: bytes | IO[bytes] | Iterable[bytes]) -> Iterable[bytes]:
+    if isinstance(source, (bytes, bytearray)):
+        for i in range(0, len(source), CHUNK):
+            yield bytes(source[i : i + CHUNK])
+    elif hasattr(source, "read"):
+        while chunk := source.read(CHUNK):
+            yield chunk
+    else:
+        yield from source
+
+
+def attachment_store(
+    *,
+    brand: Brand,
+    filename: str,
+    content: bytes | IO[bytes] | Iterable[bytes],
+    content_type: str = "",
+    content_id: str = "",
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> Attachment:
+    """Store a file and return its (not yet linked) Attachment.
+
+    Reads at most `max_bytes` + 1 bytes: a larger file raises AttachmentTooLarge and
+    nothing is kept."""
+    digest = hashlib.sha256()
+    size = 0
+    parts: list[bytes] = []
+    for chunk in _chunks(content):
+        size += len(chunk)
+        if size > max_bytes:
+            raise AttachmentTooLarge(
+                _("The file “%(name)s” is larger than the limit of %(limit)s bytes."),
+                name=clean_filename(filename),
+                limit=max_bytes,
+            )
+        digest.update(chunk)
+        parts.append(chunk)
+    now = clock.now()
+    key = f"attachments/{brand.pk}/{now:%Y/%m}/{uuid.uuid4().hex}"
+    stored_key = default_storage.save(key, ContentFile(b"".join(parts)))
+    with brand_scope(brand):
+        return Attachment.objects.create(
+            brand=brand,
+            storage_key=stored_key,
+            filename=clean_filename(filename),
+            content_type=clean_content_type(content_type),
+            size=size,
+            sha256=digest.hexdigest(),
+            content_id=content_id.strip("<> ")[:255],
+            created_at=now,
+        )
+
+
+def attachment_open(attachment: Attachment) -> IO[bytes]:
+    return default_storage.open(attachment.storage_key, "rb")

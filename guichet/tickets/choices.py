@@ -1,0 +1,85 @@
+"""Fixed vocabularies. Per-brand ones (categories, levels) come from the policy."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class ContactType(models.TextChoices):
+    QUESTION = "question", _("Question")
+    COMMENT = "comment", _("Comment")
+    COMPLIMENT = "compliment", _("Compliment")
+    COMPLAINT = "complaint", _("Complaint")
+    SERVICE_REQUEST = "service_request", _("Service request")
+    RETURN_REFUND = "return_refund", _("Return or refund")
+    DISPUTE = "dispute", _("Dispute")
+    DATA_RIGHTS = "data_rights", _("Data-rights request")
+
+
+class Priority(models.TextChoices):
+    LOW = "low", _("Low")
+    NORMAL = "normal", _("Normal")
+    HIGH = "high", _("High")
+    URGENT = "urgent", _("Urgent")
+
+
+class Complexity(models.TextChoices):
+    SIMPLE = "simple", _("Simple")
+    COMPLEX = "complex", _("Complex")
+
+
+class Status(models.TextChoices):
+    NEW = "new", _("New")
+    OPEN = "open", _("Open")
+    WAITING_CUSTOMER = "waiting_customer", _("Waiting on the customer")
+    WAITING_THIRD_PARTY = "waiting_third_party", _("Waiting on a third party")
+    CLOSED = "closed", _("Closed")
+
+
+class Channel(models.TextChoices):
+    EMAIL = "email", _("Email")
+    WEB = "web", _("Web form")
+    CHAT = "chat", _("Live chat")
+    PHONE = "phone", _("Phone")
+    SOCIAL = "social", _("Social network")
+    SMS = "sms", _("SMS")
+    LETTER = "letter", _("Postal letter")
+    API = "api", _("API")
+
+
+class Outcome(models.TextChoices):
+    UPHELD = "upheld", _("Upheld")
+    PARTLY_UPHELD = "partly_upheld", _("Partly upheld")
+    NOT_UPHELD = "not_upheld", _("Not upheld")
+    UNRESOLVED = "unresolved", _("Unresolved")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+class Direction(models.TextChoices):
+    INBOUND = "in", _("From the customer")
+    OUTBOUND = "out", _("To the customer")
+
+
+class EscalationTrigger(models.TextChoices):
+    AGENT = "agent", _("By an agent")
+    CUSTOMER = "customer", _("At the customer's request")
+    TIME = "time", _("Automatically, by time")
+
+
+class Verb(models.TextChoices):
+    """What an Event records. The timeline, notifications, webhooks and reports read these."""
+
+    OPENED = "opened", _("Ticket opened")
+    MESSAGE_RECEIVED = "message_received", _("Message received")
+    REPLIED = "replied", _("Reply sent")
+    NOTE_ADDED = "note_added", _("Internal note")
+    ASSIGNED = "assigned", _("Assigned")
+    STATUS_CHANGED = "status_changed", _("Status changed")
+    FIELD_CHANGED = "field_changed", _("Field changed")
+    ESCALATED = "escalated", _("Escalated")
+    LEVEL_RETURNED = "level_returned", _("Returned to a lower level")
+    OUTCOME_SET = "outcome_set", _("Outcome recorded")
+    CLOSED = "closed", _("Closed")
+    REOPENED = "reopened", _("Reopened")
+
+
+OPEN_STATUSES = [Status.NEW, Status.OPEN, Status.WAITING_CUSTOMER, Status.WAITING_THIRD_PARTY]

@@ -1,0 +1,255 @@
+"""Tickets, their messages and attachments, and the append-only event log."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from guichet.lib.scoping import BrandScopedManager
+from guichet.tickets.choices import (
+    OPEN_STATUSES,
+    Channel,
+    Complexity,
+    ContactType,
+    Direction,
+    Outcome,
+    Priority,
+    Status,
+)
+
+
+class Ticket(models.Model):
+    brand = models.ForeignKey("brands.Brand", on_delete=models.PROTECT, related_name="tickets")
+    reference = models.CharField(_("reference"), max_length=20, unique=True)
+    contact_type = models.CharField(_("contact type"), max_length=20, choices=ContactType.choices)
+    category = models.SlugField(_("category"), max_length=40, blank=True)
+    priority = models.CharField(
+        _("priority"), max_length=10, choices=Priority.choices, default=Priority.NORMAL
+    )
+    complexity = models.CharField(
+        _("complexity"), max_length=10, choices=Complexity.choices, default=Complexity.SIMPLE
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.NEW
+    )
+    level = models.PositiveSmallIntegerField(_("level"), default=1)
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    subject = models.CharField(_("subject"), max_length=300)
+    language = models.CharField(_("language"), max_length=8)
+    contact = models.ForeignKey(
+        "contacts.Contact",
+        verbose_name=_("customer"),
+        on_delete=models.PROTECT,
+        related_name="tickets",
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assignee"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_tickets",
+    )
+    team = models.ForeignKey(
+        "brands.Team",
+        verbose_name=_("team"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    seller = models.ForeignKey(
+        "marketplace.Seller",
+        verbose_name=_("seller"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="tickets",
+    )
+    outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices, blank=True)
+    created_at = models.DateTimeField(_("received"))
+    updated_at = models.DateTimeField(_("updated"))
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    level_started_at = models.DateTimeField(_("at this level since"))
+    # Every service increments it: a form or API call can say which revision it saw.
+    revision = models.PositiveIntegerField(default=1)
+
+    # Filled by the policy engine (sla). The clock pauses while waiting on the customer:
+    # paused_since is set while paused; paused_seconds accumulates finished pauses.
+    acknowledged_at = models.DateTimeField(_("acknowledged"), null=True, blank=True)
+    first_responded_at = models.DateTimeField(_("first response"), null=True, blank=True)
+    answered_at = models.DateTimeField(_("full written answer"), null=True, blank=True)
+    next_due_at = models.DateTimeField(_("next deadline"), null=True, blank=True)
+    paused_since = models.DateTimeField(_("clock paused since"), null=True, blank=True)
+    paused_seconds = models.PositiveIntegerField(_("paused time (s)"), default=0)
+
+    objects = BrandScopedManager()
+
+    class Meta:
+        verbose_name = _("ticket")
+        verbose_name_plural = _("tickets")
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["brand", "status", "-created_at"], name="ticket_brand_status"),
+            models.Index(fields=["brand", "assignee", "status"], name="ticket_brand_assignee"),
+            models.Index(fields=["brand", "-created_at"], name="ticket_brand_created"),
+            models.Index(fields=["contact", "-created_at"], name="ticket_contact"),
+            models.Index(
+                fields=["next_due_at"],
+                name="ticket_next_due_open",
+                condition=Q(status__in=OPEN_STATUSES) & Q(next_due_at__isnull=False),
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(level__gte=1), name="ticket_level_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.subject}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status != Status.CLOSED
+
+
+class Message(models.Model):
+    brand = models.ForeignKey("brands.Brand", on_delete=models.PROTECT, related_name="+")
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="messages")
+    direction = models.CharField(_("direction"), max_length=3, choices=Direction.choices)
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    is_internal = models.BooleanField(_("internal note"), default=False)
+    is_automatic = models.BooleanField(_("sent automatically"), default=False)
+    author_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    author_contact = models.ForeignKey(
+        "contacts.Contact", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    text = models.TextField(_("text"))
+    html = models.TextField(_("HTML (sanitised)"), blank=True)
+    language = models.CharField(_("language"), max_length=8, blank=True)
+    # An identifier from the channel (an email's Message-ID), for threading and de-duplication.
+    external_id = models.CharField(max_length=998, blank=True)
+    created_at = models.DateTimeField(_("created"))
+
+    objects = BrandScopedManager()
+
+    class Meta:
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
+        ordering = ["created_at", "pk"]
+        indexes = [
+            models.Index(fields=["ticket", "created_at"], name="message_ticket"),
+            models.Index(
+                fields=["brand", "external_id"],
+                name="message_external_id",
+                condition=~Q(external_id=""),
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~(Q(is_internal=True) & Q(direction=Direction.INBOUND)),
+                name="message_note_is_outbound",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id}:{self.pk} {self.get_direction_display()}"
+
+
+class Attachment(models.Model):
+    """A file stored through Django's storage under a generated key (never the sender's
+    file name, which is only displayed). Always served as a download, never inline."""
+
+    brand = models.ForeignKey("brands.Brand", on_delete=models.PROTECT, related_name="+")
+    message = models.ForeignKey(
+        Message, null=True, blank=True, on_delete=models.CASCADE, related_name="attachments"
+    )
+    storage_key = models.CharField(max_length=200, unique=True)
+    filename = models.CharField(_("file name"), max_length=255)
+    content_type = models.CharField(_("content type"), max_length=127)
+    size = models.PositiveBigIntegerField(_("size (bytes)"))
+    sha256 = models.CharField(max_length=64, db_index=True)
+    content_id = models.CharField(_("content id (inline image)"), max_length=255, blank=True)
+    created_at = models.DateTimeField(_("created"))
+
+    objects = BrandScopedManager()
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return self.filename
+
+
+class EventQuerySet(models.QuerySet):
+    def update(self, **kwargs: Any) -> int:
+        raise TypeError("events are append-only")
+
+    def delete(self) -> Any:
+        raise TypeError("events are append-only")
+
+
+class Event(models.Model):
+    """One thing that happened to a ticket, recorded in the transaction that did it."""
+
+    brand = models.ForeignKey("brands.Brand", on_delete=models.PROTECT, related_name="+")
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
+    verb = models.CharField(_("what"), max_length=40)
+    actor_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor_contact = models.ForeignKey(
+        "contacts.Contact", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Who acted when it is neither a user nor a contact: "system", "worker", "email"...
+    actor_label = models.CharField(max_length=40, blank=True)
+    message = models.ForeignKey(
+        Message, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    data = models.JSONField(default=dict, blank=True)
+    at = models.DateTimeField(_("when"))
+
+    objects = BrandScopedManager(models.Manager.from_queryset(EventQuerySet))
+
+    class Meta:
+        verbose_name = _("event")
+        verbose_name_plural = _("events")
+        ordering = ["at", "pk"]
+        indexes = [
+            models.Index(fields=["ticket", "at"], name="event_ticket"),
+            models.Index(fields=["brand", "verb", "at"], name="event_brand_verb"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} {self.verb} {self.at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise TypeError("events are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise TypeError("events are append-only")
+
+
+class ReferenceCounter(models.Model):
+    """The last reference number given per brand and year; it only ever grows."""
+
+    brand = models.ForeignKey("brands.Brand", on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["brand", "year"], name="reference_counter_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.brand_id}/{self.year}: {self.last}"
