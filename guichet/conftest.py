@@ -187,3 +187,24 @@ def database_url() -> str:
         f"postgres://{quote(settings_dict['USER'] or '')}{password}@{settings_dict['HOST'] or '127.0.0.1'}"
         f":{settings_dict['PORT'] or 5432}/{settings_dict['NAME']}"
     )
+
+
+BOOKKEEPING = {"deadline_set", "deadline_met", "deadline_cancelled"}
+
+
+def story(ticket: Ticket) -> list[tuple[str, Any]]:
+    """The ticket's events as a person tells them: (verb, actor user id), without the
+    policy engine's bookkeeping of deadlines and without automatic letters."""
+    with brand_scope(ticket.brand_id):
+        events = ticket.events.exclude(verb__in=BOOKKEEPING).order_by("at", "pk")
+        return [
+            (e.verb, e.actor_user_id)
+            for e in events
+            if not (e.verb == "replied" and e.data.get("automatic"))
+        ]
+
+
+def last(ticket: Ticket, verb: str) -> Any:
+    """The latest event of `verb` on the ticket."""
+    with brand_scope(ticket.brand_id):
+        return ticket.events.filter(verb=verb).order_by("at", "pk").last()

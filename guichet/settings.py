@@ -61,6 +61,8 @@ INSTALLED_APPS = [
     "guichet.contacts",
     "guichet.marketplace",
     "guichet.tickets",
+    "guichet.sla",
+    "guichet.notify",
     "guichet.ops",
     "guichet.demo",
 ]

@@ -64,3 +64,29 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.brand} · {self.get_role_display()}"
+
+
+class Absence(models.Model):
+    """A staff member away (holiday, illness). While it lasts their open tickets go to
+    colleagues, and tickets whose deadline cannot be met get a delay letter."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="absences")
+    starts_at = models.DateTimeField(_("from"))
+    ends_at = models.DateTimeField(_("until"))
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    applied_at = models.DateTimeField(_("tickets handed over"), null=True, blank=True)
+    created_at = models.DateTimeField(_("recorded"))
+
+    class Meta:
+        verbose_name = _("absence")
+        verbose_name_plural = _("absences")
+        ordering = ["-starts_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_at__gt=models.F("starts_at")),
+                name="absence_ends_after_start",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.starts_at:%Y-%m-%d} → {self.ends_at:%Y-%m-%d}"

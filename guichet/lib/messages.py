@@ -149,6 +149,7 @@ def update() -> None:
                 "--no-obsolete",
                 "--add-location",
                 "file",
+                "--no-fuzzy-matching",
                 "--ignore",
                 "*/tests/*",
                 "--ignore",

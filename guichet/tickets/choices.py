@@ -80,6 +80,13 @@ class Verb(models.TextChoices):
     OUTCOME_SET = "outcome_set", _("Outcome recorded")
     CLOSED = "closed", _("Closed")
     REOPENED = "reopened", _("Reopened")
+    DEADLINE_SET = "deadline_set", _("Deadline set")
+    DEADLINE_MET = "deadline_met", _("Deadline met")
+    DEADLINE_WARNED = "deadline_warned", _("Deadline approaching: staff warned")
+    DEADLINE_BREACHED = "deadline_breached", _("Deadline missed")
+    DEADLINE_CANCELLED = "deadline_cancelled", _("Deadline no longer applies")
+    DELAY_LETTER_SENT = "delay_letter_sent", _("Delay letter sent")
+    OMBUDSMAN_REFERRED = "ombudsman_referred", _("Referred to the ombudsman")
 
 
 OPEN_STATUSES = [Status.NEW, Status.OPEN, Status.WAITING_CUSTOMER, Status.WAITING_THIRD_PARTY]

@@ -78,14 +78,13 @@ class Ticket(models.Model):
     # Every service increments it: a form or API call can say which revision it saw.
     revision = models.PositiveIntegerField(default=1)
 
-    # Filled by the policy engine (sla). The clock pauses while waiting on the customer:
-    # paused_since is set while paused; paused_seconds accumulates finished pauses.
+    # Milestones the deadlines are measured against (met when set), and the earliest
+    # deadline still running, kept by the policy engine (sla) for lists and sorting.
     acknowledged_at = models.DateTimeField(_("acknowledged"), null=True, blank=True)
     first_responded_at = models.DateTimeField(_("first response"), null=True, blank=True)
     answered_at = models.DateTimeField(_("full written answer"), null=True, blank=True)
+    last_update_at = models.DateTimeField(_("last message to the customer"), null=True, blank=True)
     next_due_at = models.DateTimeField(_("next deadline"), null=True, blank=True)
-    paused_since = models.DateTimeField(_("clock paused since"), null=True, blank=True)
-    paused_seconds = models.PositiveIntegerField(_("paused time (s)"), default=0)
 
     objects = BrandScopedManager()
 
@@ -116,6 +115,32 @@ class Ticket(models.Model):
         return self.status != Status.CLOSED
 
 
+class Pause(models.Model):
+    """A time the ticket waited on the customer: its deadlines' clocks stood still."""
+
+    brand = models.ForeignKey("brands.Brand", on_delete=models.PROTECT, related_name="+")
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="pauses")
+    started_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    objects = BrandScopedManager()
+
+    class Meta:
+        verbose_name = _("pause")
+        verbose_name_plural = _("pauses")
+        ordering = ["started_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["ticket"],
+                condition=Q(ended_at__isnull=True),
+                name="pause_one_open_per_ticket",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} {self.started_at:%Y-%m-%d %H:%M} → {self.ended_at or '…'}"
+
+
 class Message(models.Model):
     brand = models.ForeignKey("brands.Brand", on_delete=models.PROTECT, related_name="+")
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="messages")
@@ -129,6 +154,7 @@ class Message(models.Model):
     author_contact = models.ForeignKey(
         "contacts.Contact", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    subject = models.CharField(_("subject"), max_length=300, blank=True)
     text = models.TextField(_("text"))
     html = models.TextField(_("HTML (sanitised)"), blank=True)
     language = models.CharField(_("language"), max_length=8, blank=True)

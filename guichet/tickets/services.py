@@ -1,20 +1,25 @@
-"""Every change to a ticket. Nothing else writes tickets, messages or events.
+"""Every change to a ticket. Nothing else writes tickets, messages, pauses or events.
 
-Each function checks (permission, policy, state), then does, and records an Event in
-the same transaction; side effects are queued on commit by listeners of the events.
-Arguments are keyword-only. `actor` is the staff user acting, or None when the system
-acts (a channel, the worker, the demo loader); customers act through the functions
-that take a `contact`.
+Each function checks (permission, policy, state), then does, and records Events, all in
+one transaction opened by `_change`, which also, once the change is saved:
+1. recomputes the ticket's deadlines (sla.services.deadlines_refresh), and
+2. runs the reactions registered for the events recorded (tickets.reactions): letters to
+   the customer, notifications — written in the same transaction, delivered after commit.
 
-Concurrency: each function locks the ticket row first (SELECT … FOR UPDATE; SQLite
-serialises writers with IMMEDIATE transactions), refreshes the caller's instance in
-place, and, when `expected_revision` is given, refuses with Conflict if someone else
-changed the ticket since the caller looked at it.
+Arguments are keyword-only. `actor` is the staff user acting, or None when the system acts
+(a channel, the worker, the demo loader); customers act through the functions that take a
+`contact`.
+
+Concurrency: `_change` locks the ticket row first (SELECT … FOR UPDATE; SQLite serialises
+writers with IMMEDIATE transactions), refreshes the caller's instance in place, and, when
+`expected_revision` is given, refuses with Conflict if someone else changed the ticket
+since the caller looked at it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
@@ -31,6 +36,7 @@ from guichet.lib.html import html_to_text, sanitize_html
 from guichet.lib.scoping import brand_scope
 from guichet.marketplace.models import Seller
 from guichet.policies.schema import Policy
+from guichet.tickets import reactions
 from guichet.tickets.choices import (
     Channel,
     Complexity,
@@ -43,7 +49,7 @@ from guichet.tickets.choices import (
     Verb,
 )
 from guichet.tickets.events import record_event
-from guichet.tickets.models import Attachment, Message, Ticket
+from guichet.tickets.models import Attachment, Event, Message, Pause, Ticket
 from guichet.tickets.references import next_reference
 
 
@@ -53,6 +59,74 @@ class _Unset:
 
 
 UNSET: Any = _Unset()
+
+
+# --- the shape of every change ---------------------------------------------------------------
+
+
+class Change:
+    """One service call's change to one ticket: the moment, the fields to save, the events."""
+
+    def __init__(self, ticket: Ticket, now: datetime) -> None:
+        self.ticket = ticket
+        self.now = now
+        self.fields: set[str] = set()
+        self.events: list[Event] = []
+
+    def record(self, verb: str, **kwargs: Any) -> Event:
+        event = record_event(ticket=self.ticket, verb=verb, at=self.now, **kwargs)
+        self.events.append(event)
+        return event
+
+    def set(self, **values: Any) -> None:
+        for field, value in values.items():
+            setattr(self.ticket, field, value)
+            self.fields.add(field)
+
+    def set_status(self, status: str) -> None:
+        """Change status; entering or leaving "waiting on the customer" opens or closes a
+        Pause, during which the ticket's deadline clocks stand still."""
+        ticket = self.ticket
+        waiting = Status.WAITING_CUSTOMER
+        if ticket.status == waiting and status != waiting:
+            Pause.objects.filter(ticket=ticket, ended_at__isnull=True).update(ended_at=self.now)
+        if status == waiting and ticket.status != waiting:
+            Pause.objects.create(brand_id=ticket.brand_id, ticket=ticket, started_at=self.now)
+        self.set(status=status)
+
+
+def _lock(ticket: Ticket, expected_revision: int | None) -> None:
+    """Lock the ticket row for this transaction and bring `ticket` up to date in place."""
+    Ticket._base_manager.select_for_update().filter(pk=ticket.pk).values_list("pk", flat=True).get()
+    ticket.refresh_from_db()
+    if expected_revision is not None and ticket.revision != expected_revision:
+        raise Conflict(
+            _("Someone else changed this ticket in the meantime. Reload it before trying again."),
+            code="stale",
+        )
+
+
+def _finish(change: Change) -> None:
+    from guichet.sla.services import deadlines_refresh
+
+    ticket = change.ticket
+    if change.fields or change.events:
+        ticket.updated_at = change.now
+        ticket.revision += 1
+        ticket.save(update_fields=[*sorted(change.fields), "updated_at", "revision"])
+    deadlines_refresh(ticket=ticket, now=change.now)
+    reactions.dispatch(change.events, ticket)
+
+
+@contextmanager
+def _change(
+    ticket: Ticket, *, expected_revision: int | None = None, at: datetime | None = None
+) -> Iterator[Change]:
+    with brand_scope(ticket.brand_id), transaction.atomic():
+        _lock(ticket, expected_revision)
+        change = Change(ticket, at or clock.now())
+        yield change
+        _finish(change)
 
 
 # --- checks shared by the services ---------------------------------------------------------
@@ -101,29 +175,10 @@ def _check_same_brand(brand: Brand, *objects: Any) -> None:
 
 
 def _staff_of(brand: Brand, user: Any) -> None:
-    if user is None:
-        return
-    if user.is_superuser:
+    if user is None or user.is_superuser:
         return
     if not Membership.objects.filter(user=user, brand=brand, is_active=True).exists():
         raise InvalidRequest(_("This person does not work for this brand."), code="assignee")
-
-
-def _lock(ticket: Ticket, expected_revision: int | None) -> None:
-    """Lock the ticket row for this transaction and bring `ticket` up to date in place."""
-    Ticket._base_manager.select_for_update().filter(pk=ticket.pk).values_list("pk", flat=True).get()
-    ticket.refresh_from_db()
-    if expected_revision is not None and ticket.revision != expected_revision:
-        raise Conflict(
-            _("Someone else changed this ticket in the meantime. Reload it before trying again."),
-            code="stale",
-        )
-
-
-def _save(ticket: Ticket, now: datetime, *fields: str) -> None:
-    ticket.updated_at = now
-    ticket.revision += 1
-    ticket.save(update_fields=[*fields, "updated_at", "revision"])
 
 
 def _message_bodies(text: str, html: str) -> tuple[str, str]:
@@ -145,37 +200,23 @@ def _attach(message: Message, attachments: Sequence[Attachment]) -> None:
         raise InvalidRequest(_("An attachment is missing or already used."), code="attachment")
 
 
-def _set_status(ticket: Ticket, status: str, now: datetime) -> list[str]:
-    """Change status, keeping the paused clock right; returns the fields to save."""
-    fields = ["status"]
-    resuming = ticket.status == Status.WAITING_CUSTOMER and status != Status.WAITING_CUSTOMER
-    if resuming and ticket.paused_since is not None:
-        ticket.paused_seconds += max(0, int((now - ticket.paused_since).total_seconds()))
-        ticket.paused_since = None
-        fields += ["paused_seconds", "paused_since"]
-    if status == Status.WAITING_CUSTOMER and ticket.status != Status.WAITING_CUSTOMER:
-        ticket.paused_since = now
-        fields.append("paused_since")
-    ticket.status = status
-    return fields
-
-
 def _new_message(
+    change: Change,
     *,
-    ticket: Ticket,
     direction: str,
     channel: str,
     text: str,
     html: str,
-    now: datetime,
     author_user: Any = None,
     author_contact: Contact | None = None,
     internal: bool = False,
     automatic: bool = False,
     language: str = "",
+    subject: str = "",
     external_id: str = "",
     attachments: Sequence[Attachment] = (),
 ) -> Message:
+    ticket = change.ticket
     body, clean = _message_bodies(text, html)
     message = Message.objects.create(
         brand_id=ticket.brand_id,
@@ -186,11 +227,12 @@ def _new_message(
         is_automatic=automatic,
         author_user=author_user,
         author_contact=author_contact,
+        subject=" ".join(subject.split())[:300],
         text=body,
         html=clean,
         language=language or ticket.language,
         external_id=external_id[:998],
-        created_at=now,
+        created_at=change.now,
     )
     _attach(message, attachments)
     return message
@@ -217,11 +259,13 @@ def ticket_open(
     external_id: str = "",
     attachments: Sequence[Attachment] = (),
     received_at: datetime | None = None,
+    acknowledge: bool = True,
 ) -> Ticket:
     """Open a ticket with the customer's first message and give it its reference.
 
     `actor` is the agent logging a call or a letter; None when the customer wrote in
-    themselves through a channel. `received_at` defaults to now."""
+    themselves through a channel. `acknowledge=False` tells the reactions not to send the
+    automatic acknowledgement (a channel passes it for machine-generated mail)."""
     policy = brand.get_policy()
     with brand_scope(brand), transaction.atomic():
         if actor is not None:
@@ -238,10 +282,7 @@ def ticket_open(
             raise InvalidRequest(_("A subject is required."), code="subject")
         language = _check_language(brand, language or contact.language)
         category_rule = policy.category(category) if category else None
-        first_level = policy.level_at(1)
-        team_key = (
-            category_rule.team if category_rule and category_rule.team else None
-        ) or first_level.team
+        team_key = (category_rule.team if category_rule else None) or policy.level_at(1).team
         now = received_at or clock.now()
 
         ticket = Ticket.objects.create(
@@ -263,25 +304,24 @@ def ticket_open(
             updated_at=now,
             level_started_at=now,
         )
+        change = Change(ticket, now)
         message = _new_message(
-            ticket=ticket,
+            change,
             direction=Direction.INBOUND,
             channel=channel,
             text=text,
             html=html,
-            now=now,
             author_contact=contact,
             language=language,
+            subject=subject,
             external_id=external_id,
             attachments=attachments,
         )
-        record_event(
-            ticket=ticket,
-            verb=Verb.OPENED,
+        change.record(
+            Verb.OPENED,
             actor=actor,
             contact=None if actor else contact,
             message=message,
-            at=now,
             data={
                 "reference": ticket.reference,
                 "channel": channel,
@@ -289,8 +329,10 @@ def ticket_open(
                 "category": category,
                 "priority": ticket.priority,
                 "level": 1,
+                "acknowledge": acknowledge,
             },
         )
+        _finish(change)
         return ticket
 
 
@@ -307,57 +349,50 @@ def ticket_receive(
     external_id: str = "",
     attachments: Sequence[Attachment] = (),
     received_at: datetime | None = None,
+    automatic: bool = False,
 ) -> Message:
     """A customer's new message on an existing ticket. It resumes a paused clock and
-    reopens a closed ticket (REQUIREMENTS CL-1: a reply reopens)."""
-    with brand_scope(ticket.brand_id), transaction.atomic():
-        _lock(ticket, None)
+    reopens a closed ticket (REQUIREMENTS CL-1: a reply reopens) — unless it is
+    `automatic` (an out-of-office reply), which is kept but changes nothing."""
+    with _change(ticket, at=received_at) as change:
         _check_same_brand(ticket.brand, contact)
         _check_choice(channel, Channel, "channel")
-        now = received_at or clock.now()
         message = _new_message(
-            ticket=ticket,
+            change,
             direction=Direction.INBOUND,
             channel=channel,
             text=text,
             html=html,
-            now=now,
             author_contact=contact,
+            automatic=automatic,
             external_id=external_id,
             attachments=attachments,
         )
-        record_event(
-            ticket=ticket,
-            verb=Verb.MESSAGE_RECEIVED,
+        change.record(
+            Verb.MESSAGE_RECEIVED,
             contact=contact,
             message=message,
-            at=now,
-            data={"channel": channel},
+            data={"channel": channel, "automatic": automatic},
         )
-        fields: list[str] = []
-        if ticket.status == Status.CLOSED:
-            previous = ticket.status
-            ticket.closed_at = None
-            fields = [*_set_status(ticket, Status.OPEN, now), "closed_at"]
-            record_event(
-                ticket=ticket,
-                verb=Verb.REOPENED,
+        if automatic:
+            return message
+        previous = ticket.status
+        if previous == Status.CLOSED:
+            change.set_status(Status.OPEN)
+            change.set(closed_at=None)
+            change.record(
+                Verb.REOPENED,
                 contact=contact,
-                at=now,
                 data={"from": previous, "reason": "customer_message"},
             )
-        elif ticket.status in (Status.WAITING_CUSTOMER, Status.NEW):
-            previous = ticket.status
-            fields = _set_status(ticket, Status.OPEN, now)
-            record_event(
-                ticket=ticket,
-                verb=Verb.STATUS_CHANGED,
+        elif previous in (Status.WAITING_CUSTOMER, Status.NEW):
+            change.set_status(Status.OPEN)
+            change.record(
+                Verb.STATUS_CHANGED,
                 contact=contact,
-                at=now,
                 data={"from": previous, "to": Status.OPEN, "reason": "customer_message"},
             )
-        _save(ticket, now, *fields)
-        return message
+    return message
 
 
 def ticket_reply(
@@ -366,19 +401,22 @@ def ticket_reply(
     actor: Any,
     text: str,
     html: str = "",
+    subject: str = "",
     channel: str | None = None,
     attachments: Sequence[Attachment] = (),
     status_after: str | None = None,
+    full_answer: bool = False,
     automatic: bool = False,
+    letter: str = "",
     expected_revision: int | None = None,
 ) -> Message:
-    """A message to the customer. The first one meets the first-response deadline.
+    """A message to the customer. The first one meets the first-response deadline; one
+    marked `full_answer` meets the full-written-answer deadline.
 
-    `status_after` may put the ticket to wait on the customer (pausing the clock) or on
-    a third party. With `automatic`, the system speaks (acknowledgement, delay letter):
-    no actor, and the message does not count as a response by a person."""
-    with brand_scope(ticket.brand_id), transaction.atomic():
-        _lock(ticket, expected_revision)
+    `status_after` may put the ticket to wait on the customer (pausing the clock) or on a
+    third party. With `automatic`, the system speaks (`letter` names which: acknowledgement,
+    delay_letter, level_changed…): no actor, and it is not a response by a person."""
+    with _change(ticket, expected_revision=expected_revision) as change:
         if actor is not None:
             require(actor, Action.REPLY, brand=ticket.brand, level=ticket.level)
         if ticket.status == Status.CLOSED and not automatic:
@@ -391,45 +429,46 @@ def ticket_reply(
             Status.WAITING_THIRD_PARTY,
         ):
             raise InvalidRequest(_("After a reply a ticket is open or waiting."), code="status")
-        now = clock.now()
         message = _new_message(
-            ticket=ticket,
+            change,
             direction=Direction.OUTBOUND,
             channel=channel or ticket.channel,
             text=text,
             html=html,
-            now=now,
+            subject=subject,
             author_user=actor,
             automatic=automatic,
             attachments=attachments,
         )
-        fields: list[str] = []
+        now = change.now
+        change.set(last_update_at=now)
+        if ticket.acknowledged_at is None:
+            change.set(acknowledged_at=now)
         if not automatic:
             if ticket.first_responded_at is None:
-                ticket.first_responded_at = now
-                fields.append("first_responded_at")
+                change.set(first_responded_at=now)
+            if full_answer and ticket.answered_at is None:
+                change.set(answered_at=now)
             target = status_after or (Status.OPEN if ticket.status == Status.NEW else ticket.status)
             if target != ticket.status:
                 previous = ticket.status
-                fields += _set_status(ticket, target, now)
-                record_event(
-                    ticket=ticket,
-                    verb=Verb.STATUS_CHANGED,
-                    actor=actor,
-                    at=now,
-                    data={"from": previous, "to": target},
+                change.set_status(target)
+                change.record(
+                    Verb.STATUS_CHANGED, actor=actor, data={"from": previous, "to": target}
                 )
-        record_event(
-            ticket=ticket,
-            verb=Verb.REPLIED,
+        change.record(
+            Verb.REPLIED,
             actor=actor,
             label="" if actor else "system",
             message=message,
-            at=now,
-            data={"automatic": automatic, "channel": message.channel},
+            data={
+                "automatic": automatic,
+                "letter": letter,
+                "channel": message.channel,
+                "full_answer": full_answer,
+            },
         )
-        _save(ticket, now, *fields)
-        return message
+    return message
 
 
 def ticket_note(
@@ -441,25 +480,23 @@ def ticket_note(
     attachments: Sequence[Attachment] = (),
 ) -> Message:
     """An internal note: staff only, never shown or sent to the customer."""
-    with brand_scope(ticket.brand_id), transaction.atomic():
-        _lock(ticket, None)
+    with _change(ticket) as change:
         if actor is not None:
             require(actor, Action.NOTE, brand=ticket.brand)
-        now = clock.now()
         message = _new_message(
-            ticket=ticket,
+            change,
             direction=Direction.OUTBOUND,
             channel=ticket.channel,
             text=text,
             html=html,
-            now=now,
             author_user=actor,
             internal=True,
             attachments=attachments,
         )
-        record_event(ticket=ticket, verb=Verb.NOTE_ADDED, actor=actor, message=message, at=now)
-        _save(ticket, now)
-        return message
+        change.record(
+            Verb.NOTE_ADDED, actor=actor, label="" if actor else "system", message=message
+        )
+    return message
 
 
 # --- people -----------------------------------------------------------------------------------
@@ -471,36 +508,66 @@ def ticket_assign(
     actor: Any,
     assignee: Any,
     team: Team | _Unset | None = UNSET,
+    reason: str = "",
     expected_revision: int | None = None,
 ) -> Ticket:
     """Give the ticket to `assignee` (None: nobody). Taking it for oneself needs less
-    power than handing it to someone else. With `expected_revision`, a second agent
-    taking a ticket someone just took is refused instead of silently winning."""
-    with brand_scope(ticket.brand_id), transaction.atomic():
-        _lock(ticket, expected_revision)
+    power than handing it to someone else. With `expected_revision`, a second agent taking
+    a ticket someone just took is refused instead of silently winning."""
+    with _change(ticket, expected_revision=expected_revision) as change:
         if actor is not None:
             taking = assignee is not None and assignee.pk == actor.pk
             require(actor, Action.TAKE if taking else Action.ASSIGN, brand=ticket.brand)
         _staff_of(ticket.brand, assignee)
-        fields = []
         data: dict[str, Any] = {}
         if (assignee.pk if assignee else None) != ticket.assignee_id:
-            data["from"] = ticket.assignee_id
-            data["to"] = assignee.pk if assignee else None
-            ticket.assignee = assignee
-            fields.append("assignee")
+            data.update({"from": ticket.assignee_id, "to": assignee.pk if assignee else None})
+            change.set(assignee=assignee)
         if not isinstance(team, _Unset) and (team.pk if team else None) != ticket.team_id:
             _check_same_brand(ticket.brand, team)
-            data["team_from"] = ticket.team_id
-            data["team_to"] = team.pk if team else None
-            ticket.team = team
-            fields.append("team")
-        if not fields:
-            return ticket
-        now = clock.now()
-        record_event(ticket=ticket, verb=Verb.ASSIGNED, actor=actor, at=now, data=data)
-        _save(ticket, now, *fields)
-        return ticket
+            data.update({"team_from": ticket.team_id, "team_to": team.pk if team else None})
+            change.set(team=team)
+        if data:
+            if reason:
+                data["reason"] = reason
+            change.record(Verb.ASSIGNED, actor=actor, label="" if actor else "system", data=data)
+    return ticket
+
+
+def ticket_request_another_person(*, ticket: Ticket, contact: Contact, reason: str = "") -> Ticket:
+    """ "Another person, please" (EJ): the customer asks for a different agent at the same
+    level. The ticket goes to the least busy colleague of the same team who is not absent,
+    or back to the team's queue; the customer is told who handles it now."""
+    from guichet.sla.absences import least_busy_colleague
+
+    policy = ticket.brand.get_policy()
+    with _change(ticket) as change:
+        if contact.pk != ticket.contact_id:
+            raise InvalidRequest(
+                _("Only the customer of the ticket can ask for this."), code="contact"
+            )
+        if not policy.escalation.another_person:
+            raise InvalidRequest(
+                _("This brand's policy does not offer another person on request."), code="policy"
+            )
+        if ticket.status == Status.CLOSED:
+            raise InvalidRequest(_("This ticket is closed."), code="closed")
+        previous = ticket.assignee
+        successor = least_busy_colleague(
+            ticket, exclude=[previous] if previous else [], at=change.now
+        )
+        change.set(assignee=successor)
+        change.record(
+            Verb.ASSIGNED,
+            contact=contact,
+            data={
+                "from": previous.pk if previous else None,
+                "to": successor.pk if successor else None,
+                "reason": reason.strip(),
+                "trigger": "another_person",
+            },
+        )
+    return ticket
 
 
 # --- fields and status -------------------------------------------------------------------------
@@ -520,10 +587,10 @@ def ticket_change(
     expected_revision: int | None = None,
 ) -> Ticket:
     """Change the classification of a ticket. Only the arguments given are changed; one
-    event per changed field records the old and new values."""
+    event per changed field records the old and new values. Deadlines that depend on
+    them are recomputed."""
     policy = ticket.brand.get_policy()
-    with brand_scope(ticket.brand_id), transaction.atomic():
-        _lock(ticket, expected_revision)
+    with _change(ticket, expected_revision=expected_revision) as change:
         if actor is not None:
             require(actor, Action.CHANGE_FIELDS, brand=ticket.brand)
         changes: dict[str, tuple[Any, Any]] = {}
@@ -550,24 +617,17 @@ def ticket_change(
             _check_same_brand(ticket.brand, seller)
             changes["seller"] = (ticket.seller_id, seller)
 
-        now = clock.now()
-        fields = []
         for field, (old, new) in changes.items():
             stored_new = new.pk if field == "seller" and new is not None else new
             if old == stored_new:
                 continue
-            setattr(ticket, field, new)
-            fields.append(field)
-            record_event(
-                ticket=ticket,
-                verb=Verb.FIELD_CHANGED,
+            change.set(**{field: new})
+            change.record(
+                Verb.FIELD_CHANGED,
                 actor=actor,
-                at=now,
                 data={"field": field, "from": old, "to": stored_new},
             )
-        if fields:
-            _save(ticket, now, *fields)
-        return ticket
+    return ticket
 
 
 def ticket_set_status(
@@ -575,8 +635,7 @@ def ticket_set_status(
 ) -> Ticket:
     """Move an open ticket between open and waiting states. Closing and reopening have
     their own functions, because they decide something."""
-    with brand_scope(ticket.brand_id), transaction.atomic():
-        _lock(ticket, expected_revision)
+    with _change(ticket, expected_revision=expected_revision) as change:
         if actor is not None:
             require(actor, Action.CHANGE_FIELDS, brand=ticket.brand)
         _check_choice(status, Status, "status")
@@ -584,53 +643,42 @@ def ticket_set_status(
             raise InvalidRequest(_("Use close or reopen to change a closed state."), code="status")
         if status == Status.NEW:
             raise InvalidRequest(_("A ticket cannot go back to new."), code="status")
-        if status == ticket.status:
-            return ticket
-        now = clock.now()
-        previous = ticket.status
-        fields = _set_status(ticket, status, now)
-        record_event(
-            ticket=ticket,
-            verb=Verb.STATUS_CHANGED,
-            actor=actor,
-            at=now,
-            data={"from": previous, "to": status},
-        )
-        _save(ticket, now, *fields)
-        return ticket
+        if status != ticket.status:
+            previous = ticket.status
+            change.set_status(status)
+            change.record(Verb.STATUS_CHANGED, actor=actor, data={"from": previous, "to": status})
+    return ticket
 
 
 # --- levels -------------------------------------------------------------------------------------
 
 
 def _move_level(
+    change: Change,
     *,
-    ticket: Ticket,
     to_level: int,
     verb: str,
     reason: str,
     trigger: str,
     actor: Any,
     contact: Contact | None,
-    now: datetime,
 ) -> None:
-    policy = ticket.brand.get_policy()
-    level = policy.level_at(to_level)
+    ticket = change.ticket
+    level = ticket.brand.get_policy().level_at(to_level)
     previous = ticket.level
-    ticket.level = to_level
-    ticket.level_started_at = now
-    ticket.team = Team.objects.filter(brand_id=ticket.brand_id, key=level.team).first()
-    ticket.assignee = None
-    fields = ["level", "level_started_at", "team", "assignee"]
+    change.set(
+        level=to_level,
+        level_started_at=change.now,
+        team=Team.objects.filter(brand_id=ticket.brand_id, key=level.team).first(),
+        assignee=None,
+    )
     if ticket.status in (Status.NEW, Status.WAITING_CUSTOMER, Status.WAITING_THIRD_PARTY):
-        fields += _set_status(ticket, Status.OPEN, now)
-    record_event(
-        ticket=ticket,
-        verb=verb,
+        change.set_status(Status.OPEN)
+    change.record(
+        verb,
         actor=actor,
         contact=contact,
         label="" if actor or contact else "system",
-        at=now,
         data={
             "from": previous,
             "to": to_level,
@@ -640,7 +688,6 @@ def _move_level(
             "trigger": trigger,
         },
     )
-    _save(ticket, now, *fields)
 
 
 def ticket_escalate(
@@ -657,10 +704,11 @@ def ticket_escalate(
     """Move the ticket up the policy's ladder (default: the next level).
 
     By an agent (needs a reason where the policy says so), at the customer's request
-    (`contact`, where the policy allows it), or by time (the worker: no actor)."""
+    (`contact`, where the policy allows it; it reopens a closed ticket), or by time (the
+    watcher: no actor). The customer is told who handles it, what happens next and when
+    (a reaction of notify)."""
     policy = ticket.brand.get_policy()
-    with brand_scope(ticket.brand_id), transaction.atomic():
-        _lock(ticket, expected_revision)
+    with _change(ticket, expected_revision=expected_revision, at=at) as change:
         _check_choice(trigger, EscalationTrigger, "trigger")
         if actor is not None:
             require(actor, Action.ESCALATE, brand=ticket.brand)
@@ -682,47 +730,46 @@ def ticket_escalate(
             raise InvalidRequest(_("Give a reason for the escalation."), code="reason")
         if ticket.status == Status.CLOSED and trigger != EscalationTrigger.CUSTOMER:
             raise InvalidRequest(_("This ticket is closed."), code="closed")
-        target = to_level if to_level is not None else ticket.level + 1
         if ticket.level >= policy.final_level:
             raise InvalidRequest(
                 _("This ticket is at the final level: its decision is final."), code="final_level"
             )
+        target = to_level if to_level is not None else ticket.level + 1
         if not ticket.level < target <= policy.final_level:
             raise InvalidRequest(
                 _("Escalation goes to a higher level of the ladder."), code="level"
             )
-        now = at or clock.now()
         if ticket.status == Status.CLOSED:
-            ticket.closed_at = None
             previous = ticket.status
-            _set_status(ticket, Status.OPEN, now)
-            ticket.save(update_fields=["status", "closed_at"])
-            record_event(
-                ticket=ticket,
-                verb=Verb.REOPENED,
+            change.set_status(Status.OPEN)
+            change.set(closed_at=None)
+            change.record(
+                Verb.REOPENED,
                 contact=contact,
-                at=now,
                 data={"from": previous, "reason": "escalation_requested"},
             )
         _move_level(
-            ticket=ticket,
+            change,
             to_level=target,
             verb=Verb.ESCALATED,
             reason=reason,
             trigger=trigger,
             actor=actor,
             contact=contact,
-            now=now,
         )
-        return ticket
+    return ticket
 
 
 def ticket_return_to_level(
-    *, ticket: Ticket, actor: Any, to_level: int, reason: str, expected_revision: int | None = None
+    *,
+    ticket: Ticket,
+    actor: Any,
+    to_level: int,
+    reason: str,
+    expected_revision: int | None = None,
 ) -> Ticket:
     """Send the ticket back down the ladder (for instance, to complete the front-line answer)."""
-    with brand_scope(ticket.brand_id), transaction.atomic():
-        _lock(ticket, expected_revision)
+    with _change(ticket, expected_revision=expected_revision) as change:
         require(actor, Action.ESCALATE, brand=ticket.brand)
         if not reason.strip():
             raise InvalidRequest(_("Give a reason for the change of level."), code="reason")
@@ -731,28 +778,26 @@ def ticket_return_to_level(
         if ticket.status == Status.CLOSED:
             raise InvalidRequest(_("This ticket is closed."), code="closed")
         _move_level(
-            ticket=ticket,
+            change,
             to_level=to_level,
             verb=Verb.LEVEL_RETURNED,
             reason=reason.strip(),
             trigger=EscalationTrigger.AGENT,
             actor=actor,
             contact=None,
-            now=clock.now(),
         )
-        return ticket
+    return ticket
 
 
 # --- decisions -------------------------------------------------------------------------------------
 
 
-def _record_outcome(ticket: Ticket, actor: Any, outcome: str, summary: str, now: datetime) -> None:
+def _record_outcome(change: Change, actor: Any, outcome: str, summary: str) -> None:
     _check_choice(outcome, Outcome, "outcome")
-    record_event(
-        ticket=ticket,
-        verb=Verb.OUTCOME_SET,
+    ticket = change.ticket
+    change.record(
+        Verb.OUTCOME_SET,
         actor=actor,
-        at=now,
         data={
             "level": ticket.level,
             "outcome": outcome,
@@ -760,7 +805,9 @@ def _record_outcome(ticket: Ticket, actor: Any, outcome: str, summary: str, now:
             "summary": summary,
         },
     )
-    ticket.outcome = outcome
+    change.set(outcome=outcome)
+    if ticket.answered_at is None:
+        change.set(answered_at=change.now)
 
 
 def ticket_set_outcome(
@@ -772,14 +819,11 @@ def ticket_set_outcome(
     expected_revision: int | None = None,
 ) -> Ticket:
     """Record the decision at the ticket's current level (kept per level in the events)."""
-    with brand_scope(ticket.brand_id), transaction.atomic():
-        _lock(ticket, expected_revision)
+    with _change(ticket, expected_revision=expected_revision) as change:
         if actor is not None:
             require(actor, Action.DECIDE, brand=ticket.brand, level=ticket.level)
-        now = clock.now()
-        _record_outcome(ticket, actor, outcome, summary.strip(), now)
-        _save(ticket, now, "outcome")
-        return ticket
+        _record_outcome(change, actor, outcome, summary.strip())
+    return ticket
 
 
 def ticket_close(
@@ -791,21 +835,19 @@ def ticket_close(
     contact: Contact | None = None,
     expected_revision: int | None = None,
 ) -> Ticket:
-    """Close the ticket. A complaint needs an outcome (given here or set before).
-    A customer (`contact`) may close their own ticket or withdraw it."""
-    with brand_scope(ticket.brand_id), transaction.atomic():
-        _lock(ticket, expected_revision)
+    """Close the ticket. A complaint needs an outcome (given here or set before); the
+    customer then receives the written outcome and, after the final level, the
+    ombudsman's details where the brand has one. A customer (`contact`) may close their own
+    ticket or withdraw it."""
+    with _change(ticket, expected_revision=expected_revision) as change:
         if actor is not None:
             require(actor, Action.DECIDE, brand=ticket.brand, level=ticket.level)
         if contact is not None and contact.pk != ticket.contact_id:
             raise InvalidRequest(_("Only the customer of the ticket can close it."), code="contact")
         if ticket.status == Status.CLOSED:
             raise InvalidRequest(_("This ticket is already closed."), code="closed")
-        now = clock.now()
-        fields = []
         if outcome:
-            _record_outcome(ticket, actor, outcome, summary.strip(), now)
-            fields.append("outcome")
+            _record_outcome(change, actor, outcome, summary.strip())
         if ticket.contact_type == ContactType.COMPLAINT and not ticket.outcome:
             raise InvalidRequest(
                 _(
@@ -815,42 +857,34 @@ def ticket_close(
                 code="outcome_required",
             )
         previous = ticket.status
-        fields += _set_status(ticket, Status.CLOSED, now)
-        ticket.closed_at = now
-        fields.append("closed_at")
-        record_event(
-            ticket=ticket,
-            verb=Verb.CLOSED,
+        change.set_status(Status.CLOSED)
+        change.set(closed_at=change.now)
+        change.record(
+            Verb.CLOSED,
             actor=actor,
             contact=contact,
-            at=now,
-            data={"from": previous, "outcome": ticket.outcome, "level": ticket.level},
+            data={
+                "from": previous,
+                "outcome": ticket.outcome,
+                "level": ticket.level,
+                "summary": summary.strip(),
+            },
         )
-        _save(ticket, now, *fields)
-        return ticket
+    return ticket
 
 
 def ticket_reopen(
     *, ticket: Ticket, actor: Any, reason: str, expected_revision: int | None = None
 ) -> Ticket:
-    with brand_scope(ticket.brand_id), transaction.atomic():
-        _lock(ticket, expected_revision)
+    with _change(ticket, expected_revision=expected_revision) as change:
         if actor is not None:
             require(actor, Action.DECIDE, brand=ticket.brand, level=ticket.level)
         if ticket.status != Status.CLOSED:
             raise InvalidRequest(_("Only a closed ticket can be reopened."), code="status")
         if not reason.strip():
             raise InvalidRequest(_("Give a reason for reopening."), code="reason")
-        now = clock.now()
         previous = ticket.status
-        fields = [*_set_status(ticket, Status.OPEN, now), "closed_at"]
-        ticket.closed_at = None
-        record_event(
-            ticket=ticket,
-            verb=Verb.REOPENED,
-            actor=actor,
-            at=now,
-            data={"from": previous, "reason": reason.strip()},
-        )
-        _save(ticket, now, *fields)
-        return ticket
+        change.set_status(Status.OPEN)
+        change.set(closed_at=None)
+        change.record(Verb.REOPENED, actor=actor, data={"from": previous, "reason": reason.strip()})
+    return ticket

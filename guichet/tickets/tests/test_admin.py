@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from guichet.conftest import assert_hidden_from_outsider
+from guichet.conftest import assert_hidden_from_outsider, story
 from guichet.lib.scoping import brand_scope
 from guichet.tickets.choices import Status, Verb
 
@@ -88,9 +88,7 @@ def test_editing_in_the_admin_goes_through_the_services(client, world):
         Status.WAITING_THIRD_PARTY,
         world.agent,
     )
-    with brand_scope(world.ej):
-        events = list(world.ticket.events.values_list("verb", "actor_user"))
-    assert events[1:] == [
+    assert story(world.ticket)[1:] == [
         (Verb.FIELD_CHANGED, world.manager.pk),
         (Verb.FIELD_CHANGED, world.manager.pk),
         (Verb.STATUS_CHANGED, world.manager.pk),

@@ -3,6 +3,7 @@
 import pytest
 from django.core.exceptions import PermissionDenied
 
+from guichet.conftest import last
 from guichet.lib.errors import Conflict, InvalidRequest
 from guichet.tickets import services
 from guichet.tickets.choices import Verb
@@ -13,8 +14,7 @@ pytestmark = pytest.mark.django_db
 def test_an_agent_takes_a_ticket(world):
     services.ticket_assign(ticket=world.ticket, actor=world.agent, assignee=world.agent)
     assert world.ticket.assignee == world.agent
-    event = world.ticket.events.model._base_manager.filter(ticket=world.ticket).last()
-    assert event.verb == Verb.ASSIGNED and event.data == {"from": None, "to": world.agent.pk}
+    assert last(world.ticket, Verb.ASSIGNED).data == {"from": None, "to": world.agent.pk}
 
 
 def test_an_agent_cannot_hand_a_ticket_to_someone_else_but_a_team_lead_can(world):

@@ -12,7 +12,15 @@ from guichet.tickets.queries import access_ticket
 
 pytestmark = pytest.mark.django_db
 
-UNSCOPED = {"Brand", "User", "Membership", "ReferenceCounter", "WorkerHeartbeat", "PeriodicRun"}
+UNSCOPED = {
+    "Brand",
+    "User",
+    "Membership",
+    "Absence",
+    "ReferenceCounter",
+    "WorkerHeartbeat",
+    "PeriodicRun",
+}
 
 
 def test_every_brand_owned_model_refuses_to_query_without_a_scope(world):

@@ -3,17 +3,16 @@
 import pytest
 from django.core.exceptions import PermissionDenied
 
+from guichet.conftest import last
 from guichet.lib.errors import InvalidRequest
-from guichet.lib.scoping import brand_scope
 from guichet.tickets import services
 from guichet.tickets.choices import EscalationTrigger, Status, Verb
 
 pytestmark = pytest.mark.django_db
 
 
-def last_event(ticket):
-    with brand_scope(ticket.brand_id):
-        return ticket.events.last()
+def last_event(ticket, verb=Verb.ESCALATED):
+    return last(ticket, verb)
 
 
 def test_an_agent_escalates_with_a_reason_to_the_next_level_and_its_team(world, frozen_clock):
@@ -118,7 +117,7 @@ def test_returning_to_a_lower_level_needs_a_reason(world):
     services.ticket_return_to_level(
         ticket=world.ticket, actor=world.investigator, to_level=1, reason="Réponse N1 à compléter"
     )
-    assert world.ticket.level == 1 and last_event(world.ticket).verb == Verb.LEVEL_RETURNED
+    assert world.ticket.level == 1 and last_event(world.ticket, Verb.LEVEL_RETURNED)
 
 
 def test_outsiders_cannot_escalate(world):

@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 
+from guichet.conftest import last, story
 from guichet.lib.errors import InvalidRequest
 from guichet.lib.scoping import brand_scope
 from guichet.tickets import services
@@ -14,8 +15,7 @@ pytestmark = pytest.mark.django_db
 
 
 def verbs(ticket):
-    with brand_scope(ticket.brand_id):
-        return list(ticket.events.values_list("verb", flat=True))
+    return [verb for verb, _ in story(ticket)]
 
 
 def test_first_reply_is_recorded_once_and_opens_the_ticket(world, frozen_clock):
@@ -31,6 +31,11 @@ def test_first_reply_is_recorded_once_and_opens_the_ticket(world, frozen_clock):
     assert verbs(world.ticket) == [Verb.OPENED, Verb.STATUS_CHANGED, Verb.REPLIED, Verb.REPLIED]
 
 
+def pauses(ticket):
+    with brand_scope(ticket.brand_id):
+        return list(ticket.pauses.values_list("started_at", "ended_at"))
+
+
 def test_waiting_on_the_customer_pauses_the_clock_until_they_answer(world, frozen_clock):
     services.ticket_reply(
         ticket=world.ticket,
@@ -38,22 +43,39 @@ def test_waiting_on_the_customer_pauses_the_clock_until_they_answer(world, froze
         text="Votre numéro ?",
         status_after=Status.WAITING_CUSTOMER,
     )
-    assert world.ticket.paused_since == frozen_clock.now()
+    asked = frozen_clock.now()
+    assert pauses(world.ticket) == [(asked, None)]
     frozen_clock.advance(hours=5)
     services.ticket_receive(
         ticket=world.ticket, contact=world.customer, text="CMD-1", channel="email"
     )
     assert world.ticket.status == Status.OPEN
-    assert world.ticket.paused_since is None and world.ticket.paused_seconds == 5 * 3600
+    assert pauses(world.ticket) == [(asked, asked + timedelta(hours=5))]
 
 
-def test_time_paused_is_counted_even_if_the_ticket_is_closed_while_paused(world, frozen_clock):
+def test_a_pause_ends_when_the_ticket_is_closed_while_waiting(world, frozen_clock):
     services.ticket_reply(
         ticket=world.ticket, actor=world.agent, text="?", status_after=Status.WAITING_CUSTOMER
     )
+    asked = frozen_clock.now()
     frozen_clock.advance(hours=3)
     services.ticket_close(ticket=world.ticket, actor=world.agent, outcome="withdrawn")
-    assert world.ticket.paused_seconds == 3 * 3600 and world.ticket.paused_since is None
+    assert pauses(world.ticket) == [(asked, asked + timedelta(hours=3))]
+
+
+def test_an_automatic_reply_from_the_customer_changes_nothing(world, frozen_clock):
+    services.ticket_reply(
+        ticket=world.ticket, actor=world.agent, text="?", status_after=Status.WAITING_CUSTOMER
+    )
+    services.ticket_close(ticket=world.ticket, actor=world.agent, outcome="upheld")
+    message = services.ticket_receive(
+        ticket=world.ticket,
+        contact=world.customer,
+        text="Absent du bureau",
+        channel="email",
+        automatic=True,
+    )
+    assert message.is_automatic and world.ticket.status == Status.CLOSED
 
 
 def test_a_customer_message_reopens_a_closed_ticket(world, frozen_clock):
@@ -84,9 +106,8 @@ def test_automatic_messages_do_not_count_as_a_persons_response(world):
         ticket=world.ticket, actor=None, text="Accusé de réception", automatic=True
     )
     assert message.is_automatic and world.ticket.first_responded_at is None
-    with brand_scope(world.ej):
-        event = world.ticket.events.last()
-    assert event.actor_label == "system"
+    event = last(world.ticket, Verb.REPLIED)
+    assert event.actor_label == "system" and event.message == message
 
 
 def test_attachments_are_linked_once(world):

@@ -20,8 +20,8 @@ def test_opening_records_the_ticket_its_first_message_and_an_event(world, frozen
     assert ticket.priority == "high"  # EJ's billing category is served first
     assert ticket.language == "fr"
     with brand_scope(world.ej):
-        [message] = Message.objects.filter(ticket=ticket)
-        [event] = Event.objects.filter(ticket=ticket)
+        [message] = Message.objects.filter(ticket=ticket, direction=Direction.INBOUND)
+        [event] = Event.objects.filter(ticket=ticket, verb=Verb.OPENED)
     assert message.direction == Direction.INBOUND and message.author_contact == world.customer
     assert (event.verb, event.actor_contact, event.message) == (
         Verb.OPENED,
@@ -43,7 +43,7 @@ def test_html_is_sanitised_and_text_derived(world):
     )
     assert ticket.subject == "Un objet"
     with brand_scope(world.ej):
-        message = ticket.messages.get()
+        message = ticket.messages.get(direction=Direction.INBOUND)
     assert message.html == "<p>Bonjour</p>" and message.text == "Bonjour"
 
 
@@ -97,7 +97,7 @@ def test_an_agent_logs_a_phone_call(world):
         actor=world.agent,
     )
     with brand_scope(world.ej):
-        event = ticket.events.get()
+        event = ticket.events.get(verb=Verb.OPENED)
     assert event.actor_user == world.agent and event.actor_contact is None
 
 

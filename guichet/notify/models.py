@@ -1,0 +1,127 @@
+"""What Guichet says to customers and staff: letter templates, the outbox, notifications."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from guichet.lib.scoping import BrandScopedManager
+
+
+class LetterKind(models.TextChoices):
+    ACKNOWLEDGEMENT = "acknowledgement", _("Acknowledgement of receipt")
+    LEVEL_CHANGED = "level_changed", _("Change of level")
+    REASSIGNED = "reassigned", _("Another person handles the request")
+    DELAY = "delay_letter", _("Delay letter")
+    OUTCOME = "outcome", _("Written outcome")
+    OMBUDSMAN = "ombudsman", _("Referral to the ombudsman")
+
+
+class LetterTemplate(models.Model):
+    """A brand's own wording of a letter in one language; without one, Guichet's default
+    (guichet/notify/letters/<kind>.<language>.txt) is used."""
+
+    brand = models.ForeignKey("brands.Brand", on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(_("letter"), max_length=30, choices=LetterKind.choices)
+    language = models.CharField(_("language"), max_length=8)
+    subject = models.CharField(_("subject"), max_length=200)
+    body = models.TextField(_("text"))
+    updated_at = models.DateTimeField(_("updated"))
+
+    objects = BrandScopedManager()
+
+    class Meta:
+        verbose_name = _("letter template")
+        verbose_name_plural = _("letter templates")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["brand", "kind", "language"], name="letter_template_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.language})"
+
+
+class OutboxStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+    BOUNCED = "bounced", _("Bounced")
+    NO_ADDRESS = "no_address", _("No address to send to")
+
+
+class OutboundEmail(models.Model):
+    """An email to send, committed with the change that caused it; the email channel's
+    worker delivers it (retrying with back-off) and records the result."""
+
+    brand = models.ForeignKey("brands.Brand", on_delete=models.PROTECT, related_name="+")
+    ticket = models.ForeignKey(
+        "tickets.Ticket", on_delete=models.CASCADE, related_name="outbound_emails"
+    )
+    message = models.ForeignKey(
+        "tickets.Message",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="outbound_emails",
+    )
+    to_name = models.CharField(_("recipient name"), max_length=200, blank=True)
+    to_address = models.EmailField(_("recipient"), blank=True)
+    subject = models.CharField(_("subject"), max_length=300)
+    text = models.TextField(_("text"))
+    html = models.TextField(_("HTML"), blank=True)
+    automatic = models.BooleanField(_("sent automatically"), default=False)
+    status = models.CharField(
+        _("status"), max_length=12, choices=OutboxStatus.choices, default=OutboxStatus.QUEUED
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+    rfc_message_id = models.CharField(_("Message-ID"), max_length=255, blank=True)
+    created_at = models.DateTimeField(_("created"))
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+
+    objects = BrandScopedManager()
+
+    class Meta:
+        verbose_name = _("outgoing email")
+        verbose_name_plural = _("outgoing emails")
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"],
+                name="outbound_due",
+                condition=Q(status="queued"),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.to_address} · {self.subject}"
+
+
+class StaffNotification(models.Model):
+    brand = models.ForeignKey("brands.Brand", on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    ticket = models.ForeignKey(
+        "tickets.Ticket", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    kind = models.CharField(max_length=40)
+    text = models.TextField()
+    created_at = models.DateTimeField()
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    objects = BrandScopedManager()
+
+    class Meta:
+        verbose_name = _("staff notification")
+        verbose_name_plural = _("staff notifications")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["user", "read_at"], name="notification_unread")]
+
+    def __str__(self) -> str:
+        return self.text[:60]

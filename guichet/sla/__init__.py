@@ -1,0 +1,1 @@
+"""Service levels: business time, deadlines and (later) the watcher that acts on them."""

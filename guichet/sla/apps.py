@@ -1,0 +1,15 @@
+from datetime import timedelta
+
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class SlaConfig(AppConfig):
+    name = "guichet.sla"
+    verbose_name = _("Deadlines and levels")
+
+    def ready(self) -> None:
+        from guichet.ops import periodic
+
+        periodic.register("sla.sweep", "guichet.sla.tasks.sweep", timedelta(seconds=30))
+        periodic.register("sla.absences", "guichet.sla.tasks.apply_absences", timedelta(minutes=1))

@@ -1,0 +1,249 @@
+"""The watcher: acts on deadlines whose moment has come.
+
+One indexed query finds due rows (`next_action_at <= now`). A worker claims a batch
+(`SELECT … FOR UPDATE SKIP LOCKED`, then a lease written on the rows) in a short
+transaction, then handles each claimed row in its own transaction that locks the ticket
+first and the row second — the order every ticket service uses, so the watcher and
+agents never deadlock. The action and the row's next moment commit together: a row is
+acted on once, even with several workers on several hosts; a worker that dies mid-way
+leaves its lease to expire and another worker takes the row over.
+
+Actions, as the policy says: warn the assignee and team lead before a breach; escalate to
+the next level; send the customer a delay letter before the full-answer deadline; record
+a breach.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils.crypto import get_random_string
+from django.utils.translation import gettext_lazy as _
+
+from guichet.accounts.models import Membership, Role
+from guichet.lib import clock
+from guichet.lib.errors import ServiceError
+from guichet.lib.scoping import all_brands, brand_scope
+from guichet.notify.letters import send_letter
+from guichet.notify.models import LetterKind
+from guichet.notify.staff import notify_staff
+from guichet.sla.models import Deadline, DeadlineKind
+from guichet.sla.services import engine_for, next_action_at
+from guichet.tickets.choices import EscalationTrigger, Verb
+from guichet.tickets.events import record_event
+from guichet.tickets.models import Ticket
+
+logger = logging.getLogger(__name__)
+
+LEASE = timedelta(minutes=5)
+BATCH = 200
+
+
+def claim(worker_id: str, now: datetime, limit: int = BATCH) -> list[int]:
+    """Claim up to `limit` due rows for this worker."""
+    with all_brands(), transaction.atomic():
+        ids = list(
+            Deadline.objects.select_for_update(skip_locked=True)
+            .filter(next_action_at__lte=now)
+            .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
+            .order_by("next_action_at")
+            .values_list("pk", flat=True)[:limit]
+        )
+        if ids:
+            Deadline.objects.filter(pk__in=ids).update(
+                claimed_by=worker_id, claimed_until=now + LEASE
+            )
+    return ids
+
+
+def _watchers(ticket: Ticket) -> list[Any]:
+    """Who is warned about a ticket: its assignee and the team leads of its team."""
+    people = [ticket.assignee] if ticket.assignee else []
+    leads = Membership.objects.filter(
+        brand_id=ticket.brand_id, is_active=True, role__in=[Role.TEAM_LEAD, Role.DIRECTOR]
+    ).select_related("user")
+    if ticket.team_id:
+        leads = leads.filter(teams=ticket.team_id)
+    people += [m.user for m in leads]
+    return people
+
+
+def act(deadline_id: int, worker_id: str, now: datetime) -> str:
+    """Do what a claimed deadline calls for; returns what was done."""
+    with all_brands():
+        found = Deadline.objects.filter(pk=deadline_id).values("ticket_id", "brand_id").first()
+    if found is None:
+        return "gone"
+    with brand_scope(found["brand_id"]), transaction.atomic():
+        ticket = (
+            Ticket.objects.select_for_update(of=("self",))
+            .select_related("brand", "assignee")
+            .get(pk=found["ticket_id"])
+        )
+        row = Deadline.objects.select_for_update().get(pk=deadline_id)
+        if row.claimed_by != worker_id:
+            return "lost"
+        done = _act(ticket, row, now)
+        row.refresh_from_db()
+        row.claimed_by = ""
+        row.claimed_until = None
+        row.next_action_at = next_action_at(row)
+        row.save(update_fields=["claimed_by", "claimed_until", "next_action_at"])
+        return done
+
+
+def _act(ticket: Ticket, row: Deadline, now: datetime) -> str:
+    if not row.is_running or row.next_action_at is None or row.next_action_at > now:
+        return "nothing"
+    done = "nothing"
+    if row.warn_at is not None and row.warned_at is None and row.warn_at <= now:
+        row.warned_at = now
+        row.save(update_fields=["warned_at"])
+        record_event(ticket=ticket, verb=Verb.DEADLINE_WARNED, label="sla", at=now, data=_data(row))
+        notify_staff(
+            ticket,
+            _watchers(ticket),
+            "deadline_warning",
+            _("%(reference)s: the deadline “%(deadline)s” falls on %(due)s."),
+            reference=ticket.reference,
+            deadline=DeadlineKind(row.kind).label,
+            due=row.due_at.isoformat() if row.due_at else "",
+        )
+        done = "warned"
+    if row.due_at is None or row.due_at > now or row.breached_at is not None:
+        return done
+    if row.kind == DeadlineKind.ESCALATION:
+        return _escalate(ticket, row, now)
+    if row.kind == DeadlineKind.DELAY_LETTER:
+        return "delay_letter" if send_delay_letter(ticket, now=now) else _cancel(ticket, row, now)
+    row.breached_at = now
+    row.save(update_fields=["breached_at"])
+    record_event(ticket=ticket, verb=Verb.DEADLINE_BREACHED, label="sla", at=now, data=_data(row))
+    notify_staff(
+        ticket,
+        _watchers(ticket),
+        "deadline_breached",
+        _("%(reference)s: the deadline “%(deadline)s” was missed."),
+        reference=ticket.reference,
+        deadline=DeadlineKind(row.kind).label,
+    )
+    return "breached"
+
+
+def _data(row: Deadline) -> dict[str, Any]:
+    return {
+        "kind": row.kind,
+        "level": row.level,
+        "due": row.due_at.isoformat() if row.due_at else None,
+        "target": row.target,
+        "clock": row.clock,
+        "rule": row.rule,
+    }
+
+
+def _cancel(ticket: Ticket, row: Deadline, now: datetime) -> str:
+    row.cancelled_at = now
+    row.save(update_fields=["cancelled_at"])
+    record_event(ticket=ticket, verb=Verb.DEADLINE_CANCELLED, label="sla", at=now, data=_data(row))
+    return "cancelled"
+
+
+def _escalate(ticket: Ticket, row: Deadline, now: datetime) -> str:
+    from guichet.tickets.services import ticket_escalate
+
+    try:
+        with transaction.atomic():
+            ticket_escalate(
+                ticket=ticket,
+                trigger=EscalationTrigger.TIME,
+                to_level=row.level,
+                reason=f"{row.target} ({row.rule})",
+                at=now,
+            )
+    except ServiceError as exc:
+        logger.info("automatic escalation of %s not done: %s", ticket.reference, exc)
+        return _cancel(ticket, row, now)
+    return "escalated"
+
+
+def send_delay_letter(
+    ticket: Ticket, *, now: datetime, reason: str = "", unless_due_after: datetime | None = None
+) -> bool:
+    """Tell the customer the protected deadline (EJ: the full written answer) will be
+    missed, why, and the new date — once per deadline. The new date is the target again,
+    counted from the missed moment. With `unless_due_after`, nothing is sent when the
+    deadline falls after that moment (it can still be met)."""
+    policy = ticket.brand.get_policy()
+    letter = policy.delay_letter
+    if letter is None:
+        return False
+    protected = Deadline.objects.filter(
+        ticket=ticket, kind=letter.deadline, met_at__isnull=True, cancelled_at__isnull=True
+    ).first()
+    if protected is None or protected.due_at is None or protected.original_due_at is not None:
+        return False
+    if unless_due_after is not None and protected.due_at > unless_due_after:
+        return False
+    engine = engine_for(ticket.brand)
+    rule = policy.deadlines[int(protected.rule.removeprefix("deadlines[").rstrip("]"))]
+    previous = protected.due_at
+    new_due = engine.extended_due(rule.clock, previous, rule.target)
+    protected.original_due_at = previous
+    protected.due_at = new_due
+    protected.warn_at = (
+        engine.subtract(rule.clock, new_due, rule.warn_before) if rule.warn_before else None
+    )
+    protected.warned_at = None
+    protected.next_action_at = next_action_at(protected)
+    protected.save(
+        update_fields=["original_due_at", "due_at", "warn_at", "warned_at", "next_action_at"]
+    )
+    Deadline.objects.filter(
+        ticket=ticket,
+        kind=DeadlineKind.DELAY_LETTER,
+        met_at__isnull=True,
+        cancelled_at__isnull=True,
+    ).update(met_at=now, next_action_at=None)
+    why = reason or policy.text(letter.default_reason, ticket.language)
+    record_event(
+        ticket=ticket,
+        verb=Verb.DELAY_LETTER_SENT,
+        label="sla",
+        at=now,
+        data={
+            "kind": protected.kind,
+            "previous_due": previous.isoformat(),
+            "new_due": new_due.isoformat(),
+            "reason": why,
+        },
+    )
+    send_letter(
+        ticket, LetterKind.DELAY, {"previous_due": previous, "new_due": new_due, "reason": why}
+    )
+    return True
+
+
+def sweep(*, now: datetime | None = None, worker_id: str = "", batch: int = BATCH) -> Counter[str]:
+    """Act on every deadline due at `now` (default: the clock's now). Returns counts."""
+    now = now or clock.now()
+    worker_id = worker_id or get_random_string(16)
+    done: Counter[str] = Counter()
+    while True:
+        ids = claim(worker_id, now, batch)
+        if not ids:
+            return done
+        for deadline_id in ids:
+            try:
+                done[act(deadline_id, worker_id, now)] += 1
+            except Exception:
+                # One deadline that fails must not stop the others: its lease expires and it
+                # is tried again by the next sweep.
+                logger.exception("acting on deadline %s failed", deadline_id)
+                done["failed"] += 1
+        if len(ids) < batch:
+            return done
