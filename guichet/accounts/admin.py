@@ -11,9 +11,10 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from guichet.accounts.models import Membership, User
+from guichet.accounts.models import Absence, Membership, User
 from guichet.accounts.permissions import Action, brand_ids, can, forget, is_unrestricted
 from guichet.brands.models import Brand
+from guichet.lib import clock
 from guichet.lib.admin import BrandScopedAdmin, restrict_foreign_keys
 
 
@@ -133,3 +134,55 @@ class MembershipAdmin(BrandScopedAdmin):
     def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         restrict_foreign_keys(db_field, request, kwargs)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+@admin.register(Absence)
+class AbsenceAdmin(admin.ModelAdmin):
+    """Absences of the staff of the person's brands (managers and administrators)."""
+
+    list_display = ["user", "starts_at", "ends_at", "reason", "applied_at"]
+    readonly_fields = ["applied_at", "created_at"]
+    fields = ["user", "starts_at", "ends_at", "reason", "applied_at", "created_at"]
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return is_unrestricted(request.user) or bool(_managed_brand_ids(request.user))
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self.has_module_permission(request)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self.has_module_permission(request)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return self.has_module_permission(request)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self.has_module_permission(request)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Absence]:
+        qs = super().get_queryset(request)
+        if is_unrestricted(request.user):
+            return qs
+        return qs.filter(
+            user__memberships__brand_id__in=_managed_brand_ids(request.user)
+        ).distinct()
+
+    def get_object(
+        self, request: HttpRequest, object_id: str, from_field: str | None = None
+    ) -> Any:
+        obj = super().get_object(request, object_id, from_field)
+        if obj is None:
+            raise Http404
+        return obj
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name == "user" and not is_unrestricted(request.user):
+            kwargs["queryset"] = User.objects.filter(
+                memberships__brand_id__in=_managed_brand_ids(request.user)
+            ).distinct()
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def save_model(self, request: HttpRequest, obj: Absence, form: Any, change: bool) -> None:
+        if not change:
+            obj.created_at = clock.now()
+        super().save_model(request, obj, form, change)

@@ -27,6 +27,7 @@ from guichet.lib import clock
 from guichet.lib.scoping import all_brands, brand_scope
 from guichet.marketplace.models import Seller
 from guichet.policies.schema import Policy
+from guichet.sla import watcher
 from guichet.tickets import services
 from guichet.tickets.choices import Channel, EscalationTrigger, Outcome, Status
 from guichet.tickets.models import Ticket
@@ -219,19 +220,35 @@ def _received_at(rng: random.Random, now: datetime, index: int, count: int) -> d
 
 
 class _Timeline:
-    """Moves a frozen clock forward; `advance` says False once the next step would be in
-    the future, which is where the ticket's story stops."""
+    """Moves a frozen clock forward through one ticket's story. Before each step, the
+    watcher acts on the ticket's deadlines at the moments they fell due (escalations,
+    delay letters, breaches), so the history is what the running engine would have made.
+    `advance` says False once the next step would be in the future, where the story stops."""
 
     def __init__(self, frozen: clock.FrozenClock, now: datetime) -> None:
         self.frozen = frozen
         self.now = now
+        self.ticket: Ticket | None = None
 
     def advance(self, minutes: float) -> bool:
         target = self.frozen.now() + timedelta(minutes=minutes)
         if target >= self.now:
+            self.finish()
             return False
+        self._catch_up(target)
         self.frozen.set(target)
+        if self.ticket is not None:
+            self.ticket.refresh_from_db()
         return True
+
+    def _catch_up(self, until: datetime) -> None:
+        if self.ticket is not None:
+            watcher.catch_up(self.ticket.pk, until)
+            self.frozen.set(until)
+
+    def finish(self) -> None:
+        """The rest of the story, up to now, is the watcher's."""
+        self._catch_up(self.now)
 
 
 def _live(
@@ -257,93 +274,102 @@ def _live(
     agent = people[rng.choice(["agent", "agent", "agent2"])]
     with clock.frozen(received) as frozen:
         time = _Timeline(frozen, now)
-        ticket = services.ticket_open(
-            brand=brand,
-            contact=contact,
-            contact_type=plan.contact_type,
-            subject=subject,
-            text=body,
-            channel=plan.channel,
-            category=plan.category,
-            complexity=plan.complexity,
-            language=plan.language,
-            seller=seller,
-            actor=agent if plan.channel in (Channel.PHONE, Channel.LETTER) else None,
-        )
-        if plan.state == "new" or not time.advance(rng.uniform(5, 180)):
-            return ticket
-        services.ticket_assign(ticket=ticket, actor=agent, assignee=agent)
-        if not time.advance(rng.uniform(20, 900)):
-            return ticket
-        name = contact.name.split(" ")[0]
-        reply = rng.choice(content.REPLIES[plan.language]).format(name=name, agent=agent.first_name)
-        waiting = plan.state == "waiting_customer" and plan.level == 1
-        services.ticket_reply(
-            ticket=ticket,
-            actor=agent,
-            text=reply,
-            status_after=Status.WAITING_CUSTOMER if waiting or rng.random() < 0.3 else None,
-        )
-        if waiting:
-            return ticket
-        if rng.random() < 0.3:
-            services.ticket_note(ticket=ticket, actor=agent, text=rng.choice(content.NOTES))
-        if rng.random() < 0.6:
-            if not time.advance(rng.uniform(60, 2 * 24 * 60)):
-                return ticket
-            services.ticket_receive(
-                ticket=ticket,
+        try:
+            ticket = services.ticket_open(
+                brand=brand,
                 contact=contact,
+                contact_type=plan.contact_type,
+                subject=subject,
+                text=body,
                 channel=plan.channel,
-                text=rng.choice(content.CUSTOMER_FOLLOW_UPS[plan.language]),
+                category=plan.category,
+                complexity=plan.complexity,
+                language=plan.language,
+                seller=seller,
+                actor=agent if plan.channel in (Channel.PHONE, Channel.LETTER) else None,
             )
-        for level in range(2, plan.level + 1):
-            if not time.advance(rng.uniform(120, 2 * 24 * 60)):
+            time.ticket = ticket
+            if plan.state == "new" or not time.advance(rng.uniform(5, 180)):
                 return ticket
-            by_customer = policy.escalation.customer_may_request and rng.random() < 0.4
-            services.ticket_escalate(
-                ticket=ticket,
-                actor=None if by_customer else agent,
-                contact=contact if by_customer else None,
-                trigger=EscalationTrigger.CUSTOMER if by_customer else EscalationTrigger.AGENT,
-                reason=rng.choice(content.ESCALATION_REASONS),
-            )
-            handler = _handler(people, policy, level)
-            if not time.advance(rng.uniform(30, 600)):
+            services.ticket_assign(ticket=ticket, actor=agent, assignee=agent)
+            if not time.advance(rng.uniform(20, 900)):
                 return ticket
-            services.ticket_assign(ticket=ticket, actor=handler, assignee=handler)
-            if not time.advance(rng.uniform(60, 24 * 60)):
-                return ticket
+            name = contact.name.split(" ")[0]
             reply = rng.choice(content.REPLIES[plan.language]).format(
-                name=name, agent=handler.first_name
+                name=name, agent=agent.first_name
             )
-            services.ticket_reply(ticket=ticket, actor=handler, text=reply)
-        if plan.state == "waiting_third_party":
-            services.ticket_set_status(
-                ticket=ticket, actor=agent, status=Status.WAITING_THIRD_PARTY
-            )
-            return ticket
-        if plan.state in ("open", "waiting_customer"):
-            return ticket
-        if not time.advance(rng.uniform(60, 3 * 24 * 60)):
-            return ticket
-        decider = _handler(people, policy, ticket.level)
-        if plan.withdrawn:
-            services.ticket_close(
+            waiting = plan.state == "waiting_customer" and plan.level == 1
+            services.ticket_reply(
                 ticket=ticket,
-                actor=None,
-                contact=contact,
-                outcome=Outcome.WITHDRAWN,
-                summary="Withdrawn by the customer.",
+                actor=agent,
+                text=reply,
+                status_after=Status.WAITING_CUSTOMER if waiting or rng.random() < 0.3 else None,
             )
-        else:
-            services.ticket_close(
-                ticket=ticket,
-                actor=decider,
-                outcome=plan.outcome or None,
-                summary="Décision écrite envoyée au client." if plan.outcome else "",
-            )
-        return ticket
+            if waiting:
+                return ticket
+            if rng.random() < 0.3:
+                services.ticket_note(ticket=ticket, actor=agent, text=rng.choice(content.NOTES))
+            if rng.random() < 0.6:
+                if not time.advance(rng.uniform(60, 2 * 24 * 60)):
+                    return ticket
+                services.ticket_receive(
+                    ticket=ticket,
+                    contact=contact,
+                    channel=plan.channel,
+                    text=rng.choice(content.CUSTOMER_FOLLOW_UPS[plan.language]),
+                )
+            for level in range(2, max(plan.level, ticket.level) + 1):
+                if not time.advance(rng.uniform(120, 2 * 24 * 60)):
+                    return ticket
+                if ticket.level < level:  # not already moved up by the policy's own clock
+                    by_customer = policy.escalation.customer_may_request and rng.random() < 0.4
+                    services.ticket_escalate(
+                        ticket=ticket,
+                        actor=None if by_customer else agent,
+                        contact=contact if by_customer else None,
+                        trigger=EscalationTrigger.CUSTOMER
+                        if by_customer
+                        else EscalationTrigger.AGENT,
+                        reason=rng.choice(content.ESCALATION_REASONS),
+                    )
+                handler = _handler(people, policy, level)
+                if not time.advance(rng.uniform(30, 600)):
+                    return ticket
+                services.ticket_assign(ticket=ticket, actor=handler, assignee=handler)
+                if not time.advance(rng.uniform(60, 24 * 60)):
+                    return ticket
+                reply = rng.choice(content.REPLIES[plan.language]).format(
+                    name=name, agent=handler.first_name
+                )
+                services.ticket_reply(ticket=ticket, actor=handler, text=reply)
+            if plan.state == "waiting_third_party":
+                services.ticket_set_status(
+                    ticket=ticket, actor=agent, status=Status.WAITING_THIRD_PARTY
+                )
+                return ticket
+            if plan.state in ("open", "waiting_customer"):
+                return ticket
+            if not time.advance(rng.uniform(60, 3 * 24 * 60)):
+                return ticket
+            decider = _handler(people, policy, ticket.level)
+            if plan.withdrawn:
+                services.ticket_close(
+                    ticket=ticket,
+                    actor=None,
+                    contact=contact,
+                    outcome=Outcome.WITHDRAWN,
+                    summary="Withdrawn by the customer.",
+                )
+            else:
+                services.ticket_close(
+                    ticket=ticket,
+                    actor=decider,
+                    outcome=plan.outcome or None,
+                    summary="Décision écrite envoyée au client." if plan.outcome else "",
+                )
+            return ticket
+        finally:
+            time.finish()
 
 
 def load_demo(

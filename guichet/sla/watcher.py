@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -44,13 +45,16 @@ LEASE = timedelta(minutes=5)
 BATCH = 200
 
 
-def claim(worker_id: str, now: datetime, limit: int = BATCH) -> list[int]:
-    """Claim up to `limit` due rows for this worker."""
+def claim(
+    worker_id: str, now: datetime, limit: int = BATCH, ticket_ids: Sequence[int] | None = None
+) -> list[int]:
+    """Claim up to `limit` due rows for this worker (of some tickets only, if given)."""
     with all_brands(), transaction.atomic():
+        due = Deadline.objects.select_for_update(skip_locked=True).filter(next_action_at__lte=now)
+        if ticket_ids is not None:
+            due = due.filter(ticket_id__in=ticket_ids)
         ids = list(
-            Deadline.objects.select_for_update(skip_locked=True)
-            .filter(next_action_at__lte=now)
-            .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
+            due.filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
             .order_by("next_action_at")
             .values_list("pk", flat=True)[:limit]
         )
@@ -228,13 +232,19 @@ def send_delay_letter(
     return True
 
 
-def sweep(*, now: datetime | None = None, worker_id: str = "", batch: int = BATCH) -> Counter[str]:
+def sweep(
+    *,
+    now: datetime | None = None,
+    worker_id: str = "",
+    batch: int = BATCH,
+    ticket_ids: Sequence[int] | None = None,
+) -> Counter[str]:
     """Act on every deadline due at `now` (default: the clock's now). Returns counts."""
     now = now or clock.now()
     worker_id = worker_id or get_random_string(16)
     done: Counter[str] = Counter()
     while True:
-        ids = claim(worker_id, now, batch)
+        ids = claim(worker_id, now, batch, ticket_ids)
         if not ids:
             return done
         for deadline_id in ids:
@@ -247,3 +257,22 @@ def sweep(*, now: datetime | None = None, worker_id: str = "", batch: int = BATC
                 done["failed"] += 1
         if len(ids) < batch:
             return done
+
+
+def catch_up(ticket_id: int, until: datetime) -> Counter[str]:
+    """Act on one ticket's deadlines at each moment they fell due, up to `until`, as if the
+    watcher had been running all along (for replays and the demo's history)."""
+    done: Counter[str] = Counter()
+    for _step in range(1000):  # a ticket has few deadlines; this bounds a runaway loop
+        with all_brands():
+            moment = (
+                Deadline.objects.filter(ticket_id=ticket_id, next_action_at__lte=until)
+                .order_by("next_action_at")
+                .values_list("next_action_at", flat=True)
+                .first()
+            )
+        if moment is None:
+            break
+        with clock.frozen(moment):
+            done.update(sweep(now=moment, ticket_ids=[ticket_id]))
+    return done

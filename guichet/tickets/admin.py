@@ -19,6 +19,7 @@ from guichet.accounts.models import User
 from guichet.accounts.permissions import Action, can
 from guichet.lib.admin import BrandScopedAdmin
 from guichet.lib.errors import ServiceError
+from guichet.sla.admin import DeadlineInline
 from guichet.tickets import services
 from guichet.tickets.choices import Complexity, ContactType, Priority, Status
 from guichet.tickets.models import Event, Message, Ticket
@@ -98,7 +99,8 @@ class MessageInline(admin.StackedInline):
         return False
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return obj is not None and can(request.user, Action.VIEW_TICKET, brand=obj.brand)
+        # Without an object Django asks for the inline's rows; the request's scope limits them.
+        return obj is None or can(request.user, Action.VIEW_TICKET, brand=obj.brand)
 
 
 class EventInline(admin.TabularInline):
@@ -115,7 +117,8 @@ class EventInline(admin.TabularInline):
         return False
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return obj is not None and can(request.user, Action.VIEW_TICKET, brand=obj.brand)
+        # Without an object Django asks for the inline's rows; the request's scope limits them.
+        return obj is None or can(request.user, Action.VIEW_TICKET, brand=obj.brand)
 
 
 @admin.register(Ticket)
@@ -192,7 +195,7 @@ class TicketAdmin(BrandScopedAdmin):
             },
         ),
     ]
-    inlines = [MessageInline, EventInline]
+    inlines = [MessageInline, DeadlineInline, EventInline]
     actions = ["take"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Ticket]:

@@ -73,6 +73,8 @@ def test_editing_in_the_admin_goes_through_the_services(client, world):
             "messages-INITIAL_FORMS": 0,
             "events-TOTAL_FORMS": 0,
             "events-INITIAL_FORMS": 0,
+            "deadlines-TOTAL_FORMS": 0,
+            "deadlines-INITIAL_FORMS": 0,
         },
     )
     assert response.status_code == 302, response.content.decode()[:2000]
@@ -115,6 +117,8 @@ def test_a_stale_admin_form_is_refused(client, world):
             "messages-INITIAL_FORMS": 0,
             "events-TOTAL_FORMS": 0,
             "events-INITIAL_FORMS": 0,
+            "deadlines-TOTAL_FORMS": 0,
+            "deadlines-INITIAL_FORMS": 0,
         },
     )
     assert response.status_code == 200 and "entre-temps" in response.content.decode()
