@@ -13,7 +13,7 @@ STAMP := $(VENV)/.installed
 PORT ?= 8000
 export PORT
 
-.PHONY: help run test check lint typecheck migrations-check pytest bench clean messages
+.PHONY: help run test check lint typecheck migrations-check pytest bench bench-sla clean messages
 
 help:
 	@echo "make run    start Guichet (web + worker) on http://127.0.0.1:$(PORT)/ with the five preset brands"
@@ -50,8 +50,10 @@ pytest: $(STAMP)
 messages: $(STAMP)
 	$(BIN)/python -m guichet.lib.messages --update
 
-bench: $(STAMP)
-	$(BIN)/python bench/run.py
+bench: bench-sla
+
+bench-sla: $(STAMP)
+	$(BIN)/python bench/sla.py
 
 clean:
 	rm -rf $(VENV) var/*.sqlite3* var/static .pytest_cache .mypy_cache .ruff_cache

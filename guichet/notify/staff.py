@@ -1,4 +1,4 @@
-"""Notifications to staff (deadline warnings, reassignments), in their own language."""
+"""Notifications to staff (deadline warnings and breaches), in each person's language."""
 
 from __future__ import annotations
 
@@ -12,13 +12,13 @@ from guichet.notify.models import StaffNotification
 from guichet.tickets.models import Ticket
 
 
-def notify_staff(
+def staff_notifications(
     ticket: Ticket, users: Iterable[Any], kind: str, message: Any, **params: Any
-) -> int:
-    """One notification per distinct person; `message` is a lazy translatable string with
-    %(name)s placeholders, rendered in each person's language."""
+) -> list[StaffNotification]:
+    """Unsaved notifications, one per distinct active person; `message` is a lazy
+    translatable string with %(name)s placeholders, rendered in each person's language."""
     now = clock.now()
-    sent = 0
+    out = []
     seen: set[int] = set()
     for user in users:
         if user is None or user.pk in seen or not user.is_active:
@@ -26,8 +26,22 @@ def notify_staff(
         seen.add(user.pk)
         with translation.override(user.language or "fr"):
             text = str(message) % params
-        StaffNotification.objects.create(
-            brand_id=ticket.brand_id, user=user, ticket=ticket, kind=kind, text=text, created_at=now
+        out.append(
+            StaffNotification(
+                brand_id=ticket.brand_id,
+                user=user,
+                ticket=ticket,
+                kind=kind,
+                text=text,
+                created_at=now,
+            )
         )
-        sent += 1
-    return sent
+    return out
+
+
+def notify_staff(
+    ticket: Ticket, users: Iterable[Any], kind: str, message: Any, **params: Any
+) -> int:
+    """Notify each distinct person now; returns how many were notified."""
+    notes = staff_notifications(ticket, users, kind, message, **params)
+    return len(StaffNotification.objects.bulk_create(notes))

@@ -31,13 +31,13 @@ from guichet.lib import clock
 from guichet.lib.errors import ServiceError
 from guichet.lib.scoping import all_brands, brand_scope
 from guichet.notify.letters import send_letter
-from guichet.notify.models import LetterKind
-from guichet.notify.staff import notify_staff
+from guichet.notify.models import LetterKind, StaffNotification
+from guichet.notify.staff import notify_staff, staff_notifications
 from guichet.sla.models import Deadline, DeadlineKind
 from guichet.sla.services import engine_for, next_action_at
 from guichet.tickets.choices import EscalationTrigger, Verb
-from guichet.tickets.events import record_event
-from guichet.tickets.models import Ticket
+from guichet.tickets.events import record_event, record_events
+from guichet.tickets.models import Event, Ticket
 
 logger = logging.getLogger(__name__)
 
@@ -65,43 +65,131 @@ def claim(
     return ids
 
 
-def _watchers(ticket: Ticket) -> list[Any]:
-    """Who is warned about a ticket: its assignee and the team leads of its team."""
-    people = [ticket.assignee] if ticket.assignee else []
-    leads = Membership.objects.filter(
-        brand_id=ticket.brand_id, is_active=True, role__in=[Role.TEAM_LEAD, Role.DIRECTOR]
-    ).select_related("user")
-    if ticket.team_id:
-        leads = leads.filter(teams=ticket.team_id)
-    people += [m.user for m in leads]
-    return people
+def _is_plain_breach(row: Deadline, now: datetime) -> bool:
+    """A promise past due with nothing else to do: the common case, written in bulk."""
+    return (
+        row.is_running
+        and row.kind not in (DeadlineKind.ESCALATION, DeadlineKind.DELAY_LETTER)
+        and row.due_at is not None
+        and row.due_at <= now
+        and row.breached_at is None
+        and (row.warn_at is None or row.warned_at is not None or row.warn_at > now)
+    )
 
 
-def act(deadline_id: int, worker_id: str, now: datetime) -> str:
-    """Do what a claimed deadline calls for; returns what was done."""
-    with all_brands():
-        found = Deadline.objects.filter(pk=deadline_id).values("ticket_id", "brand_id").first()
-    if found is None:
-        return "gone"
-    with brand_scope(found["brand_id"]), transaction.atomic():
-        ticket = (
-            Ticket.objects.select_for_update(of=("self",))
-            .select_related("brand", "assignee")
-            .get(pk=found["ticket_id"])
-        )
-        row = Deadline.objects.select_for_update().get(pk=deadline_id)
-        if row.claimed_by != worker_id:
-            return "lost"
-        done = _act(ticket, row, now)
-        row.refresh_from_db()
+def _breach_all(
+    tickets: dict[int, Ticket],
+    rows: list[Deadline],
+    now: datetime,
+    watchers: dict[tuple[int, int | None], list[Any]],
+) -> int:
+    """Record the breach of each row: the rows, their events and the staff notifications
+    in three statements."""
+    if not rows:
+        return 0
+    events, notes = [], []
+    for row in rows:
+        ticket = tickets[row.ticket_id]
+        row.breached_at = now
         row.claimed_by = ""
         row.claimed_until = None
         row.next_action_at = next_action_at(row)
-        row.save(update_fields=["claimed_by", "claimed_until", "next_action_at"])
-        return done
+        events.append(
+            Event(
+                brand_id=ticket.brand_id,
+                ticket=ticket,
+                verb=Verb.DEADLINE_BREACHED,
+                actor_label="sla",
+                data=_data(row),
+                at=now,
+            )
+        )
+        notes += staff_notifications(
+            ticket,
+            _watchers(ticket, watchers),
+            "deadline_breached",
+            _("%(reference)s: the deadline “%(deadline)s” was missed."),
+            reference=ticket.reference,
+            deadline=DeadlineKind(row.kind).label,
+        )
+    Deadline.objects.bulk_update(
+        rows, ["breached_at", "claimed_by", "claimed_until", "next_action_at"]
+    )
+    record_events(events)
+    StaffNotification.objects.bulk_create(notes)
+    return len(rows)
 
 
-def _act(ticket: Ticket, row: Deadline, now: datetime) -> str:
+def _watchers(ticket: Ticket, cache: dict[tuple[int, int | None], list[Any]]) -> list[Any]:
+    """Who is warned about a ticket: its assignee and the team leads of its team (looked
+    up once per team in a batch)."""
+    key = (ticket.brand_id, ticket.team_id)
+    if key not in cache:
+        leads = Membership.objects.filter(
+            brand_id=ticket.brand_id, is_active=True, role__in=[Role.TEAM_LEAD, Role.DIRECTOR]
+        ).select_related("user")
+        if ticket.team_id:
+            leads = leads.filter(teams=ticket.team_id)
+        cache[key] = [m.user for m in leads]
+    return ([ticket.assignee] if ticket.assignee else []) + cache[key]
+
+
+def act_batch(ids: Sequence[int], worker_id: str, now: datetime) -> Counter[str]:
+    """Do what the claimed deadlines call for, one transaction per brand in the batch.
+
+    The tickets are locked first, in id order, then the rows still claimed by this worker
+    (a row whose lease expired and was taken over is left to its new owner). Each row is
+    handled in a savepoint: one that fails is logged and retried after its lease; the
+    others commit."""
+    done: Counter[str] = Counter()
+    with all_brands():
+        found = list(Deadline.objects.filter(pk__in=ids).values_list("pk", "ticket_id", "brand_id"))
+    by_brand: dict[int, list[tuple[int, int]]] = {}
+    for pk, ticket_id, brand_id in found:
+        by_brand.setdefault(brand_id, []).append((pk, ticket_id))
+    done["gone"] += len(ids) - len(found)
+    for brand_id, items in by_brand.items():
+        with brand_scope(brand_id), transaction.atomic():
+            tickets = {
+                t.pk: t
+                for t in Ticket.objects.select_for_update(of=("self",))
+                .select_related("brand", "assignee")
+                .filter(pk__in={ticket_id for _, ticket_id in items})
+                .order_by("pk")
+            }
+            rows = list(
+                Deadline.objects.select_for_update()
+                .filter(pk__in=[pk for pk, _ in items], claimed_by=worker_id)
+                .order_by("pk")
+            )
+            done["lost"] += len(items) - len(rows)
+            watchers: dict[tuple[int, int | None], list[Any]] = {}
+            breaches = [r for r in rows if _is_plain_breach(r, now)]
+            done["breached"] += _breach_all(tickets, breaches, now, watchers)
+            for row in rows:
+                if row in breaches:
+                    continue
+                ticket = tickets[row.ticket_id]
+                try:
+                    with transaction.atomic():
+                        done[_act(ticket, row, now, watchers)] += 1
+                except Exception:
+                    # One deadline that fails must not stop the others: its lease expires
+                    # and the next sweep tries it again.
+                    logger.exception("acting on deadline %s failed", row.pk)
+                    done["failed"] += 1
+                    continue
+                row.refresh_from_db()
+                row.claimed_by = ""
+                row.claimed_until = None
+                row.next_action_at = next_action_at(row)
+                row.save(update_fields=["claimed_by", "claimed_until", "next_action_at"])
+    return done
+
+
+def _act(
+    ticket: Ticket, row: Deadline, now: datetime, watchers: dict[tuple[int, int | None], list[Any]]
+) -> str:
     if not row.is_running or row.next_action_at is None or row.next_action_at > now:
         return "nothing"
     done = "nothing"
@@ -111,7 +199,7 @@ def _act(ticket: Ticket, row: Deadline, now: datetime) -> str:
         record_event(ticket=ticket, verb=Verb.DEADLINE_WARNED, label="sla", at=now, data=_data(row))
         notify_staff(
             ticket,
-            _watchers(ticket),
+            _watchers(ticket, watchers),
             "deadline_warning",
             _("%(reference)s: the deadline “%(deadline)s” falls on %(due)s."),
             reference=ticket.reference,
@@ -130,7 +218,7 @@ def _act(ticket: Ticket, row: Deadline, now: datetime) -> str:
     record_event(ticket=ticket, verb=Verb.DEADLINE_BREACHED, label="sla", at=now, data=_data(row))
     notify_staff(
         ticket,
-        _watchers(ticket),
+        _watchers(ticket, watchers),
         "deadline_breached",
         _("%(reference)s: the deadline “%(deadline)s” was missed."),
         reference=ticket.reference,
@@ -247,14 +335,7 @@ def sweep(
         ids = claim(worker_id, now, batch, ticket_ids)
         if not ids:
             return done
-        for deadline_id in ids:
-            try:
-                done[act(deadline_id, worker_id, now)] += 1
-            except Exception:
-                # One deadline that fails must not stop the others: its lease expires and it
-                # is tried again by the next sweep.
-                logger.exception("acting on deadline %s failed", deadline_id)
-                done["failed"] += 1
+        done.update(act_batch(ids, worker_id, now))
         if len(ids) < batch:
             return done
 

@@ -3,6 +3,7 @@ all read the Event table; `event_committed` tells in-process listeners after com
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 from typing import Any
 
@@ -54,8 +55,25 @@ def record_event(
         data=data or {},
         at=at or clock.now(),
     )
-    event_id = event.pk
-    transaction.on_commit(
-        lambda: event_committed.send(sender=Event, event_id=event_id, verb=verb), robust=True
-    )
+    transaction.on_commit(functools.partial(_announce, event.pk, verb), robust=True)
     return event
+
+
+def record_events(events: list[Event]) -> list[Event]:
+    """Append many events at once (the watcher's breaches): one INSERT, each event still
+    announced after commit. The Event objects are built by the caller, unsaved."""
+    if not events:
+        return []
+    for event in events:
+        if event.verb not in _KNOWN_VERBS:
+            raise ValueError(f"unknown event verb {event.verb!r}")
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("events are recorded inside the transaction of the change they describe")
+    created = Event.objects.bulk_create(events)
+    for event in created:
+        transaction.on_commit(functools.partial(_announce, event.pk, event.verb), robust=True)
+    return created
+
+
+def _announce(event_id: int, verb: str) -> None:
+    event_committed.send(sender=Event, event_id=event_id, verb=verb)

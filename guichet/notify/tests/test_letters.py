@@ -19,7 +19,9 @@ def test_every_letter_exists_in_french_and_english():
             assert "{{ reference }}" in subject and body.strip()
 
 
-def test_the_acknowledgement_gives_reference_process_and_expected_dates_in_the_customers_language(world):
+def test_the_acknowledgement_gives_reference_process_and_expected_dates_in_the_customers_language(
+    world,
+):
     with brand_scope(world.ej):
         [email] = OutboundEmail.objects.filter(ticket=world.ticket)
     assert email.to_address == "helene@exemple.fr" and email.status == OutboxStatus.QUEUED
@@ -34,9 +36,16 @@ def test_the_acknowledgement_gives_reference_process_and_expected_dates_in_the_c
 def test_an_english_customer_gets_english(world):
     from guichet.contacts.services import contact_for_email
 
-    john = contact_for_email(brand=world.ej, email="john@example.com", name="John Smith", language="en")
+    john = contact_for_email(
+        brand=world.ej, email="john@example.com", name="John Smith", language="en"
+    )
     ticket = services.ticket_open(
-        brand=world.ej, contact=john, contact_type="question", subject="Hi", text="?", channel="email"
+        brand=world.ej,
+        contact=john,
+        contact_type="question",
+        subject="Hi",
+        text="?",
+        channel="email",
     )
     with brand_scope(world.ej):
         email = OutboundEmail.objects.get(ticket=ticket)
@@ -46,8 +55,11 @@ def test_an_english_customer_gets_english(world):
 def test_a_brands_own_wording_replaces_the_default(world, frozen_clock):
     with brand_scope(world.ej):
         LetterTemplate.objects.create(
-            brand=world.ej, kind=LetterKind.LEVEL_CHANGED, language="fr",
-            subject="[{{ reference }}] Nouveau niveau", body="Chère cliente, {{ level_name }} s'en occupe.",
+            brand=world.ej,
+            kind=LetterKind.LEVEL_CHANGED,
+            language="fr",
+            subject="[{{ reference }}] Nouveau niveau",
+            body="Chère cliente, {{ level_name }} s'en occupe.",
             updated_at=frozen_clock.now(),
         )
     services.ticket_escalate(ticket=world.ticket, actor=world.agent, reason="expert")
@@ -60,7 +72,9 @@ def test_a_brands_own_wording_replaces_the_default(world, frozen_clock):
 def test_templates_only_see_plain_strings():
     from django.template import TemplateSyntaxError
 
-    subject, text = render("{{ reference }}", "{{ reference.upper }}{{ secret }}{{ settings }}", {"reference": "ej-1"})
+    subject, text = render(
+        "{{ reference }}", "{{ reference.upper }}{{ secret }}{{ settings }}", {"reference": "ej-1"}
+    )
     assert subject == "ej-1" and text.strip() == "EJ-1"
     with pytest.raises(TemplateSyntaxError):
         render("{{ reference.__class__ }}", "", {"reference": "ej-1"})
@@ -68,8 +82,13 @@ def test_templates_only_see_plain_strings():
 
 def test_agent_replies_go_by_email_only_on_email_and_web_tickets(world):
     phone = services.ticket_open(
-        brand=world.ej, contact=world.customer, contact_type="question", subject="Appel", text="Notes",
-        channel="phone", actor=world.agent,
+        brand=world.ej,
+        contact=world.customer,
+        contact_type="question",
+        subject="Appel",
+        text="Notes",
+        channel="phone",
+        actor=world.agent,
     )
     services.ticket_reply(ticket=phone, actor=world.agent, text="Rappel fait.")
     services.ticket_reply(ticket=world.ticket, actor=world.agent, text="Bonjour")
@@ -87,7 +106,12 @@ def test_a_customer_without_an_email_address_is_recorded_as_such(world):
 
     caller = contact_for_phone(brand=world.ej, phone="+1 876 555 0101", name="Caller")
     ticket = services.ticket_open(
-        brand=world.ej, contact=caller, contact_type="question", subject="Appel", text="Notes", channel="phone",
+        brand=world.ej,
+        contact=caller,
+        contact_type="question",
+        subject="Appel",
+        text="Notes",
+        channel="phone",
         actor=world.agent,
     )
     with brand_scope(world.ej):
@@ -97,11 +121,21 @@ def test_a_customer_without_an_email_address_is_recorded_as_such(world):
 
 def test_no_acknowledgement_for_a_robot_or_a_silent_channel(world):
     robot = services.ticket_open(
-        brand=world.ej, contact=world.customer, contact_type="question", subject="Auto", text="x",
-        channel="email", acknowledge=False,
+        brand=world.ej,
+        contact=world.customer,
+        contact_type="question",
+        subject="Auto",
+        text="x",
+        channel="email",
+        acknowledge=False,
     )
     social = services.ticket_open(
-        brand=world.ej, contact=world.customer, contact_type="comment", subject="Post", text="x", channel="social"
+        brand=world.ej,
+        contact=world.customer,
+        contact_type="comment",
+        subject="Post",
+        text="x",
+        channel="social",
     )
     with brand_scope(world.ej):
         assert not OutboundEmail.objects.filter(ticket__in=[robot, social]).exists()
