@@ -9,6 +9,7 @@ from __future__ import annotations
 import secrets
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -63,6 +64,7 @@ INSTALLED_APPS = [
     "guichet.tickets",
     "guichet.sla",
     "guichet.notify",
+    "guichet.intake",
     "guichet.ops",
     "guichet.demo",
 ]
@@ -227,6 +229,27 @@ LOGGING = {
         "level": env_str("LOG_LEVEL", "WARNING" if TESTING else "INFO"),
     },
 }
+
+# --- Email ----------------------------------------------------------------------------------------
+# Without EMAIL_HOST, outgoing email is written to files in var/outbox/ (nothing leaves the machine).
+EMAIL_HOST = env_str("EMAIL_HOST")
+if EMAIL_HOST:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_PORT = env_int("EMAIL_PORT", 25)
+    EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
+    EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
+    EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
+    EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL")
+    EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30)
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = VAR_DIR / "outbox"
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "guichet@localhost")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# The right-hand side of the Message-IDs of outgoing email: stable, so replies thread.
+GUICHET_EMAIL_DOMAIN = env_str(
+    "GUICHET_EMAIL_DOMAIN", urlsplit(SITE_URL).hostname or "guichet.localhost"
+)
 
 # --- Guichet ------------------------------------------------------------------------------------
 GUICHET_PRESETS_DIR = PACKAGE_DIR / "policies" / "presets"

@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -8,5 +10,9 @@ class NotifyConfig(AppConfig):
 
     def ready(self) -> None:
         from guichet.notify import reactions
+        from guichet.ops import periodic
 
         reactions.register_all()
+        periodic.register(
+            "notify.deliver", "guichet.notify.tasks.deliver_outbox", timedelta(seconds=10)
+        )

@@ -11,8 +11,11 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from guichet.lib import clock
 from guichet.notify.letters import send_letter
-from guichet.notify.models import LetterKind
+from guichet.notify.models import LetterKind, OutboundEmail
 from guichet.notify.outbox import queue_email
 from guichet.tickets import reactions
 from guichet.tickets.choices import ContactType, Outcome, Verb
@@ -23,12 +26,24 @@ DECIDED_TYPES = {ContactType.COMPLAINT, ContactType.DISPUTE}
 
 
 def acknowledge(event: Event, ticket: Ticket) -> None:
-    if not event.data.get("acknowledge", True):
-        return
-    channel = ticket.brand.get_policy().channel(ticket.channel)
-    if channel is not None and not channel.acknowledge:
-        return
+    if not ticket.auto_acknowledge:
+        return  # a silent channel, or a robot's mail
+    policy = ticket.brand.get_policy()
+    if too_many_automatic(ticket, policy.intake.auto_replies_per_sender_per_hour):
+        return  # a loop with another robot, or a flood: stay silent (the ticket is kept)
     send_letter(ticket, LetterKind.ACKNOWLEDGEMENT)
+
+
+def too_many_automatic(ticket: Ticket, per_hour: int) -> bool:
+    """At most `per_hour` automatic emails to one address per hour."""
+    address = ticket.contact.primary_email
+    if not address:
+        return False
+    since = clock.now() - timedelta(hours=1)
+    sent = OutboundEmail.objects.filter(
+        brand_id=ticket.brand_id, to_address=address, automatic=True, created_at__gte=since
+    ).count()
+    return sent >= per_hour
 
 
 def tell_new_level(event: Event, ticket: Ticket) -> None:

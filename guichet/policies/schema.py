@@ -456,6 +456,14 @@ class Marketplace(Strict):
     contact_release: bool = True
 
 
+class Intake(Strict):
+    """Limits on what customers send, and on what Guichet sends back automatically."""
+
+    attachment_max_mb: Annotated[int, Field(ge=1, le=100)] = 25
+    message_attachments_max_mb: Annotated[int, Field(ge=1, le=200)] = 50
+    auto_replies_per_sender_per_hour: Annotated[int, Field(ge=0, le=100)] = 3
+
+
 class Reports(Strict):
     kpis: list[str] = []
     review: Literal["weekly", "monthly", "quarterly"] = "monthly"
@@ -485,6 +493,7 @@ class Policy(Strict):
     validation: Validation = Validation()
     returns: Returns | None = None
     marketplace: Marketplace | None = None
+    intake: Intake = Intake()
     reports: Reports = Reports()
 
     # --- lookups used by the rest of Guichet ---------------------------------------------

@@ -56,6 +56,10 @@ class Facts:
     first_responded_at: datetime | None = None
     answered_at: datetime | None = None
     last_update_at: datetime | None = None
+    # False when no automatic acknowledgement is sent (a silent channel, a robot's mail).
+    acknowledge: bool = True
+    # The last time the ticket was reopened: its resolution is counted again from then.
+    reopened_at: datetime | None = None
     # (start, end) of each wait on the customer; end None while it lasts.
     pauses: Sequence[tuple[datetime, datetime | None]] = ()
     # Due moments moved by a delay letter: (kind, level) -> new due moment.
@@ -169,6 +173,8 @@ class Engine:
             return max(
                 t for t in (facts.received_at, facts.level_started_at, facts.last_update_at) if t
             )
+        if rule.kind == "resolution" and facts.reopened_at is not None:
+            return max(facts.received_at, facts.reopened_at)
         return facts.received_at
 
     def _target(
@@ -210,6 +216,8 @@ class Engine:
         closed = facts.closed_at is not None
         planned: list[Planned] = []
         for kind in ("acknowledgement", "first_response", "full_answer", "resolution"):
+            if kind == "acknowledgement" and not facts.acknowledge:
+                continue
             found = self.rule_for(kind, facts)
             if found is None:
                 continue

@@ -43,6 +43,8 @@ class Deadline(models.Model):
     due_at = models.DateTimeField(_("due"), null=True, blank=True)
     # The due moment first promised, when a delay letter has since moved `due_at`.
     original_due_at = models.DateTimeField(_("first due"), null=True, blank=True)
+    # The new date a delay letter promised (kept while a pause leaves `due_at` empty).
+    promised_due_at = models.DateTimeField(_("promised by a delay letter"), null=True, blank=True)
     warn_at = models.DateTimeField(_("warn at"), null=True, blank=True)
     met_at = models.DateTimeField(_("met"), null=True, blank=True)
     breached_at = models.DateTimeField(_("breached"), null=True, blank=True)

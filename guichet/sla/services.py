@@ -43,15 +43,11 @@ def facts_for(ticket: Ticket, rows: list[Deadline]) -> Facts:
         for p in Pause.objects.filter(ticket=ticket).only("started_at", "ended_at")
     ]
     revised = {
-        (row.kind, row.level): row.due_at
+        (row.kind, row.level): row.promised_due_at
         for row in rows
-        if row.is_running and row.original_due_at is not None and row.due_at is not None
+        if row.is_running and row.promised_due_at is not None
     }
-    letters = {
-        (row.kind, row.level)
-        for row in rows
-        if row.original_due_at is not None  # a delay letter moved it
-    }
+    letters = frozenset(revised)  # a delay letter was sent for these
     return Facts(
         received_at=ticket.created_at,
         contact_type=ticket.contact_type,
@@ -66,9 +62,11 @@ def facts_for(ticket: Ticket, rows: list[Deadline]) -> Facts:
         first_responded_at=ticket.first_responded_at,
         answered_at=ticket.answered_at,
         last_update_at=ticket.last_update_at,
+        acknowledge=ticket.auto_acknowledge,
+        reopened_at=ticket.reopened_at,
         pauses=pauses,
         revised=revised,
-        letters_sent=frozenset(letters),
+        letters_sent=letters,
     )
 
 

@@ -277,7 +277,7 @@ def send_delay_letter(
     protected = Deadline.objects.filter(
         ticket=ticket, kind=letter.deadline, met_at__isnull=True, cancelled_at__isnull=True
     ).first()
-    if protected is None or protected.due_at is None or protected.original_due_at is not None:
+    if protected is None or protected.due_at is None or protected.promised_due_at is not None:
         return False
     if unless_due_after is not None and protected.due_at > unless_due_after:
         return False
@@ -286,6 +286,7 @@ def send_delay_letter(
     previous = protected.due_at
     new_due = engine.extended_due(rule.clock, previous, rule.target)
     protected.original_due_at = previous
+    protected.promised_due_at = new_due
     protected.due_at = new_due
     protected.warn_at = (
         engine.subtract(rule.clock, new_due, rule.warn_before) if rule.warn_before else None
@@ -293,7 +294,14 @@ def send_delay_letter(
     protected.warned_at = None
     protected.next_action_at = next_action_at(protected)
     protected.save(
-        update_fields=["original_due_at", "due_at", "warn_at", "warned_at", "next_action_at"]
+        update_fields=[
+            "original_due_at",
+            "promised_due_at",
+            "due_at",
+            "warn_at",
+            "warned_at",
+            "next_action_at",
+        ]
     )
     Deadline.objects.filter(
         ticket=ticket,

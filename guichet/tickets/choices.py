@@ -87,6 +87,10 @@ class Verb(models.TextChoices):
     DEADLINE_CANCELLED = "deadline_cancelled", _("Deadline no longer applies")
     DELAY_LETTER_SENT = "delay_letter_sent", _("Delay letter sent")
     OMBUDSMAN_REFERRED = "ombudsman_referred", _("Referred to the ombudsman")
+    LINKED = "linked", _("Linked to another ticket")
+    EMAIL_SENT = "email_sent", _("Email sent")
+    EMAIL_FAILED = "email_failed", _("Email could not be sent")
+    EMAIL_BOUNCED = "email_bounced", _("Email bounced")
 
 
 OPEN_STATUSES = [Status.NEW, Status.OPEN, Status.WAITING_CUSTOMER, Status.WAITING_THIRD_PARTY]

@@ -75,6 +75,9 @@ class Ticket(models.Model):
     updated_at = models.DateTimeField(_("updated"))
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
     level_started_at = models.DateTimeField(_("at this level since"))
+    # Whether the automatic acknowledgement is sent (not on silent channels, not to robots).
+    auto_acknowledge = models.BooleanField(_("acknowledged automatically"), default=True)
+    reopened_at = models.DateTimeField(_("last reopened"), null=True, blank=True)
     # Every service increments it: a form or API call can say which revision it saw.
     revision = models.PositiveIntegerField(default=1)
 
@@ -263,6 +266,36 @@ class Event(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> Any:
         raise TypeError("events are append-only")
+
+
+class LinkKind(models.TextChoices):
+    RELATED = "related", _("Related")
+    MERGED = "merged", _("Merged into")
+    SPLIT = "split", _("Split from")
+
+
+class TicketLink(models.Model):
+    """A relation between two tickets of one brand (a third party's reply opens a new
+    ticket related to the first; merges and splits keep both histories)."""
+
+    brand = models.ForeignKey("brands.Brand", on_delete=models.PROTECT, related_name="+")
+    source = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="links_out")
+    target = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="links_in")
+    kind = models.CharField(_("kind"), max_length=10, choices=LinkKind.choices)
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("created"))
+
+    objects = BrandScopedManager()
+
+    class Meta:
+        verbose_name = _("link between tickets")
+        verbose_name_plural = _("links between tickets")
+        constraints = [
+            models.UniqueConstraint(fields=["source", "target", "kind"], name="ticket_link_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source_id} {self.kind} {self.target_id}"
 
 
 class ReferenceCounter(models.Model):

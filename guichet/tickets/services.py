@@ -49,7 +49,7 @@ from guichet.tickets.choices import (
     Verb,
 )
 from guichet.tickets.events import record_event
-from guichet.tickets.models import Attachment, Event, Message, Pause, Ticket
+from guichet.tickets.models import Attachment, Event, LinkKind, Message, Pause, Ticket, TicketLink
 from guichet.tickets.references import next_reference
 
 
@@ -283,6 +283,8 @@ def ticket_open(
         language = _check_language(brand, language or contact.language)
         category_rule = policy.category(category) if category else None
         team_key = (category_rule.team if category_rule else None) or policy.level_at(1).team
+        channel_rule = policy.channel(channel)
+        auto_acknowledge = acknowledge and (channel_rule is None or channel_rule.acknowledge)
         now = received_at or clock.now()
 
         ticket = Ticket.objects.create(
@@ -300,6 +302,7 @@ def ticket_open(
             contact=contact,
             team=Team.objects.filter(brand=brand, key=team_key).first(),
             seller=seller,
+            auto_acknowledge=auto_acknowledge,
             created_at=now,
             updated_at=now,
             level_started_at=now,
@@ -379,7 +382,7 @@ def ticket_receive(
         previous = ticket.status
         if previous == Status.CLOSED:
             change.set_status(Status.OPEN)
-            change.set(closed_at=None)
+            change.set(closed_at=None, reopened_at=change.now)
             change.record(
                 Verb.REOPENED,
                 contact=contact,
@@ -742,7 +745,7 @@ def ticket_escalate(
         if ticket.status == Status.CLOSED:
             previous = ticket.status
             change.set_status(Status.OPEN)
-            change.set(closed_at=None)
+            change.set(closed_at=None, reopened_at=change.now)
             change.record(
                 Verb.REOPENED,
                 contact=contact,
@@ -885,6 +888,46 @@ def ticket_reopen(
             raise InvalidRequest(_("Give a reason for reopening."), code="reason")
         previous = ticket.status
         change.set_status(Status.OPEN)
-        change.set(closed_at=None)
+        change.set(closed_at=None, reopened_at=change.now)
         change.record(Verb.REOPENED, actor=actor, data={"from": previous, "reason": reason.strip()})
     return ticket
+
+
+def ticket_link(
+    *,
+    ticket: Ticket,
+    other: Ticket,
+    kind: str = LinkKind.RELATED,
+    reason: str = "",
+    actor: Any = None,
+) -> TicketLink:
+    """Relate two tickets of the same brand; each one's history records it."""
+    with _change(ticket) as change:
+        if actor is not None:
+            require(actor, Action.CHANGE_FIELDS, brand=ticket.brand)
+        _check_same_brand(ticket.brand, other)
+        if other.pk == ticket.pk:
+            raise InvalidRequest(_("A ticket cannot be linked to itself."), code="link")
+        link, _created = TicketLink.objects.get_or_create(
+            brand_id=ticket.brand_id,
+            source=ticket,
+            target=other,
+            kind=kind,
+            defaults={"reason": reason[:200], "created_at": change.now},
+        )
+        data = {"kind": kind, "other": other.reference, "reason": reason[:200]}
+        change.record(Verb.LINKED, actor=actor, label="" if actor else "system", data=data)
+        record_event(
+            ticket=other,
+            verb=Verb.LINKED,
+            actor=actor,
+            label="" if actor else "system",
+            at=change.now,
+            data={
+                "kind": kind,
+                "other": ticket.reference,
+                "reason": reason[:200],
+                "incoming": True,
+            },
+        )
+    return link

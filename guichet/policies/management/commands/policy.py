@@ -1,21 +1,29 @@
-"""guichet policy check FILE… | show BRAND | diff BRAND FILE | publish FILE
+"""guichet policy check FILE… | show BRAND | diff BRAND FILE | publish FILE | simulate FILE
 
 `check` prints OK per valid file and every error of an invalid one with its key path and
-line, and exits non-zero if any file is invalid."""
+line, and exits non-zero if any file is invalid. `simulate` runs a file against made-up
+traffic (guichet/sla/simulator.py) and prints what it would keep of its promises; the same
+options give the same output."""
 
 from __future__ import annotations
 
+import argparse
 import difflib
 import json
+import time
+from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import gettext as _
 
 from guichet.brands.models import Brand
 from guichet.lib.scoping import brand_scope
 from guichet.policies.loader import PolicyInvalid, load_policy_file
 from guichet.policies.models import PolicyVersion
 from guichet.policies.services import PolicyConflict, policy_publish
+from guichet.sla import simulator
 
 
 class Command(BaseCommand):
@@ -37,6 +45,21 @@ class Command(BaseCommand):
         publish = sub.add_parser("publish", help="Make a file the policy in force of its brand.")
         publish.add_argument("file")
         publish.add_argument("--note", default="")
+        simulate = sub.add_parser(
+            "simulate", help="Run a policy file against simulated traffic and print the results."
+        )
+        simulate.add_argument("file")
+        simulate.add_argument("--days", type=_at_least(1), default=90, help="Default: 90.")
+        simulate.add_argument(
+            "--per-day", type=_at_least(0), default=200, help="Tickets a day on average (200)."
+        )
+        simulate.add_argument("--seed", type=int, default=1, help="Default: 1.")
+        simulate.add_argument(
+            "--start",
+            type=_day,
+            default=simulator.DEFAULT_START,
+            help="First day, YYYY-MM-DD, from 00:00 in the brand's time zone (2026-01-05).",
+        )
 
     def handle(self, *args: Any, action: str, **options: Any) -> None:
         getattr(self, f"do_{action}")(**options)
@@ -100,6 +123,51 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from None
         state = "published" if published.changed else "unchanged"
         self.stdout.write(f"{published.brand.slug}: {state} (v{published.version.number})")
+
+    def do_simulate(
+        self, file: str, days: int, per_day: int, seed: int, start: date, **options: Any
+    ) -> None:
+        result = load_policy_file(file)
+        if not result.ok or result.policy is None:
+            errors = "\n".join(error.format(file) for error in result.errors)
+            raise CommandError(
+                _("%(file)s is not a valid policy: nothing simulated.") % {"file": file}
+                + "\n"
+                + errors
+            )
+        began = time.perf_counter()
+        try:
+            simulated = simulator.simulate(
+                result.policy, days=days, per_day=per_day, seed=seed, start=start
+            )
+        except ValueError as exc:
+            raise CommandError(str(exc)) from None
+        self.stdout.write(simulator.format_report(simulated), ending="")
+        # Only on stderr, so that stdout is the same for the same options.
+        self.stderr.write(
+            _("%(tickets)s tickets simulated in %(seconds)s s")
+            % {"tickets": simulated.tickets, "seconds": f"{time.perf_counter() - began:.1f}"}
+        )
+
+
+def _at_least(low: int) -> Callable[[str], int]:
+    def parse(value: str) -> int:
+        try:
+            number = int(value)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{value!r} is not a whole number") from None
+        if number < low:
+            raise argparse.ArgumentTypeError(f"{value} is less than {low}")
+        return number
+
+    return parse
+
+
+def _day(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a date such as 2026-01-05") from None
 
 
 def _json(version: PolicyVersion) -> str:

@@ -1,0 +1,77 @@
+"""guichet ingest-eml FILE_OR_DIR… [--brand B] [--queue]: store raw messages (files in name
+order), then process them before returning — or leave that to the worker with --queue."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from guichet.brands.models import Brand
+from guichet.intake.email import ingest
+from guichet.intake.email.stats import inbound_stats
+from guichet.intake.models import InboundSource
+
+
+def files(paths: list[str]) -> list[Path]:
+    found: list[Path] = []
+    for name in paths:
+        path = Path(name)
+        if path.is_dir():
+            found += sorted(p for p in path.iterdir() if p.is_file() and not p.name.startswith("."))
+        elif path.is_file():
+            found.append(path)
+        else:
+            raise CommandError(f"{name}: no such file or directory")
+    return found
+
+
+class Command(BaseCommand):
+    help = "Store and process raw email messages (.eml files, or a directory of them)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("paths", nargs="+")
+        parser.add_argument(
+            "--brand", help="The brand they are for (default: found from the recipients)."
+        )
+        parser.add_argument(
+            "--queue", action="store_true", help="Store only; the worker processes them."
+        )
+
+    def handle(
+        self, *args: Any, paths: list[str], brand: str | None, queue: bool, **options: Any
+    ) -> None:
+        target = None
+        if brand:
+            target = Brand.objects.filter(slug=brand).first()
+            if target is None:
+                raise CommandError(f"no brand {brand!r}")
+        todo = files(paths)
+        started = time.perf_counter()
+        stored = []
+        duplicates = 0
+        for path in todo:
+            result = ingest.store(path.read_bytes(), source=InboundSource.FILE, brand=target)
+            stored.append(result.inbound.pk)
+            duplicates += not result.created
+        if queue:
+            from guichet.intake.tasks import process_inbound
+
+            for inbound_id in stored:
+                process_inbound.enqueue(inbound_id)
+        else:
+            for inbound_id in stored:
+                ingest.process(inbound_id)
+        elapsed = time.perf_counter() - started
+        summary = {
+            "files": len(todo),
+            "duplicates": duplicates,
+            "seconds": round(elapsed, 2),
+            "per_second": round(len(todo) / elapsed, 1) if elapsed else None,
+            "queued": queue,
+            "stats": inbound_stats(target),
+        }
+        self.stdout.write(json.dumps(summary, ensure_ascii=False, indent=2))

@@ -1,0 +1,39 @@
+"""Background work of the intake: processing stored messages, polling mailboxes."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.tasks import task
+
+from guichet.intake.email import ingest
+from guichet.intake.models import InboundEmail, InboundState
+from guichet.lib import clock
+from guichet.lib.scoping import all_brands
+
+
+@task
+def process_inbound(inbound_id: int) -> str:
+    return ingest.process(inbound_id).state
+
+
+@task
+def process_pending() -> int:
+    """Messages stored but never processed (a worker stopped in between): process them."""
+    cutoff = clock.now() - timedelta(minutes=1)
+    with all_brands():
+        ids = list(
+            InboundEmail.objects.filter(state=InboundState.RECEIVED, received_at__lte=cutoff)
+            .order_by("received_at")
+            .values_list("pk", flat=True)[:500]
+        )
+    for inbound_id in ids:
+        ingest.process(inbound_id)
+    return len(ids)
+
+
+@task
+def poll_mailboxes() -> dict[str, int]:
+    from guichet.intake.email.imap import poll_all
+
+    return poll_all()

@@ -1,0 +1,210 @@
+"""Delivering the outbox through Django's email backend (SMTP in production).
+
+A periodic job claims queued emails (a lease written on `next_attempt_at`, rows taken with
+SKIP LOCKED), sends each with proper threading headers, and records the result on the
+ticket: sent, or failed after retries with back-off. Bounces reported later (RFC 3464)
+mark the email bounced. Automatic emails say so (`Auto-Submitted: auto-generated`,
+`X-Auto-Response-Suppress: All`) so that other robots do not answer them.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from datetime import datetime, timedelta
+from email.utils import formataddr
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db import transaction
+from django.db.models import Q
+
+from guichet.lib import clock
+from guichet.lib.scoping import all_brands, brand_scope
+from guichet.notify.models import OutboundEmail, OutboxStatus
+from guichet.tickets.attachments import attachment_open
+from guichet.tickets.choices import Direction, Verb
+from guichet.tickets.events import record_event
+from guichet.tickets.models import Message, Ticket
+
+logger = logging.getLogger(__name__)
+
+BACKOFF = [
+    timedelta(minutes=1),
+    timedelta(minutes=5),
+    timedelta(minutes=30),
+    timedelta(hours=2),
+    timedelta(hours=6),
+]
+LEASE = timedelta(minutes=5)
+
+
+def sender_address(ticket: Ticket) -> str:
+    channel = ticket.brand.get_policy().channel("email")
+    address = channel.address if channel else settings.DEFAULT_FROM_EMAIL
+    return formataddr((ticket.brand.name, address))
+
+
+def thread_headers(ticket: Ticket, own_id: str) -> dict[str, str]:
+    """In-Reply-To the customer's latest email; References the ticket's known Message-IDs."""
+    ids = list(
+        Message.objects.filter(ticket=ticket)
+        .exclude(external_id="")
+        .exclude(external_id=own_id)
+        .order_by("created_at", "pk")
+        .values_list("external_id", "direction")
+    )
+    if not ids:
+        return {}
+    inbound = [mid for mid, direction in ids if direction == Direction.INBOUND]
+    parent = inbound[-1] if inbound else ids[-1][0]
+    chain = [mid for mid, _ in ids][-10:]
+    return {"In-Reply-To": f"<{parent}>", "References": " ".join(f"<{mid}>" for mid in chain)}
+
+
+def build(email: OutboundEmail) -> EmailMultiAlternatives:
+    ticket = email.ticket
+    subject = email.subject
+    if ticket.reference not in subject:
+        subject = f"[{ticket.reference}] {subject}"
+    headers = {"Message-ID": f"<{email.rfc_message_id}>", "X-Guichet-Ticket": ticket.reference}
+    headers.update(thread_headers(ticket, email.rfc_message_id))
+    if email.automatic:
+        headers["Auto-Submitted"] = "auto-generated"
+        headers["X-Auto-Response-Suppress"] = "All"
+    sender = sender_address(ticket)
+    message = EmailMultiAlternatives(
+        subject=" ".join(subject.split()),
+        body=email.text,
+        from_email=sender,
+        to=[formataddr((email.to_name, email.to_address))],
+        reply_to=[sender],
+        headers=headers,
+    )
+    if email.html:
+        message.attach_alternative(email.html, "text/html")
+    if email.message is not None:
+        for attachment in email.message.attachments.all():
+            with attachment_open(attachment) as handle:
+                message.attach(attachment.filename, handle.read(), attachment.content_type)
+    return message
+
+
+def claim(now: datetime, limit: int = 50) -> list[int]:
+    with all_brands(), transaction.atomic():
+        ids = list(
+            OutboundEmail.objects.select_for_update(skip_locked=True)
+            .filter(status=OutboxStatus.QUEUED)
+            .filter(Q(next_attempt_at__lte=now))
+            .order_by("next_attempt_at", "pk")
+            .values_list("pk", flat=True)[:limit]
+        )
+        OutboundEmail.objects.filter(pk__in=ids).update(next_attempt_at=now + LEASE)
+    return ids
+
+
+def deliver(email_id: int, connection: Any = None) -> str:
+    """Send one claimed email; returns "sent", "retry" or "failed"."""
+    with all_brands():
+        brand_id = (
+            OutboundEmail.objects.filter(pk=email_id).values_list("brand_id", flat=True).get()
+        )
+    with brand_scope(brand_id):
+        email = OutboundEmail.objects.select_related("ticket", "ticket__brand", "message").get(
+            pk=email_id
+        )
+        if email.status != OutboxStatus.QUEUED:
+            return "skipped"
+        now = clock.now()
+        try:
+            mail = build(email)
+            if connection is not None:
+                mail.connection = connection
+            mail.send(fail_silently=False)
+        except Exception as exc:  # any transport error: record it and retry later
+            logger.warning("sending email %s failed: %s", email.pk, exc)
+            return _failed(email, f"{type(exc).__name__}: {exc}", now)
+        with transaction.atomic():
+            email.status = OutboxStatus.SENT
+            email.sent_at = now
+            email.attempts += 1
+            email.last_error = ""
+            email.next_attempt_at = None
+            email.save(
+                update_fields=["status", "sent_at", "attempts", "last_error", "next_attempt_at"]
+            )
+            record_event(
+                ticket=email.ticket,
+                verb=Verb.EMAIL_SENT,
+                label="email",
+                message=email.message,
+                at=now,
+                data={
+                    "to": email.to_address,
+                    "message_id": email.rfc_message_id,
+                    "automatic": email.automatic,
+                },
+            )
+        return "sent"
+
+
+def _failed(email: OutboundEmail, error: str, now: datetime) -> str:
+    with transaction.atomic():
+        email.attempts += 1
+        email.last_error = error[:2000]
+        if email.attempts > len(BACKOFF):
+            email.status = OutboxStatus.FAILED
+            email.next_attempt_at = None
+            record_event(
+                ticket=email.ticket,
+                verb=Verb.EMAIL_FAILED,
+                label="email",
+                message=email.message,
+                at=now,
+                data={"to": email.to_address, "error": error[:500], "attempts": email.attempts},
+            )
+            outcome = "failed"
+        else:
+            email.next_attempt_at = now + BACKOFF[email.attempts - 1]
+            outcome = "retry"
+        email.save(update_fields=["attempts", "last_error", "status", "next_attempt_at"])
+    return outcome
+
+
+def deliver_due(now: datetime | None = None) -> Counter[str]:
+    """Send every queued email whose time has come, over one SMTP connection."""
+    now = now or clock.now()
+    done: Counter[str] = Counter()
+    connection = get_connection()
+    try:
+        connection.open()
+        while ids := claim(now):
+            for email_id in ids:
+                done[deliver(email_id, connection)] += 1
+            if len(ids) < 50:
+                break
+    finally:
+        try:
+            connection.close()
+        except Exception:  # a broken connection is already reported by the sends
+            logger.debug("closing the email connection failed", exc_info=True)
+    return done
+
+
+def mark_bounced(email: OutboundEmail, bounce: Any) -> None:
+    """An RFC 3464 report said this email did not arrive."""
+    email.status = OutboxStatus.BOUNCED
+    email.last_error = f"{bounce.status} {bounce.diagnostic}".strip()[:2000]
+    email.save(update_fields=["status", "last_error"])
+    record_event(
+        ticket=email.ticket,
+        verb=Verb.EMAIL_BOUNCED,
+        label="email",
+        message=email.message,
+        data={
+            "to": email.to_address,
+            "status": bounce.status,
+            "diagnostic": bounce.diagnostic[:500],
+        },
+    )
