@@ -88,7 +88,9 @@ def test_the_report_does_not_depend_on_the_hash_seed_of_the_process():
             env={**os.environ, "PYTHONHASHSEED": hash_seed},
             check=True,
         )
-        assert re.search(r"\d+ (tickets simulated in|dossiers simulés en)", run.stderr)  # timing off stdout
+        assert re.search(
+            r"\d+ (tickets simulated in|dossiers simulés en)", run.stderr
+        )  # timing off stdout
         return run.stdout
 
     assert output("1") == output("2")
