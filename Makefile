@@ -13,7 +13,7 @@ STAMP := $(VENV)/.installed
 PORT ?= 8000
 export PORT
 
-.PHONY: help run test check lint typecheck migrations-check pytest bench bench-sla clean messages
+.PHONY: help run test check lint typecheck migrations-check pytest bench bench-sla bench-email clean messages
 
 help:
 	@echo "make run    start Guichet (web + worker) on http://127.0.0.1:$(PORT)/ with the five preset brands"
@@ -50,10 +50,13 @@ pytest: $(STAMP)
 messages: $(STAMP)
 	$(BIN)/python -m guichet.lib.messages --update
 
-bench: bench-sla
+bench: bench-sla bench-email
 
 bench-sla: $(STAMP)
 	$(BIN)/python bench/sla.py
+
+bench-email: $(STAMP)
+	$(BIN)/python bench/email_ingest.py
 
 clean:
 	rm -rf $(VENV) var/*.sqlite3* var/static .pytest_cache .mypy_cache .ruff_cache

@@ -12,12 +12,13 @@ Prints figures; asserts nothing about durations. DATABASE_URL overrides the data
 
 from __future__ import annotations
 
+import io
 import os
 import statistics
 import subprocess
 import sys
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -43,7 +44,9 @@ def ensure_database() -> None:
         dbname="postgres",
         autocommit=True,
     ) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [settings["NAME"]]).fetchone()
+        exists = conn.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", [settings["NAME"]]
+        ).fetchone()
         if not exists:
             conn.execute(f'CREATE DATABASE "{settings["NAME"]}"')
 
@@ -56,7 +59,7 @@ def populate() -> int:
     from guichet.contacts.services import contact_for_email
 
     call_command("migrate", verbosity=0)
-    call_command("load_presets", "jamla24", verbosity=0, stdout=open(os.devnull, "w"))  # noqa: SIM115
+    call_command("load_presets", "jamla24", verbosity=0, stdout=io.StringIO())
     brand = Brand.objects.get(slug="jamla24")
     contact = contact_for_email(brand=brand, email="bench@exemple.ma")
     with connection.cursor() as cursor:
@@ -64,7 +67,10 @@ def populate() -> int:
         have = cursor.fetchone()[0]
         if have >= TICKETS:
             return have
-        print(f"creating {TICKETS - have:,} tickets and {3 * (TICKETS - have):,} deadlines…", flush=True)
+        print(
+            f"creating {TICKETS - have:,} tickets and {3 * (TICKETS - have):,} deadlines…",
+            flush=True,
+        )
         started = time.perf_counter()
         cursor.execute(
             """
@@ -78,7 +84,11 @@ def populate() -> int:
             """,
             [brand.pk, contact.pk, NOW, NOW, NOW, have + 1, TICKETS],
         )
-        for kind, spread_minutes in (("first_response", 4 * 60), ("resolution", 5 * 1440), ("escalation", 1440)):
+        for kind, spread_minutes in (
+            ("first_response", 4 * 60),
+            ("resolution", 5 * 1440),
+            ("escalation", 1440),
+        ):
             cursor.execute(
                 """
                 INSERT INTO sla_deadline (brand_id, ticket_id, kind, level, rule, clock, target, started_at,
@@ -160,7 +170,9 @@ def act_figures(ids: list[int]) -> None:
     command = [sys.executable, "-m", "guichet", "sla", "sweep", "--at", NOW.isoformat()]
     started = time.perf_counter()
     workers = [
-        subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+        subprocess.Popen(
+            command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT
+        )
         for _ in range(2)
     ]
     outputs = [w.communicate() for w in workers]
@@ -171,7 +183,9 @@ def act_figures(ids: list[int]) -> None:
             raise SystemExit("a worker failed")
         print(f"  worker: {out.strip()}")
     with connection.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM sla_deadline WHERE id = ANY(%s) AND breached_at = %s", [ids, NOW])
+        cursor.execute(
+            "SELECT count(*) FROM sla_deadline WHERE id = ANY(%s) AND breached_at = %s", [ids, NOW]
+        )
         acted = cursor.fetchone()[0]
     print(
         f"acting on {len(ids):,} due deadlines with 2 worker processes: {elapsed:.2f} s "

@@ -208,3 +208,19 @@ def last(ticket: Ticket, verb: str) -> Any:
     """The latest event of `verb` on the ticket."""
     with brand_scope(ticket.brand_id):
         return ticket.events.filter(verb=verb).order_by("at", "pk").last()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_addresses() -> None:
+    # Brand addresses are cached for a few seconds; each test starts with its own brands.
+    from guichet.intake.email.ingest import forget_addresses
+
+    forget_addresses()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_caches() -> None:
+    # Teams and letter templates are cached per process; each test starts with its own.
+    from guichet.lib.ttlcache import clear_all
+
+    clear_all()

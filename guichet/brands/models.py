@@ -9,6 +9,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from guichet.lib.scoping import BrandScopedManager
+from guichet.lib.ttlcache import TTLCache, ttl_cache
 
 if TYPE_CHECKING:
     from guichet.policies.schema import Policy
@@ -53,6 +54,23 @@ class Brand(models.Model):
         from guichet.policies.registry import policy_for
 
         return policy_for(self)
+
+
+_team_ids: TTLCache[int | None] = ttl_cache(60)
+
+
+def team_id_for(brand_id: int, key: str) -> int | None:
+    """The id of a brand's team by its policy key (cached a minute: teams change only when a
+    policy is published, which clears the cache)."""
+
+    def find() -> int | None:
+        return (
+            Team._base_manager.filter(brand_id=brand_id, key=key)
+            .values_list("pk", flat=True)
+            .first()
+        )
+
+    return _team_ids.get((brand_id, key), find)
 
 
 class Team(models.Model):

@@ -5,6 +5,7 @@ A person writing to two brands is two contacts: brands never share customer data
 from __future__ import annotations
 
 from django.db import models
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from guichet.lib.scoping import BrandScopedManager
@@ -27,7 +28,7 @@ class Contact(models.Model):
     def __str__(self) -> str:
         return self.name or self.primary_email or f"#{self.pk}"
 
-    @property
+    @cached_property
     def primary_email(self) -> str:
         emails = sorted(self.emails.all(), key=lambda e: (not e.is_primary, e.pk))
         return emails[0].address if emails else ""

@@ -62,6 +62,7 @@ def contact_for_email(*, brand: Brand, email: str, name: str = "", language: str
                 ContactEmail.objects.create(
                     brand=brand, contact=contact, address=address, is_primary=True
                 )
+                contact.primary_email = address  # known: spares the letters a query
                 return contact
         except IntegrityError:
             return ContactEmail.objects.select_related("contact").get(address=address).contact

@@ -116,6 +116,10 @@ class Mailbox(models.Model):
     is_active = models.BooleanField(_("active"), default=True)
     polled_at = models.DateTimeField(_("last polled"), null=True, blank=True, editable=False)
     last_error = models.TextField(_("last error"), blank=True, editable=False)
+    # One poll of a mailbox at a time, across workers and hosts: a poll claims the lease with
+    # a conditional UPDATE (times from the database's clock) and renews it as it goes.
+    poll_lease_owner = models.CharField(max_length=100, blank=True, editable=False)
+    poll_lease_until = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = BrandScopedManager()
 

@@ -57,10 +57,20 @@ class BrandScopedAdmin(admin.ModelAdmin):
         return self._can(request, self.delete_action, obj)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        """Only the brands where the person's role allows this admin's view: elsewhere an
+        object answers 404, like one that does not exist."""
         qs = super().get_queryset(request)
         if is_unrestricted(request.user):
             return qs
-        return qs.filter(**{f"{self.brand_field}__in": brand_ids(request.user)})
+        from guichet.brands.models import Brand
+
+        allowed = [
+            b.pk
+            for b in Brand.objects.filter(pk__in=brand_ids(request.user))
+            if can(request.user, self.view_action, brand=b)
+            or (self.change_action and can(request.user, self.change_action, brand=b))
+        ]
+        return qs.filter(**{f"{self.brand_field}__in": allowed})
 
     def get_object(
         self, request: HttpRequest, object_id: str, from_field: str | None = None

@@ -2,21 +2,25 @@
 
 A periodic job claims queued emails (a lease written on `next_attempt_at`, rows taken with
 SKIP LOCKED), sends each with proper threading headers, and records the result on the
-ticket: sent, or failed after retries with back-off. Bounces reported later (RFC 3464)
-mark the email bounced. Automatic emails say so (`Auto-Submitted: auto-generated`,
-`X-Auto-Response-Suppress: All`) so that other robots do not answer them.
+ticket: sent, or failed after retries with back-off. A refusal with a 4xx reply, a server
+that cannot be reached or a connection lost is retried (BACKOFF); a 5xx reply is final
+(RFC 5321 §4.2.1: the client must not repeat the request) and fails at once. Bounces
+reported later (RFC 3464) mark the email bounced. Automatic emails say so
+(`Auto-Submitted: auto-generated`, `X-Auto-Response-Suppress: All`) so that other robots
+do not answer them.
 """
 
 from __future__ import annotations
 
 import logging
+import smtplib
 from collections import Counter
 from datetime import datetime, timedelta
 from email.utils import formataddr
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail import EmailMultiAlternatives, mailers
 from django.db import transaction
 from django.db.models import Q
 
@@ -104,8 +108,10 @@ def claim(now: datetime, limit: int = 50) -> list[int]:
     return ids
 
 
-def deliver(email_id: int, connection: Any = None) -> str:
-    """Send one claimed email; returns "sent", "retry" or "failed"."""
+def deliver(email_id: int, connection: Any = None, *, unreachable: str = "") -> str:
+    """Send one claimed email over `connection` (default: the default mailer); returns
+    "sent", "retry" or "failed". With `unreachable` (the server could not be reached), the
+    attempt is recorded with that error and nothing is tried."""
     with all_brands():
         brand_id = (
             OutboundEmail.objects.filter(pk=email_id).values_list("brand_id", flat=True).get()
@@ -117,14 +123,22 @@ def deliver(email_id: int, connection: Any = None) -> str:
         if email.status != OutboxStatus.QUEUED:
             return "skipped"
         now = clock.now()
+        if unreachable:
+            return _failed(email, unreachable, now)
         try:
             mail = build(email)
-            if connection is not None:
-                mail.connection = connection
-            mail.send(fail_silently=False)
-        except Exception as exc:  # any transport error: record it and retry later
+        except Exception as exc:  # an attachment that cannot be read, say: retried, then failed
+            logger.exception("email %s could not be built", email.pk)
+            return _failed(email, _describe(exc), now)
+        mailer = connection if connection is not None else mailers.default
+        try:
+            if mailer.send_messages([mail]) != 1:
+                raise ValueError("the email backend sent nothing (no valid recipient)")
+        except Exception as exc:  # any transport error: record it, retry unless final
             logger.warning("sending email %s failed: %s", email.pk, exc)
-            return _failed(email, f"{type(exc).__name__}: {exc}", now)
+            if _connection_lost(exc):
+                _close(mailer)  # so that the next email opens a new connection
+            return _failed(email, _describe(exc), now, permanent=_permanent(exc))
         with transaction.atomic():
             email.status = OutboxStatus.SENT
             email.sent_at = now
@@ -149,11 +163,40 @@ def deliver(email_id: int, connection: Any = None) -> str:
         return "sent"
 
 
-def _failed(email: OutboundEmail, error: str, now: datetime) -> str:
+def _describe(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _permanent(exc: BaseException) -> bool:
+    """A 5xx reply (to MAIL, DATA, or to every recipient), or an address that cannot be
+    sent to at all: trying again cannot succeed."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _reply in exc.recipients.values()]
+        return bool(codes) and all(500 <= code < 600 for code in codes)
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return 500 <= exc.smtp_code < 600
+    return isinstance(exc, ValueError)  # the backend refuses the address itself
+
+
+def _connection_lost(exc: BaseException) -> bool:
+    """Not a reply from the server: the connection itself broke (or never worked)."""
+    return isinstance(exc, OSError) and not isinstance(
+        exc, smtplib.SMTPResponseException | smtplib.SMTPRecipientsRefused
+    )
+
+
+def _close(mailer: Any) -> None:
+    try:
+        mailer.close()
+    except Exception:  # already broken: the error was recorded on the email
+        logger.debug("closing the email connection failed", exc_info=True)
+
+
+def _failed(email: OutboundEmail, error: str, now: datetime, *, permanent: bool = False) -> str:
     with transaction.atomic():
         email.attempts += 1
         email.last_error = error[:2000]
-        if email.attempts > len(BACKOFF):
+        if permanent or email.attempts > len(BACKOFF):
             email.status = OutboxStatus.FAILED
             email.next_attempt_at = None
             record_event(
@@ -173,23 +216,34 @@ def _failed(email: OutboundEmail, error: str, now: datetime) -> str:
 
 
 def deliver_due(now: datetime | None = None) -> Counter[str]:
-    """Send every queued email whose time has come, over one SMTP connection."""
+    """Send every queued email whose time has come, over one SMTP connection (opened again
+    if it breaks). When the server cannot be reached, each due email records the attempt
+    (and is retried with back-off) without a connection being tried for each."""
     now = now or clock.now()
     done: Counter[str] = Counter()
-    connection = get_connection()
+    connection = mailers.default
+    unreachable = ""
     try:
-        connection.open()
         while ids := claim(now):
             for email_id in ids:
-                done[deliver(email_id, connection)] += 1
+                if not unreachable:
+                    unreachable = _open(connection)
+                done[deliver(email_id, connection, unreachable=unreachable)] += 1
             if len(ids) < 50:
                 break
     finally:
-        try:
-            connection.close()
-        except Exception:  # a broken connection is already reported by the sends
-            logger.debug("closing the email connection failed", exc_info=True)
+        _close(connection)
     return done
+
+
+def _open(connection: Any) -> str:
+    """Open the connection unless it is open; the error when the server cannot be reached."""
+    try:
+        connection.open()
+    except Exception as exc:
+        logger.warning("the email server cannot be reached: %s", exc)
+        return _describe(exc)
+    return ""
 
 
 def mark_bounced(email: OutboundEmail, bounce: Any) -> None:

@@ -8,14 +8,16 @@ who edits one can only place the values offered here.
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.template import Context, Engine
+from django.template import Context, Engine, Template
 from django.utils import formats, translation
 
+from guichet.lib.ttlcache import TTLCache, ttl_cache
 from guichet.notify.models import LetterKind, LetterTemplate
 from guichet.policies.schema import Policy
 from guichet.tickets.choices import ContactType, Outcome
@@ -25,6 +27,7 @@ DEFAULTS = Path(__file__).resolve().parent / "letters"
 _engine = Engine(autoescape=False)
 
 
+@functools.lru_cache(maxsize=64)
 def default_template(kind: str, language: str) -> tuple[str, str]:
     path = DEFAULTS / f"{kind}.{language}.txt"
     if not path.exists():
@@ -33,19 +36,37 @@ def default_template(kind: str, language: str) -> tuple[str, str]:
     return head.removeprefix("Subject:").strip(), body
 
 
+_own_templates: TTLCache[tuple[str, str] | None] = ttl_cache(30)
+
+
 def template_for(ticket: Ticket, kind: str, language: str) -> tuple[str, str]:
-    own = LetterTemplate.objects.filter(
-        brand_id=ticket.brand_id, kind=kind, language=language
-    ).first()
-    if own is not None:
-        return own.subject, own.body
-    return default_template(kind, language)
+    """The brand's wording (an edit is seen within 30 seconds by every process), or the
+    default."""
+
+    def find() -> tuple[str, str] | None:
+        own = (
+            LetterTemplate._base_manager.filter(
+                brand_id=ticket.brand_id, kind=kind, language=language
+            )
+            .values_list("subject", "body")
+            .first()
+        )
+        return (own[0], own[1]) if own else None
+
+    return _own_templates.get((ticket.brand_id, kind, language), find) or default_template(
+        kind, language
+    )
+
+
+@functools.lru_cache(maxsize=256)
+def _compiled(source: str) -> Template:
+    return _engine.from_string(source)
 
 
 def render(subject: str, body: str, context: dict[str, str]) -> tuple[str, str]:
     values = Context({k: str(v) for k, v in context.items()}, autoescape=False)
-    rendered_subject = " ".join(_engine.from_string(subject).render(values).split())
-    text = _engine.from_string(body).render(values)
+    rendered_subject = " ".join(_compiled(subject).render(values).split())
+    text = _compiled(body).render(values)
     # Templates are written with conditional lines; drop the blank runs they leave.
     lines = [line.rstrip() for line in text.splitlines()]
     compact: list[str] = []
@@ -78,15 +99,20 @@ def base_context(ticket: Ticket, policy: Policy, language: str) -> dict[str, str
 
 
 def due_of(ticket: Ticket, *kinds: str) -> datetime | None:
-    """The due moment of the first of `kinds` the ticket has running."""
+    """The due moment of the first of `kinds` the ticket has running (as the last refresh
+    of its deadlines left them on the instance, or from the database)."""
     from guichet.sla.models import Deadline
 
-    rows = {
-        row.kind: row.due_at
-        for row in Deadline.objects.filter(
-            ticket=ticket, kind__in=kinds, met_at__isnull=True, cancelled_at__isnull=True
-        )
-    }
+    running = getattr(ticket, "running_deadlines", None)
+    if running is not None:
+        rows = {row.kind: row.due_at for row in running.values() if row.kind in kinds}
+    else:
+        rows = {
+            row.kind: row.due_at
+            for row in Deadline.objects.filter(
+                ticket=ticket, kind__in=kinds, met_at__isnull=True, cancelled_at__isnull=True
+            )
+        }
     for kind in kinds:
         if rows.get(kind):
             return rows[kind]

@@ -3,10 +3,6 @@ caused it. The email channel's worker delivers queued rows after commit."""
 
 from __future__ import annotations
 
-import uuid
-
-from django.conf import settings
-
 from guichet.lib import clock
 from guichet.lib.html import text_to_html
 from guichet.notify.models import OutboundEmail, OutboxStatus
@@ -34,15 +30,8 @@ def queue_email(message: Message) -> OutboundEmail | None:
     contact = ticket.contact
     address = contact.primary_email
     now = clock.now()
-    # The Message-ID is ours from the start, so a reply to this email threads even if it
-    # arrives before the delivery is recorded.
-    rfc_message_id = (
-        f"{uuid.uuid4().hex}.{ticket.reference.lower()}@{settings.GUICHET_EMAIL_DOMAIN}"
-    )
-    Message.objects.filter(pk=message.pk).update(external_id=rfc_message_id)
-    message.external_id = rfc_message_id
     return OutboundEmail.objects.create(
-        rfc_message_id=rfc_message_id,
+        rfc_message_id=message.external_id,
         brand_id=ticket.brand_id,
         ticket=ticket,
         message=message,

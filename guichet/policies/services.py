@@ -12,6 +12,7 @@ from django.db.models import Max
 from guichet.brands.models import Brand, Team
 from guichet.lib import clock
 from guichet.lib.scoping import brand_scope
+from guichet.lib.ttlcache import clear_all
 from guichet.policies.loader import PolicyError, PolicyInvalid, load_policy
 from guichet.policies.models import PolicyVersion
 
@@ -93,4 +94,5 @@ def policy_publish(
             )
     brand.policy = version
     brand.save(update_fields=["policy"])
+    clear_all()  # teams, templates and addresses cached from the previous policy
     return PublishResult(brand, version, created_brand=created_brand, changed=True)

@@ -9,14 +9,14 @@ own actions are the watcher's (watcher.py).
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING
 
 from guichet.sla.engine import ACTIONS, Engine, Facts, Planned
 from guichet.sla.models import Deadline
-from guichet.tickets.choices import Verb
-from guichet.tickets.events import record_event
-from guichet.tickets.models import Pause, Ticket
+from guichet.tickets.choices import Status, Verb
+from guichet.tickets.models import Event, Pause, Ticket
 
 if TYPE_CHECKING:
     from guichet.brands.models import Brand
@@ -38,10 +38,15 @@ def engine_for(brand: Brand) -> Engine:
 
 
 def facts_for(ticket: Ticket, rows: list[Deadline]) -> Facts:
-    pauses = [
-        (p.started_at, p.ended_at)
-        for p in Pause.objects.filter(ticket=ticket).only("started_at", "ended_at")
-    ]
+    # A new ticket has never waited on anyone: no need to look for pauses.
+    pauses = (
+        []
+        if ticket.status == Status.NEW
+        else [
+            (p.started_at, p.ended_at)
+            for p in Pause.objects.filter(ticket=ticket).only("started_at", "ended_at")
+        ]
+    )
     revised = {
         (row.kind, row.level): row.promised_due_at
         for row in rows
@@ -108,14 +113,22 @@ def _ended_as_met(row: Deadline, ticket: Ticket, facts: Facts) -> bool:
     return False
 
 
-def deadlines_refresh(*, ticket: Ticket, now: datetime) -> None:
-    """Bring the ticket's Deadline rows and `next_due_at` in step with the engine's plan.
-    Call inside the transaction that changed the ticket, after saving it."""
-    rows = list(Deadline.objects.filter(ticket=ticket))
+def deadlines_refresh(*, ticket: Ticket, now: datetime, reuse: bool = False) -> list[Event]:
+    """Bring the ticket's Deadline rows and `next_due_at` in step with the engine's plan,
+    and return the events that record it, for the caller to save with its own. Call inside
+    the transaction that changed the ticket, after saving it.
+
+    All the rows are left on the ticket instance (`deadline_rows`, and the running ones in
+    `running_deadlines`, which letters quote). With `reuse`, they are taken from there
+    instead of the database — only right after a refresh of the same instance in the same
+    transaction, with no other write to them in between."""
+    cached = ticket.__dict__.get("deadline_rows") if reuse else None
+    rows = list(cached) if cached is not None else list(Deadline.objects.filter(ticket=ticket))
     running = {(row.kind, row.level): row for row in rows if row.is_running}
     met = {(row.kind, row.level) for row in rows if row.met_at is not None}
     facts = facts_for(ticket, list(running.values()))
     planned = {item.key: item for item in engine_for(ticket.brand).plan(facts)}
+    events: list[Event] = []
 
     for key, row in list(running.items()):
         item = planned.get(key)
@@ -123,31 +136,59 @@ def deadlines_refresh(*, ticket: Ticket, now: datetime) -> None:
         restarted = item is not None and row.kind == "update" and item.started_at != row.started_at
         if item is not None and not restarted:
             continue
-        _end(ticket, row, met=restarted or _ended_as_met(row, ticket, facts), now=now)
+        events.append(
+            _end(ticket, row, met=restarted or _ended_as_met(row, ticket, facts), now=now)
+        )
         del running[key]
 
+    created: list[Deadline] = []
     for key, item in planned.items():
         current = running.get(key)
         if current is not None:
-            _update(ticket, current, item, now)
+            events += _update(ticket, current, item, now)
         elif item.met_at is None or key not in met:
-            _create(ticket, item, now)
+            row = _new_row(ticket, item)
+            created.append(row)
+            if row.is_running:
+                running[key] = row
+    if created:
+        Deadline.objects.bulk_create(created)
+        for row in created:
+            events.append(_event(ticket, Verb.DEADLINE_SET, row, now))
+            if row.met_at is not None:
+                events.append(
+                    _event(ticket, Verb.DEADLINE_MET, row, now, met=row.met_at.isoformat())
+                )
+    ticket.deadline_rows = [*rows, *created]  # type: ignore[attr-defined]
+    ticket.running_deadlines = {  # type: ignore[attr-defined]
+        key: row for key, row in running.items() if row.is_running
+    }
+    _set_next_due(ticket, running.values())
+    return events
 
-    _set_next_due(ticket)
+
+def _event(ticket: Ticket, verb: str, row: Deadline, now: datetime, **extra: object) -> Event:
+    return Event(
+        brand_id=ticket.brand_id,
+        ticket=ticket,
+        verb=verb,
+        actor_label="sla",
+        data=_event_data(row, **extra),
+        at=now,
+    )
 
 
-def _end(ticket: Ticket, row: Deadline, *, met: bool, now: datetime) -> None:
+def _end(ticket: Ticket, row: Deadline, *, met: bool, now: datetime) -> Event:
     if met:
         row.met_at = now
     else:
         row.cancelled_at = now
     row.next_action_at = None
     row.save(update_fields=["met_at", "cancelled_at", "next_action_at"])
-    verb = Verb.DEADLINE_MET if met else Verb.DEADLINE_CANCELLED
-    record_event(ticket=ticket, verb=verb, label="sla", at=now, data=_event_data(row))
+    return _event(ticket, Verb.DEADLINE_MET if met else Verb.DEADLINE_CANCELLED, row, now)
 
 
-def _create(ticket: Ticket, item: Planned, now: datetime) -> None:
+def _new_row(ticket: Ticket, item: Planned) -> Deadline:
     row = Deadline(
         brand_id=ticket.brand_id,
         ticket=ticket,
@@ -162,19 +203,10 @@ def _create(ticket: Ticket, item: Planned, now: datetime) -> None:
         met_at=item.met_at,
     )
     row.next_action_at = next_action_at(row)
-    row.save()
-    record_event(ticket=ticket, verb=Verb.DEADLINE_SET, label="sla", at=now, data=_event_data(row))
-    if item.met_at is not None:
-        record_event(
-            ticket=ticket,
-            verb=Verb.DEADLINE_MET,
-            label="sla",
-            at=now,
-            data=_event_data(row, met=item.met_at.isoformat()),
-        )
+    return row
 
 
-def _update(ticket: Ticket, row: Deadline, item: Planned, now: datetime) -> None:
+def _update(ticket: Ticket, row: Deadline, item: Planned, now: datetime) -> list[Event]:
     fields = []
     previous_due = row.due_at
     for name in ("rule", "clock", "target", "started_at", "due_at", "warn_at"):
@@ -190,37 +222,25 @@ def _update(ticket: Ticket, row: Deadline, item: Planned, now: datetime) -> None
         row.next_action_at = action
         fields.append("next_action_at")
     if not fields:
-        return
+        return []
     row.save(update_fields=fields)
+    events = []
     if row.due_at != previous_due:
-        record_event(
-            ticket=ticket,
-            verb=Verb.DEADLINE_SET,
-            label="sla",
-            at=now,
-            data=_event_data(row, previous=previous_due.isoformat() if previous_due else None),
-        )
-    if "met_at" in fields:
-        record_event(
-            ticket=ticket,
-            verb=Verb.DEADLINE_MET,
-            label="sla",
-            at=now,
-            data=_event_data(row, met=row.met_at.isoformat() if row.met_at else None),
-        )
+        previous = previous_due.isoformat() if previous_due else None
+        events.append(_event(ticket, Verb.DEADLINE_SET, row, now, previous=previous))
+    if "met_at" in fields and row.met_at is not None:
+        events.append(_event(ticket, Verb.DEADLINE_MET, row, now, met=row.met_at.isoformat()))
+    return events
 
 
-def _set_next_due(ticket: Ticket) -> None:
+def _set_next_due(ticket: Ticket, rows: Iterable[Deadline]) -> None:
     """The earliest running promise to the customer, for lists and sorting."""
-    due = (
-        Deadline.objects.filter(
-            ticket=ticket, met_at__isnull=True, cancelled_at__isnull=True, due_at__isnull=False
-        )
-        .exclude(kind__in=ACTIONS)
-        .order_by("due_at")
-        .values_list("due_at", flat=True)
-        .first()
-    )
+    dues = [
+        row.due_at
+        for row in rows
+        if row.is_running and row.due_at is not None and row.kind not in ACTIONS
+    ]
+    due = min(dues) if dues else None
     if due != ticket.next_due_at:
         ticket.next_due_at = due
         Ticket._base_manager.filter(pk=ticket.pk).update(next_due_at=due)

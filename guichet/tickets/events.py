@@ -25,7 +25,7 @@ def register_verbs(*verbs: str) -> None:
     _KNOWN_VERBS.update(verbs)
 
 
-def record_event(
+def build_event(
     *,
     ticket: Ticket,
     verb: str,
@@ -36,15 +36,13 @@ def record_event(
     data: dict[str, Any] | None = None,
     at: datetime | None = None,
 ) -> Event:
-    """Append an event. Call inside the transaction that made the change.
+    """An event, checked but not yet saved (a service saves its events together).
 
     `actor` is the staff user who acted, `contact` the customer; with neither, `label`
     names the system part that acted (default "system")."""
     if verb not in _KNOWN_VERBS:
         raise ValueError(f"unknown event verb {verb!r}")
-    if not transaction.get_connection().in_atomic_block:
-        raise RuntimeError("events are recorded inside the transaction of the change they describe")
-    event = Event.objects.create(
+    return Event(
         brand_id=ticket.brand_id,
         ticket=ticket,
         verb=verb,
@@ -55,7 +53,16 @@ def record_event(
         data=data or {},
         at=at or clock.now(),
     )
-    transaction.on_commit(functools.partial(_announce, event.pk, verb), robust=True)
+
+
+def record_event(**kwargs: Any) -> Event:
+    """Append one event now (arguments as `build_event`). Call inside the transaction that
+    made the change."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("events are recorded inside the transaction of the change they describe")
+    event = build_event(**kwargs)
+    event.save()
+    transaction.on_commit(functools.partial(_announce, event.pk, event.verb), robust=True)
     return event
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from django.conf import settings
@@ -188,6 +189,28 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ticket_id}:{self.pk} {self.get_direction_display()}"
+
+
+def reference_key(message_id: str) -> str:
+    """The indexed form of a Message-ID (they can be up to 998 characters long)."""
+    return hashlib.sha256(message_id.strip().strip("<>").encode("utf-8", "replace")).hexdigest()
+
+
+class MessageReference(models.Model):
+    """A Message-ID an email said it answers (In-Reply-To, References). Kept so that a
+    message arriving after a reply to it can still find that reply's ticket."""
+
+    brand = models.ForeignKey("brands.Brand", on_delete=models.PROTECT, related_name="+")
+    message = models.ForeignKey("Message", on_delete=models.CASCADE, related_name="references")
+    key = models.CharField(max_length=64)
+
+    objects = BrandScopedManager()
+
+    class Meta:
+        indexes = [models.Index(fields=["brand", "key"], name="message_reference_key")]
+
+    def __str__(self) -> str:
+        return f"{self.message_id} → {self.key[:12]}"
 
 
 class Attachment(models.Model):

@@ -11,8 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from django.db import transaction
-from django.db.models import F
+from django.db import IntegrityError, transaction
 
 from guichet.brands.models import Brand
 from guichet.tickets.models import ReferenceCounter
@@ -22,11 +21,26 @@ def format_reference(prefix: str, year: int, number: int) -> str:
     return f"{prefix}-{year % 100:02d}-{number:05d}"
 
 
+_BUMP = "UPDATE {table} SET last = last + 1 WHERE brand_id = %s AND year = %s RETURNING last"
+
+
 def next_reference(brand: Brand, at: datetime) -> str:
-    if not transaction.get_connection().in_atomic_block:
+    """Draw the next number (one statement: the UPDATE takes the row lock and returns the
+    number; SQLite ≥ 3.35 and PostgreSQL both support RETURNING)."""
+    connection = transaction.get_connection()
+    if not connection.in_atomic_block:
         raise RuntimeError("a reference is drawn inside the transaction that creates the ticket")
     year = at.astimezone(ZoneInfo(brand.timezone)).year
-    counter, _ = ReferenceCounter.objects.select_for_update().get_or_create(brand=brand, year=year)
-    ReferenceCounter.objects.filter(pk=counter.pk).update(last=F("last") + 1)
-    counter.refresh_from_db(fields=["last"])
-    return format_reference(brand.reference_prefix, year, counter.last)
+    bump = _BUMP.format(table=connection.ops.quote_name(ReferenceCounter._meta.db_table))
+    with connection.cursor() as cursor:
+        cursor.execute(bump, [brand.pk, year])
+        row = cursor.fetchone()
+        if row is None:
+            try:
+                with transaction.atomic():
+                    ReferenceCounter.objects.create(brand=brand, year=year, last=1)
+                    row = (1,)
+            except IntegrityError:  # another transaction created it first: bump theirs
+                cursor.execute(bump, [brand.pk, year])
+                row = cursor.fetchone()
+    return format_reference(brand.reference_prefix, year, row[0])

@@ -18,17 +18,20 @@ since the caller looked at it.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from guichet.accounts.models import Membership
 from guichet.accounts.permissions import Action, require
-from guichet.brands.models import Brand, Team
+from guichet.brands.models import Brand, Team, team_id_for
 from guichet.contacts.models import Contact
 from guichet.lib import clock
 from guichet.lib.errors import Conflict, InvalidRequest
@@ -48,9 +51,23 @@ from guichet.tickets.choices import (
     Status,
     Verb,
 )
-from guichet.tickets.events import record_event
-from guichet.tickets.models import Attachment, Event, LinkKind, Message, Pause, Ticket, TicketLink
+from guichet.tickets.events import build_event, record_event, record_events
+from guichet.tickets.models import (
+    Attachment,
+    Event,
+    LinkKind,
+    Message,
+    MessageReference,
+    Pause,
+    Ticket,
+    TicketLink,
+    reference_key,
+)
 from guichet.tickets.references import next_reference
+
+
+def new_message_id(ticket: Ticket) -> str:
+    return f"{uuid.uuid4().hex}.{ticket.reference.lower()}@{settings.GUICHET_EMAIL_DOMAIN}"
 
 
 class _Unset:
@@ -67,14 +84,16 @@ UNSET: Any = _Unset()
 class Change:
     """One service call's change to one ticket: the moment, the fields to save, the events."""
 
-    def __init__(self, ticket: Ticket, now: datetime) -> None:
+    def __init__(self, ticket: Ticket, now: datetime, *, created: bool = False) -> None:
         self.ticket = ticket
         self.now = now
+        self.created = created  # the ticket was inserted in this change: nothing to save again
         self.fields: set[str] = set()
         self.events: list[Event] = []
 
     def record(self, verb: str, **kwargs: Any) -> Event:
-        event = record_event(ticket=self.ticket, verb=verb, at=self.now, **kwargs)
+        """An event of this change; saved with the others when the change is complete."""
+        event = build_event(ticket=self.ticket, verb=verb, at=self.now, **kwargs)
         self.events.append(event)
         return event
 
@@ -95,10 +114,18 @@ class Change:
         self.set(status=status)
 
 
+# The ticket whose reactions are running: it is locked by this transaction and was just
+# saved and refreshed, so a service a reaction calls on the same object need not lock it again.
+_reacting: ContextVar[Ticket | None] = ContextVar("reacting", default=None)
+
+
 def _lock(ticket: Ticket, expected_revision: int | None) -> None:
     """Lock the ticket row for this transaction and bring `ticket` up to date in place."""
-    Ticket._base_manager.select_for_update().filter(pk=ticket.pk).values_list("pk", flat=True).get()
-    ticket.refresh_from_db()
+    if _reacting.get() is not ticket:
+        Ticket._base_manager.select_for_update().filter(pk=ticket.pk).values_list(
+            "pk", flat=True
+        ).get()
+        ticket.refresh_from_db()
     if expected_revision is not None and ticket.revision != expected_revision:
         raise Conflict(
             _("Someone else changed this ticket in the meantime. Reload it before trying again."),
@@ -110,12 +137,25 @@ def _finish(change: Change) -> None:
     from guichet.sla.services import deadlines_refresh
 
     ticket = change.ticket
-    if change.fields or change.events:
+    if change.fields or (change.events and not change.created):
         ticket.updated_at = change.now
         ticket.revision += 1
         ticket.save(update_fields=[*sorted(change.fields), "updated_at", "revision"])
-    deadlines_refresh(ticket=ticket, now=change.now)
-    reactions.dispatch(change.events, ticket)
+    # Within a reaction, the rows the previous refresh of this instance left are current;
+    # a ticket created by this change has none yet.
+    reuse = _reacting.get() is ticket
+    if change.created:
+        ticket.deadline_rows = []  # type: ignore[attr-defined]
+        reuse = True
+    timings = deadlines_refresh(ticket=ticket, now=change.now, reuse=reuse)
+    record_events([*change.events, *timings])
+    token = _reacting.set(ticket)
+    try:
+        reactions.dispatch(change.events, ticket)
+    finally:
+        _reacting.reset(token)
+        if _reacting.get() is not ticket:
+            ticket.__dict__.pop("deadline_rows", None)
 
 
 @contextmanager
@@ -214,10 +254,14 @@ def _new_message(
     language: str = "",
     subject: str = "",
     external_id: str = "",
+    references: Sequence[str] = (),
     attachments: Sequence[Attachment] = (),
 ) -> Message:
     ticket = change.ticket
     body, clean = _message_bodies(text, html)
+    if direction == Direction.OUTBOUND and not internal and not external_id:
+        # Ours from the start: a reply to it threads even before its delivery is recorded.
+        external_id = new_message_id(ticket)
     message = Message.objects.create(
         brand_id=ticket.brand_id,
         ticket=ticket,
@@ -235,6 +279,11 @@ def _new_message(
         created_at=change.now,
     )
     _attach(message, attachments)
+    keys = {reference_key(r) for r in references if r and r.strip()}
+    MessageReference.objects.bulk_create(
+        MessageReference(brand_id=ticket.brand_id, message=message, key=key)
+        for key in sorted(keys)[:50]
+    )
     return message
 
 
@@ -257,6 +306,7 @@ def ticket_open(
     seller: Seller | None = None,
     actor: Any = None,
     external_id: str = "",
+    references: Sequence[str] = (),
     attachments: Sequence[Attachment] = (),
     received_at: datetime | None = None,
     acknowledge: bool = True,
@@ -300,14 +350,14 @@ def ticket_open(
             subject=subject,
             language=language,
             contact=contact,
-            team=Team.objects.filter(brand=brand, key=team_key).first(),
+            team_id=team_id_for(brand.pk, team_key),
             seller=seller,
             auto_acknowledge=auto_acknowledge,
             created_at=now,
             updated_at=now,
             level_started_at=now,
         )
-        change = Change(ticket, now)
+        change = Change(ticket, now, created=True)
         message = _new_message(
             change,
             direction=Direction.INBOUND,
@@ -318,6 +368,7 @@ def ticket_open(
             language=language,
             subject=subject,
             external_id=external_id,
+            references=references,
             attachments=attachments,
         )
         change.record(
@@ -350,6 +401,7 @@ def ticket_receive(
     html: str = "",
     channel: str,
     external_id: str = "",
+    references: Sequence[str] = (),
     attachments: Sequence[Attachment] = (),
     received_at: datetime | None = None,
     automatic: bool = False,
@@ -369,6 +421,7 @@ def ticket_receive(
             author_contact=contact,
             automatic=automatic,
             external_id=external_id,
+            references=references,
             attachments=attachments,
         )
         change.record(
@@ -672,7 +725,7 @@ def _move_level(
     change.set(
         level=to_level,
         level_started_at=change.now,
-        team=Team.objects.filter(brand_id=ticket.brand_id, key=level.team).first(),
+        team_id=team_id_for(ticket.brand_id, level.team),
         assignee=None,
     )
     if ticket.status in (Status.NEW, Status.WAITING_CUSTOMER, Status.WAITING_THIRD_PARTY):

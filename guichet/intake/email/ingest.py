@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import time
 import traceback
 from dataclasses import dataclass
 from email.parser import BytesHeaderParser
@@ -28,7 +29,7 @@ from guichet.brands.models import Brand
 from guichet.contacts.services import contact_for_email
 from guichet.intake.classify import guess_contact_type, guess_language, suggest_category
 from guichet.intake.email.parsing import ParsedEmail, parse_email
-from guichet.intake.email.threading import find_thread, participants
+from guichet.intake.email.threading import find_thread
 from guichet.intake.models import InboundEmail, InboundSource, InboundState, Mailbox
 from guichet.lib import clock
 from guichet.lib.errors import ServiceError
@@ -60,9 +61,15 @@ class Ignore(Exception):
 # --- routing -------------------------------------------------------------------------------------
 
 
+_addresses: tuple[float, dict[str, int]] = (0.0, {})
+
+
 def brand_addresses() -> dict[str, int]:
     """Every address that belongs to a brand (its policy's email channels and its
-    mailboxes), lower-cased, to the brand's id."""
+    mailboxes), lower-cased, to the brand's id. Worked out at most every 10 seconds."""
+    global _addresses
+    if time.monotonic() - _addresses[0] < 10:
+        return _addresses[1]
     addresses: dict[str, int] = {}
     with all_brands():
         for brand in Brand.objects.filter(is_active=True, policy__isnull=False):
@@ -73,7 +80,14 @@ def brand_addresses() -> dict[str, int]:
             "brand_id", "address"
         ):
             addresses[address.lower()] = brand_id
+    _addresses = (time.monotonic(), addresses)
     return addresses
+
+
+def forget_addresses() -> None:
+    """When a policy or a mailbox changes and it must be seen at once (tests, the admin)."""
+    global _addresses
+    _addresses = (0.0, {})
 
 
 def own_addresses(brand: Brand) -> set[str]:
@@ -87,10 +101,16 @@ def _headers(raw: bytes) -> Any:
         return None
 
 
+def _text(value: str) -> str:
+    """Header text as a database stores it: no NUL (PostgreSQL refuses it), no other
+    control characters."""
+    return "".join(c for c in value if c >= " " or c == "\t")
+
+
 def _message_id(headers: Any) -> str:
     if headers is None:
         return ""
-    value = str(headers.get("Message-ID", "") or "").strip()
+    value = _text(str(headers.get("Message-ID", "") or "")).strip()
     return value.strip("<>").strip()[:998]
 
 
@@ -148,8 +168,8 @@ def store(
         brand_id=brand_id,
         mailbox=mailbox,
         source=source,
-        envelope_from=envelope_from[:998],
-        envelope_to=recipients[:100],
+        envelope_from=_text(envelope_from)[:998],
+        envelope_to=[_text(r)[:998] for r in recipients[:100]],
         raw=raw,
         size=len(raw),
         sha256=sha,
@@ -173,37 +193,39 @@ def store(
 
 def process(inbound_id: int) -> InboundEmail:
     """Bring a stored message to its final state (nothing happens if it already has one)."""
-    with all_brands():
-        brand_id = (
-            InboundEmail.objects.filter(pk=inbound_id).values_list("brand_id", flat=True).get()
-        )
-    scope = brand_scope(brand_id) if brand_id else all_brands()
-    with scope, transaction.atomic():
-        row = InboundEmail.objects.select_for_update().get(pk=inbound_id)
+    with transaction.atomic():
+        with all_brands():
+            row = InboundEmail.objects.select_for_update().get(pk=inbound_id)
         if row.state != InboundState.RECEIVED:
             return row
-        row.attempts += 1
-        try:
-            with transaction.atomic():
-                _process(row)
-            return row
-        except Quarantine as outcome:
-            state, reason, detail = InboundState.QUARANTINED, outcome.reason, outcome.detail
-        except Ignore as outcome:
-            state, reason, detail = InboundState.IGNORED, outcome.reason, outcome.detail
-        except (ServiceError, ValidationError) as exc:
-            state, reason, detail = InboundState.QUARANTINED, "refused", str(exc)
-        except Exception:
-            logger.exception("inbound email %s could not be processed", row.pk)
-            state, reason, detail = (
-                InboundState.QUARANTINED,
-                "error",
-                traceback.format_exc(limit=20),
-            )
-        # What the rolled-back attempt wrote is gone; so are its references.
-        row.ticket, row.message, row.new_ticket = None, None, False
-        _finish(row, state, reason, detail)
+        with brand_scope(row.brand_id) if row.brand_id else all_brands():
+            return _attempt(row)
+
+
+def _attempt(row: InboundEmail) -> InboundEmail:
+    """One processing attempt of a locked row; it ends in a final state whatever happens."""
+    row.attempts += 1
+    try:
+        with transaction.atomic():
+            _process(row)
         return row
+    except Quarantine as outcome:
+        state, reason, detail = InboundState.QUARANTINED, outcome.reason, outcome.detail
+    except Ignore as outcome:
+        state, reason, detail = InboundState.IGNORED, outcome.reason, outcome.detail
+    except (ServiceError, ValidationError) as exc:
+        state, reason, detail = InboundState.QUARANTINED, "refused", str(exc)
+    except Exception:
+        logger.exception("inbound email %s could not be processed", row.pk)
+        state, reason, detail = (
+            InboundState.QUARANTINED,
+            "error",
+            traceback.format_exc(limit=20),
+        )
+    # What the rolled-back attempt wrote is gone; so are its references.
+    row.ticket, row.message, row.new_ticket = None, None, False
+    _finish(row, state, reason, detail)
+    return row
 
 
 def _finish(row: InboundEmail, state: str, reason: str = "", detail: str = "") -> None:
@@ -286,8 +308,14 @@ def _process(row: InboundEmail) -> None:
         raise Quarantine("bad_sender", f"{sender.address!r}: {exc}") from exc
     robot = bool(parsed.robot or parsed.is_auto_reply)
     message_ids = [*parsed.in_reply_to, *reversed(parsed.references)]
-    thread = find_thread(brand, message_ids=message_ids, subject=parsed.subject)
-    if thread is not None and sender.address.lower() in participants(thread.ticket):
+    thread = find_thread(
+        brand,
+        message_ids=message_ids,
+        subject=parsed.subject,
+        sender=sender.address,
+        own_id=parsed.message_id,
+    )
+    if thread is not None and thread.participant:
         attachments, withheld = _attachments(brand, parsed)
         message = services.ticket_receive(
             ticket=thread.ticket,
@@ -296,9 +324,16 @@ def _process(row: InboundEmail) -> None:
             html=parsed.html,
             channel=Channel.EMAIL,
             external_id=parsed.message_id,
+            references=message_ids,
             attachments=attachments,
             automatic=robot,
         )
+        for branch in thread.also:
+            services.ticket_link(
+                ticket=branch,
+                other=thread.ticket,
+                reason="answers the same message (it arrived after them)",
+            )
         row.ticket, row.message = thread.ticket, message
         _finish(row, InboundState.TICKET_MESSAGE, f"threaded_by_{thread.by}")
         return
@@ -317,6 +352,7 @@ def _process(row: InboundEmail) -> None:
         html=parsed.html,
         channel=Channel.EMAIL,
         external_id=parsed.message_id,
+        references=message_ids,
         attachments=attachments,
         acknowledge=not robot,
         received_at=row.received_at,

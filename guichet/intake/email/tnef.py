@@ -189,12 +189,12 @@ def unpack(data: bytes, defects: list[str]) -> TnefContent | None:
     text = _as_text(getattr(tnef, "body", None), defects)
     html = _as_text(getattr(tnef, "htmlbody", None), defects)
     if not text and not html:
-        try:
-            rtf = tnef.rtfbody
-        except Exception:
-            rtf = None
+        # The compressed bytes, not the `rtfbody` property: without compressed_rtf it logs a
+        # warning per message and returns them anyway; they are decompressed here. tnefparse
+        # strips trailing NUL bytes from binary properties; one is put back, as it does.
+        rtf = getattr(tnef, "_rtfbody", None)
         if isinstance(rtf, bytes) and rtf:
-            raw = rtf if rtf.lstrip().startswith(b"{\\rtf") else decompress_rtf(rtf)
+            raw = rtf if rtf.lstrip().startswith(b"{\\rtf") else decompress_rtf(rtf + b"\x00")
             text = rtf_to_text(raw) if raw else ""
     attachments: list[TnefAttachment] = []
     for attachment in _all_attachments(tnef, 0):

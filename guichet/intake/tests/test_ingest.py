@@ -312,3 +312,44 @@ def test_ingest_eml_processes_a_directory_in_name_order(world, tmp_path, capsys)
     )
     with all_brands():
         assert Message.objects.filter(external_id="d2@x").get().ticket.reference == "EJ-26-00002"
+
+
+def test_a_reply_that_arrives_before_the_message_it_answers_still_joins_it(world):
+    reply = receive(
+        mail(
+            subject="Re: Facture en double",
+            body="Je complète ma demande d'hier.",
+            message_id="<late-reply@exemple.fr>",
+            headers={"In-Reply-To": "<original@exemple.fr>", "References": "<original@exemple.fr>"},
+        )
+    )
+    original = receive(mail(message_id="<original@exemple.fr>", body="La demande d'origine."))
+    assert reply.new_ticket and (original.reason, original.ticket) == (
+        "threaded_by_answered",
+        reply.ticket,
+    )
+
+
+def test_an_original_arriving_after_a_third_partys_reply_joins_without_becoming_the_requester(
+    world,
+):
+    third = receive(
+        mail(
+            sender="Voisin <voisin@exemple.fr>",
+            subject="Re: Facture en double",
+            body="Je réponds pour ma voisine.",
+            message_id="<third@exemple.fr>",
+            headers={"In-Reply-To": "<first@exemple.fr>", "References": "<first@exemple.fr>"},
+        )
+    )
+    original = receive(mail(message_id="<first@exemple.fr>", body="La demande d'origine."))
+    assert original.ticket == third.ticket and original.reason == "threaded_by_answered"
+    third.ticket.refresh_from_db()
+    with brand_scope(world.ej):  # the first arrival stays the requester
+        assert third.ticket.contact.primary_email == "voisin@exemple.fr"
+
+
+def test_a_nul_byte_in_the_message_id_does_not_stop_the_message(world):
+    raw = mail(message_id=None).replace(b"Subject:", b"Message-ID: <a\x00b@x>\nSubject:", 1)
+    inbound = receive(raw)
+    assert inbound.header_message_id == "ab@x" and inbound.state == InboundState.TICKET_MESSAGE

@@ -1,5 +1,6 @@
 """guichet up: what `make run` does. Prepare the database, then run the web server and
-the worker together until Ctrl-C, which stops both cleanly."""
+the worker together until Ctrl-C, which stops both cleanly. With GUICHET_SMTPD_PORT set,
+the SMTP receiver (`guichet smtpd`) runs too, on 127.0.0.1 and that port."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from guichet.demo.loader import DEMO_USERS_HELP
+from guichet.lib.env import env_int
 
 
 class Command(BaseCommand):
@@ -35,6 +37,9 @@ class Command(BaseCommand):
         self, *args: Any, host: str, port: int, no_demo: bool, web_workers: int, **options: Any
     ) -> None:
         self._check_port(host, port)
+        smtpd_port = env_int("GUICHET_SMTPD_PORT", 0)
+        if smtpd_port:
+            self._check_port("127.0.0.1", smtpd_port, setting="GUICHET_SMTPD_PORT")
         self.stdout.write("Preparing the database…")
         call_command("migrate", interactive=False, verbosity=0)
         call_command("load_presets", stdout=self.stdout)
@@ -64,11 +69,21 @@ class Command(BaseCommand):
         )
         worker = subprocess.Popen([python, "-m", "guichet", "worker"], start_new_session=True)  # noqa: S603
         children = [web, worker]
+        if smtpd_port:
+            children.append(
+                subprocess.Popen(  # noqa: S603
+                    [python, "-m", "guichet", "smtpd", "--port", str(smtpd_port)],
+                    stdout=subprocess.DEVNULL,  # its banner would interrupt ours
+                    start_new_session=True,
+                )
+            )
 
         url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}/"  # noqa: S104
         self.stdout.write(self.style.SUCCESS(f"\nGuichet is running at {url}"))
         self.stdout.write(f"  admin:   {url}admin/")
         self.stdout.write(f"  health:  {url}healthz")
+        if smtpd_port:
+            self.stdout.write(f"  email:   SMTP on 127.0.0.1:{smtpd_port}")
         if not no_demo:
             self.stdout.write(DEMO_USERS_HELP.format(password=settings.GUICHET_DEMO_PASSWORD))
         self.stdout.write("Press Ctrl-C to stop.\n")
@@ -97,15 +112,15 @@ class Command(BaseCommand):
                     child.wait()
         failed = [c for c in children if c.returncode not in (0, -signal.SIGTERM, -signal.SIGINT)]
         if failed and not stopping:
-            raise CommandError("the web server or the worker stopped unexpectedly")
+            raise CommandError("the web server, the worker or the receiver stopped unexpectedly")
         self.stdout.write("Guichet stopped.")
 
-    def _check_port(self, host: str, port: int) -> None:
+    def _check_port(self, host: str, port: int, setting: str = "PORT") -> None:
         with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
             probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             try:
                 probe.bind((host, port))
             except OSError as exc:
                 raise CommandError(
-                    f"cannot listen on {host}:{port} ({exc.strerror}); set PORT"
+                    f"cannot listen on {host}:{port} ({exc.strerror}); set {setting}"
                 ) from None

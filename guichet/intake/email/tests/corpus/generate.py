@@ -5,16 +5,19 @@
 Deterministic: the bytes are written out by hand (no email package, no randomness), so
 running it again changes nothing; `test_corpus.py` checks that the files on disk are what
 this script writes. Each case names the failure it comes from (research notes
-`reliability.md`, sections 1A–1G and 4, "H" cases). Files that must be large (a 1 MB
-header line, 5,000 nested multiparts, 60 MB of attachments) are built in
-`test_limits.py` instead of being committed.
+`reliability.md`, sections 1A–1G and 4, "H" cases). Messages that must be large (a 1 MB
+header line, 5,000 nested multiparts, a 40 MB part) are built in `test_limits.py` instead
+of being committed.
 
-Manifest keys (all optional except `case`):
+Manifest keys; every message states robot, auto_reply, bounce, attachments and defects
+(a person's clean message without attachments unless it says otherwise), its subject and a
+sentence of its text (taken from what the builder wrote unless stated):
     case              where the case comes from
     options           keyword arguments for parse_email (limits)
     subject           the exact decoded subject
     sender            the From address ("" when there must be none)
     sender_name       the decoded display name
+    text              the exact text (for empty bodies)
     message_id, in_reply_to, references
     text_contains     sentences that must survive in `text`
     new_text_contains / new_text_excludes / quoted_contains
@@ -26,7 +29,7 @@ Manifest keys (all optional except `case`):
     inline            names of inline attachments
     robot, auto_reply
     bounce            {original_message_id, recipient, status, action}; "none" for no bounce
-    defects           defects that must be reported
+    defects           exactly the defects reported (any order)
     date              ISO 8601, or "none"
     return_path       "none" when there is no header
 """
@@ -55,9 +58,20 @@ PNG = base64.b64decode(
 
 Case = tuple[str, Callable[[], bytes], dict[str, Any]]
 CASES: list[Case] = []
+# What the builder of the current case wrote: its Subject and the first line of its first
+# text part become that case's expected `subject` and `text_contains` unless it states them.
+WRITTEN: dict[str, str] = {}
 
 
 def case(name: str, **expected: Any) -> Callable[[Callable[[], bytes]], Callable[[], bytes]]:
+    """Register a case. Unless it says otherwise, a message is from a person (no robot, no
+    auto-reply, no bounce), has no attachments and no defects: every file states all five."""
+    expected.setdefault("robot", "")
+    expected.setdefault("auto_reply", False)
+    expected.setdefault("bounce", "none")
+    expected.setdefault("attachments", [])
+    expected.setdefault("defects", [])
+
     def register(build: Callable[[], bytes]) -> Callable[[], bytes]:
         CASES.append((name, build, expected))
         return build
@@ -87,6 +101,8 @@ def head(
     if isinstance(sender, str) and not sender.isascii():
         name, _, address = sender.partition(" <")
         sender = f"{q_word(name)} <{address}"
+    if isinstance(subject, str):
+        WRITTEN.setdefault("subject", subject)
     if isinstance(subject, str) and not subject.isascii():
         subject = q_word(subject)
     items: list[str | bytes] = [
@@ -124,6 +140,9 @@ def b64(data: bytes) -> bytes:
 
 
 def text_body(text: str, charset: str = "utf-8", cte: str = "quoted-printable") -> bytes:
+    first_line = next((line for line in text.split("\n") if line.strip()), "")
+    if first_line:
+        WRITTEN.setdefault("text", first_line)
     data = text.replace("\n", "\r\n").encode(charset)
     encoded = qp(data) if cte == "quoted-printable" else b64(data) if cte == "base64" else data
     return (
@@ -445,7 +464,7 @@ def _() -> bytes:
     sender="jose@exemple.fr",
     sender_name="Josée Müller",
     text_contains=["Où est passé mon colis ? Il coûtait 30 €."],
-    defects=["unlabelled_8bit"],
+    defects=["raw_8bit_header", "unlabelled_8bit"],
 )
 def _() -> bytes:
     return (
@@ -534,6 +553,7 @@ def _() -> bytes:
     "roundtrip-utf8-raw-8bit-headers.eml",
     case="1E: raw 8-bit UTF-8 Subject and filename (no encoding at all)",
     **ROUNDTRIP,
+    defects=["raw_8bit_header"],
 )
 def _() -> bytes:
     return head(PHRASE.encode()) + multipart(
@@ -608,6 +628,9 @@ _MANY = [f"<thread.{n}@exemple.fr>" for n in range(60)]
     message_id="reply.61@exemple.fr",
     in_reply_to=["thread.59@exemple.fr"],
     references=[i.strip("<>") for i in _MANY],
+    defects=["raw_8bit_header", "unlabelled_8bit"],
+    subject="Re: Re: Re: suivi",
+    text_contains=["Toujours rien reçu."],
 )
 def _() -> bytes:
     refs = ""
@@ -633,6 +656,8 @@ def _() -> bytes:
     in_reply_to=["ack.42@guichet.example", "other@guichet.example"],
     references=[],
     message_id="no-brackets@exemple.fr",
+    subject="Re: [#EJ-26-00042] Votre demande",
+    text_contains=["Merci pour votre retour."],
 )
 def _() -> bytes:
     return lines(
@@ -653,7 +678,8 @@ def _() -> bytes:
     message_id="",
     date="none",
     text_contains=["Un message sans en-têtes d'identité."],
-    defects=["missing_from", "missing_date", "missing_message_id"],
+    defects=["missing_date", "missing_from", "missing_message_id", "raw_8bit_header"],
+    subject="Sans identité",
 )
 def _() -> bytes:
     return lines("Subject: Sans identité", "Content-Type: text/plain; charset=utf-8", "") + (
@@ -667,7 +693,8 @@ def _() -> bytes:
     sender="",
     message_id="",
     text_contains=["Corps présent."],
-    defects=["missing_message_id"],
+    defects=["missing_from", "missing_message_id", "unlabelled_8bit"],
+    subject="Vide",
 )
 def _() -> bytes:
     return lines("From: ", "Subject: Vide", "Message-ID: <>", f"Date: {DATE}", "") + (
@@ -683,6 +710,7 @@ def _() -> bytes:
     message_id="first@exemple.fr",
     date="2026-03-03T10:00:00+01:00",
     defects=["duplicate_from", "duplicate_subject", "duplicate_date", "duplicate_message_id"],
+    text_contains=["Corps."],
 )
 def _() -> bytes:
     return lines(
@@ -705,6 +733,7 @@ def _() -> bytes:
     subject='Hello Bcc: victim@evil.example "><img src=x onerror=alert(1)>',
     sender="bob@exemple.fr",
     sender_name="Bob Bcc: v@x.com",
+    text_contains=["Texte."],
 )
 def _() -> bytes:
     return lines(
@@ -745,6 +774,7 @@ def _() -> bytes:
     sender="",
     subject="Malformed",
     text_contains=["Le message passe quand même."],
+    defects=["unparseable_from"],
 )
 def _() -> bytes:
     return head("Malformed", '<<<@>>> "unterminated <a@@b>') + plain(
@@ -756,7 +786,9 @@ def _() -> bytes:
     "headers-bad-date.eml",
     case="1H: an unreadable Date",
     date="none",
-    defects=["bad_date"],
+    defects=["bad_date", "missing_message_id"],
+    subject="x",
+    text_contains=["Corps."],
 )
 def _() -> bytes:
     return lines("From: a@exemple.fr", "Date: le 3 mars vers midi", "Subject: x", "", "Corps.")
@@ -766,6 +798,9 @@ def _() -> bytes:
     "headers-date-unknown-zone.eml",
     case="1H: -0000 (zone unknown) gives an aware UTC datetime",
     date="2026-03-03T10:00:00+00:00",
+    defects=["missing_message_id"],
+    subject="x",
+    text_contains=["Corps."],
 )
 def _() -> bytes:
     return lines(
@@ -837,6 +872,7 @@ def _() -> bytes:
     "attachments-blank-body.eml",
     case="django-helpdesk #700: a blank body with one attachment",
     attachments=["scan.pdf"],
+    text="",
 )
 def _() -> bytes:
     return head("") + multipart(
@@ -932,6 +968,8 @@ def _() -> bytes:
     "limits-250-attachments.eml",
     case="H16: 250 attachments with the default limit of 200 parts",
     text_contains=["Beaucoup de pièces."],
+    attachments=[f"p{n}.txt" for n in range(250)],
+    withheld={f"p{n}.txt": "too_many_parts" for n in range(198, 250)},
     defects=["too_many_parts"],
 )
 def _() -> bytes:
@@ -1047,6 +1085,7 @@ def _() -> bytes:
     inline=["image001.png", "image002.png"],
     html_contains=['src="cid:image001.png"', 'src="cid:loc@x"'],
     html_excludes=["tracker.example"],
+    text_contains=["Photos :"],
 )
 def _() -> bytes:
     return head("Images") + multipart(
@@ -1251,6 +1290,7 @@ def _() -> bytes:
 @case(
     "nested-message-in-message.eml",
     case="F30: a forwarded message that forwards another one",
+    subject="Fwd: Fwd: Commande",
     text_contains=["Le message transféré dit que la commande est partie.", "Deuxième niveau."],
     attachments=["photo.png"],
 )
@@ -1293,7 +1333,7 @@ def _() -> bytes:
     "malformed-h21-undeclared-boundary.eml",
     case="H21: multipart without a boundary parameter is read as text",
     text_contains=["Ce texte est dans un multipart sans boundary."],
-    defects=["no_boundary_in_multipart"],
+    defects=["multipart_invariant_violation", "no_boundary_in_multipart"],
 )
 def _() -> bytes:
     return head("Sans boundary") + lines(
@@ -1306,6 +1346,7 @@ def _() -> bytes:
     case="H21: NUL bytes in headers and body (PostgreSQL refuses NUL in text)",
     subject="Avec NUL",
     text_contains=["Texte avec un octet nul."],
+    defects=["missing_date", "missing_message_id"],
 )
 def _() -> bytes:
     return lines(
@@ -1317,6 +1358,8 @@ def _() -> bytes:
     "malformed-h21-deep-nesting.eml",
     case="H21, F31 (Zammad #1877 'MIME of death'): 60 nested multiparts",
     text_contains=["Le texte du haut est gardé."],
+    attachments=["attachment.bin"],
+    withheld={"attachment.bin": "too_deep"},
     defects=["too_deep"],
 )
 def _() -> bytes:
@@ -1333,6 +1376,7 @@ def _() -> bytes:
     case="1F, H21: a message cut in the middle of a base64 attachment",
     attachments=["coupe.pdf"],
     text_contains=["Fichier coupé."],
+    defects=["close_boundary_not_found", "truncated_base64"],
 )
 def _() -> bytes:
     whole = head("Coupé") + multipart(
@@ -1346,6 +1390,14 @@ def _() -> bytes:
     case="1G (Zammad #345): a continuation first line, lines without colon, 8-bit names",
     subject="Après le chaos",
     text_contains=["Le corps est là."],
+    defects=[
+        "first_header_line_is_continuation",
+        "missing_date",
+        "missing_header_body_separator",
+        "missing_message_id",
+        "raw_8bit_header",
+        "unlabelled_8bit",
+    ],
 )
 def _() -> bytes:
     return (
@@ -1359,7 +1411,14 @@ def _() -> bytes:
     "malformed-no-headers.eml",
     case="1G: no header block at all",
     text_contains=["Juste du texte, sans en-tête."],
-    defects=["missing_from"],
+    defects=[
+        "missing_date",
+        "missing_from",
+        "missing_header_body_separator",
+        "missing_message_id",
+        "unlabelled_8bit",
+    ],
+    subject="",
 )
 def _() -> bytes:
     return "Juste du texte, sans en-tête.\r\nDeuxième ligne.\r\n".encode()
@@ -1371,6 +1430,7 @@ def _() -> bytes:
     sender="",
     subject="",
     defects=["missing_from", "missing_date", "missing_message_id"],
+    text="",
 )
 def _() -> bytes:
     return b""
@@ -1594,6 +1654,7 @@ def _() -> bytes:
         "status": "5.1.1",
         "action": "failed",
     },
+    defects=["unlabelled_8bit"],
 )
 def _() -> bytes:
     original = lines(
@@ -1894,13 +1955,20 @@ def manifest_value(value: Any) -> str:
 
 
 def build() -> dict[str, bytes]:
-    files = {name: make() for name, make, _ in CASES}
+    files: dict[str, bytes] = {}
     lines_out = [
         "# What parse_email must give for each file of this folder (see generate.py).",
         "# Written by generate.py: edit the script, not this file.",
         "",
     ]
-    for name, _, expected in CASES:
+    for name, make, stated in CASES:
+        WRITTEN.clear()
+        files[name] = make()
+        expected = dict(stated)
+        if "subject" in WRITTEN:
+            expected.setdefault("subject", WRITTEN["subject"])
+        if "text" in WRITTEN and "text_contains" not in expected:
+            expected["text_contains"] = [WRITTEN["text"]]
         lines_out.append(f"[messages.{manifest_value(name)}]")
         for key, value in expected.items():
             lines_out.append(f"{key} = {manifest_value(value)}")

@@ -1,0 +1,68 @@
+"""POST /api/v1/inbound/email: raw MIME from an MTA pipe (or any system that has the
+message), stored before it is acknowledged with 202, then processed by the worker."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.http import HttpRequest
+from ninja import Router, Schema, Status
+from ninja.errors import HttpError
+
+from guichet.api.auth import ApiKeyAuth
+from guichet.api.keys import has_scope
+from guichet.api.models import Scope
+from guichet.intake.email import ingest
+from guichet.intake.models import InboundSource
+
+router = Router(tags=["inbound"])
+
+MAX_BYTES = 50 * 1024 * 1024
+
+
+class InboundAccepted(Schema):
+    id: int
+    duplicate: bool
+    state: str
+
+
+@router.post(
+    "/email",
+    auth=ApiKeyAuth(),
+    response={202: InboundAccepted},
+    summary="Deliver a raw email (message/rfc822) for the key's brand",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"message/rfc822": {"schema": {"type": "string", "format": "binary"}}},
+        }
+    },
+)
+def inbound_email(request: HttpRequest) -> Status:
+    key = request.api_key  # type: ignore[attr-defined]
+    if not has_scope(key, Scope.INBOUND):
+        raise HttpError(403, "this key cannot deliver email (scope inbound or write needed)")
+    raw = request.body
+    if not raw.strip():
+        raise HttpError(400, "the body must be the raw message (message/rfc822)")
+    if len(raw) > MAX_BYTES:
+        raise HttpError(413, "the message is larger than 50 MB")
+    stored = ingest.store(
+        raw,
+        source=InboundSource.UPLOAD,
+        brand=key.brand,
+        envelope_from=request.headers.get("X-Envelope-From", "")[:998],
+        envelope_to=[
+            a.strip() for a in request.headers.get("X-Envelope-To", "").split(",") if a.strip()
+        ],
+    )
+    if stored.created:
+        from guichet.intake.tasks import process_inbound
+
+        inbound_id = stored.inbound.pk
+        transaction.on_commit(lambda: process_inbound.enqueue(inbound_id))
+    return Status(
+        202,
+        InboundAccepted(
+            id=stored.inbound.pk, duplicate=not stored.created, state=stored.inbound.state
+        ),
+    )
