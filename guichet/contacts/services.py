@@ -41,12 +41,18 @@ def clean_name(name: str) -> str:
     return " ".join(_CONTROL.sub(" ", name).split())[:200]
 
 
-def contact_for_email(*, brand: Brand, email: str, name: str = "", language: str = "") -> Contact:
-    """The brand's contact with this address, created if new. Safe under concurrency: a
-    second writer of the same address gets the contact the first one created."""
-    address = normalise_email(email)
+def _contact_by(
+    brand: Brand,
+    model: type[ContactEmail] | type[ContactPhone],
+    field: str,
+    value: str,
+    name: str,
+    language: str,
+) -> Contact:
+    """The brand's contact with this address or number, created if new. Safe under
+    concurrency: a second writer of the same value gets the contact the first one made."""
     with brand_scope(brand):
-        existing = ContactEmail.objects.select_related("contact").filter(address=address).first()
+        existing = model.objects.select_related("contact").filter(**{field: value}).first()
         if existing:
             return existing.contact
         now = clock.now()
@@ -59,34 +65,21 @@ def contact_for_email(*, brand: Brand, email: str, name: str = "", language: str
                     created_at=now,
                     updated_at=now,
                 )
-                ContactEmail.objects.create(
-                    brand=brand, contact=contact, address=address, is_primary=True
+                model.objects.create(
+                    brand=brand, contact=contact, is_primary=True, **{field: value}
                 )
-                contact.primary_email = address  # known: spares the letters a query
+                if field == "address":
+                    contact.primary_email = value  # known: spares the letters a query
                 return contact
         except IntegrityError:
-            return ContactEmail.objects.select_related("contact").get(address=address).contact
+            return model.objects.select_related("contact").get(**{field: value}).contact
+
+
+def contact_for_email(*, brand: Brand, email: str, name: str = "", language: str = "") -> Contact:
+    """The brand's contact with this email address (created if new)."""
+    return _contact_by(brand, ContactEmail, "address", normalise_email(email), name, language)
 
 
 def contact_for_phone(*, brand: Brand, phone: str, name: str = "", language: str = "") -> Contact:
-    number = normalise_phone(phone)
-    with brand_scope(brand):
-        existing = ContactPhone.objects.select_related("contact").filter(number=number).first()
-        if existing:
-            return existing.contact
-        now = clock.now()
-        try:
-            with transaction.atomic():
-                contact = Contact.objects.create(
-                    brand=brand,
-                    name=clean_name(name),
-                    language=language,
-                    created_at=now,
-                    updated_at=now,
-                )
-                ContactPhone.objects.create(
-                    brand=brand, contact=contact, number=number, is_primary=True
-                )
-                return contact
-        except IntegrityError:
-            return ContactPhone.objects.select_related("contact").get(number=number).contact
+    """The brand's contact with this phone number (created if new)."""
+    return _contact_by(brand, ContactPhone, "number", normalise_phone(phone), name, language)
