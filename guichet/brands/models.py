@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db import models
 from django.utils.translation import get_language
@@ -46,6 +46,10 @@ class Brand(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        super().save(*args, **kwargs)
+        _brands.clear()
+
     @property
     def default_language(self) -> str:
         return self.languages[0] if self.languages else "fr"
@@ -54,6 +58,16 @@ class Brand(models.Model):
         from guichet.policies.registry import policy_for
 
         return policy_for(self)
+
+
+_brands: TTLCache[Brand] = ttl_cache(10)
+
+
+def cached_brand(brand_id: int) -> Brand:
+    """A brand read at most every 10 seconds per process (the email channel reads it for
+    every message); saving a brand or publishing a policy clears it here at once. Read
+    only: change a brand through a fresh instance."""
+    return _brands.get(brand_id, lambda: Brand._base_manager.get(pk=brand_id))
 
 
 _team_ids: TTLCache[int | None] = ttl_cache(60)

@@ -54,6 +54,8 @@ def _contact_by(
     with brand_scope(brand):
         existing = model.objects.select_related("contact").filter(**{field: value}).first()
         if existing:
+            if field == "address" and existing.is_primary:
+                existing.contact.primary_email = value  # known: spares the letters a query
             return existing.contact
         now = clock.now()
         try:
@@ -78,6 +80,50 @@ def _contact_by(
 def contact_for_email(*, brand: Brand, email: str, name: str = "", language: str = "") -> Contact:
     """The brand's contact with this email address (created if new)."""
     return _contact_by(brand, ContactEmail, "address", normalise_email(email), name, language)
+
+
+def contacts_for_emails(*, brand: Brand, people: list[tuple[str, str, str]]) -> list[Contact]:
+    """`contact_for_email` for many (address, name, language) at once, in that order: one
+    query for those already known, the new ones created together. Addresses are normalised
+    by the caller. If another writer creates one of them meanwhile, falls back to one at a
+    time."""
+    with brand_scope(brand):
+        known: dict[str, Contact] = {}
+        for row in ContactEmail.objects.select_related("contact").filter(
+            address__in={address for address, _, _ in people}
+        ):
+            if row.is_primary or row.address not in known:
+                known[row.address] = row.contact
+                if row.is_primary:
+                    row.contact.primary_email = row.address
+        now = clock.now()
+        new: dict[str, Contact] = {}
+        for address, name, language in people:
+            if address not in known and address not in new:
+                new[address] = Contact(
+                    brand=brand,
+                    name=clean_name(name),
+                    language=language,
+                    created_at=now,
+                    updated_at=now,
+                )
+        if new:
+            try:
+                with transaction.atomic():
+                    Contact.objects.bulk_create(new.values())
+                    ContactEmail.objects.bulk_create(
+                        ContactEmail(brand=brand, contact=contact, address=address, is_primary=True)
+                        for address, contact in new.items()
+                    )
+            except IntegrityError:
+                return [
+                    contact_for_email(brand=brand, email=address, name=name, language=language)
+                    for address, name, language in people
+                ]
+            for address, contact in new.items():
+                contact.primary_email = address
+            known.update(new)
+        return [known[address] for address, _, _ in people]
 
 
 def contact_for_phone(*, brand: Brand, phone: str, name: str = "", language: str = "") -> Contact:

@@ -13,8 +13,19 @@ from guichet.lib.scoping import all_brands
 
 
 @task
-def process_inbound(inbound_id: int) -> str:
-    return ingest.process(inbound_id).state
+def process_inbound(inbound_id: int) -> int:
+    """Process this stored message, and with it (a chunk, one transaction) others waiting
+    after it: under a burst, the tasks queued for those find them done."""
+    with all_brands():
+        waiting = list(
+            InboundEmail.objects.filter(state=InboundState.RECEIVED, pk__gt=inbound_id)
+            .order_by("pk")
+            .values_list("pk", flat=True)[: BATCH - 1]
+        )
+    return ingest.process_many([inbound_id, *waiting], chunk=BATCH, skip_locked=True)
+
+
+BATCH = 100
 
 
 @task
@@ -27,9 +38,7 @@ def process_pending() -> int:
             .order_by("received_at")
             .values_list("pk", flat=True)[:500]
         )
-    for inbound_id in ids:
-        ingest.process(inbound_id)
-    return len(ids)
+    return ingest.process_many(ids, chunk=BATCH, skip_locked=True)
 
 
 @task

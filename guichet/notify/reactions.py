@@ -11,12 +11,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
 
+from django.db.models import Count
+
 from guichet.lib import clock
-from guichet.notify.letters import send_letter
+from guichet.notify.letters import compose, send_letter
 from guichet.notify.models import LetterKind, OutboundEmail
-from guichet.notify.outbox import queue_email
+from guichet.notify.outbox import queue_emails
 from guichet.tickets import reactions
 from guichet.tickets.choices import ContactType, Outcome, Verb
 from guichet.tickets.events import record_event
@@ -25,25 +28,39 @@ from guichet.tickets.models import Event, Ticket
 DECIDED_TYPES = {ContactType.COMPLAINT, ContactType.DISPUTE}
 
 
-def acknowledge(event: Event, ticket: Ticket) -> None:
-    if not ticket.auto_acknowledge:
-        return  # a silent channel, or a robot's mail
-    policy = ticket.brand.get_policy()
-    if too_many_automatic(ticket, policy.intake.auto_replies_per_sender_per_hour):
-        return  # a loop with another robot, or a flood: stay silent (the ticket is kept)
-    send_letter(ticket, LetterKind.ACKNOWLEDGEMENT)
+class Acknowledgements:
+    """The acknowledgement (IN-4) of new tickets, written with their opening."""
 
+    def select(self, tickets: Sequence[Ticket]) -> list[Ticket]:
+        """At most the policy's number of automatic emails to one address per hour (a loop
+        with another robot, or a flood, gets silence; the ticket is kept)."""
+        if not tickets:
+            return []
+        since = clock.now() - timedelta(hours=1)
+        addresses = {t.contact.primary_email for t in tickets} - {""}
+        sent = dict(
+            OutboundEmail.objects.filter(
+                brand_id=tickets[0].brand_id,
+                to_address__in=addresses,
+                automatic=True,
+                created_at__gte=since,
+            )
+            .values("to_address")
+            .annotate(n=Count("pk"))
+            .values_list("to_address", "n")
+        )
+        chosen = []
+        for ticket in tickets:
+            address = ticket.contact.primary_email
+            limit = ticket.brand.get_policy().intake.auto_replies_per_sender_per_hour
+            if address and sent.get(address, 0) >= limit:
+                continue
+            sent[address] = sent.get(address, 0) + 1
+            chosen.append(ticket)
+        return chosen
 
-def too_many_automatic(ticket: Ticket, per_hour: int) -> bool:
-    """At most `per_hour` automatic emails to one address per hour."""
-    address = ticket.contact.primary_email
-    if not address:
-        return False
-    since = clock.now() - timedelta(hours=1)
-    sent = OutboundEmail.objects.filter(
-        brand_id=ticket.brand_id, to_address=address, automatic=True, created_at__gte=since
-    ).count()
-    return sent >= per_hour
+    def compose(self, ticket: Ticket) -> tuple[str, str]:
+        return compose(ticket, LetterKind.ACKNOWLEDGEMENT)
 
 
 def tell_new_level(event: Event, ticket: Ticket) -> None:
@@ -85,14 +102,13 @@ def tell_outcome(event: Event, ticket: Ticket) -> None:
         )
 
 
-def to_outbox(event: Event, ticket: Ticket) -> None:
-    if event.message is not None:
-        queue_email(event.message)
+def to_outbox(replies: list[tuple[Event, Ticket]]) -> None:
+    queue_emails([event.message for event, _ in replies if event.message is not None])
 
 
 def register_all() -> None:
-    reactions.register(Verb.OPENED, acknowledge)
+    reactions.acknowledge_with(Acknowledgements())
     reactions.register(Verb.ESCALATED, tell_new_level)
     reactions.register(Verb.ASSIGNED, tell_new_person)
     reactions.register(Verb.CLOSED, tell_outcome)
-    reactions.register(Verb.REPLIED, to_outbox)
+    reactions.register_many(Verb.REPLIED, to_outbox)

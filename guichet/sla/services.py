@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from guichet.lib.bulk import save_fields
 from guichet.sla.engine import ACTIONS, Engine, Facts, Planned
 from guichet.sla.models import Deadline
 from guichet.tickets.choices import Status, Verb
@@ -37,16 +38,27 @@ def engine_for(brand: Brand) -> Engine:
     return engine
 
 
-def facts_for(ticket: Ticket, rows: list[Deadline]) -> Facts:
-    # A new ticket has never waited on anyone: no need to look for pauses.
-    pauses = (
-        []
-        if ticket.status == Status.NEW
-        else [
-            (p.started_at, p.ended_at)
-            for p in Pause.objects.filter(ticket=ticket).only("started_at", "ended_at")
-        ]
-    )
+def pauses_of(tickets: list[Ticket]) -> dict[int, list[tuple[datetime, datetime | None]]]:
+    """The pauses of these tickets (one query; a new ticket has never waited on anyone)."""
+    found: dict[int, list[tuple[datetime, datetime | None]]] = {t.pk: [] for t in tickets}
+    ids = [t.pk for t in tickets if t.status != Status.NEW]
+    if ids:
+        for ticket_id, started, ended in (
+            Pause.objects.filter(ticket_id__in=ids)
+            .order_by("started_at", "pk")
+            .values_list("ticket_id", "started_at", "ended_at")
+        ):
+            found[ticket_id].append((started, ended))
+    return found
+
+
+def facts_for(
+    ticket: Ticket,
+    rows: list[Deadline],
+    pauses: list[tuple[datetime, datetime | None]] | None = None,
+) -> Facts:
+    if pauses is None:
+        pauses = pauses_of([ticket])[ticket.pk]
     revised = {
         (row.kind, row.level): row.promised_due_at
         for row in rows
@@ -122,11 +134,59 @@ def deadlines_refresh(*, ticket: Ticket, now: datetime, reuse: bool = False) -> 
     `running_deadlines`, which letters quote). With `reuse`, they are taken from there
     instead of the database — only right after a refresh of the same instance in the same
     transaction, with no other write to them in between."""
-    cached = ticket.__dict__.get("deadline_rows") if reuse else None
-    rows = list(cached) if cached is not None else list(Deadline.objects.filter(ticket=ticket))
+    return deadlines_refresh_many([ticket], now=now, reuse={ticket.pk} if reuse else set())
+
+
+def deadlines_refresh_many(
+    tickets: list[Ticket], *, now: datetime, reuse: set[int] | frozenset[int] = frozenset()
+) -> list[Event]:
+    """`deadlines_refresh` for tickets changed together: a few statements for all of them
+    (their rows and pauses read at once, the changes written at once)."""
+    rows: dict[int, list[Deadline]] = {}
+    unknown = []
+    for ticket in tickets:
+        cached = ticket.__dict__.get("deadline_rows") if ticket.pk in reuse else None
+        if cached is None:
+            unknown.append(ticket.pk)
+            rows[ticket.pk] = []
+        else:
+            rows[ticket.pk] = list(cached)
+    if unknown:
+        for row in Deadline.objects.filter(ticket_id__in=unknown):
+            rows[row.ticket_id].append(row)
+    pauses = pauses_of(tickets)
+    writes = _Writes()
+    events: list[Event] = []
+    for ticket in tickets:
+        events += _refresh(ticket, rows[ticket.pk], pauses[ticket.pk], now, writes)
+    writes.flush()
+    return events
+
+
+class _Writes:
+    """What a refresh changes, written at the end in a few statements."""
+
+    def __init__(self) -> None:
+        self.saved: list[tuple[Deadline, list[str]]] = []
+        self.created: list[Deadline] = []
+        self.due: list[Ticket] = []
+
+    def flush(self) -> None:
+        save_fields(self.saved)
+        Deadline.objects.bulk_create(self.created)
+        save_fields((ticket, ["next_due_at"]) for ticket in self.due)
+
+
+def _refresh(
+    ticket: Ticket,
+    rows: list[Deadline],
+    pauses: list[tuple[datetime, datetime | None]],
+    now: datetime,
+    writes: _Writes,
+) -> list[Event]:
     running = {(row.kind, row.level): row for row in rows if row.is_running}
     met = {(row.kind, row.level) for row in rows if row.met_at is not None}
-    facts = facts_for(ticket, list(running.values()))
+    facts = facts_for(ticket, list(running.values()), pauses)
     planned = {item.key: item for item in engine_for(ticket.brand).plan(facts)}
     events: list[Event] = []
 
@@ -136,35 +196,70 @@ def deadlines_refresh(*, ticket: Ticket, now: datetime, reuse: bool = False) -> 
         restarted = item is not None and row.kind == "update" and item.started_at != row.started_at
         if item is not None and not restarted:
             continue
-        events.append(
-            _end(ticket, row, met=restarted or _ended_as_met(row, ticket, facts), now=now)
-        )
+        met_now = restarted or _ended_as_met(row, ticket, facts)
+        events.append(_end(ticket, row, met=met_now, now=now, writes=writes))
         del running[key]
 
     created: list[Deadline] = []
     for key, item in planned.items():
         current = running.get(key)
         if current is not None:
-            events += _update(ticket, current, item, now)
+            events += _update(ticket, current, item, now, writes)
         elif item.met_at is None or key not in met:
             row = _new_row(ticket, item)
             created.append(row)
             if row.is_running:
                 running[key] = row
-    if created:
-        Deadline.objects.bulk_create(created)
-        for row in created:
-            events.append(_event(ticket, Verb.DEADLINE_SET, row, now))
-            if row.met_at is not None:
-                events.append(
-                    _event(ticket, Verb.DEADLINE_MET, row, now, met=row.met_at.isoformat())
-                )
-    ticket.deadline_rows = [*rows, *created]  # type: ignore[attr-defined]
+    writes.created += created
+    events += _created_events(ticket, created, now)
+    _keep(ticket, [*rows, *created], running)
+    due = _next_due(running.values())
+    if due != ticket.next_due_at:
+        ticket.next_due_at = due
+        writes.due.append(ticket)
+    return events
+
+
+def plan_opening(ticket: Ticket) -> None:
+    """Plan the deadlines of a ticket about to be inserted, and set its `next_due_at`, so the
+    INSERT carries it. `deadlines_open` makes the rows once the ticket has its id."""
+    planned = engine_for(ticket.brand).plan(facts_for(ticket, []))
+    rows = [_new_row(ticket, item) for item in planned]
+    ticket.planned_deadlines = rows  # type: ignore[attr-defined]
+    ticket.next_due_at = _next_due(rows)
+
+
+def deadlines_open(tickets: list[Ticket]) -> list[Event]:
+    """The Deadline rows planned by `plan_opening` for tickets just inserted (one INSERT for
+    all of them), and the events that record them, at each ticket's opening."""
+    created: list[Deadline] = []
+    events: list[Event] = []
+    for ticket in tickets:
+        rows: list[Deadline] = ticket.__dict__.pop("planned_deadlines")
+        for row in rows:
+            row.ticket = ticket
+        created += rows
+        events += _created_events(ticket, rows, ticket.created_at)
+        _keep(ticket, rows, {(row.kind, row.level): row for row in rows})
+    Deadline.objects.bulk_create(created)
+    return events
+
+
+def _created_events(ticket: Ticket, rows: list[Deadline], now: datetime) -> list[Event]:
+    events = []
+    for row in rows:
+        events.append(_event(ticket, Verb.DEADLINE_SET, row, now))
+        if row.met_at is not None:
+            events.append(_event(ticket, Verb.DEADLINE_MET, row, now, met=row.met_at.isoformat()))
+    return events
+
+
+def _keep(ticket: Ticket, rows: list[Deadline], running: dict[tuple[str, int], Deadline]) -> None:
+    """Leave the rows on the instance, for the letters and a later refresh with `reuse`."""
+    ticket.deadline_rows = rows  # type: ignore[attr-defined]
     ticket.running_deadlines = {  # type: ignore[attr-defined]
         key: row for key, row in running.items() if row.is_running
     }
-    _set_next_due(ticket, running.values())
-    return events
 
 
 def _event(ticket: Ticket, verb: str, row: Deadline, now: datetime, **extra: object) -> Event:
@@ -178,13 +273,13 @@ def _event(ticket: Ticket, verb: str, row: Deadline, now: datetime, **extra: obj
     )
 
 
-def _end(ticket: Ticket, row: Deadline, *, met: bool, now: datetime) -> Event:
+def _end(ticket: Ticket, row: Deadline, *, met: bool, now: datetime, writes: _Writes) -> Event:
     if met:
         row.met_at = now
     else:
         row.cancelled_at = now
     row.next_action_at = None
-    row.save(update_fields=["met_at", "cancelled_at", "next_action_at"])
+    writes.saved.append((row, ["met_at", "cancelled_at", "next_action_at"]))
     return _event(ticket, Verb.DEADLINE_MET if met else Verb.DEADLINE_CANCELLED, row, now)
 
 
@@ -206,7 +301,9 @@ def _new_row(ticket: Ticket, item: Planned) -> Deadline:
     return row
 
 
-def _update(ticket: Ticket, row: Deadline, item: Planned, now: datetime) -> list[Event]:
+def _update(
+    ticket: Ticket, row: Deadline, item: Planned, now: datetime, writes: _Writes
+) -> list[Event]:
     fields = []
     previous_due = row.due_at
     for name in ("rule", "clock", "target", "started_at", "due_at", "warn_at"):
@@ -223,7 +320,7 @@ def _update(ticket: Ticket, row: Deadline, item: Planned, now: datetime) -> list
         fields.append("next_action_at")
     if not fields:
         return []
-    row.save(update_fields=fields)
+    writes.saved.append((row, fields))
     events = []
     if row.due_at != previous_due:
         previous = previous_due.isoformat() if previous_due else None
@@ -233,14 +330,11 @@ def _update(ticket: Ticket, row: Deadline, item: Planned, now: datetime) -> list
     return events
 
 
-def _set_next_due(ticket: Ticket, rows: Iterable[Deadline]) -> None:
+def _next_due(rows: Iterable[Deadline]) -> datetime | None:
     """The earliest running promise to the customer, for lists and sorting."""
     dues = [
         row.due_at
         for row in rows
         if row.is_running and row.due_at is not None and row.kind not in ACTIONS
     ]
-    due = min(dues) if dues else None
-    if due != ticket.next_due_at:
-        ticket.next_due_at = due
-        Ticket._base_manager.filter(pk=ticket.pk).update(next_due_at=due)
+    return min(dues) if dues else None

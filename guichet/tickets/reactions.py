@@ -6,22 +6,36 @@ still inside the transaction, so what they write (a letter to the customer, a me
 the outbox) commits or rolls back with the change that caused it. Reactions that reach
 outside (sending mail, webhooks) must only queue work; delivery happens after commit.
 
-Apps register in their AppConfig.ready(): `reactions.register(Verb.ESCALATED, handler)`;
-a handler receives the Event and the (locked, up to date) Ticket.
+Apps register in their AppConfig.ready():
+- `register(Verb.ESCALATED, handler)`: `handler(event, ticket)` with the (locked, up to
+  date) ticket; it may call the ticket services on that ticket;
+- `register_many(Verb.REPLIED, handler)`: `handler([(event, ticket), …])` once for all
+  the tickets a service changed together (opening a batch of emails); it writes in bulk
+  and must not call the ticket services.
+
+A new ticket's acknowledgement is part of its opening (one write instead of a second
+change): the app that writes letters registers an `Acknowledger` with `acknowledge_with`.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Sequence
+from contextvars import ContextVar
+from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from guichet.tickets.models import Event, Ticket
 
 Handler = Callable[["Event", "Ticket"], None]
+ManyHandler = Callable[[list[tuple["Event", "Ticket"]]], None]
 
 _handlers: dict[str, list[Handler]] = defaultdict(list)
+_many: dict[str, list[ManyHandler]] = defaultdict(list)
+
+# The ticket whose reactions are running: it is locked by this transaction and was just
+# saved and refreshed, so a service a reaction calls on the same object need not lock it again.
+reacting: ContextVar[Ticket | None] = ContextVar("reacting", default=None)
 
 
 def register(verb: str, handler: Handler) -> None:
@@ -29,7 +43,46 @@ def register(verb: str, handler: Handler) -> None:
         _handlers[verb].append(handler)
 
 
-def dispatch(events: list[Event], ticket: Ticket) -> None:
-    for event in events:
-        for handler in _handlers.get(event.verb, ()):
-            handler(event, ticket)
+def register_many(verb: str, handler: ManyHandler) -> None:
+    if handler not in _many[verb]:
+        _many[verb].append(handler)
+
+
+def dispatch(changes: Sequence[tuple[Sequence[Event], Ticket]]) -> None:
+    """Run the reactions to the events of each (events, ticket): per ticket first, in the
+    order of the events, then the bulk handlers once for everything."""
+    batches: dict[ManyHandler, list[tuple[Event, Ticket]]] = {}
+    for events, ticket in changes:
+        token = reacting.set(ticket)
+        try:
+            for event in events:
+                for handler in _handlers.get(event.verb, ()):
+                    handler(event, ticket)
+                for many in _many.get(event.verb, ()):
+                    batches.setdefault(many, []).append((event, ticket))
+        finally:
+            reacting.reset(token)
+    for many, items in batches.items():
+        many(items)
+
+
+class Acknowledger(Protocol):
+    def select(self, tickets: Sequence[Ticket]) -> list[Ticket]:
+        """Which of these new tickets (unsaved; `auto_acknowledge` set) get their
+        acknowledgement now; the others stay silent (a loop with a robot, a flood)."""
+        ...
+
+    def compose(self, ticket: Ticket) -> tuple[str, str]:
+        """Subject and text of the acknowledgement of this ticket (saved, deadlines set)."""
+        ...
+
+
+_acknowledger: list[Acknowledger] = []
+
+
+def acknowledge_with(acknowledger: Acknowledger) -> None:
+    _acknowledger[:] = [acknowledger]
+
+
+def acknowledger() -> Acknowledger | None:
+    return _acknowledger[0] if _acknowledger else None

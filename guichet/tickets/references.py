@@ -21,26 +21,40 @@ def format_reference(prefix: str, year: int, number: int) -> str:
     return f"{prefix}-{year % 100:02d}-{number:05d}"
 
 
-_BUMP = "UPDATE {table} SET last = last + 1 WHERE brand_id = %s AND year = %s RETURNING last"
+_BUMP = "UPDATE {table} SET last = last + %s WHERE brand_id = %s AND year = %s RETURNING last"
 
 
 def next_reference(brand: Brand, at: datetime) -> str:
-    """Draw the next number (one statement: the UPDATE takes the row lock and returns the
-    number; SQLite ≥ 3.35 and PostgreSQL both support RETURNING)."""
+    return next_references(brand, [at])[0]
+
+
+def next_references(brand: Brand, moments: list[datetime]) -> list[str]:
+    """Draw the next numbers, one per moment (a batch of tickets): one statement per year
+    concerned — the UPDATE takes the row lock and returns the last number drawn (SQLite ≥
+    3.35 and PostgreSQL both support RETURNING)."""
     connection = transaction.get_connection()
     if not connection.in_atomic_block:
         raise RuntimeError("a reference is drawn inside the transaction that creates the ticket")
-    year = at.astimezone(ZoneInfo(brand.timezone)).year
+    zone = ZoneInfo(brand.timezone)
+    years = [at.astimezone(zone).year for at in moments]
     bump = _BUMP.format(table=connection.ops.quote_name(ReferenceCounter._meta.db_table))
+    drawn: dict[int, int] = {}  # year -> first number drawn
     with connection.cursor() as cursor:
-        cursor.execute(bump, [brand.pk, year])
-        row = cursor.fetchone()
-        if row is None:
-            try:
-                with transaction.atomic():
-                    ReferenceCounter.objects.create(brand=brand, year=year, last=1)
-                    row = (1,)
-            except IntegrityError:  # another transaction created it first: bump theirs
-                cursor.execute(bump, [brand.pk, year])
-                row = cursor.fetchone()
-    return format_reference(brand.reference_prefix, year, row[0])
+        for year in sorted(set(years)):
+            count = years.count(year)
+            cursor.execute(bump, [count, brand.pk, year])
+            row = cursor.fetchone()
+            if row is None:
+                try:
+                    with transaction.atomic():
+                        ReferenceCounter.objects.create(brand=brand, year=year, last=count)
+                        row = (count,)
+                except IntegrityError:  # another transaction created it first: bump theirs
+                    cursor.execute(bump, [count, brand.pk, year])
+                    row = cursor.fetchone()
+            drawn[year] = row[0] - count + 1
+    references = []
+    for year in years:
+        references.append(format_reference(brand.reference_prefix, year, drawn[year]))
+        drawn[year] += 1
+    return references

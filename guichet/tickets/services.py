@@ -21,12 +21,12 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from contextvars import ContextVar
 from datetime import datetime
-from typing import Any
+from typing import Any, Required, TypedDict, Unpack
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import ForeignKey
 from django.utils.translation import gettext_lazy as _
 
 from guichet.accounts.models import Membership
@@ -63,7 +63,7 @@ from guichet.tickets.models import (
     TicketLink,
     reference_key,
 )
-from guichet.tickets.references import next_reference
+from guichet.tickets.references import next_references
 
 
 def new_message_id(ticket: Ticket) -> str:
@@ -114,18 +114,21 @@ class Change:
         self.set(status=status)
 
 
-# The ticket whose reactions are running: it is locked by this transaction and was just
-# saved and refreshed, so a service a reaction calls on the same object need not lock it again.
-_reacting: ContextVar[Ticket | None] = ContextVar("reacting", default=None)
-
-
 def _lock(ticket: Ticket, expected_revision: int | None) -> None:
-    """Lock the ticket row for this transaction and bring `ticket` up to date in place."""
-    if _reacting.get() is not ticket:
-        Ticket._base_manager.select_for_update().filter(pk=ticket.pk).values_list(
-            "pk", flat=True
-        ).get()
-        ticket.refresh_from_db()
+    """Lock the ticket row for this transaction and bring `ticket` up to date in place
+    (one statement: SELECT … FOR UPDATE into the instance)."""
+    if reactions.reacting.get() is not ticket:
+        # Related objects already loaded (brand, contact…) stay when the row still points
+        # at them: the services read them, and the brand never changes.
+        kept = [
+            (field, field.get_cached_value(ticket))
+            for field in Ticket._meta.concrete_fields
+            if isinstance(field, ForeignKey) and field.is_cached(ticket)
+        ]
+        ticket.refresh_from_db(from_queryset=Ticket._base_manager.select_for_update())
+        for field, value in kept:
+            if value is not None and getattr(ticket, field.attname) == value.pk:
+                field.set_cached_value(ticket, value)
     if expected_revision is not None and ticket.revision != expected_revision:
         raise Conflict(
             _("Someone else changed this ticket in the meantime. Reload it before trying again."),
@@ -137,24 +140,18 @@ def _finish(change: Change) -> None:
     from guichet.sla.services import deadlines_refresh
 
     ticket = change.ticket
-    if change.fields or (change.events and not change.created):
+    if change.fields or change.events:
         ticket.updated_at = change.now
         ticket.revision += 1
         ticket.save(update_fields=[*sorted(change.fields), "updated_at", "revision"])
-    # Within a reaction, the rows the previous refresh of this instance left are current;
-    # a ticket created by this change has none yet.
-    reuse = _reacting.get() is ticket
-    if change.created:
-        ticket.deadline_rows = []  # type: ignore[attr-defined]
-        reuse = True
+    # Within a reaction, the rows the previous refresh of this instance left are current.
+    reuse = reactions.reacting.get() is ticket
     timings = deadlines_refresh(ticket=ticket, now=change.now, reuse=reuse)
     record_events([*change.events, *timings])
-    token = _reacting.set(ticket)
     try:
-        reactions.dispatch(change.events, ticket)
+        reactions.dispatch([(change.events, ticket)])
     finally:
-        _reacting.reset(token)
-        if _reacting.get() is not ticket:
+        if reactions.reacting.get() is not ticket:
             ticket.__dict__.pop("deadline_rows", None)
 
 
@@ -229,19 +226,9 @@ def _message_bodies(text: str, html: str) -> tuple[str, str]:
     return body, clean
 
 
-def _attach(message: Message, attachments: Sequence[Attachment]) -> None:
-    ids = [a.pk for a in attachments]
-    if not ids:
-        return
-    linked = Attachment.objects.filter(
-        pk__in=ids, brand_id=message.brand_id, message__isnull=True
-    ).update(message=message)
-    if linked != len(set(ids)):
-        raise InvalidRequest(_("An attachment is missing or already used."), code="attachment")
-
-
-def _new_message(
-    change: Change,
+def _build_message(
+    ticket: Ticket,
+    now: datetime,
     *,
     direction: str,
     channel: str,
@@ -257,12 +244,12 @@ def _new_message(
     references: Sequence[str] = (),
     attachments: Sequence[Attachment] = (),
 ) -> Message:
-    ticket = change.ticket
+    """A message, checked but not saved (`_save_messages` saves it with the others)."""
     body, clean = _message_bodies(text, html)
     if direction == Direction.OUTBOUND and not internal and not external_id:
         # Ours from the start: a reply to it threads even before its delivery is recorded.
         external_id = new_message_id(ticket)
-    message = Message.objects.create(
+    message = Message(
         brand_id=ticket.brand_id,
         ticket=ticket,
         direction=direction,
@@ -276,118 +263,233 @@ def _new_message(
         html=clean,
         language=language or ticket.language,
         external_id=external_id[:998],
-        created_at=change.now,
+        created_at=now,
     )
-    _attach(message, attachments)
-    keys = {reference_key(r) for r in references if r and r.strip()}
-    MessageReference.objects.bulk_create(
-        MessageReference(brand_id=ticket.brand_id, message=message, key=key)
-        for key in sorted(keys)[:50]
+    message.pending = (  # type: ignore[attr-defined]
+        [a.pk for a in attachments],
+        sorted({reference_key(r) for r in references if r and r.strip()})[:50],
     )
+    return message
+
+
+def _save_messages(messages: list[Message]) -> None:
+    """Insert messages (one statement), attach their files and keep the Message-IDs they
+    answer (one statement for all)."""
+    Message.objects.bulk_create(messages)
+    keys = []
+    for message in messages:
+        attachment_ids, references = message.__dict__.pop("pending")
+        if attachment_ids:
+            linked = Attachment.objects.filter(
+                pk__in=attachment_ids, brand_id=message.brand_id, message__isnull=True
+            ).update(message=message)
+            if linked != len(set(attachment_ids)):
+                raise InvalidRequest(
+                    _("An attachment is missing or already used."), code="attachment"
+                )
+        keys += [
+            MessageReference(brand_id=message.brand_id, message=message, key=key)
+            for key in references
+        ]
+    MessageReference.objects.bulk_create(keys)
+
+
+def _new_message(change: Change, **fields: Any) -> Message:
+    message = _build_message(change.ticket, change.now, **fields)
+    _save_messages([message])
     return message
 
 
 # --- opening --------------------------------------------------------------------------------
 
 
-def ticket_open(
-    *,
-    brand: Brand,
-    contact: Contact,
-    contact_type: str,
-    subject: str,
-    text: str,
-    html: str = "",
-    channel: str,
-    category: str = "",
-    priority: str | None = None,
-    complexity: str = Complexity.SIMPLE,
-    language: str = "",
-    seller: Seller | None = None,
-    actor: Any = None,
-    external_id: str = "",
-    references: Sequence[str] = (),
-    attachments: Sequence[Attachment] = (),
-    received_at: datetime | None = None,
-    acknowledge: bool = True,
-) -> Ticket:
-    """Open a ticket with the customer's first message and give it its reference.
+class Opening(TypedDict, total=False):
+    """What opens a ticket: the customer's first message and how it came."""
 
-    `actor` is the agent logging a call or a letter; None when the customer wrote in
-    themselves through a channel. `acknowledge=False` tells the reactions not to send the
-    automatic acknowledgement (a channel passes it for machine-generated mail)."""
+    brand: Required[Brand]
+    contact: Required[Contact]
+    contact_type: Required[str]
+    subject: Required[str]
+    text: Required[str]
+    channel: Required[str]
+    html: str
+    category: str
+    priority: str | None
+    complexity: str
+    language: str
+    seller: Seller | None
+    actor: Any  # the agent logging a call or a letter; absent when the customer wrote in
+    external_id: str
+    references: Sequence[str]
+    attachments: Sequence[Attachment]
+    received_at: datetime | None
+    acknowledge: bool  # False: no automatic acknowledgement (machine-generated mail)
+
+
+def ticket_open(**opening: Unpack[Opening]) -> Ticket:
+    """Open a ticket with the customer's first message and give it its reference; the
+    opening message is left on `ticket.opening_message`."""
+    return tickets_open([opening])[0]
+
+
+def tickets_open(openings: Sequence[Opening]) -> list[Ticket]:
+    """Open tickets of one brand, each exactly as if alone — checked, referenced, its
+    deadlines planned, its events recorded, acknowledged unless the channel is silent, the
+    sender a robot or too many automatic emails went to it this hour — with a few
+    statements for the lot (a batch of emails). All or nothing."""
+    from guichet.sla.services import deadlines_open, plan_opening
+
+    if not openings:
+        return []
+    brand = openings[0]["brand"]
     policy = brand.get_policy()
     with brand_scope(brand), transaction.atomic():
-        if actor is not None:
-            require(actor, Action.REPLY, brand=brand)
-        _check_same_brand(brand, contact, seller)
-        _check_contact_type(policy, contact_type)
-        _check_category(policy, category)
-        _check_choice(channel, Channel, "channel")
-        _check_choice(complexity, Complexity, "complexity")
-        if priority is not None:
-            _check_choice(priority, Priority, "priority")
-        subject = " ".join(subject.split())[:300]
-        if not subject:
-            raise InvalidRequest(_("A subject is required."), code="subject")
-        language = _check_language(brand, language or contact.language)
-        category_rule = policy.category(category) if category else None
-        team_key = (category_rule.team if category_rule else None) or policy.level_at(1).team
-        channel_rule = policy.channel(channel)
-        auto_acknowledge = acknowledge and (channel_rule is None or channel_rule.acknowledge)
-        now = received_at or clock.now()
+        tickets = [_new_ticket(brand, policy, opening) for opening in openings]
+        numbers = next_references(brand, [ticket.created_at for ticket in tickets])
+        for ticket, reference in zip(tickets, numbers, strict=True):
+            ticket.reference = reference
+        now = clock.now()
+        acknowledger = reactions.acknowledger()
+        silent = [t for t in tickets if t.auto_acknowledge]
+        acknowledged = acknowledger.select(silent) if acknowledger and silent else []
+        for ticket in acknowledged:
+            ticket.acknowledged_at = ticket.last_update_at = now
+        for ticket in tickets:
+            plan_opening(ticket)
+        Ticket.objects.bulk_create(tickets)
+        timings = deadlines_open(tickets)
+        events: dict[int, list[Event]] = {ticket.pk: [] for ticket in tickets}
+        messages = []
+        for ticket, opening in zip(tickets, openings, strict=True):
+            message = _opening_message(ticket, opening)
+            ticket.opening_message = message  # type: ignore[attr-defined]
+            messages.append(message)
+        letters = []
+        for ticket in acknowledged:
+            assert acknowledger is not None
+            subject, text = acknowledger.compose(ticket)
+            letter = _build_message(
+                ticket,
+                now,
+                direction=Direction.OUTBOUND,
+                channel=ticket.channel,
+                text=text,
+                html="",
+                subject=subject,
+                automatic=True,
+            )
+            letters.append(letter)
+        _save_messages(messages + letters)
+        for ticket, opening, message in zip(tickets, openings, messages, strict=True):
+            actor = opening.get("actor")
+            events[ticket.pk].append(
+                build_event(
+                    ticket=ticket,
+                    verb=Verb.OPENED,
+                    actor=actor,
+                    contact=None if actor else ticket.contact,
+                    message=message,
+                    at=ticket.created_at,
+                    data={
+                        "reference": ticket.reference,
+                        "channel": ticket.channel,
+                        "contact_type": ticket.contact_type,
+                        "category": ticket.category,
+                        "priority": ticket.priority,
+                        "level": 1,
+                        "acknowledge": opening.get("acknowledge", True),
+                    },
+                )
+            )
+        for event in timings:
+            events[event.ticket_id].append(event)
+        for letter in letters:
+            events[letter.ticket_id].append(
+                build_event(
+                    ticket=letter.ticket,
+                    verb=Verb.REPLIED,
+                    label="system",
+                    message=letter,
+                    at=now,
+                    data={
+                        "automatic": True,
+                        "letter": "acknowledgement",
+                        "channel": letter.channel,
+                        "full_answer": False,
+                    },
+                )
+            )
+        record_events([event for ticket in tickets for event in events[ticket.pk]])
+        reactions.dispatch([(events[ticket.pk], ticket) for ticket in tickets])
+        for ticket in tickets:
+            ticket.__dict__.pop("deadline_rows", None)
+    return tickets
 
-        ticket = Ticket.objects.create(
-            brand=brand,
-            reference=next_reference(brand, now),
-            contact_type=contact_type,
-            category=category,
-            priority=priority or (category_rule.priority if category_rule else Priority.NORMAL),
-            complexity=complexity,
-            status=Status.NEW,
-            level=1,
-            channel=channel,
-            subject=subject,
-            language=language,
-            contact=contact,
-            team_id=team_id_for(brand.pk, team_key),
-            seller=seller,
-            auto_acknowledge=auto_acknowledge,
-            created_at=now,
-            updated_at=now,
-            level_started_at=now,
-        )
-        change = Change(ticket, now, created=True)
-        message = _new_message(
-            change,
-            direction=Direction.INBOUND,
-            channel=channel,
-            text=text,
-            html=html,
-            author_contact=contact,
-            language=language,
-            subject=subject,
-            external_id=external_id,
-            references=references,
-            attachments=attachments,
-        )
-        change.record(
-            Verb.OPENED,
-            actor=actor,
-            contact=None if actor else contact,
-            message=message,
-            data={
-                "reference": ticket.reference,
-                "channel": channel,
-                "contact_type": contact_type,
-                "category": category,
-                "priority": ticket.priority,
-                "level": 1,
-                "acknowledge": acknowledge,
-            },
-        )
-        _finish(change)
-        return ticket
+
+def _new_ticket(brand: Brand, policy: Policy, opening: Opening) -> Ticket:
+    """The ticket an opening asks for, checked, not yet saved (no reference yet)."""
+    actor = opening.get("actor")
+    contact, seller = opening["contact"], opening.get("seller")
+    contact_type, category = opening["contact_type"], opening.get("category", "")
+    channel = opening["channel"]
+    complexity = opening.get("complexity", Complexity.SIMPLE)
+    priority = opening.get("priority")
+    if actor is not None:
+        require(actor, Action.REPLY, brand=brand)
+    if opening["brand"].pk != brand.pk:
+        raise ValueError("tickets_open opens tickets of one brand at a time")
+    _check_same_brand(brand, contact, seller)
+    _check_contact_type(policy, contact_type)
+    _check_category(policy, category)
+    _check_choice(channel, Channel, "channel")
+    _check_choice(complexity, Complexity, "complexity")
+    if priority is not None:
+        _check_choice(priority, Priority, "priority")
+    subject = " ".join(opening["subject"].split())[:300]
+    if not subject:
+        raise InvalidRequest(_("A subject is required."), code="subject")
+    language = _check_language(brand, opening.get("language") or contact.language)
+    category_rule = policy.category(category) if category else None
+    team_key = (category_rule.team if category_rule else None) or policy.level_at(1).team
+    channel_rule = policy.channel(channel)
+    acknowledge = opening.get("acknowledge", True)
+    now = opening.get("received_at") or clock.now()
+    return Ticket(
+        brand=brand,
+        contact_type=contact_type,
+        category=category,
+        priority=priority or (category_rule.priority if category_rule else Priority.NORMAL),
+        complexity=complexity,
+        status=Status.NEW,
+        level=1,
+        channel=channel,
+        subject=subject,
+        language=language,
+        contact=contact,
+        team_id=team_id_for(brand.pk, team_key),
+        seller=seller,
+        auto_acknowledge=acknowledge and (channel_rule is None or channel_rule.acknowledge),
+        created_at=now,
+        updated_at=now,
+        level_started_at=now,
+    )
+
+
+def _opening_message(ticket: Ticket, opening: Opening) -> Message:
+    return _build_message(
+        ticket,
+        ticket.created_at,
+        direction=Direction.INBOUND,
+        channel=ticket.channel,
+        text=opening["text"],
+        html=opening.get("html", ""),
+        author_contact=ticket.contact,
+        language=ticket.language,
+        subject=ticket.subject,
+        external_id=opening.get("external_id", ""),
+        references=opening.get("references", ()),
+        attachments=opening.get("attachments", ()),
+    )
 
 
 # --- messages ---------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ import hashlib
 import logging
 import time
 import traceback
+from collections.abc import Sequence
 from dataclasses import dataclass
 from email.parser import BytesHeaderParser
 from email.policy import compat32
@@ -23,21 +24,23 @@ from email.utils import getaddresses
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 
-from guichet.brands.models import Brand
-from guichet.contacts.services import contact_for_email
+from guichet.brands.models import Brand, cached_brand
+from guichet.contacts.models import Contact
+from guichet.contacts.services import contact_for_email, contacts_for_emails, normalise_email
 from guichet.intake.classify import guess_contact_type, guess_language, suggest_category
 from guichet.intake.email.parsing import ParsedEmail, parse_email
-from guichet.intake.email.threading import find_thread
+from guichet.intake.email.threading import find_thread, reference_pattern
 from guichet.intake.models import InboundEmail, InboundSource, InboundState, Mailbox
 from guichet.lib import clock
+from guichet.lib.bulk import save_fields
 from guichet.lib.errors import ServiceError
 from guichet.lib.scoping import all_brands, brand_scope
 from guichet.tickets import services
 from guichet.tickets.attachments import attachment_store
 from guichet.tickets.choices import Channel
-from guichet.tickets.models import Attachment
+from guichet.tickets.models import Attachment, Message, MessageReference, reference_key
 
 logger = logging.getLogger(__name__)
 
@@ -143,7 +146,7 @@ class Stored:
     created: bool
 
 
-def store(
+def _new_row(
     raw: bytes,
     *,
     source: str,
@@ -151,8 +154,7 @@ def store(
     mailbox: Mailbox | None = None,
     envelope_from: str = "",
     envelope_to: list[str] | None = None,
-) -> Stored:
-    """Commit the raw message, once. Returns the new row, or the row it duplicates."""
+) -> InboundEmail:
     if source not in InboundSource.values:
         raise ValueError(f"unknown source {source!r}")
     recipients = list(envelope_to or [])
@@ -164,7 +166,7 @@ def store(
         if message_id
         else "raw:" + sha
     )
-    row = InboundEmail(
+    return InboundEmail(
         brand_id=brand_id,
         mailbox=mailbox,
         source=source,
@@ -177,15 +179,60 @@ def store(
         dedupe_key=dedupe_key,
         received_at=clock.now(),
     )
+
+
+def _same(row: InboundEmail) -> InboundEmail:
+    """The stored row `row` duplicates."""
+    same = InboundEmail.objects.filter(dedupe_key=row.dedupe_key)
+    if row.brand_id:
+        return same.get(brand_id=row.brand_id)
+    return same.get(brand__isnull=True)
+
+
+def store(raw: bytes, **options: Any) -> Stored:
+    """Commit the raw message, once. Returns the new row, or the row it duplicates.
+    Options: source (required), brand, mailbox, envelope_from, envelope_to."""
+    row = _new_row(raw, **options)
     with all_brands():
         try:
             with transaction.atomic():
                 row.save()
             return Stored(row, True)
         except IntegrityError:
-            same = InboundEmail.objects.filter(dedupe_key=dedupe_key)
-            same = same.filter(brand_id=brand_id) if brand_id else same.filter(brand__isnull=True)
-            return Stored(same.get(), False)
+            return Stored(_same(row), False)
+
+
+def store_many(raws: Sequence[bytes], **options: Any) -> list[Stored]:
+    """`store` for many messages (files), in one transaction of a few statements: the
+    caller keeps the files until it commits."""
+    rows = [_new_row(raw, **options) for raw in raws]
+    with all_brands(), transaction.atomic():
+        keys = {(row.brand_id, row.dedupe_key) for row in rows}
+        existing = {
+            (found.brand_id, found.dedupe_key): found
+            for found in InboundEmail.objects.filter(dedupe_key__in={key for _, key in keys}).defer(
+                "raw"
+            )
+        }
+        fresh: dict[tuple[int | None, str], InboundEmail] = {}
+        for row in rows:
+            key = (row.brand_id, row.dedupe_key)
+            if key not in existing and key not in fresh:
+                fresh[key] = row
+        try:
+            with transaction.atomic():
+                InboundEmail.objects.bulk_create(fresh.values())
+        except IntegrityError:  # stored meanwhile by someone else: one at a time
+            return [store(raw, **options) for raw in raws]
+        results, seen = [], set()
+        for row in rows:
+            key = (row.brand_id, row.dedupe_key)
+            if key in fresh and key not in seen:
+                seen.add(key)
+                results.append(Stored(fresh[key], True))
+            else:
+                results.append(Stored(existing.get(key) or fresh[key], False))
+        return results
 
 
 # --- 2. process --------------------------------------------------------------------------------
@@ -198,7 +245,12 @@ def process(inbound_id: int) -> InboundEmail:
             row = InboundEmail.objects.select_for_update().get(pk=inbound_id)
         if row.state != InboundState.RECEIVED:
             return row
-        with brand_scope(row.brand_id) if row.brand_id else all_brands():
+        if row.brand_id is None:
+            with all_brands():
+                return _attempt(row)
+        row.brand = cached_brand(row.brand_id)
+        with brand_scope(row.brand):
+            _lock_conversations(row.brand, [row])
             return _attempt(row)
 
 
@@ -215,7 +267,9 @@ def _attempt(row: InboundEmail) -> InboundEmail:
         state, reason, detail = InboundState.IGNORED, outcome.reason, outcome.detail
     except (ServiceError, ValidationError) as exc:
         state, reason, detail = InboundState.QUARANTINED, "refused", str(exc)
-    except Exception:
+    except Exception as exc:
+        if transient(exc):
+            raise  # a deadlock or a lock timeout: the whole chunk is tried again later
         logger.exception("inbound email %s could not be processed", row.pk)
         state, reason, detail = (
             InboundState.QUARANTINED,
@@ -228,23 +282,36 @@ def _attempt(row: InboundEmail) -> InboundEmail:
     return row
 
 
+def transient(exc: BaseException) -> bool:
+    """A database error that says "try again", not "this message is bad"."""
+    if not isinstance(exc, OperationalError):
+        return False
+    code = getattr(exc.__cause__, "sqlstate", None)
+    return code in _TRANSIENT or "database is locked" in str(exc)
+
+
+# deadlock, serialisation failure, lock not available, query cancelled (lock timeout)
+_TRANSIENT = {"40P01", "40001", "55P03", "57014"}
+
+
 def _finish(row: InboundEmail, state: str, reason: str = "", detail: str = "") -> None:
     row.state = state
     row.reason = reason[:40]
     row.detail = detail[:20000]
     row.processed_at = clock.now()
-    row.save(
-        update_fields=[
-            "state",
-            "reason",
-            "detail",
-            "processed_at",
-            "attempts",
-            "ticket",
-            "message",
-            "new_ticket",
-        ]
-    )
+    row.save(update_fields=_FINAL_FIELDS)
+
+
+_FINAL_FIELDS = [
+    "state",
+    "reason",
+    "detail",
+    "processed_at",
+    "attempts",
+    "ticket",
+    "message",
+    "new_ticket",
+]
 
 
 def _limits(brand: Brand) -> dict[str, int]:
@@ -284,35 +351,90 @@ def _body(parsed: ParsedEmail, withheld: list[str]) -> str:
     return text or parsed.subject or "(no text)"
 
 
-def _process(row: InboundEmail) -> None:
+@dataclass
+class _Email:
+    """A stored message parsed and checked: what opening or joining a ticket needs."""
+
+    row: InboundEmail
+    brand: Brand
+    parsed: ParsedEmail
+    address: str  # the sender's, normalised
+    name: str
+    robot: bool
+    message_ids: list[str]  # In-Reply-To, then References newest first
+
+    @property
+    def language(self) -> str:
+        return guess_language(self.parsed.new_text or self.parsed.text, self.brand.languages)
+
+
+def _read(row: InboundEmail) -> _Email | None:
+    """Parse and check a stored message; None for a delivery report (see `_bounce`)."""
     brand = row.brand
     if brand is None:
         raise Quarantine("unknown_recipient", "no brand has this recipient address")
-    parsed = parse_email(bytes(row.raw), **_limits(brand))
+    parsed = row.__dict__.get("parsed") or parse_email(bytes(row.raw), **_limits(brand))
+    row.parsed = parsed  # type: ignore[attr-defined]  # read once, even if tried twice
     if parsed.bounce is not None:
-        _bounce(row, brand, parsed)
-        return
+        return None
     sender = parsed.sender
     if sender is None or "@" not in sender.address:
         raise Quarantine("no_sender", "the message has no usable From address")
     if sender.address.lower() in own_addresses(brand):
         raise Ignore("own_address", sender.address)
     try:
-        contact = contact_for_email(
-            brand=brand,
-            email=sender.address,
-            name=sender.name,
-            language=guess_language(parsed.new_text or parsed.text, brand.languages),
-        )
+        address = normalise_email(sender.address)
     except ValidationError as exc:
         raise Quarantine("bad_sender", f"{sender.address!r}: {exc}") from exc
-    robot = bool(parsed.robot or parsed.is_auto_reply)
-    message_ids = [*parsed.in_reply_to, *reversed(parsed.references)]
+    return _Email(
+        row=row,
+        brand=brand,
+        parsed=parsed,
+        address=address,
+        name=sender.name,
+        robot=bool(parsed.robot or parsed.is_auto_reply),
+        message_ids=[*parsed.in_reply_to, *reversed(parsed.references)],
+    )
+
+
+def _opening(email: _Email, contact: Contact) -> services.Opening:
+    """A new ticket for this email (its attachments stored now)."""
+    brand, parsed = email.brand, email.parsed
+    attachments, withheld = _attachments(brand, parsed)
+    policy = brand.get_policy()
+    text = _body(parsed, withheld)
+    return services.Opening(
+        brand=brand,
+        contact=contact,
+        contact_type=guess_contact_type(policy, parsed.subject, parsed.new_text or text),
+        category=suggest_category(policy, parsed.subject, parsed.new_text or text),
+        subject=parsed.subject or (parsed.new_text or text)[:80] or "(no subject)",
+        text=text,
+        html=parsed.html,
+        channel=Channel.EMAIL,
+        external_id=parsed.message_id,
+        references=email.message_ids,
+        attachments=attachments,
+        acknowledge=not email.robot,
+        received_at=email.row.received_at,
+    )
+
+
+def _process(row: InboundEmail) -> None:
+    email = _read(row)
+    if email is None:
+        assert row.brand is not None  # _read quarantines a message of no brand
+        _bounce(row, row.brand, row.parsed)  # type: ignore[attr-defined]
+        return
+    brand, parsed = email.brand, email.parsed
+    contact = contact_for_email(
+        brand=brand, email=email.address, name=email.name, language=email.language
+    )
     thread = find_thread(
         brand,
-        message_ids=message_ids,
+        message_ids=email.message_ids,
         subject=parsed.subject,
-        sender=sender.address,
+        sender=email.address,
         own_id=parsed.message_id,
     )
     if thread is not None and thread.participant:
@@ -324,9 +446,9 @@ def _process(row: InboundEmail) -> None:
             html=parsed.html,
             channel=Channel.EMAIL,
             external_id=parsed.message_id,
-            references=message_ids,
+            references=email.message_ids,
             attachments=attachments,
-            automatic=robot,
+            automatic=email.robot,
         )
         for branch in thread.also:
             services.ticket_link(
@@ -337,26 +459,9 @@ def _process(row: InboundEmail) -> None:
         row.ticket, row.message = thread.ticket, message
         _finish(row, InboundState.TICKET_MESSAGE, f"threaded_by_{thread.by}")
         return
-    if thread is not None and robot:
+    if thread is not None and email.robot:
         raise Ignore("robot_not_participant", f"automatic mail about {thread.ticket.reference}")
-    attachments, withheld = _attachments(brand, parsed)
-    policy = brand.get_policy()
-    text = _body(parsed, withheld)
-    ticket = services.ticket_open(
-        brand=brand,
-        contact=contact,
-        contact_type=guess_contact_type(policy, parsed.subject, parsed.new_text or text),
-        category=suggest_category(policy, parsed.subject, parsed.new_text or text),
-        subject=parsed.subject or (parsed.new_text or text)[:80] or "(no subject)",
-        text=text,
-        html=parsed.html,
-        channel=Channel.EMAIL,
-        external_id=parsed.message_id,
-        references=message_ids,
-        attachments=attachments,
-        acknowledge=not robot,
-        received_at=row.received_at,
-    )
+    ticket = services.ticket_open(**_opening(email, contact))
     if thread is not None:
         services.ticket_link(
             ticket=ticket,
@@ -364,8 +469,197 @@ def _process(row: InboundEmail) -> None:
             reason="reply from someone who is not a participant of the first ticket",
         )
     row.ticket, row.new_ticket = ticket, True
-    row.message = ticket.messages.order_by("pk").first()
+    row.message = ticket.opening_message  # type: ignore[attr-defined]
     _finish(row, InboundState.TICKET_MESSAGE, "new_ticket_related" if thread else "new_ticket")
+
+
+# --- 2b. many at once ------------------------------------------------------------------------------
+
+
+def process_many(inbound_ids: Sequence[int], *, chunk: int = 100, skip_locked: bool = False) -> int:
+    """Bring stored messages to their final states, in the order given, a chunk per
+    transaction (the worker and `ingest-eml`). Returns how many were processed.
+
+    Within a chunk, the new requests that have nothing to do with any other message — no
+    known Message-ID in their headers, no reference in their subject, not answered by a
+    message already stored, not related to another message of the chunk — are opened
+    together (`services.tickets_open`: a few statements for all of them); every other
+    message goes through `process`'s path, one at a time, in order, each in its own
+    savepoint. With `skip_locked` (workers on PostgreSQL), rows another worker holds are
+    left to it. A brand's messages are processed by one transaction at a time (an advisory
+    lock on PostgreSQL; SQLite has one writer anyway), so a reply and the message it
+    answers are never threaded by two workers that cannot see each other."""
+    done = 0
+    ids = list(inbound_ids)
+    for start in range(0, len(ids), chunk):
+        for attempt in range(1, 4):
+            try:
+                done += _process_chunk(ids[start : start + chunk], skip_locked)
+                break
+            except OperationalError as exc:
+                if not transient(exc) or attempt == 3:
+                    raise
+                logger.warning("inbound chunk: %s; trying again", exc)
+                time.sleep(0.05 * attempt)
+    return done
+
+
+def _process_chunk(ids: list[int], skip_locked: bool) -> int:
+    order = {pk: index for index, pk in enumerate(ids)}
+    with transaction.atomic():
+        with all_brands():
+            rows = sorted(
+                InboundEmail.objects.select_for_update(skip_locked=skip_locked).filter(
+                    pk__in=ids, state=InboundState.RECEIVED
+                ),
+                key=lambda row: order[row.pk],
+            )
+        groups: dict[int | None, list[InboundEmail]] = {}
+        for row in rows:
+            groups.setdefault(row.brand_id, []).append(row)
+        for brand_id, group in groups.items():
+            if brand_id is None:
+                with all_brands():
+                    for row in group:
+                        _attempt(row)
+                continue
+            brand = cached_brand(brand_id)
+            with brand_scope(brand):
+                for row in group:
+                    row.brand = brand
+                _lock_conversations(brand, group)
+                _process_group(brand, group)
+    return len(rows)
+
+
+def _lock_conversations(brand: Brand, rows: list[InboundEmail]) -> None:
+    """On PostgreSQL, where several workers process at once: lock, until commit, every
+    conversation these messages may belong to — their own Message-ID, those they answer,
+    the references in their subjects — all at once in a fixed order (no deadlock between
+    workers). A reply and the message it answers are then never processed by two
+    transactions that cannot see each other; unrelated mail goes on in parallel. (SQLite
+    has one writer at a time anyway.)"""
+    connection = transaction.get_connection()
+    if connection.vendor != "postgresql":
+        return
+    pattern = reference_pattern(brand.reference_prefix)
+    names: set[str] = set()
+    for row in rows:
+        try:
+            email = _read(row)
+        except Exception:  # noqa: S112 - it will be quarantined; it joins no conversation
+            continue
+        if email is None:
+            continue
+        names.update(i for i in [email.parsed.message_id, *email.message_ids] if i)
+        names.update(m.upper() for m in pattern.findall(email.parsed.subject or ""))
+    keys = sorted(
+        {
+            int.from_bytes(
+                hashlib.blake2b(f"{brand.pk}:{name}".encode(), digest_size=8).digest(),
+                "big",
+                signed=True,
+            )
+            for name in names
+        }
+    )
+    if keys:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(pg_advisory_xact_lock(key))"
+                " FROM (SELECT unnest(%s::bigint[]) AS key ORDER BY 1) AS sorted",
+                [keys],
+            )
+
+
+def _process_group(brand: Brand, rows: list[InboundEmail]) -> None:
+    readable: list[_Email] = []
+    for row in rows:
+        try:
+            email = _read(row)
+        except Exception:  # noqa: S112 - the one-at-a-time path below records why
+            continue
+        if email is not None:
+            readable.append(email)
+    alone = _unrelated(brand, readable)
+    if alone:
+        try:
+            with transaction.atomic():
+                _open_together(brand, alone)
+        except Exception as exc:
+            if transient(exc):
+                raise
+            logger.exception("opening %d emails together failed; one at a time", len(alone))
+            for email in alone:
+                email.row.ticket = email.row.message = None
+                email.row.new_ticket = False
+            alone = []
+    opened = {id(email.row) for email in alone}
+    for row in rows:
+        if id(row) not in opened:
+            _attempt(row)
+
+
+def _unrelated(brand: Brand, emails: list[_Email]) -> list[_Email]:
+    """The emails that can open their ticket before the others are processed one at a time:
+    no Message-ID of their headers is known (stored, or in the chunk), no reference in their
+    subject, and not answered by a message stored before or arriving earlier in the chunk
+    (a later reply is threaded onto them afterwards, as it would be one at a time)."""
+    own = {e.parsed.message_id for e in emails if e.parsed.message_id}
+    mentioned = {i for e in emails for i in e.message_ids if i}
+    known = set(
+        Message.objects.filter(brand=brand, external_id__in=mentioned).values_list(
+            "external_id", flat=True
+        )
+    )
+    answered = set(
+        MessageReference.objects.filter(
+            brand=brand, key__in=[reference_key(i) for i in own]
+        ).values_list("key", flat=True)
+    )
+    pattern = reference_pattern(brand.reference_prefix)
+    alone = []
+    earlier: set[str] = set()  # Message-IDs mentioned by the emails before this one
+    for email in emails:
+        mine = email.parsed.message_id
+        related = (
+            any(i in known or i in own for i in email.message_ids)
+            or pattern.search(email.parsed.subject or "")
+            or (mine and (mine in earlier or reference_key(mine) in answered))
+        )
+        earlier.update(email.message_ids)
+        if not related:
+            alone.append(email)
+    return alone
+
+
+def _open_together(brand: Brand, emails: list[_Email]) -> None:
+    contacts = contacts_for_emails(
+        brand=brand, people=[(e.address, e.name, e.language) for e in emails]
+    )
+    tickets = services.tickets_open(
+        [_opening(email, contact) for email, contact in zip(emails, contacts, strict=True)]
+    )
+    now = clock.now()
+    rows = []
+    for email, ticket in zip(emails, tickets, strict=True):
+        row = email.row
+        row.attempts += 1
+        row.ticket, row.new_ticket = ticket, True
+        row.message = ticket.opening_message  # type: ignore[attr-defined]
+        row.state, row.reason, row.detail, row.processed_at = (
+            InboundState.TICKET_MESSAGE,
+            "new_ticket",
+            "",
+            now,
+        )
+        rows.append(row)
+    _save_final(rows)
+
+
+def _save_final(rows: list[InboundEmail]) -> None:
+    """`_finish` for many rows."""
+    save_fields((row, _FINAL_FIELDS) for row in rows)
 
 
 def _bounce(row: InboundEmail, brand: Brand, parsed: ParsedEmail) -> None:

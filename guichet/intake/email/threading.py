@@ -45,6 +45,7 @@ def _candidates(
         for message in (
             Message.objects.filter(brand=brand, external_id__in=ids)
             .select_related("ticket")
+            .only("ticket")  # the ticket, not the text of the message
             .order_by("-created_at", "-pk")[:20]
         ):
             found.append((message.ticket, "header"))
@@ -57,11 +58,13 @@ def _candidates(
         for ref in (
             MessageReference.objects.filter(brand=brand, key=reference_key(own_id))
             .select_related("message__ticket")
+            .only("message__ticket")
             .order_by("message__created_at", "pk")[:20]
         ):
             found.append((ref.message.ticket, "answered"))
     unique: dict[int, tuple[Ticket, str]] = {}
     for ticket, by in found:
+        ticket.brand = brand  # spares the services reading it again
         unique.setdefault(ticket.pk, (ticket, by))
     return list(unique.values())
 

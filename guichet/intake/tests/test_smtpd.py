@@ -267,8 +267,9 @@ def test_after_the_250_the_message_is_queued_for_processing_and_becomes_a_ticket
     [row] = rows()
     [task] = DBTaskResult.objects.filter(task_path="guichet.intake.tasks.process_inbound")
     assert task.args_kwargs["args"] == [row.pk]
-    assert process_inbound.call(row.pk) == InboundState.TICKET_MESSAGE  # what the worker runs
+    assert process_inbound.call(row.pk) == 1  # what the worker runs: processed one
     row.refresh_from_db()
+    assert row.state == InboundState.TICKET_MESSAGE
     assert row.new_ticket and row.ticket.brand == world.ej
     with brand_scope(world.ej):
         assert row.ticket.messages.get(direction="in").external_id == "smtp1@exemple.fr"

@@ -1,0 +1,51 @@
+"""Saving chosen fields of many rows: one prepared UPDATE … WHERE pk = %s, run for each row
+(`executemany`). Django's bulk_update builds a CASE per column and row, which costs more
+than the statements it saves when rows are few or fields many."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+
+from django.db import models, transaction
+
+
+def save_fields(rows: Iterable[tuple[models.Model, Sequence[str]]]) -> None:
+    """Save each (instance, field names); instances with the same fields share a statement."""
+    groups: dict[tuple[type[models.Model], tuple[str, ...]], list[models.Model]] = defaultdict(list)
+    for instance, names in rows:
+        if names:
+            groups[(type(instance), tuple(sorted(set(names))))].append(instance)
+    for (model, names), instances in groups.items():
+        update(model, instances, names)
+
+
+def update(
+    model: type[models.Model], instances: Sequence[models.Model], names: Sequence[str]
+) -> None:
+    if not instances:
+        return
+    connection = transaction.get_connection()
+    quote = connection.ops.quote_name
+    meta = model._meta
+    fields = [meta.get_field(name) for name in names]
+    assert meta.pk is not None
+    # Identifiers from the model's own metadata, quoted; the values go as parameters.
+    sql = "UPDATE {} SET {} WHERE {} = %s".format(  # noqa: S608
+        quote(meta.db_table),
+        ", ".join(f"{quote(field.column)} = %s" for field in fields),  # type: ignore[union-attr]
+        quote(meta.pk.column),
+    )
+    params = [
+        [
+            field.get_db_prep_save(getattr(instance, field.attname), connection)  # type: ignore[union-attr]
+            for field in fields
+        ]
+        + [instance.pk]
+        for instance in instances
+    ]
+    with connection.cursor() as cursor:
+        if len(params) == 1:
+            cursor.execute(sql, params[0])
+        else:
+            cursor.executemany(sql, params)
