@@ -134,17 +134,18 @@ def deadlines_refresh(*, ticket: Ticket, now: datetime, reuse: bool = False) -> 
     `running_deadlines`, which letters quote). With `reuse`, they are taken from there
     instead of the database — only right after a refresh of the same instance in the same
     transaction, with no other write to them in between."""
-    return deadlines_refresh_many([ticket], now=now, reuse={ticket.pk} if reuse else set())
+    return deadlines_refresh_many([(ticket, now)], reuse={ticket.pk} if reuse else set())
 
 
 def deadlines_refresh_many(
-    tickets: list[Ticket], *, now: datetime, reuse: set[int] | frozenset[int] = frozenset()
+    changed: list[tuple[Ticket, datetime]], *, reuse: set[int] | frozenset[int] = frozenset()
 ) -> list[Event]:
-    """`deadlines_refresh` for tickets changed together: a few statements for all of them
-    (their rows and pauses read at once, the changes written at once)."""
+    """`deadlines_refresh` for tickets changed together, each at its moment: a few
+    statements for all of them (their rows and pauses read at once, the changes written at
+    once)."""
     rows: dict[int, list[Deadline]] = {}
     unknown = []
-    for ticket in tickets:
+    for ticket, _now in changed:
         cached = ticket.__dict__.get("deadline_rows") if ticket.pk in reuse else None
         if cached is None:
             unknown.append(ticket.pk)
@@ -154,10 +155,10 @@ def deadlines_refresh_many(
     if unknown:
         for row in Deadline.objects.filter(ticket_id__in=unknown):
             rows[row.ticket_id].append(row)
-    pauses = pauses_of(tickets)
+    pauses = pauses_of([ticket for ticket, _now in changed])
     writes = _Writes()
     events: list[Event] = []
-    for ticket in tickets:
+    for ticket, now in changed:
         events += _refresh(ticket, rows[ticket.pk], pauses[ticket.pk], now, writes)
     writes.flush()
     return events

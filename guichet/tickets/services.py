@@ -26,7 +26,6 @@ from typing import Any, Required, TypedDict, Unpack
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import ForeignKey
 from django.utils.translation import gettext_lazy as _
 
 from guichet.accounts.models import Membership
@@ -34,6 +33,7 @@ from guichet.accounts.permissions import Action, require
 from guichet.brands.models import Brand, Team, team_id_for
 from guichet.contacts.models import Contact
 from guichet.lib import clock
+from guichet.lib.bulk import save_fields
 from guichet.lib.errors import Conflict, InvalidRequest
 from guichet.lib.html import html_to_text, sanitize_html
 from guichet.lib.scoping import brand_scope
@@ -114,21 +114,31 @@ class Change:
         self.set(status=status)
 
 
-def _lock(ticket: Ticket, expected_revision: int | None) -> None:
-    """Lock the ticket row for this transaction and bring `ticket` up to date in place
-    (one statement: SELECT … FOR UPDATE into the instance)."""
-    if reactions.reacting.get() is not ticket:
-        # Related objects already loaded (brand, contact…) stay when the row still points
-        # at them: the services read them, and the brand never changes.
-        kept = [
-            (field, field.get_cached_value(ticket))
-            for field in Ticket._meta.concrete_fields
-            if isinstance(field, ForeignKey) and field.is_cached(ticket)
-        ]
-        ticket.refresh_from_db(from_queryset=Ticket._base_manager.select_for_update())
-        for field, value in kept:
-            if value is not None and getattr(ticket, field.attname) == value.pk:
-                field.set_cached_value(ticket, value)
+def _lock(tickets: Sequence[Ticket]) -> None:
+    """Lock the tickets' rows for this transaction (in the order of their ids, so two
+    transactions locking several never deadlock) and bring the instances up to date in
+    place — one SELECT … FOR UPDATE for all. A ticket whose reactions are running is
+    locked and current already."""
+    stale = [t for t in tickets if reactions.reacting.get() is not t]
+    if not stale:
+        return
+    fresh = {
+        row.pk: row
+        for row in Ticket._base_manager.select_for_update()
+        .filter(pk__in=[t.pk for t in stale])
+        .order_by("pk")
+    }
+    for ticket in stale:
+        row = fresh.get(ticket.pk)
+        if row is None:
+            raise Ticket.DoesNotExist(f"ticket {ticket.pk} does not exist")
+        # Setting a foreign key's id drops the related object loaded only if it changed:
+        # the brand, the contact… read by the services stay.
+        for field in Ticket._meta.concrete_fields:
+            setattr(ticket, field.attname, getattr(row, field.attname))
+
+
+def _check_revision(ticket: Ticket, expected_revision: int | None) -> None:
     if expected_revision is not None and ticket.revision != expected_revision:
         raise Conflict(
             _("Someone else changed this ticket in the meantime. Reload it before trying again."),
@@ -136,34 +146,61 @@ def _lock(ticket: Ticket, expected_revision: int | None) -> None:
         )
 
 
-def _finish(change: Change) -> None:
-    from guichet.sla.services import deadlines_refresh
+def _finish(changes: Sequence[Change]) -> None:
+    """Save the changed tickets, bring their deadlines in step, record the events and run
+    the reactions — a few statements however many tickets changed together."""
+    from guichet.sla.services import deadlines_refresh_many
 
-    ticket = change.ticket
-    if change.fields or change.events:
-        ticket.updated_at = change.now
-        ticket.revision += 1
-        ticket.save(update_fields=[*sorted(change.fields), "updated_at", "revision"])
+    saves = []
+    for change in changes:
+        if change.fields or change.events:
+            ticket = change.ticket
+            ticket.updated_at = change.now
+            ticket.revision += 1
+            saves.append((ticket, [*change.fields, "updated_at", "revision"]))
+    save_fields(saves)
     # Within a reaction, the rows the previous refresh of this instance left are current.
-    reuse = reactions.reacting.get() is ticket
-    timings = deadlines_refresh(ticket=ticket, now=change.now, reuse=reuse)
-    record_events([*change.events, *timings])
+    reuse = {c.ticket.pk for c in changes if reactions.reacting.get() is c.ticket}
+    timings = deadlines_refresh_many([(c.ticket, c.now) for c in changes], reuse=reuse)
+    by_ticket: dict[int, list[Event]] = {}
+    for event in timings:
+        by_ticket.setdefault(event.ticket_id, []).append(event)
+    record_events([e for c in changes for e in [*c.events, *by_ticket.get(c.ticket.pk, [])]])
     try:
-        reactions.dispatch([(change.events, ticket)])
+        reactions.dispatch([(change.events, change.ticket) for change in changes])
     finally:
-        if reactions.reacting.get() is not ticket:
-            ticket.__dict__.pop("deadline_rows", None)
+        for change in changes:
+            if reactions.reacting.get() is not change.ticket:
+                change.ticket.__dict__.pop("deadline_rows", None)
 
 
 @contextmanager
 def _change(
     ticket: Ticket, *, expected_revision: int | None = None, at: datetime | None = None
 ) -> Iterator[Change]:
+    """One ticket's change: locked, checked against `expected_revision`, finished."""
     with brand_scope(ticket.brand_id), transaction.atomic():
-        _lock(ticket, expected_revision)
+        _lock([ticket])
+        _check_revision(ticket, expected_revision)
         change = Change(ticket, at or clock.now())
         yield change
-        _finish(change)
+        _finish([change])
+
+
+@contextmanager
+def _changes(tickets: Sequence[Ticket]) -> Iterator[list[Change]]:
+    """Changes to several distinct tickets of one brand, made together (a batch of emails):
+    locked at once, finished at once. Each change's moment may be set before finishing."""
+    if len({t.pk for t in tickets}) != len(tickets):
+        raise ValueError("each ticket once in a batch of changes")
+    if len({t.brand_id for t in tickets}) > 1:
+        raise ValueError("a batch of changes is for one brand")
+    with brand_scope(tickets[0].brand_id), transaction.atomic():
+        _lock(tickets)
+        now = clock.now()
+        changes = [Change(ticket, now) for ticket in tickets]
+        yield changes
+        _finish(changes)
 
 
 # --- checks shared by the services ---------------------------------------------------------
@@ -495,62 +532,85 @@ def _opening_message(ticket: Ticket, opening: Opening) -> Message:
 # --- messages ---------------------------------------------------------------------------------
 
 
-def ticket_receive(
-    *,
-    ticket: Ticket,
-    contact: Contact,
-    text: str,
-    html: str = "",
-    channel: str,
-    external_id: str = "",
-    references: Sequence[str] = (),
-    attachments: Sequence[Attachment] = (),
-    received_at: datetime | None = None,
-    automatic: bool = False,
-) -> Message:
+class Receipt(TypedDict, total=False):
+    """A customer's new message on an existing ticket."""
+
+    ticket: Required[Ticket]
+    contact: Required[Contact]
+    text: Required[str]
+    channel: Required[str]
+    html: str
+    external_id: str
+    references: Sequence[str]
+    attachments: Sequence[Attachment]
+    received_at: datetime | None
+    automatic: bool  # an out-of-office reply: kept, changes nothing
+
+
+def ticket_receive(**receipt: Unpack[Receipt]) -> Message:
     """A customer's new message on an existing ticket. It resumes a paused clock and
     reopens a closed ticket (REQUIREMENTS CL-1: a reply reopens) — unless it is
     `automatic` (an out-of-office reply), which is kept but changes nothing."""
-    with _change(ticket, at=received_at) as change:
-        _check_same_brand(ticket.brand, contact)
-        _check_choice(channel, Channel, "channel")
-        message = _new_message(
-            change,
-            direction=Direction.INBOUND,
-            channel=channel,
-            text=text,
-            html=html,
-            author_contact=contact,
-            automatic=automatic,
-            external_id=external_id,
-            references=references,
-            attachments=attachments,
-        )
+    return tickets_receive([receipt])[0]
+
+
+def tickets_receive(receipts: Sequence[Receipt]) -> list[Message]:
+    """`ticket_receive` for messages on distinct tickets of one brand (a batch of emails),
+    each exactly as if alone, with a few statements for the lot."""
+    if not receipts:
+        return []
+    with _changes([receipt["ticket"] for receipt in receipts]) as changes:
+        messages = []
+        for change, receipt in zip(changes, receipts, strict=True):
+            ticket, contact = change.ticket, receipt["contact"]
+            change.now = receipt.get("received_at") or change.now
+            _check_same_brand(ticket.brand, contact)
+            _check_choice(receipt["channel"], Channel, "channel")
+            messages.append(
+                _build_message(
+                    ticket,
+                    change.now,
+                    direction=Direction.INBOUND,
+                    channel=receipt["channel"],
+                    text=receipt["text"],
+                    html=receipt.get("html", ""),
+                    author_contact=contact,
+                    automatic=receipt.get("automatic", False),
+                    external_id=receipt.get("external_id", ""),
+                    references=receipt.get("references", ()),
+                    attachments=receipt.get("attachments", ()),
+                )
+            )
+        _save_messages(messages)
+        for change, receipt, message in zip(changes, receipts, messages, strict=True):
+            _received(change, receipt["contact"], message)
+    return messages
+
+
+def _received(change: Change, contact: Contact, message: Message) -> None:
+    change.record(
+        Verb.MESSAGE_RECEIVED,
+        contact=contact,
+        message=message,
+        data={"channel": message.channel, "automatic": message.is_automatic},
+    )
+    if message.is_automatic:
+        return
+    ticket = change.ticket
+    previous = ticket.status
+    if previous == Status.CLOSED:
+        change.set_status(Status.OPEN)
+        change.set(closed_at=None, reopened_at=change.now)
         change.record(
-            Verb.MESSAGE_RECEIVED,
-            contact=contact,
-            message=message,
-            data={"channel": channel, "automatic": automatic},
+            Verb.REOPENED, contact=contact, data={"from": previous, "reason": "customer_message"}
         )
-        if automatic:
-            return message
-        previous = ticket.status
-        if previous == Status.CLOSED:
-            change.set_status(Status.OPEN)
-            change.set(closed_at=None, reopened_at=change.now)
-            change.record(
-                Verb.REOPENED,
-                contact=contact,
-                data={"from": previous, "reason": "customer_message"},
-            )
-        elif previous in (Status.WAITING_CUSTOMER, Status.NEW):
-            change.set_status(Status.OPEN)
-            change.record(
-                Verb.STATUS_CHANGED,
-                contact=contact,
-                data={"from": previous, "to": Status.OPEN, "reason": "customer_message"},
-            )
-    return message
+    elif previous in (Status.WAITING_CUSTOMER, Status.NEW):
+        change.set_status(Status.OPEN)
+        change.record(
+            Verb.STATUS_CHANGED,
+            contact=contact,
+            data={"from": previous, "to": Status.OPEN, "reason": "customer_message"},
+        )
 
 
 def ticket_reply(

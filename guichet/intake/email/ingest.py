@@ -28,10 +28,10 @@ from django.db import IntegrityError, OperationalError, transaction
 
 from guichet.brands.models import Brand, cached_brand
 from guichet.contacts.models import Contact
-from guichet.contacts.services import contact_for_email, contacts_for_emails, normalise_email
+from guichet.contacts.services import contacts_for_emails, normalise_email
 from guichet.intake.classify import guess_contact_type, guess_language, suggest_category
 from guichet.intake.email.parsing import ParsedEmail, parse_email
-from guichet.intake.email.threading import find_thread, reference_pattern
+from guichet.intake.email.threading import Lookup, Thread, reference_pattern, threads_for
 from guichet.intake.models import InboundEmail, InboundSource, InboundState, Mailbox
 from guichet.lib import clock
 from guichet.lib.bulk import save_fields
@@ -40,7 +40,7 @@ from guichet.lib.scoping import all_brands, brand_scope
 from guichet.tickets import services
 from guichet.tickets.attachments import attachment_store
 from guichet.tickets.choices import Channel
-from guichet.tickets.models import Attachment, Message, MessageReference, reference_key
+from guichet.tickets.models import Attachment, Ticket
 
 logger = logging.getLogger(__name__)
 
@@ -250,7 +250,7 @@ def process(inbound_id: int) -> InboundEmail:
                 return _attempt(row)
         row.brand = cached_brand(row.brand_id)
         with brand_scope(row.brand):
-            _lock_conversations(row.brand, [row])
+            _serialise_brands([row.brand_id])
             return _attempt(row)
 
 
@@ -367,6 +367,19 @@ class _Email:
     def language(self) -> str:
         return guess_language(self.parsed.new_text or self.parsed.text, self.brand.languages)
 
+    @property
+    def lookup(self) -> Lookup:
+        parsed = self.parsed
+        return Lookup(self.message_ids, parsed.subject, self.address, parsed.message_id)
+
+    @property
+    def names(self) -> set[str]:
+        """The conversations it may belong to: Message-IDs (its own and those it answers),
+        ticket references in its subject."""
+        pattern = reference_pattern(self.brand.reference_prefix)
+        ids = {i for i in [self.parsed.message_id, *self.message_ids] if i}
+        return ids | {"ref:" + m.upper() for m in pattern.findall(self.parsed.subject or "")}
+
 
 def _read(row: InboundEmail) -> _Email | None:
     """Parse and check a stored message; None for a delivery report (see `_bounce`)."""
@@ -426,51 +439,81 @@ def _process(row: InboundEmail) -> None:
         assert row.brand is not None  # _read quarantines a message of no brand
         _bounce(row, row.brand, row.parsed)  # type: ignore[attr-defined]
         return
-    brand, parsed = email.brand, email.parsed
-    contact = contact_for_email(
-        brand=brand, email=email.address, name=email.name, language=email.language
-    )
-    thread = find_thread(
-        brand,
-        message_ids=email.message_ids,
-        subject=parsed.subject,
-        sender=email.address,
-        own_id=parsed.message_id,
-    )
-    if thread is not None and thread.participant:
-        attachments, withheld = _attachments(brand, parsed)
-        message = services.ticket_receive(
-            ticket=thread.ticket,
-            contact=contact,
-            text=_body(parsed, withheld),
-            html=parsed.html,
-            channel=Channel.EMAIL,
-            external_id=parsed.message_id,
-            references=email.message_ids,
-            attachments=attachments,
-            automatic=email.robot,
+    _apply(email.brand, [email], threads_for(email.brand, [email.lookup]))
+    _finish(row, row.state, row.reason, row.detail)
+
+
+def _apply(brand: Brand, emails: list[_Email], threads: list[Thread | None]) -> None:
+    """Write what each email calls for — join its thread, open a ticket (linked to the
+    thread a non-participant answered), or nothing for a robot writing about a ticket it is
+    not part of — and leave the outcome on its row (state, reason, ticket, message).
+    The emails are of one brand and join distinct tickets."""
+    joins = [(e, t) for e, t in zip(emails, threads, strict=True) if t and t.participant]
+    opens = [(e, t) for e, t in zip(emails, threads, strict=True) if not (t and t.participant)]
+    for email, thread in opens:
+        if thread is not None and email.robot:
+            _outcome(
+                email.row,
+                InboundState.IGNORED,
+                "robot_not_participant",
+                f"automatic mail about {thread.ticket.reference}",
+            )
+    opens = [(e, t) for e, t in opens if not (t and e.robot)]
+    writers = [e for e, _t in joins] + [e for e, _t in opens]
+    contacts = dict(
+        zip(
+            (id(e) for e in writers),
+            contacts_for_emails(
+                brand=brand, people=[(e.address, e.name, e.language) for e in writers]
+            ),
+            strict=True,
         )
+    )
+    receipts = []
+    for email, thread in joins:
+        assert thread is not None
+        attachments, withheld = _attachments(brand, email.parsed)
+        receipts.append(
+            services.Receipt(
+                ticket=thread.ticket,
+                contact=contacts[id(email)],
+                text=_body(email.parsed, withheld),
+                html=email.parsed.html,
+                channel=Channel.EMAIL,
+                external_id=email.parsed.message_id,
+                references=email.message_ids,
+                attachments=attachments,
+                automatic=email.robot,
+            )
+        )
+    messages = services.tickets_receive(receipts)
+    for (email, thread), message in zip(joins, messages, strict=True):
+        assert thread is not None
         for branch in thread.also:
             services.ticket_link(
                 ticket=branch,
                 other=thread.ticket,
                 reason="answers the same message (it arrived after them)",
             )
-        row.ticket, row.message = thread.ticket, message
-        _finish(row, InboundState.TICKET_MESSAGE, f"threaded_by_{thread.by}")
-        return
-    if thread is not None and email.robot:
-        raise Ignore("robot_not_participant", f"automatic mail about {thread.ticket.reference}")
-    ticket = services.ticket_open(**_opening(email, contact))
-    if thread is not None:
-        services.ticket_link(
-            ticket=ticket,
-            other=thread.ticket,
-            reason="reply from someone who is not a participant of the first ticket",
-        )
-    row.ticket, row.new_ticket = ticket, True
-    row.message = ticket.opening_message  # type: ignore[attr-defined]
-    _finish(row, InboundState.TICKET_MESSAGE, "new_ticket_related" if thread else "new_ticket")
+        email.row.ticket, email.row.message = thread.ticket, message
+        _outcome(email.row, InboundState.TICKET_MESSAGE, f"threaded_by_{thread.by}")
+    tickets = services.tickets_open([_opening(e, contacts[id(e)]) for e, _t in opens])
+    for (email, thread), ticket in zip(opens, tickets, strict=True):
+        if thread is not None:
+            services.ticket_link(
+                ticket=ticket,
+                other=thread.ticket,
+                reason="reply from someone who is not a participant of the first ticket",
+            )
+        row = email.row
+        row.ticket, row.new_ticket = ticket, True
+        row.message = ticket.opening_message  # type: ignore[attr-defined]
+        reason = "new_ticket_related" if thread else "new_ticket"
+        _outcome(row, InboundState.TICKET_MESSAGE, reason)
+
+
+def _outcome(row: InboundEmail, state: str, reason: str, detail: str = "") -> None:
+    row.state, row.reason, row.detail = state, reason, detail
 
 
 # --- 2b. many at once ------------------------------------------------------------------------------
@@ -480,15 +523,14 @@ def process_many(inbound_ids: Sequence[int], *, chunk: int = 100, skip_locked: b
     """Bring stored messages to their final states, in the order given, a chunk per
     transaction (the worker and `ingest-eml`). Returns how many were processed.
 
-    Within a chunk, the new requests that have nothing to do with any other message — no
-    known Message-ID in their headers, no reference in their subject, not answered by a
-    message already stored, not related to another message of the chunk — are opened
-    together (`services.tickets_open`: a few statements for all of them); every other
-    message goes through `process`'s path, one at a time, in order, each in its own
-    savepoint. With `skip_locked` (workers on PostgreSQL), rows another worker holds are
-    left to it. A brand's messages are processed by one transaction at a time (an advisory
-    lock on PostgreSQL; SQLite has one writer anyway), so a reply and the message it
-    answers are never threaded by two workers that cannot see each other."""
+    Within a chunk, messages are processed in waves (`_process_group`): unrelated ones are
+    written together — tickets opened with `services.tickets_open`, replies added with
+    `services.tickets_receive`, a few statements for the lot — while the messages of one
+    conversation are taken in the order they arrived, so the outcome is the one a message
+    at a time would give. What cannot be processed together (a failure in a wave) is
+    processed one at a time, each in its own savepoint. With `skip_locked` (workers on
+    PostgreSQL), rows another worker holds are left to it. A chunk that meets a deadlock or
+    a lock timeout is tried again."""
     done = 0
     ids = list(inbound_ids)
     for start in range(0, len(ids), chunk):
@@ -517,6 +559,7 @@ def _process_chunk(ids: list[int], skip_locked: bool) -> int:
         groups: dict[int | None, list[InboundEmail]] = {}
         for row in rows:
             groups.setdefault(row.brand_id, []).append(row)
+        _serialise_brands([brand_id for brand_id in groups if brand_id is not None])
         for brand_id, group in groups.items():
             if brand_id is None:
                 with all_brands():
@@ -527,134 +570,113 @@ def _process_chunk(ids: list[int], skip_locked: bool) -> int:
             with brand_scope(brand):
                 for row in group:
                     row.brand = brand
-                _lock_conversations(brand, group)
                 _process_group(brand, group)
     return len(rows)
 
 
-def _lock_conversations(brand: Brand, rows: list[InboundEmail]) -> None:
-    """On PostgreSQL, where several workers process at once: lock, until commit, every
-    conversation these messages may belong to — their own Message-ID, those they answer,
-    the references in their subjects — all at once in a fixed order (no deadlock between
-    workers). A reply and the message it answers are then never processed by two
-    transactions that cannot see each other; unrelated mail goes on in parallel. (SQLite
-    has one writer at a time anyway.)"""
+def _serialise_brands(brand_ids: list[int]) -> None:
+    """On PostgreSQL, where several workers process at once: one transaction at a time
+    processes a brand's mail (until it commits; the brands in the order of their ids, so no
+    two transactions wait on each other). A reply and the message it answers are then never
+    threaded by two transactions that cannot see each other, and no two wait on each
+    other's new contacts; a brand's tickets are created one transaction at a time anyway
+    (its reference counter is locked until commit). Brands proceed in parallel. SQLite has
+    one writer at a time."""
     connection = transaction.get_connection()
-    if connection.vendor != "postgresql":
+    if connection.vendor != "postgresql" or not brand_ids:
         return
-    pattern = reference_pattern(brand.reference_prefix)
-    names: set[str] = set()
-    for row in rows:
-        try:
-            email = _read(row)
-        except Exception:  # noqa: S112 - it will be quarantined; it joins no conversation
-            continue
-        if email is None:
-            continue
-        names.update(i for i in [email.parsed.message_id, *email.message_ids] if i)
-        names.update(m.upper() for m in pattern.findall(email.parsed.subject or ""))
-    keys = sorted(
-        {
-            int.from_bytes(
-                hashlib.blake2b(f"{brand.pk}:{name}".encode(), digest_size=8).digest(),
-                "big",
-                signed=True,
-            )
-            for name in names
-        }
-    )
-    if keys:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT count(pg_advisory_xact_lock(key))"
-                " FROM (SELECT unnest(%s::bigint[]) AS key ORDER BY 1) AS sorted",
-                [keys],
-            )
+    with connection.cursor() as cursor:
+        for brand_id in sorted(set(brand_ids)):
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_LOCK_NAMESPACE, brand_id])
+
+
+_LOCK_NAMESPACE = 0x6775  # "gu": inbound email processing, per brand
 
 
 def _process_group(brand: Brand, rows: list[InboundEmail]) -> None:
-    readable: list[_Email] = []
+    """A brand's messages of a chunk, in waves: each wave takes, in arrival order, the first
+    pending message of every conversation, so related messages are processed in the order
+    they arrived — as one at a time would — while unrelated ones are written together."""
+    pending: list[_Email] = []
+    alone: list[InboundEmail] = []  # bounces and what cannot be read: one at a time
     for row in rows:
         try:
             email = _read(row)
-        except Exception:  # noqa: S112 - the one-at-a-time path below records why
-            continue
-        if email is not None:
-            readable.append(email)
-    alone = _unrelated(brand, readable)
-    if alone:
+        except Exception:
+            email = None
+        if email is None:
+            alone.append(row)
+        else:
+            pending.append(email)
+    unknown = _unknown_references(brand, pending)
+    while pending:
+        wave = _next_wave(pending, unknown)
         try:
             with transaction.atomic():
-                _open_together(brand, alone)
+                done = _process_wave(brand, wave)
         except Exception as exc:
             if transient(exc):
                 raise
-            logger.exception("opening %d emails together failed; one at a time", len(alone))
-            for email in alone:
-                email.row.ticket = email.row.message = None
-                email.row.new_ticket = False
-            alone = []
-    opened = {id(email.row) for email in alone}
-    for row in rows:
-        if id(row) not in opened:
-            _attempt(row)
+            logger.exception("processing %d emails together failed; one at a time", len(wave))
+            for email in wave:
+                row = email.row
+                row.ticket, row.message, row.new_ticket = None, None, False
+                row.state = InboundState.RECEIVED
+                _attempt(row)
+            done = wave
+        processed = {id(email) for email in done}
+        pending = [email for email in pending if id(email) not in processed]
+    for row in alone:
+        _attempt(row)
 
 
-def _unrelated(brand: Brand, emails: list[_Email]) -> list[_Email]:
-    """The emails that can open their ticket before the others are processed one at a time:
-    no Message-ID of their headers is known (stored, or in the chunk), no reference in their
-    subject, and not answered by a message stored before or arriving earlier in the chunk
-    (a later reply is threaded onto them afterwards, as it would be one at a time)."""
-    own = {e.parsed.message_id for e in emails if e.parsed.message_id}
-    mentioned = {i for e in emails for i in e.message_ids if i}
+def _unknown_references(brand: Brand, emails: list[_Email]) -> set[int]:
+    """The emails whose subject names a ticket reference that does not exist (yet): one
+    opened earlier in the same chunk may be it, so they wait for everything before them."""
+    wanted = {id(e): {n[4:] for n in e.names if n.startswith("ref:")} for e in emails}
+    references = {r for refs in wanted.values() for r in refs}
+    if not references:
+        return set()
     known = set(
-        Message.objects.filter(brand=brand, external_id__in=mentioned).values_list(
-            "external_id", flat=True
+        Ticket.objects.filter(brand=brand, reference__in=references).values_list(
+            "reference", flat=True
         )
     )
-    answered = set(
-        MessageReference.objects.filter(
-            brand=brand, key__in=[reference_key(i) for i in own]
-        ).values_list("key", flat=True)
-    )
-    pattern = reference_pattern(brand.reference_prefix)
-    alone = []
-    earlier: set[str] = set()  # Message-IDs mentioned by the emails before this one
-    for email in emails:
-        mine = email.parsed.message_id
-        related = (
-            any(i in known or i in own for i in email.message_ids)
-            or pattern.search(email.parsed.subject or "")
-            or (mine and (mine in earlier or reference_key(mine) in answered))
-        )
-        earlier.update(email.message_ids)
-        if not related:
-            alone.append(email)
-    return alone
+    return {key for key, refs in wanted.items() if refs - known}
 
 
-def _open_together(brand: Brand, emails: list[_Email]) -> None:
-    contacts = contacts_for_emails(
-        brand=brand, people=[(e.address, e.name, e.language) for e in emails]
-    )
-    tickets = services.tickets_open(
-        [_opening(email, contact) for email, contact in zip(emails, contacts, strict=True)]
-    )
+def _next_wave(pending: list[_Email], unknown: set[int]) -> list[_Email]:
+    wave: list[_Email] = []
+    seen: set[str] = set()
+    for index, email in enumerate(pending):
+        names = email.names
+        if index and id(email) in unknown:
+            break  # it waits for all before it; so does everything after it
+        if not names & seen:
+            wave.append(email)
+        seen |= names
+    return wave
+
+
+def _process_wave(brand: Brand, wave: list[_Email]) -> list[_Email]:
+    """Process unrelated emails together; returns those done. One that would join a ticket
+    another of the wave joins waits for the next wave (a ticket changes once per batch)."""
+    threads = threads_for(brand, [email.lookup for email in wave])
+    emails, chosen, joined = [], [], set()
+    for email, thread in zip(wave, threads, strict=True):
+        if thread is not None and thread.participant:
+            if thread.ticket.pk in joined:
+                continue
+            joined.add(thread.ticket.pk)
+        emails.append(email)
+        chosen.append(thread)
+    _apply(brand, emails, chosen)
     now = clock.now()
-    rows = []
-    for email, ticket in zip(emails, tickets, strict=True):
-        row = email.row
-        row.attempts += 1
-        row.ticket, row.new_ticket = ticket, True
-        row.message = ticket.opening_message  # type: ignore[attr-defined]
-        row.state, row.reason, row.detail, row.processed_at = (
-            InboundState.TICKET_MESSAGE,
-            "new_ticket",
-            "",
-            now,
-        )
-        rows.append(row)
-    _save_final(rows)
+    for email in emails:
+        email.row.attempts += 1
+        email.row.processed_at = now
+    _save_final([email.row for email in emails])
+    return emails
 
 
 def _save_final(rows: list[InboundEmail]) -> None:

@@ -330,9 +330,7 @@ def test_a_reply_that_arrives_before_the_message_it_answers_still_joins_it(world
     )
 
 
-def test_an_original_arriving_after_a_third_partys_reply_joins_without_becoming_the_requester(
-    world,
-):
+def test_an_original_arriving_after_a_third_partys_reply_opens_the_customers_own_ticket(world):
     third = receive(
         mail(
             sender="Voisin <voisin@exemple.fr>",
@@ -343,10 +341,34 @@ def test_an_original_arriving_after_a_third_partys_reply_joins_without_becoming_
         )
     )
     original = receive(mail(message_id="<first@exemple.fr>", body="La demande d'origine."))
-    assert original.ticket == third.ticket and original.reason == "threaded_by_answered"
-    third.ticket.refresh_from_db()
-    with brand_scope(world.ej):  # the first arrival stays the requester
+    # Arrival order does not decide who the requester is: the customer's original opens
+    # their ticket, linked to the one the neighbour's reply opened — as in order.
+    assert original.new_ticket and original.reason == "new_ticket_related"
+    with brand_scope(world.ej):
+        assert original.ticket.contact.primary_email == "helene@exemple.fr"
         assert third.ticket.contact.primary_email == "voisin@exemple.fr"
+        assert TicketLink.objects.filter(source=original.ticket, target=third.ticket).exists()
+
+
+def test_two_replies_to_a_message_we_never_received_join_one_ticket(world):
+    """Mail readers thread replies to a missing parent together; so does Guichet, when the
+    same person wrote both (reversed arrival, or a message lost upstream)."""
+    parent = {"In-Reply-To": "<lost@exemple.fr>", "References": "<lost@exemple.fr>"}
+    first = receive(mail(message_id="<r1@exemple.fr>", subject="Re: Colis", headers=parent))
+    second = receive(mail(message_id="<r2@exemple.fr>", subject="Re: Colis", headers=parent))
+    assert first.new_ticket and (second.ticket, second.reason) == (
+        first.ticket,
+        "threaded_by_sibling",
+    )
+    stranger = receive(
+        mail(
+            sender="autre@exemple.fr",
+            message_id="<r3@exemple.fr>",
+            subject="Re: Colis",
+            headers=parent,
+        )
+    )
+    assert stranger.new_ticket and stranger.reason == "new_ticket_related"
 
 
 def test_a_nul_byte_in_the_message_id_does_not_stop_the_message(world):
