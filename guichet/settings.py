@@ -264,5 +264,8 @@ GUICHET_EMAIL_DOMAIN = env_str(
 )
 
 # --- Guichet ------------------------------------------------------------------------------------
+# The largest raw email taken whole (SMTP refuses more with 552, the upload with 413; from
+# IMAP only its beginning is kept, with a note). Attachment limits are per brand (policy).
+GUICHET_INBOUND_MAX_BYTES = env_int("GUICHET_INBOUND_MAX_BYTES", 50 * 1024 * 1024)
 GUICHET_PRESETS_DIR = PACKAGE_DIR / "policies" / "presets"
 GUICHET_DEMO_PASSWORD = env_str("GUICHET_DEMO_PASSWORD", "guichet-demo")

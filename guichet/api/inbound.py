@@ -3,6 +3,7 @@ message), stored before it is acknowledged with 202, then processed by the worke
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import transaction
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
@@ -15,8 +16,6 @@ from guichet.intake.email import ingest
 from guichet.intake.models import InboundSource
 
 router = Router(tags=["inbound"])
-
-MAX_BYTES = 50 * 1024 * 1024
 
 
 class InboundAccepted(Schema):
@@ -44,8 +43,9 @@ def inbound_email(request: HttpRequest) -> Status:
     raw = request.body
     if not raw.strip():
         raise HttpError(400, "the body must be the raw message (message/rfc822)")
-    if len(raw) > MAX_BYTES:
-        raise HttpError(413, "the message is larger than 50 MB")
+    if len(raw) > settings.GUICHET_INBOUND_MAX_BYTES:
+        limit = settings.GUICHET_INBOUND_MAX_BYTES // (1024 * 1024)
+        raise HttpError(413, f"the message is larger than {limit} MB")
     stored = ingest.store(
         raw,
         source=InboundSource.UPLOAD,

@@ -272,6 +272,7 @@ class InboundEmailAdmin(ActionScopedAdmin):
                     "envelope_from",
                     "envelope_to",
                     "size",
+                    "original_size",
                     "sha256",
                     "headers",
                 ]
@@ -296,6 +297,7 @@ class InboundEmailAdmin(ActionScopedAdmin):
         "envelope_from",
         "envelope_to",
         "size",
+        "original_size",
         "sha256",
         "headers",
     ]

@@ -41,6 +41,11 @@ class InboundEmail(models.Model):
     envelope_to = models.JSONField(_("envelope recipients"), default=list, blank=True)
     raw = models.BinaryField(_("raw message"))
     size = models.PositiveIntegerField(_("size (bytes)"))
+    # Set when the message was larger than GUICHET_INBOUND_MAX_BYTES and only its beginning
+    # was kept (IMAP: the server has it whole; SMTP and the API refuse such messages).
+    original_size = models.PositiveBigIntegerField(
+        _("size before truncation (bytes)"), null=True, blank=True
+    )
     sha256 = models.CharField(max_length=64)
     header_message_id = models.CharField(_("Message-ID"), max_length=998, blank=True)
     # brand + Message-ID, or the hash of the bytes when there is none.

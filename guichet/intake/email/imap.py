@@ -11,8 +11,9 @@ One poll of a mailbox:
 3. looks for new messages (UIDs above the checkpoint `last_uid`) and for unfinished ones
    (at or below it, still unseen — or still in the folder when mail is moved): a message
    whose fetch or store failed, or whose flag could not be set, is tried again;
-4. in batches, in UID order: fetches each message with BODY.PEEK[] (fetching does not mark
-   it seen), commits it with `ingest.store`; only then marks the batch \\Seen or moves it to
+4. in batches, in UID order: reads the sizes the server announces, fetches each message
+   with BODY.PEEK[] (fetching does not mark it seen) — or, over GUICHET_INBOUND_MAX_BYTES,
+   only its header and first megabyte, kept with a note — commits it with `ingest.store`; only then marks the batch \\Seen or moves it to
    `move_to`, advances the checkpoint (with the lease held), and queues `process_inbound`
    for the new rows.
 
@@ -42,7 +43,9 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any
 
+from django.conf import settings
 from django.db import DatabaseError, InterfaceError, OperationalError, transaction
 from django.db.models import Q
 from django.db.models.functions import Now
@@ -311,22 +314,72 @@ def _uid_set(uids: Iterable[int]) -> str:
 _UID = re.compile(rb"\bUID (\d+)")
 
 
-def _fetch(conn: imaplib.IMAP4, uid: int) -> bytes | None:
-    """The message's bytes, without setting \\Seen; None if it is no longer there.
+_SIZE = re.compile(rb"\bRFC822\.SIZE (\d+)", re.IGNORECASE)
+
+# Of a message too large to take whole: at most this much of its header, of its body.
+HEAD_BYTES = 256 * 1024
+KEPT_BYTES = 1024 * 1024
+
+
+def _sizes(conn: imaplib.IMAP4, uids: list[int]) -> dict[int, int]:
+    """The sizes the server announces for these messages (one command for the batch); a
+    message missing from the answer is fetched as usual."""
+    typ, data = conn.uid("FETCH", _uid_set(uids), "(RFC822.SIZE)")
+    if typ != "OK":
+        return {}
+    sizes = {}
+    for item in data:
+        head = item[0] if isinstance(item, tuple) else item
+        if isinstance(head, bytes):
+            uid, size = _UID.search(head), _SIZE.search(head)
+            if uid and size:
+                sizes[int(uid.group(1))] = int(size.group(1))
+    return sizes
+
+
+def _parts(data: list[Any], uid: int) -> dict[bytes, bytes] | None:
+    """The literals of a FETCH answer for `uid`, by item name (BODY[], BODY[HEADER]…)."""
+    found: dict[bytes, bytes] = {}
+    matched = False
+    for item in data:
+        head = item[0] if isinstance(item, tuple) else item
+        if not isinstance(head, bytes) or b"BODY[" not in head.upper():
+            continue  # unsolicited FETCH responses (flag changes) carry no body
+        number = _UID.search(head)
+        if number and int(number.group(1)) != uid:
+            continue
+        matched = True
+        name = re.findall(rb"BODY\[[^\]]*\](?:<\d+>)?", head.upper())[-1]
+        found[name] = item[1] if isinstance(item, tuple) else b""  # "" : an empty literal
+    return found if matched else None
+
+
+def _fetch(
+    conn: imaplib.IMAP4, uid: int, size: int | None = None
+) -> tuple[bytes, int | None] | None:
+    """The message's bytes, without setting \\Seen, and None — or, for a message larger
+    than GUICHET_INBOUND_MAX_BYTES, only its header and the beginning of its body, and its
+    size (never read whole into memory). None if it is no longer there.
     Raises imaplib.IMAP4.error when the server refuses."""
-    typ, data = conn.uid("FETCH", str(uid), "(BODY.PEEK[])")
+    large = size is not None and size > settings.GUICHET_INBOUND_MAX_BYTES
+    items = (
+        f"(BODY.PEEK[HEADER]<0.{HEAD_BYTES}> BODY.PEEK[TEXT]<0.{KEPT_BYTES}>)"
+        if large
+        else "(BODY.PEEK[])"
+    )
+    typ, data = conn.uid("FETCH", str(uid), items)
     if typ != "OK":
         raise imaplib.IMAP4.error(f"UID FETCH {uid}: {typ} {_text(data)}")
-    for item in data:
-        # Unsolicited FETCH responses (flag changes of other messages) carry no BODY[].
-        head = item[0] if isinstance(item, tuple) else item
-        if not isinstance(head, bytes) or b"BODY[]" not in head.upper():
-            continue
-        found = _UID.search(head)
-        if found and int(found.group(1)) != uid:
-            continue
-        return item[1] if isinstance(item, tuple) else b""  # BODY[] "" : an empty message
-    return None
+    parts = _parts(data, uid)
+    if parts is None:
+        return None
+    if not large:
+        return next(iter(parts.values()), b""), None
+    head = next((v for k, v in parts.items() if k.startswith(b"BODY[HEADER]")), b"")
+    body = next((v for k, v in parts.items() if k.startswith(b"BODY[TEXT]")), b"")
+    if not head.endswith(b"\r\n\r\n"):
+        head = head.rstrip(b"\r\n") + b"\r\n\r\n"  # a header cut short still ends
+    return head + body, size
 
 
 def _finish_on_server(conn: imaplib.IMAP4, mailbox: Mailbox, uids: list[int]) -> str:
@@ -379,21 +432,24 @@ class _Run:
     failures: list[str] = field(default_factory=list)
 
 
-def _take(run: _Run, conn: imaplib.IMAP4, uid: int) -> tuple[str, int | None]:
+def _take(run: _Run, conn: imaplib.IMAP4, uid: int, size: int | None) -> tuple[str, int | None]:
     """Fetch and commit one message: ("new" | "duplicate", row id), ("vanished", None), or
     ("failed", None) with the failure recorded. Connection and database outages raise."""
     try:
-        raw = _fetch(conn, uid)
+        fetched = _fetch(conn, uid, size)
     except imaplib.IMAP4.abort:
         raise
     except imaplib.IMAP4.error as exc:
         return _failed(run, uid, exc)
-    if raw is None:
+    if fetched is None:
         run.stats["vanished"] += 1
         return "vanished", None
+    raw, original_size = fetched
     run.stats["fetched"] += 1
     try:
-        stored = ingest.store(raw, source=InboundSource.IMAP, mailbox=run.mailbox)
+        stored = ingest.store(
+            raw, source=InboundSource.IMAP, mailbox=run.mailbox, original_size=original_size
+        )
     except (OperationalError, InterfaceError):
         raise  # the database is down: every message would fail, stop here
     except Exception as exc:
@@ -437,8 +493,9 @@ def _poll_folder(run: _Run, conn: imaplib.IMAP4) -> None:
     for batch in _batches(unfinished + new, BATCH):
         done: list[int] = []
         fresh: list[int] = []
+        sizes = _sizes(conn, batch)
         for uid in batch:
-            outcome, inbound_id = _take(run, conn, uid)
+            outcome, inbound_id = _take(run, conn, uid, sizes.get(uid))
             if inbound_id is not None:
                 done.append(uid)
                 if outcome == "new":

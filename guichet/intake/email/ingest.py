@@ -23,6 +23,7 @@ from email.policy import compat32
 from email.utils import getaddresses
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, OperationalError, transaction
 
@@ -154,6 +155,7 @@ def _new_row(
     mailbox: Mailbox | None = None,
     envelope_from: str = "",
     envelope_to: list[str] | None = None,
+    original_size: int | None = None,
 ) -> InboundEmail:
     if source not in InboundSource.values:
         raise ValueError(f"unknown source {source!r}")
@@ -178,6 +180,7 @@ def _new_row(
         header_message_id=message_id,
         dedupe_key=dedupe_key,
         received_at=clock.now(),
+        original_size=original_size,
     )
 
 
@@ -191,7 +194,8 @@ def _same(row: InboundEmail) -> InboundEmail:
 
 def store(raw: bytes, **options: Any) -> Stored:
     """Commit the raw message, once. Returns the new row, or the row it duplicates.
-    Options: source (required), brand, mailbox, envelope_from, envelope_to."""
+    Options: source (required), brand, mailbox, envelope_from, envelope_to, and
+    original_size when `raw` is only the beginning of a message too large to keep whole."""
     row = _new_row(raw, **options)
     with all_brands():
         try:
@@ -341,6 +345,17 @@ def _attachments(brand: Brand, parsed: ParsedEmail) -> tuple[list[Attachment], l
     return stored, withheld
 
 
+def _truncation(row: InboundEmail) -> list[str]:
+    """The note for a message of which only the beginning was kept."""
+    if not row.original_size:
+        return []
+    return [
+        f"the whole message ({row.original_size} bytes): larger than the"
+        f" {settings.GUICHET_INBOUND_MAX_BYTES} bytes taken whole, only its first"
+        f" {row.size} bytes were kept / message trop volumineux, seul son début a été gardé"
+    ]
+
+
 def _body(parsed: ParsedEmail, withheld: list[str]) -> str:
     text = parsed.text.strip()
     if parsed.calendar_text:
@@ -414,6 +429,7 @@ def _opening(email: _Email, contact: Contact) -> services.Opening:
     """A new ticket for this email (its attachments stored now)."""
     brand, parsed = email.brand, email.parsed
     attachments, withheld = _attachments(brand, parsed)
+    withheld += _truncation(email.row)
     policy = brand.get_policy()
     text = _body(parsed, withheld)
     return services.Opening(
@@ -473,6 +489,7 @@ def _apply(brand: Brand, emails: list[_Email], threads: list[Thread | None]) -> 
     for email, thread in joins:
         assert thread is not None
         attachments, withheld = _attachments(brand, email.parsed)
+        withheld += _truncation(email.row)
         receipts.append(
             services.Receipt(
                 ticket=thread.ticket,

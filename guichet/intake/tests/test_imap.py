@@ -194,6 +194,41 @@ def test_a_backlog_of_500_messages_after_an_outage_all_arrives(world, dovecot, i
     )
 
 
+def test_a_message_too_large_is_kept_in_part_with_a_note_never_read_whole(
+    world, dovecot, imap_folder, settings, monkeypatch
+):
+    settings.GUICHET_INBOUND_MAX_BYTES = 100_000
+    large = EmailMessage()
+    large["From"] = "Client <client-large@exemple.fr>"
+    large["To"] = EJ
+    large["Subject"] = "Photos du colis abîmé"
+    large["Message-ID"] = "<imap-large@exemple.fr>"
+    large.set_content("Voici les photos du colis abîmé, en pièce jointe.")
+    large.add_attachment(os.urandom(2_000_000), maintype="image", subtype="jpeg", filename="a.jpg")
+    append(dovecot, imap_folder, large.as_bytes(), mail(2))
+    read: list[int] = []
+    real_parts = imap._parts
+
+    def parts(data, uid):
+        read.append(sum(len(item[1]) for item in data if isinstance(item, tuple)))
+        return real_parts(data, uid)
+
+    monkeypatch.setattr(imap, "_parts", parts)
+    mailbox = mailbox_for(world, dovecot, imap_folder)
+    stats = imap.poll(mailbox)
+    assert (stats["new"], stats["failed"]) == (2, 0)
+    assert max(read) <= imap.HEAD_BYTES + imap.KEPT_BYTES  # never the whole 2.7 MB message
+    kept = next(r for r in rows() if r.header_message_id == "imap-large@exemple.fr")
+    assert kept.original_size > 2_000_000 and kept.size <= imap.HEAD_BYTES + imap.KEPT_BYTES
+    [inbound] = [r for r in process_queued() if r.pk == kept.pk]
+    assert inbound.state == InboundState.TICKET_MESSAGE
+    with brand_scope(world.ej):
+        text = inbound.message.text
+    assert "Voici les photos du colis abîmé" in text
+    assert "trop volumineux" in text and str(kept.original_size) in text
+    assert SEEN in flags(dovecot, imap_folder)[b"<imap-large@exemple.fr>"]  # not fetched again
+
+
 def test_a_uidvalidity_change_loses_nothing_and_duplicates_nothing(world, dovecot, imap_folder):
     append(dovecot, imap_folder, mail(1), mail(2), mail(3))
     mailbox = mailbox_for(world, dovecot, imap_folder)
@@ -315,10 +350,10 @@ def test_a_poison_message_does_not_stop_the_others_and_is_retried_on_the_next_po
     mailbox = mailbox_for(world, dovecot, imap_folder)
     real_fetch, real_store = imap._fetch, ingest.store
 
-    def fetch(conn, uid):
+    def fetch(conn, uid, size=None):
         if uid == 2:
             raise imaplib.IMAP4.error("UID FETCH 2: NO [SERVERBUG] cannot read the message")
-        return real_fetch(conn, uid)
+        return real_fetch(conn, uid, size)
 
     def store(raw, **kwargs):
         if b"POISON" in raw:

@@ -8,12 +8,12 @@ import signal
 import threading
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connections
 
 from guichet.intake.email import ingest
 from guichet.intake.email.smtpd import MB, Receiver
-from guichet.lib.env import env_int
 
 
 class Command(BaseCommand):
@@ -33,9 +33,9 @@ class Command(BaseCommand):
         parser.add_argument(
             "--max-size-mb",
             type=int,
-            default=env_int("GUICHET_SMTPD_MAX_MB", 50),
-            help="Largest message accepted, in MB (larger: 552). Default 50, or "
-            "GUICHET_SMTPD_MAX_MB.",
+            default=settings.GUICHET_INBOUND_MAX_BYTES // MB,
+            help="Largest message accepted, in MB (larger: 552). Default: "
+            "GUICHET_INBOUND_MAX_BYTES (50 MB).",
         )
         parser.add_argument(
             "--threads", type=int, default=4, help="Database threads storing messages."
