@@ -29,6 +29,7 @@ class Action(StrEnum):
     ESCALATE = "escalate"
     DECIDE = "decide"  # set an outcome, close or reopen at the ticket's level
     VIEW_REPORTS = "view_reports"
+    BLOCK = "block"  # stop a contact's correspondence (the conduct policy's last step)
     LIFT_BLOCK = "lift_block"
     MANAGE_PEOPLE = "manage_people"
     MANAGE_POLICY = "manage_policy"
@@ -44,7 +45,7 @@ _HANDLE = {
     Action.ESCALATE,
     Action.DECIDE,
 }
-_LEAD = _HANDLE | {Action.ASSIGN, Action.VIEW_REPORTS}
+_LEAD = _HANDLE | {Action.ASSIGN, Action.VIEW_REPORTS, Action.BLOCK}
 
 ROLE_ACTIONS: dict[str, frozenset[Action]] = {
     Role.AGENT: frozenset(_HANDLE),

@@ -4,6 +4,7 @@ A person writing to two brands is two contacts: brands never share customer data
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
@@ -17,6 +18,9 @@ class Contact(models.Model):
     language = models.CharField(_("preferred language"), max_length=8, blank=True)
     created_at = models.DateTimeField(_("created"))
     updated_at = models.DateTimeField(_("updated"))
+    # Set while a block is in force (its history: ContactBlock). A blocked contact's mail is
+    # quarantined and never answered (REQUIREMENTS AB-2).
+    blocked_since = models.DateTimeField(_("blocked since"), null=True, blank=True)
 
     objects = BrandScopedManager()
 
@@ -76,3 +80,47 @@ class ContactPhone(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+
+class ContactBlock(models.Model):
+    """A block put on a contact, and its lifting: who, when and why (AB-2)."""
+
+    brand = models.ForeignKey("brands.Brand", on_delete=models.PROTECT, related_name="+")
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="blocks")
+    blocked_at = models.DateTimeField(_("blocked"))
+    blocked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("blocked by"),
+    )
+    reason = models.TextField(_("reason"))
+    lifted_at = models.DateTimeField(_("lifted"), null=True, blank=True)
+    lifted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("lifted by"),
+    )
+    lift_reason = models.TextField(_("reason for lifting"), blank=True)
+
+    objects = BrandScopedManager()
+
+    class Meta:
+        verbose_name = _("block")
+        verbose_name_plural = _("blocks")
+        ordering = ["-blocked_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["contact"],
+                condition=models.Q(lifted_at__isnull=True),
+                name="contact_one_block_in_force",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.contact} ({self.blocked_at:%Y-%m-%d})"

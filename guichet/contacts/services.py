@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext_lazy as _
 
 from guichet.brands.models import Brand
-from guichet.contacts.models import Contact, ContactEmail, ContactPhone
+from guichet.contacts.models import Contact, ContactBlock, ContactEmail, ContactPhone
 from guichet.lib import clock
+from guichet.lib.errors import InvalidRequest
 from guichet.lib.scoping import brand_scope
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -129,3 +132,62 @@ def contacts_for_emails(*, brand: Brand, people: list[tuple[str, str, str]]) -> 
 def contact_for_phone(*, brand: Brand, phone: str, name: str = "", language: str = "") -> Contact:
     """The brand's contact with this phone number (created if new)."""
     return _contact_by(brand, ContactPhone, "number", normalise_phone(phone), name, language)
+
+
+# --- blocking (REQUIREMENTS AB-2) ----------------------------------------------------------------
+
+
+def contact_block(*, contact: Contact, actor: Any, reason: str) -> ContactBlock:
+    """Block a contact: from now on its email is quarantined and never answered. Team
+    leads and above may block (the conduct policy's last step); the reason is required and
+    kept with the block."""
+    from guichet.accounts.permissions import Action, require
+
+    reason = reason.strip()
+    if not reason:
+        raise InvalidRequest(_("Give the reason for the block."), code="reason")
+    brand = contact.brand
+    with brand_scope(brand), transaction.atomic():
+        require(actor, Action.BLOCK, brand=brand)
+        contact = Contact.objects.select_for_update().get(pk=contact.pk)
+        if contact.blocked_since is not None:
+            raise InvalidRequest(_("This customer is already blocked."), code="blocked")
+        now = clock.now()
+        block = ContactBlock.objects.create(
+            brand=brand, contact=contact, blocked_at=now, blocked_by=actor, reason=reason
+        )
+        contact.blocked_since = now
+        contact.updated_at = now
+        contact.save(update_fields=["blocked_since", "updated_at"])
+    return block
+
+
+def contact_lift_block(*, contact: Contact, actor: Any, reason: str) -> ContactBlock:
+    """Lift the block in force, if the actor's role may (the brand's conduct policy names
+    the roles, `lift_block_roles`; administrators always may)."""
+    from guichet.accounts.models import Role
+    from guichet.accounts.permissions import Action, is_unrestricted, require, role_in
+
+    reason = reason.strip()
+    if not reason:
+        raise InvalidRequest(_("Give the reason for lifting the block."), code="reason")
+    brand = contact.brand
+    with brand_scope(brand), transaction.atomic():
+        require(actor, Action.LIFT_BLOCK, brand=brand)
+        role = role_in(actor, brand)
+        allowed = brand.get_policy().conduct.lift_block_roles
+        if not is_unrestricted(actor) and role != Role.ADMIN and role not in allowed:
+            raise PermissionDenied(Action.LIFT_BLOCK.value)
+        block = (
+            ContactBlock.objects.select_for_update()
+            .filter(contact=contact, lifted_at__isnull=True)
+            .first()
+        )
+        if block is None:
+            raise InvalidRequest(_("This customer is not blocked."), code="not_blocked")
+        now = clock.now()
+        block.lifted_at, block.lifted_by, block.lift_reason = now, actor, reason
+        block.save(update_fields=["lifted_at", "lifted_by", "lift_reason"])
+        Contact.objects.filter(pk=contact.pk).update(blocked_since=None, updated_at=now)
+        contact.blocked_since = None
+    return block

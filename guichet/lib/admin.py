@@ -85,6 +85,40 @@ class BrandScopedAdmin(admin.ModelAdmin):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
+class ScopedInline:
+    """Mixin for the inlines of a brand-owned object (list it before TabularInline or
+    StackedInline): seen with `view_action` on the parent's brand, edited with
+    `change_action` (None: read only) — the resolver's answer, not Django's model
+    permissions."""
+
+    view_action: Action = Action.VIEW_TICKET
+    change_action: Action | None = None
+
+    def _allowed(self, request: HttpRequest, action: Action | None, obj: Any) -> bool:
+        user = request.user
+        if action is None:
+            return False
+        if is_unrestricted(user):
+            return True
+        # Without an object Django asks about the inline's rows; the request's scope and the
+        # parent's own check limit them.
+        return obj is None or can(user, action, brand=obj.brand)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._allowed(request, self.view_action, obj) or self.has_change_permission(
+            request, obj
+        )
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._allowed(request, self.change_action, obj)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._allowed(request, self.change_action, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._allowed(request, self.change_action, obj)
+
+
 def restrict_foreign_keys(db_field: Any, request: HttpRequest, kwargs: dict[str, Any]) -> None:
     """Brands and people offered in a form: only those of the person's brands."""
     if is_unrestricted(request.user):

@@ -1,13 +1,12 @@
 from typing import Any, ClassVar
 
 from django.contrib import admin
-from django.http import HttpRequest
 
-from guichet.accounts.permissions import Action, can
+from guichet.lib.admin import ScopedInline
 from guichet.sla.models import Deadline
 
 
-class DeadlineInline(admin.TabularInline):
+class DeadlineInline(ScopedInline, admin.TabularInline):
     """A ticket's deadlines, read-only: the policy engine keeps them."""
 
     model = Deadline
@@ -28,13 +27,3 @@ class DeadlineInline(admin.TabularInline):
     )
     readonly_fields = fields
     ordering = ["pk"]
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        # Without an object Django asks for the inline's rows; the request's scope limits them.
-        return obj is None or can(request.user, Action.VIEW_TICKET, brand=obj.brand)

@@ -16,8 +16,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from guichet.accounts.models import User
-from guichet.accounts.permissions import Action, can
-from guichet.lib.admin import BrandScopedAdmin
+from guichet.accounts.permissions import Action
+from guichet.lib.admin import BrandScopedAdmin, ScopedInline
 from guichet.lib.errors import ServiceError
 from guichet.sla.admin import DeadlineInline
 from guichet.tickets import services
@@ -76,7 +76,7 @@ class TicketForm(forms.ModelForm):
         return data
 
 
-class MessageInline(admin.StackedInline):
+class MessageInline(ScopedInline, admin.StackedInline):
     model = Message
     extra = 0
     can_delete = False
@@ -92,33 +92,13 @@ class MessageInline(admin.StackedInline):
     )
     readonly_fields = fields
 
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        # Without an object Django asks for the inline's rows; the request's scope limits them.
-        return obj is None or can(request.user, Action.VIEW_TICKET, brand=obj.brand)
-
-
-class EventInline(admin.TabularInline):
+class EventInline(ScopedInline, admin.TabularInline):
     model = Event
     extra = 0
     can_delete = False
     fields: ClassVar[Any] = ("at", "verb", "actor_user", "actor_contact", "actor_label", "data")
     readonly_fields = fields
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        # Without an object Django asks for the inline's rows; the request's scope limits them.
-        return obj is None or can(request.user, Action.VIEW_TICKET, brand=obj.brand)
 
 
 @admin.register(Ticket)

@@ -20,6 +20,7 @@ MATRIX = {
         "decide",
         "assign",
         "view_reports",
+        "block",
     },
     Role.INVESTIGATOR: {
         "view_ticket",
@@ -40,6 +41,7 @@ MATRIX = {
         "decide",
         "assign",
         "view_reports",
+        "block",
         "lift_block",
     },
     Role.MANAGER: {
@@ -52,6 +54,7 @@ MATRIX = {
         "decide",
         "assign",
         "view_reports",
+        "block",
         "lift_block",
         "manage_people",
     },

@@ -462,7 +462,8 @@ def _process(row: InboundEmail) -> None:
 def _apply(brand: Brand, emails: list[_Email], threads: list[Thread | None]) -> None:
     """Write what each email calls for — join its thread, open a ticket (linked to the
     thread a non-participant answered), or nothing for a robot writing about a ticket it is
-    not part of — and leave the outcome on its row (state, reason, ticket, message).
+    not part of or for a blocked contact (quarantined: no ticket, no reply) — and leave the
+    outcome on its row (state, reason, ticket, message).
     The emails are of one brand and join distinct tickets."""
     joins = [(e, t) for e, t in zip(emails, threads, strict=True) if t and t.participant]
     opens = [(e, t) for e, t in zip(emails, threads, strict=True) if not (t and t.participant)]
@@ -485,6 +486,18 @@ def _apply(brand: Brand, emails: list[_Email], threads: list[Thread | None]) -> 
             strict=True,
         )
     )
+    blocked = {key for key, contact in contacts.items() if contact.blocked_since is not None}
+    for email in writers:
+        if id(email) in blocked:
+            since = contacts[id(email)].blocked_since
+            _outcome(
+                email.row,
+                InboundState.QUARANTINED,
+                "blocked_sender",
+                f"{email.address} is blocked since {since:%Y-%m-%d %H:%M} UTC: no ticket, no reply",
+            )
+    joins = [(e, t) for e, t in joins if id(e) not in blocked]
+    opens = [(e, t) for e, t in opens if id(e) not in blocked]
     receipts = []
     for email, thread in joins:
         assert thread is not None
