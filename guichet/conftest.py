@@ -17,11 +17,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import django.test
 import pytest
 from django.conf import settings
 from django.db import connection
 from django.utils import translation
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from guichet.accounts.access import needs_second_factor
 from guichet.accounts.models import Membership, Role, User
 from guichet.brands.models import Brand, Team
 from guichet.contacts.models import Contact
@@ -73,6 +77,28 @@ def _fresh_state() -> Iterator[None]:
     translation.activate(settings.LANGUAGE_CODE)
     yield
     translation.deactivate()
+
+
+class VerifiedClient(django.test.Client):
+    """The test client whose force_login also gives the second factor the person owes
+    (administrators, staff with an authenticator: guichet/accounts/access.py), as if they
+    had typed a code, so tests of other features meet the sign-in rule without going
+    through it. The sign-in tests (accounts/tests/test_signin*.py) use Django's own."""
+
+    def force_login(self, user: Any, backend: str | None = None) -> None:
+        super().force_login(user, backend)
+        fresh = User.objects.get(pk=user.pk)  # the roles are cached on the user object
+        if needs_second_factor(fresh):
+            device = TOTPDevice.objects.filter(user=fresh, confirmed=True).first()
+            device = device or TOTPDevice.objects.create(user=fresh, name="test", confirmed=True)
+            session = self.session
+            session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+            session.save()
+
+
+@pytest.fixture
+def client() -> VerifiedClient:
+    return VerifiedClient()
 
 
 @pytest.fixture

@@ -56,6 +56,10 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_tasks_db",
+    "django_htmx",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",
     "guichet.accounts",
     "guichet.brands",
     "guichet.policies",
@@ -68,6 +72,8 @@ INSTALLED_APPS = [
     "guichet.api",
     "guichet.ops",
     "guichet.demo",
+    "guichet.search",
+    "guichet.desk",
 ]
 
 MIDDLEWARE = [
@@ -77,11 +83,44 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "guichet.brands.middleware.BrandScopeMiddleware",
+    "guichet.desk.middleware.ViewerTimezoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes asks: it turns a locked-out sign-in into its answer.
+    "axes.middleware.AxesMiddleware",
 ]
+
+# --- Sign-in (staff) ------------------------------------------------------------------------------
+# django-axes counts failed sign-ins and locks out; django-otp adds the TOTP second factor.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# The flow and the rule for every staff page: guichet/accounts/views.py and access.py.
+LOGIN_URL = "account:login"
+LOGIN_REDIRECT_URL = "desk:home"
+LOGOUT_REDIRECT_URL = "account:login"
+# Failures counted per username *and* IP address, so nobody can lock a colleague out from
+# elsewhere; wrong codes of the second factor count too. The lockout lasts from the last
+# counted failure; tries made while locked out are refused without being counted.
+AXES_FAILURE_LIMIT = env_int("GUICHET_SIGNIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = env_int("GUICHET_SIGNIN_LOCKOUT_MINUTES", 15) / 60  # hours, as axes reads it
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "guichet.accounts.views.locked_out"
+# The client's address is REMOTE_ADDR: behind a reverse proxy, let the server set it from
+# the proxy's header (uvicorn --forwarded-allow-ips=<proxy>), never from the raw header.
+# A second factor (TOTP) is optional for staff and required for administrators.
+OTP_TOTP_ISSUER = "Guichet"
+OTP_TOTP_THROTTLE_FACTOR = 1  # after n wrong codes in a row, wait 2^(n-1) seconds
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True  # the admin never shows an authenticator's secret
+# A session lasts a working day (12 hours) from the last time it was saved.
+SESSION_COOKIE_AGE = env_int("GUICHET_SESSION_HOURS", 12) * 3600
 
 ROOT_URLCONF = "guichet.urls"
 WSGI_APPLICATION = "guichet.wsgi.application"
@@ -170,7 +209,6 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 if TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-LOGIN_URL = "admin:login"
 
 # --- i18n -----------------------------------------------------------------------------------
 LANGUAGE_CODE = "fr"

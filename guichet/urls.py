@@ -10,9 +10,11 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("", RedirectView.as_view(pattern_name="admin:index", permanent=False), name="home"),
+    path("", RedirectView.as_view(pattern_name="desk:home", permanent=False), name="home"),
 ]
 urlpatterns += i18n_patterns(
+    path("desk/account/", include("guichet.accounts.urls")),
+    path("desk/", include("guichet.desk.urls")),
     path("admin/", admin.site.urls),
     prefix_default_language=False,
 )

@@ -11,11 +11,17 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from guichet.accounts.access import StaffAdminSite
 from guichet.accounts.models import Absence, Membership, User
 from guichet.accounts.permissions import Action, brand_ids, can, forget, is_unrestricted
 from guichet.brands.models import Brand
 from guichet.lib import clock
 from guichet.lib.admin import BrandScopedAdmin, restrict_foreign_keys
+
+# The admin signs in through the staff sign-in (lockout, second factor) and opens only
+# under the same rule as the desk. Swapping the default site's class is django-otp's
+# documented way of doing this without re-registering every model on another site.
+admin.site.__class__ = StaffAdminSite
 
 
 def _managed_brand_ids(user: Any) -> list[int]:

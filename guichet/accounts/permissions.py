@@ -29,6 +29,7 @@ class Action(StrEnum):
     ESCALATE = "escalate"
     DECIDE = "decide"  # set an outcome, close or reopen at the ticket's level
     VIEW_REPORTS = "view_reports"
+    MANAGE_REPLIES = "manage_replies"  # the brand's canned replies
     BLOCK = "block"  # stop a contact's correspondence (the conduct policy's last step)
     LIFT_BLOCK = "lift_block"
     MANAGE_PEOPLE = "manage_people"
@@ -45,7 +46,7 @@ _HANDLE = {
     Action.ESCALATE,
     Action.DECIDE,
 }
-_LEAD = _HANDLE | {Action.ASSIGN, Action.VIEW_REPORTS, Action.BLOCK}
+_LEAD = _HANDLE | {Action.ASSIGN, Action.VIEW_REPORTS, Action.BLOCK, Action.MANAGE_REPLIES}
 
 ROLE_ACTIONS: dict[str, frozenset[Action]] = {
     Role.AGENT: frozenset(_HANDLE),

@@ -291,3 +291,49 @@ SELLERS = [
     ("TechMaroc Store", "support@techmaroc.example"),
     ("Maison Argan", "bonjour@maison-argan.example"),
 ]
+
+# Each brand's canned replies (guichet.desk.models.CannedReply): title and text per language.
+CANNED_REPLIES = {
+    "fr": [
+        (
+            "Accusé de lecture",
+            "Bonjour {{ customer_name }},\n\nMerci pour votre message concernant votre dossier "
+            "{{ reference }}. Nous l'étudions et vous répondrons au plus tard le "
+            "{{ answer_due }}.\n\nBien cordialement,\n{{ agent_name }}\n{{ brand_name }}",
+        ),
+        (
+            "Demande de numéro de commande",
+            "Bonjour {{ customer_name }},\n\nPour traiter votre demande {{ reference }}, "
+            "pourriez-vous nous indiquer votre numéro de commande et, si possible, joindre une "
+            "photo du produit ?\n\nMerci par avance,\n{{ agent_name }}",
+        ),
+        (
+            "Réponse définitive",
+            "Bonjour {{ customer_name }},\n\nVoici notre réponse à votre dossier "
+            "{{ reference }} : [détaillez la décision].\n\nSi cette réponse ne vous satisfait "
+            "pas, répondez simplement à ce message pour demander un nouvel examen.\n\n"
+            "Bien cordialement,\n{{ agent_name }}\n{{ brand_name }}",
+        ),
+    ],
+    "en": [
+        (
+            "Acknowledgement",
+            "Hello {{ customer_name }},\n\nThank you for your message about your request "
+            "{{ reference }}. We are looking into it and will answer by {{ answer_due }} at "
+            "the latest.\n\nKind regards,\n{{ agent_name }}\n{{ brand_name }}",
+        ),
+        (
+            "Order number needed",
+            "Hello {{ customer_name }},\n\nTo deal with your request {{ reference }}, could you "
+            "send us your order number and, if possible, a photo of the product?\n\n"
+            "Thank you,\n{{ agent_name }}",
+        ),
+        (
+            "Final answer",
+            "Hello {{ customer_name }},\n\nHere is our answer to your request {{ reference }}: "
+            "[explain the decision].\n\nIf this answer does not satisfy you, simply reply to "
+            "this message to ask for a further review.\n\nKind regards,\n{{ agent_name }}\n"
+            "{{ brand_name }}",
+        ),
+    ],
+}

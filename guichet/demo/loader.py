@@ -23,6 +23,7 @@ from guichet.brands.models import Brand, Team
 from guichet.contacts.models import Contact
 from guichet.contacts.services import contact_for_email
 from guichet.demo import content
+from guichet.desk.models import CannedReply
 from guichet.lib import clock
 from guichet.lib.scoping import all_brands, brand_scope
 from guichet.marketplace.models import Seller
@@ -52,6 +53,7 @@ Demo sign-ins (password: {password}):
   <brand>-agent, <brand>-agent2, <brand>-lead, <brand>-investigator,
   <brand>-director, <brand>-manager, <brand>-admin
   with <brand> one of: ej, ivoire-toner, jive, respect, jamla24   (e.g. ej-agent)
+  admin and <brand>-admin set up a second factor (TOTP) at their first sign-in.
 """
 
 _POLICY_CHANNELS = {c.value for c in Channel}
@@ -99,6 +101,7 @@ def ensure_people(brand: Brand, policy: Policy) -> dict[str, User]:
                     last_name=last,
                     email=f"{username}@staff.guichet.example",
                     language="fr",
+                    time_zone=brand.timezone,
                     is_staff=role in (Role.ADMIN, Role.MANAGER),
                 )
             membership, _ = Membership.objects.get_or_create(
@@ -109,6 +112,16 @@ def ensure_people(brand: Brand, policy: Policy) -> dict[str, User]:
                 membership.teams.add(*Team.objects.filter(brand=brand, key=team_key))
             people[suffix] = user
     return people
+
+
+def ensure_canned_replies(brand: Brand) -> None:
+    """The brand's demo canned replies, in French and English, created once."""
+    with brand_scope(brand):
+        for language, replies in content.CANNED_REPLIES.items():
+            for title, body in replies:
+                CannedReply.objects.get_or_create(
+                    brand=brand, language=language, title=title, defaults={"body": body}
+                )
 
 
 @functools.cache
@@ -385,6 +398,7 @@ def load_demo(
     for brand in brands:
         policy = brand.get_policy()
         people = ensure_people(brand, policy)
+        ensure_canned_replies(brand)
         with brand_scope(brand):
             contacts = _customers(rng, brand, 40)
             sellers = []

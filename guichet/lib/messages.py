@@ -61,7 +61,11 @@ def extracted() -> set[tuple[str, str | None]]:
     for path in _sources():
         source = path.read_text(encoding="utf-8")
         if path.suffix != ".py":
-            source = templatize(source, origin=str(path))
+            # templatize keeps the template's lines (each gettext call on one line) and its
+            # indentation, which Python's tokenizer may refuse: the indentation goes.
+            source = "\n".join(
+                line.lstrip() for line in templatize(source, origin=str(path)).splitlines()
+            )
         for _lineno, func, message, _comments in extract_python(
             io.BytesIO(source.encode("utf-8")), KEYWORDS, [], {}
         ):

@@ -17,6 +17,7 @@ class LetterKind(models.TextChoices):
     DELAY = "delay_letter", _("Delay letter")
     OUTCOME = "outcome", _("Written outcome")
     OMBUDSMAN = "ombudsman", _("Referral to the ombudsman")
+    MERGED = "merged", _("Requests merged")
 
 
 class LetterTemplate(models.Model):

@@ -6,6 +6,7 @@
 - "another person, please": who handles it now;
 - a complaint closed: the written outcome, and after the final level the ombudsman's
   details where the brand has one (SLA-6), recorded as a referral;
+- a request merged into another: the reference that now follows it;
 - every letter and every reply by email: a row in the outbox.
 """
 
@@ -17,7 +18,7 @@ from datetime import timedelta
 from django.db.models import Count
 
 from guichet.lib import clock
-from guichet.notify.letters import compose, send_letter
+from guichet.notify.letters import compose, due_of, send_letter
 from guichet.notify.models import LetterKind, OutboundEmail
 from guichet.notify.outbox import queue_emails
 from guichet.tickets import reactions
@@ -102,6 +103,20 @@ def tell_outcome(event: Event, ticket: Ticket) -> None:
         )
 
 
+def tell_merged(event: Event, ticket: Ticket) -> None:
+    """`ticket` is the one merged into: the customer's other request now goes on here."""
+    due = due_of(ticket, "level", "full_answer", "resolution")
+    send_letter(
+        ticket,
+        LetterKind.MERGED,
+        {
+            "merged_reference": event.data.get("from", ""),
+            "merged_subject": event.data.get("subject", ""),
+            "next_due": due or "",
+        },
+    )
+
+
 def to_outbox(replies: list[tuple[Event, Ticket]]) -> None:
     queue_emails([event.message for event, _ in replies if event.message is not None])
 
@@ -111,4 +126,5 @@ def register_all() -> None:
     reactions.register(Verb.ESCALATED, tell_new_level)
     reactions.register(Verb.ASSIGNED, tell_new_person)
     reactions.register(Verb.CLOSED, tell_outcome)
+    reactions.register(Verb.MERGED, tell_merged)
     reactions.register_many(Verb.REPLIED, to_outbox)

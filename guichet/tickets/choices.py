@@ -54,6 +54,15 @@ class Outcome(models.TextChoices):
     WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
+class OrderStatus(models.TextChoices):
+    """What the check of an order reference found (REQUIREMENTS IN-5)."""
+
+    VALID = "valid", _("Valid")
+    INVALID = "invalid", _("Not a valid reference")
+    NOT_FOUND = "not_found", _("Unknown to the merchant")
+    UNVERIFIED = "unverified", _("Could not be verified")
+
+
 class Direction(models.TextChoices):
     INBOUND = "in", _("From the customer")
     OUTBOUND = "out", _("To the customer")
@@ -91,6 +100,15 @@ class Verb(models.TextChoices):
     EMAIL_SENT = "email_sent", _("Email sent")
     EMAIL_FAILED = "email_failed", _("Email could not be sent")
     EMAIL_BOUNCED = "email_bounced", _("Email bounced")
+    MERGED = "merged", _("Another ticket merged into this one")
+    MERGED_INTO = "merged_into", _("Merged into another ticket")
+    SPLIT = "split", _("A message moved to a new ticket")
+    SPLIT_FROM = "split_from", _("Opened from a message of another ticket")
+    IDENTITY_CHECKED = "identity_checked", _("Identity checked")
+    ORDER_CHECKED = "order_checked", _("Order reference checked")
+    FORWARDED = "forwarded", _("Forwarded to the team concerned")
+    ABUSE_FLAGGED = "abuse_flagged", _("Flagged as abusive")
+    ABUSE_UNFLAGGED = "abuse_unflagged", _("No longer flagged as abusive")
 
 
 OPEN_STATUSES = [Status.NEW, Status.OPEN, Status.WAITING_CUSTOMER, Status.WAITING_THIRD_PARTY]

@@ -17,6 +17,7 @@ from guichet.tickets.choices import (
     Complexity,
     ContactType,
     Direction,
+    OrderStatus,
     Outcome,
     Priority,
     Status,
@@ -81,6 +82,26 @@ class Ticket(models.Model):
     reopened_at = models.DateTimeField(_("last reopened"), null=True, blank=True)
     # Every service increments it: a form or API call can say which revision it saw.
     revision = models.PositiveIntegerField(default=1)
+    # Set when the ticket was merged into another (it is closed then, and its messages are
+    # on that one); its own events stay here.
+    merged_into = models.ForeignKey(
+        "self",
+        verbose_name=_("merged into"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="merged_tickets",
+    )
+    # The order reference the customer's request is about and the result of its last check
+    # (REQUIREMENTS IN-5); every check is also an event, with who and when.
+    order_reference = models.CharField(_("order reference"), max_length=100, blank=True)
+    order_status = models.CharField(
+        _("order reference check"), max_length=12, choices=OrderStatus.choices, blank=True
+    )
+    order_checked_at = models.DateTimeField(_("order reference checked"), null=True, blank=True)
+    # Set while the ticket is flagged as abusive (REQUIREMENTS AB-1: by an agent, or by
+    # detection); the flag and its removal are events, with the reason.
+    abuse_flagged_at = models.DateTimeField(_("flagged as abusive"), null=True, blank=True)
 
     # Milestones the deadlines are measured against (met when set), and the earliest
     # deadline still running, kept by the policy engine (sla) for lists and sorting.
@@ -143,6 +164,35 @@ class Pause(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ticket_id} {self.started_at:%Y-%m-%d %H:%M} → {self.ended_at or '…'}"
+
+
+class IdentityCheck(models.Model):
+    """The customer's identity was checked on this ticket (REQUIREMENTS IN-5, Jive): who,
+    when and how — one of the methods the brand's policy lists."""
+
+    brand = models.ForeignKey("brands.Brand", on_delete=models.PROTECT, related_name="+")
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="identity_checks")
+    method = models.CharField(_("method"), max_length=60)
+    checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("checked by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    checked_at = models.DateTimeField(_("checked"))
+    note = models.TextField(_("note"), blank=True)
+
+    objects = BrandScopedManager()
+
+    class Meta:
+        verbose_name = _("identity check")
+        verbose_name_plural = _("identity checks")
+        ordering = ["checked_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} {self.method} {self.checked_at:%Y-%m-%d %H:%M}"
 
 
 class Message(models.Model):

@@ -10,7 +10,8 @@ from django.http import Http404
 
 from guichet.accounts.permissions import Action, brand_ids, can, is_unrestricted
 from guichet.lib.scoping import all_brands, brand_scope
-from guichet.tickets.models import Ticket
+from guichet.tickets.choices import OrderStatus
+from guichet.tickets.models import IdentityCheck, Ticket
 
 
 def tickets_visible_to(user: Any) -> QuerySet[Ticket]:
@@ -43,3 +44,34 @@ def access_ticket(user: Any, reference: str, *, for_write: bool = False) -> Tick
     if for_write and not can(user, Action.CHANGE_FIELDS, brand=ticket.brand):
         raise Http404
     return ticket
+
+
+def customer_tickets(ticket: Ticket) -> QuerySet[Ticket]:
+    """The same customer's other tickets (merged ones included), newest first. Must be
+    evaluated inside a scope of the ticket's brand."""
+    return (
+        Ticket.objects.filter(brand_id=ticket.brand_id, contact_id=ticket.contact_id)
+        .exclude(pk=ticket.pk)
+        .order_by("-created_at", "-pk")
+    )
+
+
+def identity_check_needed(ticket: Ticket) -> bool:
+    """Whether the customer's identity must still be checked on this ticket before an
+    account-level change (REQUIREMENTS IN-5): the brand's policy asks for it for this
+    contact type (`validation.identity_check.required_for`) and none is recorded."""
+    rule = ticket.brand.get_policy().validation.identity_check
+    if rule is None or ticket.contact_type not in rule.required_for:
+        return False
+    with brand_scope(ticket.brand_id):
+        return not IdentityCheck.objects.filter(ticket=ticket).exists()
+
+
+def order_reference_needed(ticket: Ticket) -> bool:
+    """Whether the request still needs a valid order reference (REQUIREMENTS IN-5): its
+    category is one the brand's rule names (`required_for_categories`) and the last check
+    did not find the reference valid."""
+    rule = ticket.brand.get_policy().validation.order_reference
+    if rule is None or ticket.category not in rule.required_for_categories:
+        return False
+    return ticket.order_status != OrderStatus.VALID

@@ -18,9 +18,11 @@ since the caller looked at it.
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Required, TypedDict, Unpack
 
@@ -39,13 +41,14 @@ from guichet.lib.html import html_to_text, sanitize_html
 from guichet.lib.scoping import brand_scope
 from guichet.marketplace.models import Seller
 from guichet.policies.schema import Policy
-from guichet.tickets import reactions
+from guichet.tickets import lookups, reactions
 from guichet.tickets.choices import (
     Channel,
     Complexity,
     ContactType,
     Direction,
     EscalationTrigger,
+    OrderStatus,
     Outcome,
     Priority,
     Status,
@@ -55,6 +58,7 @@ from guichet.tickets.events import build_event, record_event, record_events
 from guichet.tickets.models import (
     Attachment,
     Event,
+    IdentityCheck,
     LinkKind,
     Message,
     MessageReference,
@@ -361,6 +365,9 @@ class Opening(TypedDict, total=False):
     attachments: Sequence[Attachment]
     received_at: datetime | None
     acknowledge: bool  # False: no automatic acknowledgement (machine-generated mail)
+    # A split: this customer's message, saved on another ticket, moves to open this one
+    # (`text` and the other message fields are then not used).
+    message: Message
 
 
 def ticket_open(**opening: Unpack[Opening]) -> Ticket:
@@ -416,7 +423,8 @@ def tickets_open(openings: Sequence[Opening]) -> list[Ticket]:
                 automatic=True,
             )
             letters.append(letter)
-        _save_messages(messages + letters)
+        # A message moved in by a split is saved already.
+        _save_messages([m for m in messages if m.pk is None] + letters)
         for ticket, opening, message in zip(tickets, openings, messages, strict=True):
             actor = opening.get("actor")
             events[ticket.pk].append(
@@ -513,6 +521,12 @@ def _new_ticket(brand: Brand, policy: Policy, opening: Opening) -> Ticket:
 
 
 def _opening_message(ticket: Ticket, opening: Opening) -> Message:
+    moved = opening.get("message")
+    if moved is not None:
+        # Its attachments and the Message-IDs it answers follow it (they point to it).
+        Message.objects.filter(pk=moved.pk).update(ticket=ticket)
+        moved.ticket = ticket
+        return moved
     return _build_message(
         ticket,
         ticket.created_at,
@@ -1146,3 +1160,400 @@ def ticket_link(
             },
         )
     return link
+
+
+# --- merging and splitting ------------------------------------------------------------------------
+
+
+def ticket_merge(
+    *,
+    ticket: Ticket,
+    into: Ticket,
+    actor: Any,
+    reason: str = "",
+    expected_revision: int | None = None,
+) -> Ticket:
+    """Merge `ticket` into `into`: one customer's one matter, followed under one reference.
+
+    The messages of `ticket` — with their attachments and the Message-IDs they answer, so
+    that a reply to any of them now threads to `into` — move to `into`; the events of
+    `ticket` stay on it. `ticket` is closed (its deadlines end with the usual refresh),
+    marked `merged_into` and linked ("merged"); `into` records Verb.MERGED, `ticket`
+    Verb.MERGED_INTO, and the customer is told which reference now follows their request
+    (the "merged" letter, written on `into` by a reaction of notify).
+
+    Only tickets of the same customer merge: otherwise each customer would read the
+    other's messages in the portal. `into` must be open (reopen it first) and neither may
+    be merged already. Both tickets are locked, in the order of their ids (two merges of
+    the same pair in opposite directions cannot deadlock). `expected_revision` is the one
+    of `ticket`, the ticket the agent is looking at."""
+    if actor is not None:
+        require(actor, Action.CHANGE_FIELDS, brand=ticket.brand)
+    _check_same_brand(ticket.brand, into)
+    if into.pk == ticket.pk:
+        raise InvalidRequest(_("A ticket cannot be merged into itself."), code="merge")
+    with _changes([ticket, into]) as (change, target):
+        _check_revision(ticket, expected_revision)
+        if ticket.merged_into_id is not None:
+            raise InvalidRequest(_("This ticket has already been merged."), code="merged")
+        if into.merged_into_id is not None:
+            raise InvalidRequest(
+                _(
+                    "The ticket %(reference)s has been merged into another one: merge into "
+                    "that one."
+                ),
+                code="merged",
+                reference=into.reference,
+            )
+        if ticket.contact_id != into.contact_id:
+            raise InvalidRequest(
+                _(
+                    "Only tickets of the same customer can be merged: otherwise each customer "
+                    "would see the other's messages."
+                ),
+                code="contact",
+            )
+        if into.status == Status.CLOSED:
+            raise InvalidRequest(
+                _("The ticket %(reference)s is closed: reopen it before merging into it."),
+                code="closed",
+                reference=into.reference,
+            )
+        reason = reason.strip()[:200]
+        moved = Message.objects.filter(ticket=ticket).update(ticket=into)
+        TicketLink.objects.get_or_create(
+            brand_id=ticket.brand_id,
+            source=ticket,
+            target=into,
+            kind=LinkKind.MERGED,
+            defaults={"reason": reason, "created_at": change.now},
+        )
+        previous = ticket.status
+        if previous != Status.CLOSED:
+            change.set_status(Status.CLOSED)
+            change.set(closed_at=change.now)
+        change.set(merged_into=into)
+        # Not Verb.CLOSED: the matter is not settled, it goes on under `into` (and closing
+        # reactions — a complaint's outcome letter — must not run).
+        change.record(
+            Verb.MERGED_INTO,
+            actor=actor,
+            data={
+                "into": into.reference,
+                "previous_status": previous,
+                "messages": moved,
+                "reason": reason,
+            },
+        )
+        target.record(
+            Verb.MERGED,
+            actor=actor,
+            data={
+                "from": ticket.reference,
+                "subject": ticket.subject,
+                "messages": moved,
+                "reason": reason,
+            },
+        )
+    return into
+
+
+def ticket_split(*, ticket: Ticket, message: Message, actor: Any, subject: str = "") -> Ticket:
+    """A customer's message that raises another matter becomes a ticket of its own.
+
+    The message (from the customer, not the ticket's first one) moves, with its
+    attachments and the Message-IDs it answers, to a new ticket opened by `tickets_open` —
+    so it is referenced, planned, acknowledged and recorded like any new request — with
+    the same customer, language, contact type and category (the agent changes them after
+    if needed), the channel the message came by, and `subject` (default: the message's,
+    else the ticket's). Its deadlines count from the split, when it becomes a request of
+    its own: counting from the message would mark every split ticket's acknowledgement
+    late. The new ticket is linked to the first ("split"), and both record it."""
+    with _change(ticket) as change:
+        if actor is not None:
+            require(actor, Action.CHANGE_FIELDS, brand=ticket.brand)
+        _check_same_brand(ticket.brand, message)
+        # Read again under the ticket's lock: a merge or split may have moved it since.
+        current = Message.objects.filter(pk=message.pk, ticket=ticket).first()
+        if current is None:
+            raise InvalidRequest(_("This message is not on this ticket."), code="message")
+        if current.direction != Direction.INBOUND or current.is_internal:
+            raise InvalidRequest(
+                _("Only a customer's message can become a ticket of its own."), code="message"
+            )
+        first = (
+            Message.objects.filter(ticket=ticket)
+            .order_by("created_at", "pk")
+            .values_list("pk", flat=True)
+            .first()
+        )
+        if first == current.pk:
+            raise InvalidRequest(
+                _(
+                    "The first message of a ticket is what the ticket is about: it cannot be "
+                    "split off."
+                ),
+                code="message",
+            )
+        opening: Opening = {
+            "brand": ticket.brand,
+            "contact": ticket.contact,
+            "contact_type": ticket.contact_type,
+            "category": ticket.category,
+            "channel": current.channel,
+            "language": ticket.language,
+            "subject": subject.strip() or current.subject or ticket.subject,
+            "text": current.text,
+            "actor": actor,
+            "message": current,
+        }
+        new = tickets_open([opening])[0]
+        message.ticket = new
+        TicketLink.objects.create(
+            brand_id=ticket.brand_id,
+            source=new,
+            target=ticket,
+            kind=LinkKind.SPLIT,
+            created_at=change.now,
+        )
+        change.record(
+            Verb.SPLIT,
+            actor=actor,
+            message=current,
+            data={"to": new.reference, "message": current.pk},
+        )
+        record_event(
+            ticket=new,
+            verb=Verb.SPLIT_FROM,
+            actor=actor,
+            message=current,
+            at=change.now,
+            data={"from": ticket.reference, "message": current.pk},
+        )
+    return new
+
+
+# --- validation (REQUIREMENTS IN-5) ---------------------------------------------------------------
+
+
+def ticket_record_identity_check(
+    *, ticket: Ticket, actor: Any, method: str, note: str = ""
+) -> IdentityCheck:
+    """Record that the customer's identity was checked (Jive): who, when, and how — one of
+    the methods of the brand's policy (`validation.identity_check.methods`). What needs
+    one before an account-level change is `queries.identity_check_needed`."""
+    rule = ticket.brand.get_policy().validation.identity_check
+    with _change(ticket) as change:
+        if actor is not None:
+            require(actor, Action.REPLY, brand=ticket.brand)
+        if rule is None:
+            raise InvalidRequest(
+                _("This brand's policy does not provide for identity checks."), code="policy"
+            )
+        method = method.strip()
+        if method not in rule.methods:
+            raise InvalidRequest(
+                _("“%(value)s” is not one of this brand's ways of checking identity."),
+                code="method",
+                value=method,
+            )
+        check = IdentityCheck.objects.create(
+            brand_id=ticket.brand_id,
+            ticket=ticket,
+            method=method,
+            checked_by=actor if getattr(actor, "pk", None) else None,
+            checked_at=change.now,
+            note=note.strip(),
+        )
+        # The note stays on the check: it may say what was asked, and events travel further
+        # (webhooks, exports).
+        change.record(
+            Verb.IDENTITY_CHECKED, actor=actor, data={"method": method, "check": check.pk}
+        )
+    return check
+
+
+@dataclass(frozen=True)
+class OrderCheck:
+    """The result of `ticket_validate_order`, also kept on the ticket (`order_reference`,
+    `order_status`, `order_checked_at`) and in its ORDER_CHECKED event."""
+
+    reference: str
+    status: str  # an OrderStatus
+    checked_at: datetime
+    detail: str  # "pattern" (the rule alone decided), "http_200", "timeout", "refused_address"…
+
+
+ORDER_REFERENCE_MAX = 100  # Ticket.order_reference
+
+
+def ticket_validate_order(*, ticket: Ticket, actor: Any, reference: str) -> OrderCheck:
+    """Check the order reference the request is about against the brand's rule
+    (`validation.order_reference`, Ivoire Toner): the pattern, matched in full after
+    trimming, then — for a well-formed reference, when the rule has a `lookup_url` — the
+    merchant (200: valid, 404: not found, anything else or no answer: unverified; see
+    `lookups`). A malformed reference is recorded as invalid, not refused: the agent sees
+    what the customer gave."""
+    if actor is not None:
+        require(actor, Action.REPLY, brand=ticket.brand)
+    rule = ticket.brand.get_policy().validation.order_reference
+    if rule is None:
+        raise InvalidRequest(
+            _("This brand's policy has no rule for order references."), code="policy"
+        )
+    reference = reference.strip()
+    if not reference:
+        raise InvalidRequest(_("Give the order reference."), code="order_reference")
+    if len(reference) > ORDER_REFERENCE_MAX:
+        raise InvalidRequest(
+            _("An order reference has at most %(max)s characters."),
+            code="order_reference",
+            max=ORDER_REFERENCE_MAX,
+        )
+    status: str
+    if not re.fullmatch(rule.pattern, reference):
+        status, detail = OrderStatus.INVALID, "pattern"
+    elif rule.lookup_url:
+        # Asked before the ticket is locked: a slow merchant must not hold its row.
+        answer = lookups.lookup_order(rule.lookup_url, reference)
+        status, detail = answer.status, answer.detail
+    else:
+        status, detail = OrderStatus.VALID, "pattern"
+    with _change(ticket) as change:
+        previous = ticket.order_status
+        change.set(order_reference=reference, order_status=status, order_checked_at=change.now)
+        change.record(
+            Verb.ORDER_CHECKED,
+            actor=actor,
+            data={"reference": reference, "status": status, "previous": previous, "detail": detail},
+        )
+    return OrderCheck(reference=reference, status=status, checked_at=change.now, detail=detail)
+
+
+# --- compliments and comments (REQUIREMENTS IN-7) ------------------------------------------------
+
+
+def ticket_thank_and_forward(
+    *, ticket: Ticket, actor: Any, text: str, team: Team | None = None
+) -> Message:
+    """A compliment, in one action (EJ): thank the customer with `text` (a reply, the full
+    answer), forward the compliment to the team concerned (default: the ticket's) — a
+    notification to each of its active members, recorded as Verb.FORWARDED — and close the
+    ticket, with no outcome: a compliment is not decided, so no outcome letter follows.
+    Only for contact types whose policy rule says `thank_and_forward`. Each step is the
+    usual service, in one transaction; every check, the close's included, comes first."""
+    from guichet.notify.staff import notify_staff
+
+    policy = ticket.brand.get_policy()
+    with brand_scope(ticket.brand_id), transaction.atomic():
+        _lock([ticket])
+        if actor is not None:
+            require(actor, Action.REPLY, brand=ticket.brand, level=ticket.level)
+            require(actor, Action.DECIDE, brand=ticket.brand, level=ticket.level)
+        rule = policy.contact_type(ticket.contact_type)
+        if rule is None or not rule.thank_and_forward:
+            raise InvalidRequest(
+                _("Only a compliment is thanked and forwarded, and this ticket is not one."),
+                code="contact_type",
+            )
+        if ticket.status == Status.CLOSED:
+            raise InvalidRequest(
+                _("This ticket is closed: reopen it before replying."), code="closed"
+            )
+        _check_same_brand(ticket.brand, team)
+        team = team or ticket.team
+        if team is None:
+            raise InvalidRequest(_("Choose the team to forward the compliment to."), code="team")
+        message = ticket_reply(ticket=ticket, actor=actor, text=text, full_answer=True)
+        with _change(ticket) as change:
+            members = [
+                membership.user
+                for membership in Membership.objects.filter(
+                    brand_id=ticket.brand_id, is_active=True, teams=team, user__is_active=True
+                ).select_related("user")
+            ]
+            notified = notify_staff(
+                ticket,
+                members,
+                "compliment",
+                _("A customer's compliment for your team, %(reference)s: “%(subject)s”"),
+                reference=ticket.reference,
+                subject=ticket.subject,
+            )
+            change.record(
+                Verb.FORWARDED,
+                actor=actor,
+                data={"team": team.key, "team_id": team.pk, "notified": notified},
+            )
+        ticket_close(ticket=ticket, actor=actor)
+    return message
+
+
+def ticket_close_without_reply(*, ticket: Ticket, actor: Any, reason: str) -> Ticket:
+    """Close, sending nothing to the customer, a ticket the brand's policy does not ask
+    to answer (EJ's comments): its contact type's rule says reply = "none", or
+    "if_service" — then `reason` says why this one does not concern the service. The
+    reason is kept on the CLOSED event (`without_reply`)."""
+    policy = ticket.brand.get_policy()
+    with _change(ticket) as change:
+        if actor is not None:
+            require(actor, Action.DECIDE, brand=ticket.brand, level=ticket.level)
+        rule = policy.contact_type(ticket.contact_type)
+        # A complaint or a dispute ends with a written outcome (SLA-6), whatever the rule.
+        decided = ticket.contact_type in (ContactType.COMPLAINT, ContactType.DISPUTE)
+        if rule is None or rule.reply == "required" or decided:
+            raise InvalidRequest(
+                _("This brand's policy asks for an answer to this ticket: reply, then close it."),
+                code="reply_required",
+            )
+        reason = reason.strip()
+        if rule.reply == "if_service" and not reason:
+            raise InvalidRequest(
+                _(
+                    "Say why this message does not concern the service: if it did, it would "
+                    "need an answer."
+                ),
+                code="reason",
+            )
+        if ticket.status == Status.CLOSED:
+            raise InvalidRequest(_("This ticket is already closed."), code="closed")
+        previous = ticket.status
+        change.set_status(Status.CLOSED)
+        change.set(closed_at=change.now)
+        change.record(
+            Verb.CLOSED,
+            actor=actor,
+            data={
+                "from": previous,
+                "outcome": ticket.outcome,
+                "level": ticket.level,
+                "summary": "",
+                "without_reply": True,
+                "reason": reason,
+            },
+        )
+    return ticket
+
+
+# --- conduct ----------------------------------------------------------------------------------
+
+
+def ticket_flag_abuse(*, ticket: Ticket, actor: Any, reason: str, flagged: bool = True) -> Ticket:
+    """Flag a ticket as abusive, or lift the flag (REQUIREMENTS AB-1: an agent flags by
+    hand; detection calls this with actor None). The reason is required and recorded."""
+    with _change(ticket) as change:
+        if actor is not None:
+            require(actor, Action.NOTE, brand=ticket.brand)
+        reason = reason.strip()
+        if not reason:
+            raise InvalidRequest(_("Give the reason."), code="reason")
+        if flagged == (ticket.abuse_flagged_at is not None):
+            return ticket  # already as asked: nothing to record
+        change.set(abuse_flagged_at=change.now if flagged else None)
+        change.record(
+            Verb.ABUSE_FLAGGED if flagged else Verb.ABUSE_UNFLAGGED,
+            actor=actor,
+            label="" if actor else "conduct",
+            data={"reason": reason[:500]},
+        )
+    return ticket

@@ -21,6 +21,7 @@ MATRIX = {
         "assign",
         "view_reports",
         "block",
+        "manage_replies",
     },
     Role.INVESTIGATOR: {
         "view_ticket",
@@ -42,6 +43,7 @@ MATRIX = {
         "assign",
         "view_reports",
         "block",
+        "manage_replies",
         "lift_block",
     },
     Role.MANAGER: {
@@ -55,6 +57,7 @@ MATRIX = {
         "assign",
         "view_reports",
         "block",
+        "manage_replies",
         "lift_block",
         "manage_people",
     },
@@ -69,6 +72,34 @@ def test_matrix_matches_the_documentation():
     doc = (settings.BASE_DIR / "docs" / "roles.md").read_text()
     for action in Action:
         assert f"`{action.value}`" in doc
+    assert _documented_matrix(doc) == MATRIX
+
+
+def _documented_matrix(doc: str) -> dict[str, set[str]]:
+    """The ✓ of the matrix table in docs/roles.md, role by role."""
+    rows = [line for line in doc.splitlines() if line.startswith("| ")]
+    header = next(row for row in rows if row.startswith("| role | view_ticket"))
+    columns = [cell.strip() for cell in header.strip("|").split("|")]
+    names = {label: role for role, label in ROLE_LABELS.items()}
+    matrix = {}
+    for row in rows[rows.index(header) + 1 :]:
+        cells = [cell.strip() for cell in row.strip("|").split("|")]
+        if cells[0] not in names:
+            break
+        matrix[names[cells[0]]] = {
+            column for column, cell in zip(columns[1:], cells[1:], strict=True) if "✓" in cell
+        }
+    return matrix
+
+
+ROLE_LABELS = {
+    Role.AGENT: "agent",
+    Role.TEAM_LEAD: "team lead",
+    Role.INVESTIGATOR: "level-2 investigator",
+    Role.DIRECTOR: "director",
+    Role.MANAGER: "manager",
+    Role.ADMIN: "administrator",
+}
 
 
 def test_no_role_in_a_brand_means_no_power_there(world):

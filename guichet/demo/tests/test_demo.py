@@ -85,3 +85,25 @@ def test_running_demo_again_adds_nothing(demo, capsys):
     assert "nothing added" in capsys.readouterr().out
     with all_brands():
         assert Ticket.objects.count() == 300
+
+
+@pytest.mark.django_db
+def test_demo_staff_work_in_their_brands_time_zone_with_canned_replies_in_both_languages(
+    demo, presets
+):
+    from guichet.desk.canned import canned_for, fill
+    from guichet.desk.models import CannedReply
+
+    assert User.objects.get(username="jamla24-agent").time_zone == presets["jamla24"].timezone
+    assert User.objects.get(username="ivoire-toner-agent").time_zone == "Africa/Abidjan"
+    with all_brands():
+        for brand in presets.values():
+            languages = CannedReply.objects.filter(brand=brand).values_list("language", flat=True)
+            assert sorted(set(languages)) == ["en", "fr"]
+        ticket = Ticket.objects.filter(brand=presets["ej"], language="fr").first()
+        reply = canned_for(ticket).get(language="fr", title="Accusé de lecture")
+        text = fill(reply, ticket, User.objects.get(username="ej-agent"))
+    assert ticket.reference in text
+    assert ticket.contact.name in text
+    assert "Camille Martin" in text
+    assert "{{" not in text

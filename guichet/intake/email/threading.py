@@ -85,14 +85,34 @@ def threads_for(brand: Brand, lookups: Sequence[Lookup]) -> list[Thread | None]:
     ids = {pk for found in candidates for pk, _by in found}
     if not ids:
         return [None] * len(lookups)
-    tickets = Ticket.objects.in_bulk(ids)
+    tickets = _following_merges(Ticket.objects.in_bulk(ids))
     for ticket in tickets.values():
         ticket.brand = brand  # spares the services reading it again
-    writers = participants(list(tickets.values()))
-    return [
-        _choose([(tickets[pk], by) for pk, by in found if pk in tickets], lookup, writers)
-        for lookup, found in zip(lookups, candidates, strict=True)
-    ]
+    writers = participants(list({t.pk: t for t in tickets.values()}.values()))
+    chosen = []
+    for lookup, found in zip(lookups, candidates, strict=True):
+        unique: dict[int, tuple[Ticket, str]] = {}
+        for pk, by in found:
+            if pk in tickets:
+                unique.setdefault(tickets[pk].pk, (tickets[pk], by))
+        chosen.append(_choose(list(unique.values()), lookup, writers))
+    return chosen
+
+
+def _following_merges(tickets: dict[int, Ticket]) -> dict[int, Ticket]:
+    """Each candidate id → the ticket that now holds its conversation: a merged ticket's
+    mail goes to the ticket it was merged into (a few hops at most)."""
+    final = dict(tickets)
+    for _hop in range(5):
+        pending = {t.merged_into_id for t in final.values() if t.merged_into_id}
+        if not pending:
+            break
+        targets = Ticket.objects.in_bulk(pending)
+        final = {
+            pk: targets.get(t.merged_into_id, t) if t.merged_into_id else t
+            for pk, t in final.items()
+        }
+    return final
 
 
 def _candidates(brand: Brand, lookups: Sequence[Lookup]) -> list[list[tuple[int, str]]]:

@@ -80,6 +80,7 @@ class Command(BaseCommand):
 
         url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}/"  # noqa: S104
         self.stdout.write(self.style.SUCCESS(f"\nGuichet is running at {url}"))
+        self.stdout.write(f"  desk:    {url}desk/   (English: {url}en/desk/)")
         self.stdout.write(f"  admin:   {url}admin/")
         self.stdout.write(f"  health:  {url}healthz")
         if smtpd_port:

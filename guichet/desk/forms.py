@@ -1,0 +1,244 @@
+"""The desk's forms: they parse and validate what a person typed; the services decide.
+
+Choices come from the brand's policy (contact types, categories, levels, identity check
+methods) and from the people of the brand, never from another brand."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from guichet.desk.queries import SORTS, Desk
+from guichet.marketplace.models import Seller
+from guichet.tickets.choices import Channel, Complexity, ContactType, Outcome, Priority, Status
+from guichet.tickets.models import Ticket
+
+ANY = [("", _("All"))]
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one field (Django's documented recipe)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> list[Any]:
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(item, initial) for item in data]
+        return [single(data, initial)] if data else []
+
+
+def _text(value: Any, language: str, default: str) -> str:
+    return value.get(language, default) if value else ""
+
+
+def category_choices(brands: list[Any], language: str) -> list[tuple[str, str]]:
+    seen: dict[str, str] = {}
+    for brand in brands:
+        policy = brand.get_policy()
+        for category in policy.categories:
+            seen.setdefault(category.key, policy.text(category.name, language))
+    return sorted(seen.items(), key=lambda item: item[1].lower())
+
+
+class FilterForm(forms.Form):
+    """The list filters (GET). Invalid values are dropped, never an error page."""
+
+    brand = forms.TypedChoiceField(label=_("Brand"), required=False, coerce=int, empty_value=None)
+    contact_type = forms.ChoiceField(label=_("Type"), required=False)
+    category = forms.ChoiceField(label=_("Category"), required=False)
+    channel = forms.ChoiceField(label=_("Channel"), required=False)
+    priority = forms.ChoiceField(label=_("Priority"), required=False)
+    level = forms.TypedChoiceField(label=_("Level"), required=False, coerce=int, empty_value=None)
+    status = forms.ChoiceField(label=_("Status"), required=False)
+    seller = forms.TypedChoiceField(label=_("Seller"), required=False, coerce=int, empty_value=None)
+    received_from = forms.DateField(
+        label=_("Received from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    received_to = forms.DateField(
+        label=_("Received until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    sort = forms.ChoiceField(label=_("Order"), required=False)
+
+    def __init__(self, desk: Desk, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        language = get_language() or "fr"
+        fields = self.fields
+        fields["brand"].choices = ANY + [(b.pk, b.name) for b in desk.brands]  # type: ignore[attr-defined]
+        fields["contact_type"].choices = ANY + list(ContactType.choices)  # type: ignore[attr-defined]
+        fields["category"].choices = ANY + category_choices(desk.brands, language)  # type: ignore[attr-defined]
+        fields["channel"].choices = ANY + list(Channel.choices)  # type: ignore[attr-defined]
+        fields["priority"].choices = ANY + list(Priority.choices)  # type: ignore[attr-defined]
+        deepest = max((len(b.get_policy().levels) for b in desk.brands), default=1)
+        fields["level"].choices = ANY + [(n, str(n)) for n in range(1, deepest + 1)]  # type: ignore[attr-defined]
+        fields["status"].choices = ANY + list(Status.choices)  # type: ignore[attr-defined]
+        sellers = Seller.objects.filter(brand_id__in=desk.brand_ids).order_by("name")[:200]
+        fields["seller"].choices = ANY + [(s.pk, s.name) for s in sellers]  # type: ignore[attr-defined]
+        fields["sort"].choices = list(SORTS.items())  # type: ignore[attr-defined]
+
+    def values(self) -> dict[str, Any]:
+        """The valid filters; a field with a bad value counts as not given."""
+        self.is_valid()
+        return {
+            name: value
+            for name, value in self.cleaned_data.items()
+            if name not in self.errors and value not in (None, "")
+        }
+
+
+# --- the ticket page ------------------------------------------------------------------------------
+
+
+class ReplyForm(forms.Form):
+    text = forms.CharField(label=_("Reply to the customer"), widget=forms.Textarea)
+    status_after = forms.ChoiceField(
+        label=_("Then"),
+        choices=[
+            (Status.OPEN, _("Keep open")),
+            (Status.WAITING_CUSTOMER, _("Wait for the customer")),
+            (Status.WAITING_THIRD_PARTY, _("Wait for a third party")),
+        ],
+        initial=Status.OPEN,
+    )
+    full_answer = forms.BooleanField(label=_("This is the full written answer"), required=False)
+    attachments = MultipleFileField(label=_("Attachments"), required=False)
+    revision = forms.IntegerField(widget=forms.HiddenInput)
+    confirm_stale = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+
+class NoteForm(forms.Form):
+    text = forms.CharField(label=_("Internal note (staff only)"), widget=forms.Textarea)
+    attachments = MultipleFileField(label=_("Attachments"), required=False)
+    revision = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class FieldsForm(forms.Form):
+    contact_type = forms.ChoiceField(label=_("Type"))
+    category = forms.ChoiceField(label=_("Category"), required=False)
+    priority = forms.ChoiceField(label=_("Priority"), choices=Priority.choices)
+    complexity = forms.ChoiceField(label=_("Complexity"), choices=Complexity.choices)
+    status = forms.ChoiceField(
+        label=_("Status"),
+        choices=[(s, label) for s, label in Status.choices if s not in (Status.CLOSED, Status.NEW)],
+        required=False,
+    )
+    revision = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, ticket: Ticket, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        policy = ticket.brand.get_policy()
+        language = get_language() or policy.default_language
+        offered = {rule.type for rule in policy.contact_types}
+        self.fields["contact_type"].choices = [  # type: ignore[attr-defined]
+            (key, label) for key, label in ContactType.choices if key in offered
+        ]
+        self.fields["category"].choices = [("", "—")] + [  # type: ignore[attr-defined]
+            (c.key, policy.text(c.name, language)) for c in policy.categories
+        ]
+
+
+class AssignForm(forms.Form):
+    assignee = forms.TypedChoiceField(
+        label=_("Assign to"), coerce=int, empty_value=None, required=False
+    )
+    revision = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, staff: list[Any], *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].choices = [("", _("Nobody"))] + [  # type: ignore[attr-defined]
+            (u.pk, u.get_full_name() or u.username) for u in staff
+        ]
+
+
+class LevelForm(forms.Form):
+    """Escalate to the next level, or return to a lower one, with a reason."""
+
+    to_level = forms.TypedChoiceField(label=_("To level"), coerce=int)
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}))
+    revision = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, ticket: Ticket, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        policy = ticket.brand.get_policy()
+        language = get_language() or policy.default_language
+        self.fields["to_level"].choices = [  # type: ignore[attr-defined]
+            (n, f"{n} — {policy.text(level.name, language)}")
+            for n, level in enumerate(policy.levels, start=1)
+            if n != ticket.level
+        ]
+
+
+class CloseForm(forms.Form):
+    outcome = forms.ChoiceField(label=_("Outcome"), required=False)
+    summary = forms.CharField(
+        label=_("What was decided (for the customer)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    revision = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["outcome"].choices = [("", "—"), *Outcome.choices]  # type: ignore[attr-defined]
+
+
+class RevisionForm(forms.Form):
+    revision = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}))
+    revision = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+
+class IdentityForm(forms.Form):
+    method = forms.ChoiceField(label=_("How was the identity checked?"))
+    note = forms.CharField(label=_("Note"), required=False)
+
+    def __init__(self, ticket: Ticket, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        rule = ticket.brand.get_policy().validation.identity_check
+        methods = rule.methods if rule else []
+        self.fields["method"].choices = [  # type: ignore[attr-defined]
+            (m, m.replace("_", " ")) for m in methods
+        ]
+
+
+class OrderForm(forms.Form):
+    reference = forms.CharField(label=_("Order or product reference"), max_length=100)
+
+    def __init__(self, ticket: Ticket, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        policy = ticket.brand.get_policy()
+        rule = policy.validation.order_reference
+        if rule is not None:
+            language = get_language() or policy.default_language
+            self.fields["reference"].label = policy.text(rule.label, language)
+            if rule.example:
+                self.fields["reference"].widget.attrs["placeholder"] = rule.example
+
+
+class OtherTicketForm(forms.Form):
+    """Link or merge: the other ticket's reference."""
+
+    reference = forms.CharField(label=_("Other ticket's reference"), max_length=20)
+    reason = forms.CharField(label=_("Reason"), required=False)
+    revision = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+
+class SplitForm(forms.Form):
+    message = forms.IntegerField(widget=forms.HiddenInput)
+    subject = forms.CharField(label=_("Subject of the new ticket"), required=False)
+
+
+class ThankForm(forms.Form):
+    text = forms.CharField(label=_("Thank-you message"), widget=forms.Textarea(attrs={"rows": 4}))

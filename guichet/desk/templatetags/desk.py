@@ -1,0 +1,47 @@
+"""Small template helpers of the desk."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django import template
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+register = template.Library()
+
+
+@register.filter
+def get_item(mapping: dict[Any, Any], key: Any) -> Any:
+    return mapping.get(key, "") if mapping else ""
+
+
+def _span(seconds: float) -> str:
+    minutes = int(abs(seconds) // 60)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    if days:
+        return _("%(d)d d %(h)d h") % {"d": days, "h": hours}
+    if hours:
+        return _("%(h)d h %(m)02d min") % {"h": hours, "m": minutes}
+    return ngettext("%(m)d minute", "%(m)d minutes", minutes) % {"m": minutes}
+
+
+@register.filter
+def due_in(value: datetime | None, now: datetime) -> str:
+    """ "in 3 h 20 min" or "late by 1 d 2 h"."""
+    if value is None:
+        return "—"
+    seconds = (value - now).total_seconds()
+    if seconds < 0:
+        return _("late by %(span)s") % {"span": _span(seconds)}
+    return _("in %(span)s") % {"span": _span(seconds)}
+
+
+@register.filter
+def person(user: Any) -> str:
+    """A staff member as people call them: their name, else their username."""
+    if user is None:
+        return "—"
+    return user.get_full_name() or user.username

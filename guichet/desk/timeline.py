@@ -1,0 +1,155 @@
+"""One timeline per ticket: its messages, internal notes, attachments and events (who did
+what, when), in order. Events that merely announce a message (opened, replied, received,
+note added) are folded into that message; the engine's deadline bookkeeping is shown
+compactly. Four queries whatever the length of the ticket."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from guichet.tickets.choices import Verb
+from guichet.tickets.models import Attachment, Event, Message, Ticket
+
+# Events shown with the message they carry rather than on a line of their own.
+FOLDED = {Verb.OPENED, Verb.REPLIED, Verb.MESSAGE_RECEIVED, Verb.NOTE_ADDED}
+# The engine's bookkeeping: shown small, grouped.
+QUIET = {Verb.DEADLINE_SET, Verb.DEADLINE_MET, Verb.DEADLINE_CANCELLED}
+
+
+@dataclass
+class Item:
+    at: datetime
+    kind: str  # "message", "note" or "event"
+    message: Message | None = None
+    attachments: list[Attachment] = field(default_factory=list)
+    event: Event | None = None
+    quiet: bool = False
+    sent: str = ""  # for an email to the customer: queued / sent / failed / bounced
+    names: dict[int, str] = field(default_factory=dict)  # staff named by the events
+
+    @property
+    def actor(self) -> str:
+        if self.message is not None:
+            user, contact = self.message.author_user, self.message.author_contact
+            system = _("Guichet (automatic)")
+        else:
+            assert self.event is not None
+            user, contact = self.event.actor_user, self.event.actor_contact
+            label = self.event.actor_label
+            system = {"sla": _("deadlines"), "policy": _("the policy")}.get(label, _("Guichet"))
+        if user is not None:
+            return user.get_full_name() or user.username
+        if contact is not None:
+            return contact.name or _("the customer")
+        return system
+
+    @property
+    def summary(self) -> str:
+        assert self.event is not None
+        return describe(self.event, self.names)
+
+
+def timeline(ticket: Ticket) -> list[Item]:
+    from guichet.notify.models import OutboundEmail
+
+    messages = list(
+        Message.objects.filter(ticket=ticket).select_related("author_user", "author_contact")
+    )
+    files: dict[int, list[Attachment]] = {}
+    for attachment in Attachment.objects.filter(message__ticket=ticket).order_by("pk"):
+        assert attachment.message_id is not None
+        files.setdefault(attachment.message_id, []).append(attachment)
+    delivery = dict(OutboundEmail.objects.filter(ticket=ticket).values_list("message_id", "status"))
+    items = [
+        Item(
+            at=m.created_at,
+            kind="note" if m.is_internal else "message",
+            message=m,
+            attachments=files.get(m.pk, []),
+            sent=delivery.get(m.pk, ""),
+        )
+        for m in messages
+    ]
+    events = [
+        event
+        for event in Event.objects.filter(ticket=ticket).select_related(
+            "actor_user", "actor_contact"
+        )
+        if not (event.verb in FOLDED and event.message_id)
+    ]
+    names = _staff_names(events)
+    for event in events:
+        items.append(
+            Item(at=event.at, kind="event", event=event, quiet=event.verb in QUIET, names=names)
+        )
+    items.sort(key=lambda item: (item.at, item.kind == "event"))
+    return items
+
+
+def _staff_names(events: list[Event]) -> dict[int, str]:
+    from guichet.accounts.models import User
+
+    ids = {
+        e.data.get("to")
+        for e in events
+        if e.verb == Verb.ASSIGNED and isinstance(e.data.get("to"), int)
+    }
+    if not ids:
+        return {}
+    return {u.pk: u.get_full_name() or u.username for u in User.objects.filter(pk__in=ids)}
+
+
+def describe(event: Event, names: dict[int, str] | None = None) -> str:
+    """One line for an event, in the reader's language."""
+    data = event.data or {}
+    try:
+        label = str(Verb(event.verb).label)
+    except ValueError:
+        label = event.verb.replace("_", " ")
+    verb = event.verb
+    detail = ""
+    if verb == Verb.STATUS_CHANGED:
+        detail = f"{_status(data.get('from'))} → {_status(data.get('to'))}"
+    elif verb == Verb.FIELD_CHANGED:
+        detail = f"{data.get('field', '')}: {data.get('from', '')} → {data.get('to', '')}"
+    elif verb in (Verb.ESCALATED, Verb.LEVEL_RETURNED):
+        detail = _("level %(from)s → %(to)s") % {
+            "from": data.get("from", "?"),
+            "to": data.get("to", "?"),
+        }
+        if data.get("reason"):
+            detail += f" — {data['reason']}"
+    elif verb in (
+        Verb.DEADLINE_SET,
+        Verb.DEADLINE_MET,
+        Verb.DEADLINE_BREACHED,
+        Verb.DEADLINE_WARNED,
+    ):
+        detail = str(data.get("kind", "")).replace("_", " ")
+    elif verb in (Verb.OUTCOME_SET, Verb.CLOSED):
+        detail = str(data.get("outcome") or data.get("reason") or "")
+    elif verb == Verb.ASSIGNED:
+        to = data.get("to")
+        detail = (names or {}).get(to, "") if isinstance(to, int) else _("nobody")
+        if data.get("reason"):
+            detail += f" — {data['reason']}"
+    elif verb == Verb.LINKED:
+        detail = str(data.get("other", ""))
+    elif verb in (Verb.EMAIL_FAILED, Verb.EMAIL_BOUNCED):
+        detail = str(data.get("error") or data.get("status") or "")
+    elif data.get("reason"):
+        detail = str(data["reason"])
+    return f"{label}: {detail}" if detail else label
+
+
+def _status(value: Any) -> str:
+    from guichet.tickets.choices import Status
+
+    try:
+        return str(Status(value).label)
+    except ValueError:
+        return str(value or "")

@@ -1,0 +1,33 @@
+"""The agent desk: /desk/ (namespace "desk")."""
+
+from django.urls import path
+
+from guichet.desk import views
+
+app_name = "desk"
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("inbox/<slug:view>/", views.inbox, name="inbox"),
+    path("search/", views.search, name="search"),
+    path("quarantine/", views.quarantine, name="quarantine"),
+    path("t/<str:reference>/", views.ticket, name="ticket"),
+    path("t/<str:reference>/timeline/", views.ticket_timeline, name="timeline"),
+    path("t/<str:reference>/reply/", views.reply, name="reply"),
+    path("t/<str:reference>/note/", views.note, name="note"),
+    path("t/<str:reference>/canned/", views.insert_canned, name="canned"),
+    path("t/<str:reference>/take/", views.take, name="take"),
+    path("t/<str:reference>/assign/", views.assign, name="assign"),
+    path("t/<str:reference>/fields/", views.change_fields, name="fields"),
+    path("t/<str:reference>/level/", views.change_level, name="level"),
+    path("t/<str:reference>/close/", views.close, name="close"),
+    path("t/<str:reference>/reopen/", views.reopen, name="reopen"),
+    path("t/<str:reference>/identity/", views.identity, name="identity"),
+    path("t/<str:reference>/order/", views.order, name="order"),
+    path("t/<str:reference>/link/", views.link, name="link"),
+    path("t/<str:reference>/merge/", views.merge, name="merge"),
+    path("t/<str:reference>/split/", views.split, name="split"),
+    path("t/<str:reference>/thank/", views.thank, name="thank"),
+    path("t/<str:reference>/close-quietly/", views.close_quietly, name="close_quietly"),
+    path("t/<str:reference>/flag/", views.flag, name="flag"),
+    path("t/<str:reference>/files/<int:pk>/", views.attachment, name="attachment"),
+]

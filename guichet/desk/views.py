@@ -1,0 +1,757 @@
+"""The agent desk's views: thin — parse the request, read through `queries`, write through
+the services, render. Every view requires a signed-in staff member (`staff_required`) and
+reaches tickets only through `access_ticket` (404 for another brand's ticket, exactly as
+for one that does not exist); the services check the role again.
+
+With htmx, an action answers with the fragments it changed (the side panel, the head,
+the timeline, the flash messages), so a draft in the editor survives; without JavaScript
+every form posts and redirects to the ticket page."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBase,
+)
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from guichet.accounts.access import staff_required
+from guichet.accounts.permissions import Action
+from guichet.desk import forms, queries
+from guichet.desk.canned import canned_for, fill
+from guichet.desk.models import CannedReply
+from guichet.desk.queries import Desk, access_ticket, desk_for
+from guichet.desk.timeline import timeline
+from guichet.lib.errors import Conflict, ServiceError
+from guichet.tickets import services
+from guichet.tickets.attachments import attachment_open, attachment_store
+from guichet.tickets.choices import Status
+from guichet.tickets.models import Attachment, Message, Ticket
+
+
+def _desk(request: HttpRequest) -> Desk:
+    desk = getattr(request, "_desk", None)
+    if desk is None:
+        desk = desk_for(request.user)
+        request._desk = desk  # type: ignore[attr-defined]
+    return desk
+
+
+def _context(request: HttpRequest, desk: Desk, **extra: Any) -> dict[str, Any]:
+    brand = extra.get("desk_brand") or (desk.brands[0] if len(desk.brands) == 1 else None)
+    return {"desk": desk, "desk_brand": brand, "views": queries.views_for(desk), **extra}
+
+
+@staff_required
+def home(request: HttpRequest) -> HttpResponse:
+    return redirect("desk:inbox", view="mine")
+
+
+# --- inbox ----------------------------------------------------------------------------------------
+
+
+@staff_required
+@require_GET
+def inbox(request: HttpRequest, view: str) -> HttpResponse:
+    desk = _desk(request)
+    if view not in {v.key for v in queries.views_for(desk)}:
+        raise Http404
+    form = forms.FilterForm(desk, request.GET)
+    filters = form.values()
+    sort = filters.pop("sort", "due")
+    tickets = queries.inbox(desk, view, filters, sort)
+    fingerprint = queries.fingerprint(queries.filtered(queries.tickets_of(desk), filters))
+    if request.htmx and request.GET.get("fp") == fingerprint:  # type: ignore[attr-defined]
+        return HttpResponse(status=204)  # nothing changed: htmx keeps what is shown
+    page = Paginator(tickets, queries.PAGE_SIZE).get_page(request.GET.get("page"))
+    query = {k: v for k, v in request.GET.items() if k not in ("page", "fp") and v}
+    context = _context(
+        request,
+        desk,
+        view=view,
+        title=next(v.label for v in queries.VIEWS if v.key == view),
+        form=form,
+        page=page,
+        rows=[(t, queries.due_state(t.next_due_at, desk.now)) for t in page],
+        counts=queries.counts(desk, filters.get("brand")),
+        query=urlencode(query),
+        fingerprint=fingerprint,
+        sort=sort,
+        sorts=queries.SORTS,
+    )
+    if request.htmx:  # type: ignore[attr-defined]
+        return render(request, "desk/inbox.html#list", context)
+    return render(request, "desk/inbox.html", context)
+
+
+@staff_required
+@require_GET
+def search(request: HttpRequest) -> HttpResponse:
+    from guichet.accounts.permissions import is_unrestricted
+    from guichet.search.queries import search_tickets
+
+    desk = _desk(request)
+    text = request.GET.get("q", "").strip()[:200]
+    hits = []
+    if text:
+        found = search_tickets(
+            query=text,
+            brand_ids=None if is_unrestricted(request.user) else desk.brand_ids,
+            limit=queries.PAGE_SIZE,
+        )
+        tickets = (
+            queries.tickets_of(desk)
+            .select_related("contact", "assignee", "brand")
+            .in_bulk([hit.ticket_id for hit in found])
+        )
+        hits = [
+            (
+                tickets[hit.ticket_id],
+                hit.snippet,
+                queries.due_state(tickets[hit.ticket_id].next_due_at, desk.now),
+            )
+            for hit in found
+            if hit.ticket_id in tickets
+        ]
+        if len(hits) == 1 and hits[0][0].reference.lower() == text.lower():
+            return redirect("desk:ticket", reference=hits[0][0].reference)
+    return render(
+        request,
+        "desk/search.html",
+        _context(request, desk, q=text, hits=hits, counts=queries.counts(desk)),
+    )
+
+
+# --- one ticket -----------------------------------------------------------------------------------
+
+
+def _live_context(desk: Desk, ticket: Ticket) -> dict[str, Any]:
+    """What the head and the timeline show (also refreshed alone while the page is open)."""
+    policy = ticket.brand.get_policy()
+    language = get_language() or policy.default_language
+    level = policy.level_at(ticket.level) if ticket.level <= len(policy.levels) else None
+    return {
+        "desk_brand": ticket.brand,
+        "ticket": ticket,
+        "policy": policy,
+        "level_name": policy.text(level.name, language) if level else "",
+        "due": queries.due_state(ticket.next_due_at, desk.now),
+        "items": timeline(ticket),
+        "can": _abilities(desk, ticket),
+    }
+
+
+def _ticket_context(
+    request: HttpRequest, desk: Desk, ticket: Ticket, **extra: Any
+) -> dict[str, Any]:
+    from guichet.tickets.queries import (
+        customer_tickets,
+        identity_check_needed,
+        order_reference_needed,
+    )
+
+    live = _live_context(desk, ticket)
+    policy = live["policy"]
+    staff = queries.staff_of(ticket.brand, [ticket.team_id] if ticket.team_id else [])
+    rule = policy.contact_type(ticket.contact_type)
+    revision = {"revision": ticket.revision}
+    return _context(
+        request,
+        desk,
+        **live,
+        others=list(customer_tickets(ticket).exclude(pk=ticket.pk)[:20]),
+        canned=list(canned_for(ticket)),
+        reply_form=extra.pop("reply_form", None) or forms.ReplyForm(initial=revision),
+        note_form=extra.pop("note_form", None) or forms.NoteForm(initial=revision),
+        fields_form=forms.FieldsForm(
+            ticket,
+            initial={
+                "contact_type": ticket.contact_type,
+                "category": ticket.category,
+                "priority": ticket.priority,
+                "complexity": ticket.complexity,
+                "status": ticket.status,
+                **revision,
+            },
+        ),
+        assign_form=forms.AssignForm(staff, initial={"assignee": ticket.assignee_id, **revision}),
+        level_form=forms.LevelForm(ticket, initial=revision),
+        close_form=forms.CloseForm(initial=revision),
+        reason_form=forms.ReasonForm(initial=revision),
+        identity_form=forms.IdentityForm(ticket) if policy.validation.identity_check else None,
+        identity_checks=list(ticket.identity_checks.select_related("checked_by")),
+        identity_needed=identity_check_needed(ticket),
+        order_needed=order_reference_needed(ticket),
+        order_form=forms.OrderForm(ticket) if policy.validation.order_reference else None,
+        other_form=forms.OtherTicketForm(initial=revision),
+        thank_form=forms.ThankForm() if rule and rule.thank_and_forward else None,
+        quiet_close=bool(rule and rule.reply in ("none", "if_service")),
+        **extra,
+    )
+
+
+def _abilities(desk: Desk, ticket: Ticket) -> dict[str, bool]:
+    brand = ticket.brand
+    return {
+        "reply": desk.can(Action.REPLY, brand),
+        "note": desk.can(Action.NOTE, brand),
+        "take": desk.can(Action.TAKE, brand),
+        "assign": desk.can(Action.ASSIGN, brand),
+        "fields": desk.can(Action.CHANGE_FIELDS, brand),
+        "escalate": desk.can(Action.ESCALATE, brand),
+        "decide": desk.can(Action.DECIDE, brand, level=ticket.level),
+    }
+
+
+@staff_required
+@require_GET
+def ticket(request: HttpRequest, reference: str) -> HttpResponse:
+    desk = _desk(request)
+    found = access_ticket(desk, reference)
+    return render(request, "desk/ticket.html", _ticket_context(request, desk, found))
+
+
+@staff_required
+@require_GET
+def ticket_timeline(request: HttpRequest, reference: str) -> HttpResponse:
+    """The timeline alone, for the page's live refresh: 204 while nothing changed."""
+    desk = _desk(request)
+    found = access_ticket(desk, reference)
+    if request.GET.get("revision") == str(found.revision):
+        return HttpResponse(status=204)
+    context = _context(request, desk, **_live_context(desk, found), changed=True)
+    return render(request, "desk/_refresh.html", context)
+
+
+def _answer(
+    request: HttpRequest, desk: Desk, ticket: Ticket, *, status: int = 200, **extra: Any
+) -> HttpResponse:
+    """After an action: the changed fragments for htmx, the page itself otherwise. A
+    refusal keeps its status (403 for a role that may not, 4xx for a refused change)."""
+    if not request.htmx:  # type: ignore[attr-defined]
+        if status == 403:
+            raise PermissionDenied
+        return redirect("desk:ticket", reference=ticket.reference)
+    ticket.refresh_from_db()
+    context = _ticket_context(request, desk, ticket, **extra)
+    return render(request, "desk/_after_action.html", context, status=status)
+
+
+Act = Callable[[Desk, Ticket, Any], Any]
+
+
+def _act(
+    request: HttpRequest,
+    reference: str,
+    form_class: Callable[..., Any],
+    act: Act,
+    *,
+    done: str,
+    action: Action = Action.VIEW_TICKET,
+    form_args: Callable[[Ticket], list[Any]] = lambda _t: [],
+) -> HttpResponse:
+    """The shape of every side-panel action: access, validate, call the service, answer."""
+    desk = _desk(request)
+    found = access_ticket(desk, reference, action=action)
+    form = form_class(*form_args(found), request.POST)
+    if not form.is_valid():
+        messages.error(request, _form_errors(form))
+        return _answer(request, desk, found, status=400)
+    try:
+        act(desk, found, form.cleaned_data)
+    except Conflict:
+        messages.warning(
+            request,
+            _("Someone else changed this ticket in the meantime: here it is as it is now."),
+        )
+        return _answer(request, desk, _fresh(found), status=409)
+    except PermissionDenied:
+        messages.error(request, _("Your role does not allow this."))
+        return _answer(request, desk, _fresh(found), status=403)
+    except ServiceError as exc:
+        messages.error(request, str(exc))
+        return _answer(request, desk, _fresh(found), status=exc.status)
+    messages.success(request, done)
+    return _answer(request, desk, _fresh(found))
+
+
+def _fresh(ticket: Ticket) -> Ticket:
+    return Ticket.objects.select_related("brand", "contact", "assignee", "team").get(pk=ticket.pk)
+
+
+def _form_errors(form: Any) -> str:
+    return " ".join(str(e) for errors in form.errors.values() for e in errors)
+
+
+def _revision(data: dict[str, Any]) -> int | None:
+    return data.get("revision")
+
+
+@staff_required
+@require_POST
+def take(request: HttpRequest, reference: str) -> HttpResponse:
+    """ "Assign to me" (also the `a` key): only the revision seen is posted, so a second
+    agent taking the same ticket at the same moment is told someone was faster."""
+
+    def act(desk: Desk, ticket: Ticket, data: dict[str, Any]) -> Any:
+        return services.ticket_assign(
+            ticket=ticket,
+            actor=request.user,
+            assignee=request.user,
+            expected_revision=_revision(data),
+        )
+
+    return _act(request, reference, forms.RevisionForm, act, done=_("The ticket is yours."))
+
+
+@staff_required
+@require_POST
+def assign(request: HttpRequest, reference: str) -> HttpResponse:
+    from guichet.accounts.models import User
+
+    def act(desk: Desk, ticket: Ticket, data: dict[str, Any]) -> Any:
+        person = User.objects.filter(pk=data["assignee"]).first() if data["assignee"] else None
+        return services.ticket_assign(
+            ticket=ticket, actor=request.user, assignee=person, expected_revision=_revision(data)
+        )
+
+    return _act(
+        request,
+        reference,
+        forms.AssignForm,
+        act,
+        done=_("Assignment saved."),
+        form_args=lambda t: [queries.staff_of(t.brand)],
+    )
+
+
+@staff_required
+@require_POST
+def change_fields(request: HttpRequest, reference: str) -> HttpResponse:
+    def act(desk: Desk, ticket: Ticket, data: dict[str, Any]) -> Any:
+        revision = _revision(data)
+        changed = {
+            name: data[name]
+            for name in ("contact_type", "category", "priority", "complexity")
+            if data[name] != getattr(ticket, name)
+        }
+        if changed:
+            services.ticket_change(
+                ticket=ticket, actor=request.user, expected_revision=revision, **changed
+            )
+            revision = ticket.revision
+        status = data.get("status")
+        if status and status != ticket.status and ticket.status != Status.CLOSED:
+            services.ticket_set_status(
+                ticket=ticket, actor=request.user, status=status, expected_revision=revision
+            )
+
+    return _act(
+        request,
+        reference,
+        forms.FieldsForm,
+        act,
+        done=_("Changes saved."),
+        form_args=lambda t: [t],
+    )
+
+
+@staff_required
+@require_POST
+def change_level(request: HttpRequest, reference: str) -> HttpResponse:
+    def act(desk: Desk, ticket: Ticket, data: dict[str, Any]) -> Any:
+        if data["to_level"] > ticket.level:
+            return services.ticket_escalate(
+                ticket=ticket,
+                actor=request.user,
+                reason=data["reason"],
+                to_level=data["to_level"],
+                expected_revision=_revision(data),
+            )
+        return services.ticket_return_to_level(
+            ticket=ticket,
+            actor=request.user,
+            to_level=data["to_level"],
+            reason=data["reason"],
+            expected_revision=_revision(data),
+        )
+
+    return _act(
+        request,
+        reference,
+        forms.LevelForm,
+        act,
+        done=_("Level changed."),
+        form_args=lambda t: [t],
+    )
+
+
+@staff_required
+@require_POST
+def close(request: HttpRequest, reference: str) -> HttpResponse:
+    def act(desk: Desk, ticket: Ticket, data: dict[str, Any]) -> Any:
+        return services.ticket_close(
+            ticket=ticket,
+            actor=request.user,
+            outcome=data["outcome"] or None,
+            summary=data["summary"],
+            expected_revision=_revision(data),
+        )
+
+    return _act(request, reference, forms.CloseForm, act, done=_("The ticket is closed."))
+
+
+@staff_required
+@require_POST
+def reopen(request: HttpRequest, reference: str) -> HttpResponse:
+    def act(desk: Desk, ticket: Ticket, data: dict[str, Any]) -> Any:
+        return services.ticket_reopen(
+            ticket=ticket,
+            actor=request.user,
+            reason=data["reason"],
+            expected_revision=_revision(data),
+        )
+
+    return _act(request, reference, forms.ReasonForm, act, done=_("The ticket is reopened."))
+
+
+@staff_required
+@require_POST
+def identity(request: HttpRequest, reference: str) -> HttpResponse:
+    def act(desk: Desk, ticket: Ticket, data: dict[str, Any]) -> Any:
+        return services.ticket_record_identity_check(
+            ticket=ticket, actor=request.user, method=data["method"], note=data["note"]
+        )
+
+    return _act(
+        request,
+        reference,
+        forms.IdentityForm,
+        act,
+        done=_("Identity check recorded."),
+        form_args=lambda t: [t],
+    )
+
+
+@staff_required
+@require_POST
+def order(request: HttpRequest, reference: str) -> HttpResponse:
+    def act(desk: Desk, ticket: Ticket, data: dict[str, Any]) -> Any:
+        return services.ticket_validate_order(
+            ticket=ticket, actor=request.user, reference=data["reference"]
+        )
+
+    return _act(
+        request,
+        reference,
+        forms.OrderForm,
+        act,
+        done=_("Order reference checked."),
+        form_args=lambda t: [t],
+    )
+
+
+def _other(desk: Desk, ticket: Ticket, reference: str) -> Ticket:
+    """The other ticket of a link or merge: of the same brand, or "not found"."""
+    other = access_ticket(desk, reference)
+    if other.brand_id != ticket.brand_id:
+        raise ServiceError(_("Not found."))
+    return other
+
+
+@staff_required
+@require_POST
+def link(request: HttpRequest, reference: str) -> HttpResponse:
+    def act(desk: Desk, ticket: Ticket, data: dict[str, Any]) -> Any:
+        try:
+            other = _other(desk, ticket, data["reference"])
+        except Http404 as exc:
+            raise ServiceError(_("No ticket has this reference.")) from exc
+        return services.ticket_link(
+            ticket=ticket, other=other, reason=data["reason"], actor=request.user
+        )
+
+    return _act(request, reference, forms.OtherTicketForm, act, done=_("Tickets linked."))
+
+
+@staff_required
+@require_POST
+def merge(request: HttpRequest, reference: str) -> HttpResponse:
+    def act(desk: Desk, ticket: Ticket, data: dict[str, Any]) -> Any:
+        try:
+            into = _other(desk, ticket, data["reference"])
+        except Http404 as exc:
+            raise ServiceError(_("No ticket has this reference.")) from exc
+        return services.ticket_merge(
+            ticket=ticket,
+            into=into,
+            actor=request.user,
+            reason=data["reason"],
+            expected_revision=_revision(data),
+        )
+
+    return _act(request, reference, forms.OtherTicketForm, act, done=_("Tickets merged."))
+
+
+@staff_required
+@require_POST
+def split(request: HttpRequest, reference: str) -> HttpResponse:
+    desk = _desk(request)
+    found = access_ticket(desk, reference)
+    form = forms.SplitForm(request.POST)
+    if not form.is_valid():
+        raise Http404
+    message = Message.objects.filter(ticket=found, pk=form.cleaned_data["message"]).first()
+    if message is None:
+        raise Http404
+    try:
+        new = services.ticket_split(
+            ticket=found, message=message, actor=request.user, subject=form.cleaned_data["subject"]
+        )
+    except (ServiceError, PermissionDenied) as exc:
+        messages.error(request, str(exc) or _("Your role does not allow this."))
+        return _answer(request, desk, found)
+    messages.success(
+        request, _("The message now has its own ticket, %(ref)s.") % {"ref": new.reference}
+    )
+    if request.htmx:  # type: ignore[attr-defined]
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = reverse("desk:ticket", kwargs={"reference": new.reference})
+        return response
+    return redirect("desk:ticket", reference=new.reference)
+
+
+@staff_required
+@require_POST
+def thank(request: HttpRequest, reference: str) -> HttpResponse:
+    def act(desk: Desk, ticket: Ticket, data: dict[str, Any]) -> Any:
+        return services.ticket_thank_and_forward(
+            ticket=ticket, actor=request.user, text=data["text"]
+        )
+
+    return _act(
+        request, reference, forms.ThankForm, act, done=_("Thanked, and forwarded to the team.")
+    )
+
+
+@staff_required
+@require_POST
+def close_quietly(request: HttpRequest, reference: str) -> HttpResponse:
+    def act(desk: Desk, ticket: Ticket, data: dict[str, Any]) -> Any:
+        return services.ticket_close_without_reply(
+            ticket=ticket, actor=request.user, reason=data["reason"]
+        )
+
+    return _act(request, reference, forms.ReasonForm, act, done=_("Closed without a reply."))
+
+
+@staff_required
+@require_POST
+def flag(request: HttpRequest, reference: str) -> HttpResponse:
+    """Flag as abusive (AB-1, by hand), or lift the flag, with the reason."""
+
+    def act(desk: Desk, ticket: Ticket, data: dict[str, Any]) -> Any:
+        flagged = request.POST.get("flagged", "1") == "1"
+        return services.ticket_flag_abuse(
+            ticket=ticket, actor=request.user, reason=data["reason"], flagged=flagged
+        )
+
+    return _act(request, reference, forms.ReasonForm, act, done=_("Saved."))
+
+
+# --- writing to the customer, and notes -----------------------------------------------------------
+
+
+def _store_files(ticket: Ticket, files: list[Any]) -> list[Attachment]:
+    limit = ticket.brand.get_policy().intake.attachment_max_mb * 1024 * 1024
+    return [
+        attachment_store(
+            brand=ticket.brand,
+            filename=upload.name,
+            content=upload.chunks(),
+            content_type=upload.content_type or "",
+            max_bytes=limit,
+        )
+        for upload in files
+    ]
+
+
+@staff_required
+@require_POST
+def reply(request: HttpRequest, reference: str) -> HttpResponse:
+    desk = _desk(request)
+    found = access_ticket(desk, reference, action=Action.REPLY)
+    form = forms.ReplyForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, _form_errors(form))
+        return _editor(request, desk, found, reply_form=form, status=400)
+    data = form.cleaned_data
+    if data["revision"] != found.revision and not data["confirm_stale"]:
+        # Drafted on an older view of the ticket: show what changed before it goes out.
+        stale = forms.ReplyForm(
+            initial={**data, "revision": found.revision, "confirm_stale": True, "attachments": None}
+        )
+        return _editor(request, desk, found, reply_form=stale, stale=True)
+    try:
+        services.ticket_reply(
+            ticket=found,
+            actor=request.user,
+            text=data["text"],
+            attachments=_store_files(found, data["attachments"]),
+            status_after=data["status_after"],
+            full_answer=data["full_answer"],
+            expected_revision=data["revision"],
+        )
+    except Conflict:
+        stale = forms.ReplyForm(
+            initial={**data, "revision": found.revision, "confirm_stale": True, "attachments": None}
+        )
+        return _editor(request, desk, _fresh(found), reply_form=stale, stale=True)
+    except PermissionDenied:
+        messages.error(request, _("Your role does not allow this."))
+        return _editor(request, desk, found, reply_form=form, status=403)
+    except ServiceError as exc:
+        messages.error(request, str(exc))
+        return _editor(request, desk, found, reply_form=form, status=exc.status)
+    messages.success(request, _("Reply sent."))
+    return _answer(request, desk, _fresh(found), sent=True)
+
+
+@staff_required
+@require_POST
+def note(request: HttpRequest, reference: str) -> HttpResponse:
+    desk = _desk(request)
+    found = access_ticket(desk, reference, action=Action.NOTE)
+    form = forms.NoteForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, _form_errors(form))
+        return _editor(request, desk, found, note_form=form, tab="note", status=400)
+    try:
+        services.ticket_note(
+            ticket=found,
+            actor=request.user,
+            text=form.cleaned_data["text"],
+            attachments=_store_files(found, form.cleaned_data["attachments"]),
+        )
+    except PermissionDenied:
+        messages.error(request, _("Your role does not allow this."))
+        return _editor(request, desk, found, note_form=form, tab="note", status=403)
+    except ServiceError as exc:
+        messages.error(request, str(exc))
+        return _editor(request, desk, found, note_form=form, tab="note", status=exc.status)
+    messages.success(request, _("Note added."))
+    return _answer(request, desk, _fresh(found), sent=True, tab="note")
+
+
+def _editor(
+    request: HttpRequest, desk: Desk, ticket: Ticket, *, status: int = 200, **extra: Any
+) -> HttpResponse:
+    """The editor again (a problem, or a stale draft to confirm), the draft kept."""
+    if status == 403 and not request.htmx:  # type: ignore[attr-defined]
+        raise PermissionDenied
+    context = _ticket_context(request, desk, ticket, **extra)
+    if request.htmx:  # type: ignore[attr-defined]
+        return render(
+            request, "desk/_after_action.html", {**context, "editor_only": True}, status=status
+        )
+    return render(request, "desk/ticket.html", context, status=status)
+
+
+@staff_required
+@require_POST
+def insert_canned(request: HttpRequest, reference: str) -> HttpResponse:
+    """Put a canned reply, filled for this ticket, after the draft."""
+    desk = _desk(request)
+    found = access_ticket(desk, reference, action=Action.REPLY)
+    chosen = CannedReply.objects.filter(
+        brand_id=found.brand_id, is_active=True, pk=request.POST.get("canned") or 0
+    ).first()
+    draft = request.POST.get("text", "").rstrip()
+    if chosen is not None:
+        filled = fill(chosen, found, request.user)
+        draft = f"{draft}\n\n{filled}".strip() if draft else filled
+    form = forms.ReplyForm(
+        initial={
+            "text": draft,
+            "revision": request.POST.get("revision") or found.revision,
+            "status_after": request.POST.get("status_after") or Status.OPEN,
+            "full_answer": bool(request.POST.get("full_answer")),
+        }
+    )
+    return _editor(request, desk, found, reply_form=form)
+
+
+# --- files ----------------------------------------------------------------------------------------
+
+
+@staff_required
+@require_GET
+def attachment(request: HttpRequest, reference: str, pk: int) -> HttpResponseBase:
+    """Always a download, never rendered here (research H14, H15): attachment disposition,
+    nosniff, a sandboxing CSP, private no-store caching."""
+    desk = _desk(request)
+    found = access_ticket(desk, reference)
+    stored = Attachment.objects.filter(pk=pk, message__ticket=found).first()
+    if stored is None:
+        raise Http404
+    response = FileResponse(
+        attachment_open(stored),
+        as_attachment=True,
+        filename=stored.filename,
+        content_type="application/octet-stream",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+# --- quarantine (administrators) ------------------------------------------------------------------
+
+
+@staff_required
+def quarantine(request: HttpRequest) -> HttpResponse:
+    from guichet.intake.email import ingest
+    from guichet.intake.models import InboundEmail, InboundState
+
+    desk = _desk(request)
+    allowed = [b.pk for b in desk.brands if desk.can(Action.VIEW_QUARANTINE, b)]
+    if not allowed:
+        raise Http404
+    rows = InboundEmail.objects.filter(brand_id__in=allowed, state=InboundState.QUARANTINED).defer(
+        "raw"
+    )
+    if request.method == "POST":
+        row = rows.filter(pk=request.POST.get("inbound") or 0).first()
+        if row is None:
+            raise Http404
+        done = ingest.replay(row.pk)
+        if done.state == InboundState.QUARANTINED:
+            messages.warning(request, _("Still quarantined: %(reason)s") % {"reason": done.reason})
+        else:
+            messages.success(
+                request, _("Processed again: %(state)s") % {"state": done.get_state_display()}
+            )
+        return redirect("desk:quarantine")
+    page = Paginator(rows.order_by("-received_at", "-pk"), queries.PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "desk/quarantine.html",
+        _context(request, desk, page=page, counts=queries.counts(desk)),
+    )

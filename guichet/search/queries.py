@@ -1,0 +1,347 @@
+# SQL here is assembled from constants and placeholder lists; every value is a bound parameter.
+# ruff: noqa: S608
+"""Full-text search over tickets for the agent desk.
+
+`search_tickets` reads the index that migration 0001 builds (one document per ticket: its
+reference, subject, customer name and addresses, and the text of its messages) and that
+database triggers keep current. PostgreSQL matches French and English lexemes; SQLite
+(FTS5) matches word prefixes without diacritics. docs/search.md describes both.
+
+The query is raw SQL on purpose: the index is not a Django model, and brand isolation is
+enforced here by `brand_ids` (the caller passes the brands the person may see), so no
+brand scope is needed or used.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import connection, transaction
+
+# How much of a query is used: enough for any real search, little enough that a pasted
+# page cannot make a slow one.
+MAX_TERMS = 8
+MAX_TERM_CHARS = 64
+# The most recently active matching tickets that are ranked (at least; 4 × limit when
+# more are asked for). Ranking every match of a common word would read most of the index.
+WINDOW = 200
+SNIPPET_CHARS = 200
+# Ranking: a ticket whose reference was typed comes first; then, per word, where it
+# matched: the subject, the customer (name or address), or only the messages.
+REFERENCE_BONUS = 3.0
+IN_SUBJECT, IN_CUSTOMER, IN_MESSAGES = 1.0, 0.8, 0.5
+
+REFERENCE = re.compile(r"[A-Z][A-Z0-9]{1,5}-[0-9]{2}-[0-9]{5,}")
+MESSAGE_CHARS = 20_000  # as indexed (migration 0001, guichet.search.sqlite)
+
+# The accented letters PostgreSQL's half of the index folds (a copy of migration 0001's;
+# a test keeps them equal). Folding one letter into one keeps positions in a text.
+ACCENTED = (
+    "ÀÁÂÃÄÅÇÈÉÊËÌÍÎÏÑÒÓÔÕÖÙÚÛÜÝàáâãäåçèéêëìíîïñòóôõöùúûüýÿĀāĂăĄąĆćĈĉĊċČčĎďĒēĔĕĖėĘęĚěĜĝĞğĠġ"
+    "ĢģĤĥĨĩĪīĬĭĮįİĴĵĶķĹĺĻļĽľŃńŅņŇňŌōŎŏŐőŔŕŖŗŘřŚśŜŝŞşŠšŢţŤťŨũŪūŬŭŮůŰűŲųŴŵŶŷŸŹźŻżŽžſøØłŁđĐħĦıŧŦ"
+)
+UNACCENTED = (
+    "AAAAAACEEEEIIIINOOOOOUUUUYaaaaaaceeeeiiiinooooouuuuyyAaAaAaCcCcCcCcDdEeEeEeEeEeGgGgGgGg"
+    "HhIiIiIiIiIJjKkLlLlLlNnNnNnOoOoOoRrRrRrSsSsSsSsTtTtUuUuUuUuUuUuWwYyYZzZzZzsoOlLdDhHitT"
+)
+_FOLD = str.maketrans(ACCENTED, UNACCENTED)
+_LEXEME = re.compile(r"'((?:[^']|'')*)'")
+
+
+@dataclass(frozen=True)
+class Hit:
+    ticket_id: int
+    rank: float  # higher is better
+    snippet: str  # plain text around the first match in the messages; "" if none matched
+
+
+@dataclass
+class _Candidate:
+    ticket_id: int
+    active_at: Any  # datetime (PostgreSQL) or its text (SQLite): only compared
+    by_reference: bool
+    in_subject: list[bool]
+    in_customer: list[bool]
+
+    @property
+    def rank(self) -> float:
+        words = [
+            IN_SUBJECT if subject else IN_CUSTOMER if customer else IN_MESSAGES
+            for subject, customer in zip(self.in_subject, self.in_customer, strict=True)
+        ]
+        return (REFERENCE_BONUS if self.by_reference else 0.0) + sum(words) / len(words)
+
+
+def search_tickets(*, query: str, brand_ids: Sequence[int] | None, limit: int = 50) -> list[Hit]:
+    """Tickets of these brands (None: all brands, for superusers) matching `query`, best first.
+
+    Every word of the query must match somewhere in the ticket: its reference, subject,
+    customer (name, or the start of an email address) or any of its messages (customer
+    messages, replies, internal notes; not the system's automatic letters). A typed
+    reference ("ej-26-00042") puts that ticket first; then tickets where the words are in
+    the subject, then in the customer, then only in messages; more recent activity first
+    among equals. Only the WINDOW most recently active matches are ranked. Any text is
+    accepted: operators and quotes are searched as plain words, never interpreted.
+
+    Precondition: `brand_ids` are brands the person may see (the index is read with raw
+    SQL, outside any brand scope).
+    """
+    terms = _terms(query)
+    if not terms or limit <= 0 or (brand_ids is not None and not brand_ids):
+        return []
+    brands = None if brand_ids is None else sorted({int(b) for b in brand_ids})
+    window = max(WINDOW, 4 * limit)
+    references = sorted({t.upper() for t in terms if REFERENCE.fullmatch(t.upper())})
+    if connection.vendor == "postgresql":
+        candidates, needles = _postgresql_candidates(terms, brands, references, window)
+    else:
+        candidates, needles = _sqlite_candidates(terms, brands, references, window)
+    best = sorted(candidates, key=lambda c: (c.rank, c.active_at, c.ticket_id), reverse=True)
+    best = best[:limit]
+    texts = _first_matching_texts([c.ticket_id for c in best], needles)
+    return [
+        Hit(
+            ticket_id=c.ticket_id,
+            rank=round(c.rank, 4),
+            snippet=_snippet(texts.get(c.ticket_id, ""), needles),
+        )
+        for c in best
+    ]
+
+
+def _terms(query: str) -> list[str]:
+    """The words of a query: split on spaces, without control characters, each holding at
+    least a letter or digit, duplicates removed."""
+    cleaned = "".join(" " if unicodedata.category(ch)[0] == "C" else ch for ch in query or "")
+    terms: list[str] = []
+    seen: set[str] = set()
+    for word in cleaned.split():
+        word = word[:MAX_TERM_CHARS]
+        if any(ch.isalnum() for ch in word) and word.casefold() not in seen:
+            seen.add(word.casefold())
+            terms.append(word)
+    return terms[:MAX_TERMS]
+
+
+def _fold(text: str) -> str:
+    """Lower case without accents, one character for one (positions are kept)."""
+    folded = text.translate(_FOLD)
+    lowered = folded.lower()
+    if len(lowered) == len(text):
+        return lowered
+    return "".join(c.lower() if len(c.lower()) == 1 else c for c in folded)
+
+
+# --- PostgreSQL -------------------------------------------------------------------------------
+
+
+def _postgresql_candidates(
+    terms: list[str], brands: list[int] | None, references: list[str], window: int
+) -> tuple[list[_Candidate], list[str]]:
+    # Each term's query is computed by the database function the index was built with
+    # (French and English lexemes, email-address prefix). The parameters are bound on the
+    # client, so the planner sees the combined tsquery as a constant and can estimate it:
+    # it walks the most recent documents for common words, and uses the GIN index for
+    # rare ones.
+    each = ", ".join(["search_term_query(%s)"] * len(terms))
+    combined = " && ".join(["search_term_query(%s)"] * len(terms))
+    on_brands = "" if brands is None else "AND d.brand_id = ANY(%s::bigint[])"
+    ticket_brands = "" if brands is None else "AND t.brand_id = ANY(%s::bigint[])"
+    brand_params: list[Any] = [] if brands is None else [brands]
+    params: list[Any] = [*terms, *terms, *brand_params, window]
+    by_reference = ""
+    if references:
+        by_reference = f"""
+        UNION
+        (SELECT d.ticket_id, d.active_at FROM search_document d
+         JOIN tickets_ticket t ON t.id = d.ticket_id
+         WHERE t.reference = ANY(%s::text[]) AND d.document @@ ({combined}) {on_brands})"""
+        params += [references, *terms, *brand_params]
+    params += [references, *brand_params]
+    sql = f"""
+    WITH queries AS (SELECT ARRAY[{each}] AS q),
+    candidates AS MATERIALIZED (
+        (SELECT d.ticket_id, d.active_at FROM search_document d
+         WHERE d.document @@ ({combined}) {on_brands}
+         ORDER BY d.active_at DESC LIMIT %s){by_reference}
+    )
+    SELECT c.ticket_id, c.active_at, t.reference = ANY(%s::text[]),
+           ARRAY(SELECT v.subject @@ u.q FROM unnest(queries.q) WITH ORDINALITY AS u(q, i) ORDER BY u.i),
+           ARRAY(SELECT v.customer @@ u.q FROM unnest(queries.q) WITH ORDINALITY AS u(q, i) ORDER BY u.i),
+           queries.q::text[]
+    FROM candidates c
+    CROSS JOIN queries
+    JOIN tickets_ticket t ON t.id = c.ticket_id {ticket_brands}
+    CROSS JOIN LATERAL (SELECT search_vector(t.subject) AS subject,
+                               search_customer_vector(t.contact_id) AS customer) v
+    """
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    candidates = [
+        _Candidate(row[0], row[1], bool(row[2]), list(row[3]), list(row[4])) for row in rows
+    ]
+    needles: list[str] = []
+    if rows:
+        for query_text in rows[0][5]:
+            for lexeme in _LEXEME.findall(query_text):
+                lexeme = lexeme.replace("''", "'")
+                # "@…" lexemes are email addresses: the customer matched, not a message.
+                if not lexeme.startswith("@"):
+                    needles.append(_fold(lexeme))
+    return candidates, sorted(set(needles), key=lambda n: (-len(n), n))
+
+
+def _postgresql_texts(ticket_ids: list[int], needles: list[str]) -> dict[int, str]:
+    """The first message (in time) of each ticket that contains a needle, folded as they
+    are: the stems of the query's words are prefixes of the words they stand for."""
+    patterns = ["%" + re.sub(r"([\\%_])", r"\\\1", needle) + "%" for needle in needles]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            SELECT h.id, m.text FROM unnest(%s::bigint[]) AS h(id)
+            CROSS JOIN LATERAL (
+                SELECT left(m.text, {MESSAGE_CHARS}) AS text FROM tickets_message m
+                WHERE m.ticket_id = h.id AND (NOT m.is_automatic OR m.direction = 'in')
+                  AND lower(translate(left(m.text, {MESSAGE_CHARS}), %s, %s)) LIKE ANY(%s::text[])
+                ORDER BY m.created_at, m.id LIMIT 1) m
+            """,
+            [ticket_ids, ACCENTED, UNACCENTED, patterns],
+        )
+        return dict(cursor.fetchall())
+
+
+# --- SQLite -----------------------------------------------------------------------------------
+
+
+def _phrase(term: str, column: str = "") -> str:
+    """A term as an FTS5 phrase: quoted, so that nothing in it is an operator (NEAR, AND,
+    *, -, parentheses), with a prefix match on its last token. FTS5 splits it into tokens
+    itself ("helene.lef" is the phrase "helene" "lef…")."""
+    phrase = '"' + term.replace('"', '""') + '"*'
+    return f"{{{column}}} : {phrase}" if column else phrase
+
+
+def _placeholders(values: Sequence[Any]) -> str:
+    return ", ".join(["%s"] * len(values))
+
+
+def _sqlite_candidates(
+    terms: list[str], brands: list[int] | None, references: list[str], window: int
+) -> tuple[list[_Candidate], list[str]]:
+    match = " AND ".join(_phrase(term) for term in terms)
+    on_brands = "" if brands is None else f"AND brand_id IN ({_placeholders(brands)})"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""SELECT rowid, active_at FROM search_document
+            WHERE search_document MATCH %s {on_brands}
+            ORDER BY active_at DESC LIMIT %s""",
+            [match, *(brands or []), window],
+        )
+        found = dict(cursor.fetchall())
+        if references:
+            cursor.execute(
+                f"""SELECT rowid, active_at FROM search_document
+                WHERE search_document MATCH %s {on_brands} AND rowid IN
+                    (SELECT t.id FROM tickets_ticket t WHERE t.reference IN ({_placeholders(references)}))""",
+                [match, *(brands or []), *references],
+            )
+            found.update(cursor.fetchall())
+        if not found:
+            return [], []
+        ids = list(found)
+        # The tickets themselves, as the last word on their brand.
+        ticket_brands = "" if brands is None else f"AND brand_id IN ({_placeholders(brands)})"
+        cursor.execute(
+            f"SELECT id, reference FROM tickets_ticket WHERE id IN ({_placeholders(ids)}) {ticket_brands}",
+            [*ids, *(brands or [])],
+        )
+        tickets = dict(cursor.fetchall())
+        ids = list(tickets)
+
+        def matching(column: str, term: str) -> set[int]:
+            cursor.execute(
+                f"""SELECT rowid FROM search_document
+                WHERE search_document MATCH %s AND rowid IN ({_placeholders(ids)})""",
+                [_phrase(term, column), *ids],
+            )
+            return {row[0] for row in cursor.fetchall()}
+
+        in_subject = [matching("subject", term) for term in terms]
+        in_customer = [matching("customer", term) for term in terms]
+    candidates = [
+        _Candidate(
+            ticket_id,
+            found[ticket_id],
+            tickets[ticket_id] in references,
+            [ticket_id in hits for hits in in_subject],
+            [ticket_id in hits for hits in in_customer],
+        )
+        for ticket_id in ids
+    ]
+    needles = {token for term in terms for token in re.findall(r"[^\W_]+", _fold_fully(term))}
+    return candidates, sorted(needles, key=lambda n: (-len(n), n))
+
+
+def _fold_fully(text: str) -> str:
+    """Lower case without any diacritic, as FTS5's tokenizer (remove_diacritics 2) sees it."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+
+
+def _sqlite_texts(ticket_ids: list[int]) -> dict[int, str]:
+    """The indexed text of each ticket's messages, in the order they were written."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT rowid, messages FROM search_document WHERE rowid IN ({_placeholders(ticket_ids)})",
+            ticket_ids,
+        )
+        return dict(cursor.fetchall())
+
+
+# --- snippets ---------------------------------------------------------------------------------
+
+
+def _first_matching_texts(ticket_ids: list[int], needles: list[str]) -> dict[int, str]:
+    if not ticket_ids or not needles:
+        return {}
+    if connection.vendor == "postgresql":
+        return _postgresql_texts(ticket_ids, needles)
+    return _sqlite_texts(ticket_ids)
+
+
+def _snippet(text: str, needles: list[str]) -> str:
+    """About SNIPPET_CHARS of `text` around the first needle found (at the start of a word
+    if one is), whitespace collapsed; "" when none is found."""
+    if not text or not needles:
+        return ""
+    folded = _fold(text)
+    found: tuple[int, int] | None = None
+    for at_word_start in (True, False):
+        for needle in needles:
+            if at_word_start:
+                match = re.search(r"(?<!\w)" + re.escape(needle), folded)
+                position = match.start() if match else -1
+            else:
+                position = folded.find(needle)
+            if position >= 0 and (found is None or position < found[0]):
+                found = (position, len(needle))
+        if found:
+            break
+    if found is None:
+        return ""
+    position, length = found
+    start = max(0, position - SNIPPET_CHARS // 3)
+    if start > 0:
+        space = re.search(r"\s", text[start:position])
+        start = start + space.end() if space else start
+    end = min(len(text), start + SNIPPET_CHARS)
+    if end < len(text):
+        spaces = list(re.finditer(r"\s", text[position + length : end]))
+        end = position + length + spaces[-1].start() if spaces else end
+    piece = " ".join(text[start:end].split())
+    return ("…" if start > 0 else "") + piece + ("…" if end < len(text) else "")
