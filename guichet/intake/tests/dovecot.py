@@ -38,6 +38,8 @@ from pathlib import Path
 
 import pytest
 
+from guichet.lib.debian import ensure_installed
+
 DOVECOT = Path("/usr/sbin/dovecot")
 USER = "guichet"
 PASSWORD = "s3cret-Pässwörd-9f2c"  # non-ASCII on purpose: it must go through AUTH=PLAIN
@@ -127,42 +129,6 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _install() -> None:
-    """apt-get install dovecot-imapd (as root, or through sudo). Test processes running
-    side by side take turns: the second finds it installed."""
-    import fcntl
-
-    prefix = [] if os.geteuid() == 0 else ["sudo", "-n"]
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    lock_path = Path(tempfile.gettempdir()) / "guichet-dovecot-install.lock"
-    with lock_path.open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if DOVECOT.exists():
-            return
-        for command in (
-            ["apt-get", "update"],
-            [
-                "apt-get",
-                "install",
-                "-y",
-                "--no-install-recommends",
-                "-o",
-                "DPkg::Lock::Timeout=300",
-                "dovecot-imapd",
-            ],
-        ):
-            run = subprocess.run(
-                prefix + command, env=env, capture_output=True, text=True, timeout=900, check=False
-            )
-            if run.returncode != 0:
-                raise RuntimeError(
-                    f"could not install dovecot-imapd ({' '.join(command)}):\n"
-                    f"{run.stdout[-2000:]}\n{run.stderr[-3000:]}"
-                )
-    if not DOVECOT.exists():
-        raise RuntimeError("dovecot-imapd was installed but /usr/sbin/dovecot is missing")
-
-
 def _self_signed_certificate(root: Path) -> None:
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
@@ -218,8 +184,7 @@ def _wait_until_ready(server: Dovecot, process: subprocess.Popen[bytes]) -> None
 
 
 def _start() -> tuple[Dovecot, subprocess.Popen[bytes], Path]:
-    if not DOVECOT.exists():
-        _install()
+    ensure_installed(DOVECOT, "dovecot-imapd")
     root = Path(tempfile.mkdtemp(prefix="guichet-dovecot-"))
     # dovecot checks that its directories are reachable by its unprivileged users.
     root.chmod(0o755)
