@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "guichet.demo",
     "guichet.search",
     "guichet.desk",
+    "guichet.portal",
 ]
 
 MIDDLEWARE = [
@@ -307,3 +308,21 @@ GUICHET_EMAIL_DOMAIN = env_str(
 GUICHET_INBOUND_MAX_BYTES = env_int("GUICHET_INBOUND_MAX_BYTES", 50 * 1024 * 1024)
 GUICHET_PRESETS_DIR = PACKAGE_DIR / "policies" / "presets"
 GUICHET_DEMO_PASSWORD = env_str("GUICHET_DEMO_PASSWORD", "guichet-demo")
+
+# --- Customer portal (docs/portal.md) --------------------------------------------------------
+# A sign-in link works once, within these minutes; a customer's session lasts these hours.
+GUICHET_PORTAL_LINK_MINUTES = env_int("GUICHET_PORTAL_LINK_MINUTES", 10)
+GUICHET_PORTAL_SESSION_HOURS = env_int("GUICHET_PORTAL_SESSION_HOURS", 8)
+# Rate limits of the public pages: (how many, per how many seconds), counted in the cache
+# (set REDIS_URL when several processes serve the site).
+GUICHET_PORTAL_RATE_LIMITS = {
+    "contact_ip": (10, 3600),  # contact-form posts from one address
+    "contact_email": (3, 3600),  # requests opened for one email address
+    "track_ip": (10, 3600),  # tracking-page posts from one address
+    "track_email": (3, 3600),  # sign-in links asked for one email address
+    "track_reference": (5, 3600),  # tries on one reference
+    "signin_ip": (20, 3600),  # sign-in link pages opened from one address
+}
+# An address that never signed in through a link gets at most this many automatic
+# acknowledgements of web-form requests per day (nobody can aim a storm at a stranger).
+GUICHET_PORTAL_UNCONFIRMED_ACKS_PER_DAY = env_int("GUICHET_PORTAL_UNCONFIRMED_ACKS_PER_DAY", 1)

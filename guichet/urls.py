@@ -16,5 +16,6 @@ urlpatterns += i18n_patterns(
     path("desk/account/", include("guichet.accounts.urls")),
     path("desk/", include("guichet.desk.urls")),
     path("admin/", admin.site.urls),
+    path("b/<slug:brand>/", include("guichet.portal.urls")),
     prefix_default_language=False,
 )

@@ -98,8 +98,16 @@ class FilterForm(forms.Form):
 # --- the ticket page ------------------------------------------------------------------------------
 
 
+class TextField(forms.CharField):
+    """A text typed in a browser, with its line ends as the rest of the system writes them
+    (browsers post "\r\n")."""
+
+    def to_python(self, value: Any) -> str:
+        return str(super().to_python(value)).replace("\r\n", "\n").replace("\r", "\n")
+
+
 class ReplyForm(forms.Form):
-    text = forms.CharField(label=_("Reply to the customer"), widget=forms.Textarea)
+    text = TextField(label=_("Reply to the customer"), widget=forms.Textarea)
     status_after = forms.ChoiceField(
         label=_("Then"),
         choices=[
@@ -116,7 +124,7 @@ class ReplyForm(forms.Form):
 
 
 class NoteForm(forms.Form):
-    text = forms.CharField(label=_("Internal note (staff only)"), widget=forms.Textarea)
+    text = TextField(label=_("Internal note (staff only)"), widget=forms.Textarea)
     attachments = MultipleFileField(label=_("Attachments"), required=False)
     revision = forms.IntegerField(widget=forms.HiddenInput)
 
@@ -241,4 +249,4 @@ class SplitForm(forms.Form):
 
 
 class ThankForm(forms.Form):
-    text = forms.CharField(label=_("Thank-you message"), widget=forms.Textarea(attrs={"rows": 4}))
+    text = TextField(label=_("Thank-you message"), widget=forms.Textarea(attrs={"rows": 4}))

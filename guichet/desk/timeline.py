@@ -9,9 +9,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from django.core.exceptions import FieldDoesNotExist
 from django.utils.translation import gettext as _
 
-from guichet.tickets.choices import Verb
+from guichet.sla.models import DeadlineKind
+from guichet.tickets.choices import Outcome, Status, Verb
 from guichet.tickets.models import Attachment, Event, Message, Ticket
 
 # Events shown with the message they carry rather than on a line of their own.
@@ -46,6 +48,12 @@ class Item:
         if contact is not None:
             return contact.name or _("the customer")
         return system
+
+    @property
+    def sent_label(self) -> str:
+        from guichet.notify.models import OutboxStatus
+
+        return _label(OutboxStatus, self.sent)
 
     @property
     def summary(self) -> str:
@@ -115,7 +123,7 @@ def describe(event: Event, names: dict[int, str] | None = None) -> str:
     if verb == Verb.STATUS_CHANGED:
         detail = f"{_status(data.get('from'))} → {_status(data.get('to'))}"
     elif verb == Verb.FIELD_CHANGED:
-        detail = f"{data.get('field', '')}: {data.get('from', '')} → {data.get('to', '')}"
+        detail = _field_change(data)
     elif verb in (Verb.ESCALATED, Verb.LEVEL_RETURNED):
         detail = _("level %(from)s → %(to)s") % {
             "from": data.get("from", "?"),
@@ -129,9 +137,10 @@ def describe(event: Event, names: dict[int, str] | None = None) -> str:
         Verb.DEADLINE_BREACHED,
         Verb.DEADLINE_WARNED,
     ):
-        detail = str(data.get("kind", "")).replace("_", " ")
+        detail = _label(DeadlineKind, data.get("kind"))
     elif verb in (Verb.OUTCOME_SET, Verb.CLOSED):
-        detail = str(data.get("outcome") or data.get("reason") or "")
+        outcome = data.get("outcome")
+        detail = _label(Outcome, outcome) if outcome else str(data.get("reason") or "")
     elif verb == Verb.ASSIGNED:
         to = data.get("to")
         detail = (names or {}).get(to, "") if isinstance(to, int) else _("nobody")
@@ -143,13 +152,38 @@ def describe(event: Event, names: dict[int, str] | None = None) -> str:
         detail = str(data.get("error") or data.get("status") or "")
     elif data.get("reason"):
         detail = str(data["reason"])
-    return f"{label}: {detail}" if detail else label
+    return _("%(what)s: %(detail)s") % {"what": label, "detail": detail} if detail else label
+
+
+def _field_change(data: dict[str, Any]) -> str:
+    """ "priorité : Normale → Urgente": the field's and the choices' names where it has them."""
+    name = str(data.get("field", ""))
+    try:
+        field = Ticket._meta.get_field(name)
+    except FieldDoesNotExist:
+        name = name.replace("_", " ")
+        return _("%(what)s: %(detail)s") % {
+            "what": name,
+            "detail": f"{data.get('from', '')} → {data.get('to', '')}",
+        }
+    words = dict(field.flatchoices or [])  # type: ignore[union-attr]
+
+    def word(value: Any) -> str:
+        return str(words.get(value, value if value not in (None, "") else "—"))
+
+    return _("%(what)s: %(detail)s") % {
+        "what": field.verbose_name,  # type: ignore[union-attr]
+        "detail": f"{word(data.get('from'))} → {word(data.get('to'))}",
+    }
 
 
 def _status(value: Any) -> str:
-    from guichet.tickets.choices import Status
+    return _label(Status, value)
 
+
+def _label(choices: Any, value: Any) -> str:
+    """The reader's word for a stored choice; the value itself if it is not one (any more)."""
     try:
-        return str(Status(value).label)
+        return str(choices(value).label)
     except ValueError:
-        return str(value or "")
+        return str(value or "").replace("_", " ")

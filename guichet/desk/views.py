@@ -144,7 +144,9 @@ def _live_context(desk: Desk, ticket: Ticket) -> dict[str, Any]:
     policy = ticket.brand.get_policy()
     language = get_language() or policy.default_language
     level = policy.level_at(ticket.level) if ticket.level <= len(policy.levels) else None
+    category = policy.category(ticket.category)
     return {
+        "category_name": policy.text(category.name, language) if category else ticket.category,
         "desk_brand": ticket.brand,
         "ticket": ticket,
         "policy": policy,

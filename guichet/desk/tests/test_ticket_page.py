@@ -198,3 +198,31 @@ def test_every_action_is_recorded_as_an_event_by_the_services(client, world):
     with brand_scope(world.ej):
         event = Event.objects.filter(ticket=ticket, verb="assigned").last()
     assert event is not None and event.actor_user == world.lead
+
+
+def test_the_timeline_speaks_the_readers_language_not_stored_keys(client, world):
+    services.ticket_change(ticket=world.ticket, actor=world.lead, priority="urgent")
+    ticket = fresh(world.ticket)
+    services.ticket_reply(ticket=ticket, actor=world.agent, text="Bien reçu.")
+    client.force_login(world.agent)
+    page = client.get(url("ticket", world.ticket)).content.decode()
+    assert "priorité : Haute → Urgente" in page  # billing is served at high priority
+    assert "Facturation" in page  # the category's name in the policy, not "billing"
+    assert "Échéance fixée : Première réponse" in page  # a deadline's kind
+    assert "courriel : En attente d’envoi" in page
+    english = client.get("/en" + url("ticket", world.ticket)).content.decode()
+    assert "priority: High → Urgent" in english and "Deadline set: First response" in english
+    assert "Billing" in english and "email: Queued" in english
+
+
+def test_text_typed_in_a_browser_is_stored_with_plain_line_ends(client, world):
+    client.force_login(world.agent)
+    ticket = fresh(world.ticket)
+    client.post(
+        url("note", ticket),
+        {"text": "Ligne un\r\nLigne deux\rLigne trois", "revision": ticket.revision},
+        **HTMX,
+    )
+    with brand_scope(world.ej):
+        note = Message.objects.get(ticket=ticket, is_internal=True)
+    assert note.text == "Ligne un\nLigne deux\nLigne trois"

@@ -1,0 +1,180 @@
+"""The portal's forms. The contact form is built from the brand's policy: its contact
+types, categories, languages and order-reference rule."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from guichet.contacts.services import clean_name
+from guichet.policies.schema import Policy
+from guichet.portal.uploads import ACCEPT
+from guichet.tickets.choices import ContactType
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
+MESSAGE_MAX = 20_000
+
+
+def one_line(value: str) -> str:
+    """No line breaks or control characters (what could smuggle a header into an email)."""
+    return " ".join(_CONTROL.sub(" ", value).split())
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": ACCEPT}))
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> Any:
+        single = super().clean
+        if isinstance(data, (list, tuple)):
+            return [single(item, initial) for item in data if item]
+        return [single(data, initial)] if data else []
+
+
+class HoneypotMixin(forms.Form):
+    # Hidden from people (by the stylesheet, and from screen readers); robots fill it in.
+    website = forms.CharField(
+        label=_("Leave this field empty"),
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
+    )
+
+    @property
+    def is_robot(self) -> bool:
+        return bool(self.data.get("website"))
+
+
+def consent_text(policy: Policy, brand_name: str) -> str:
+    """What the customer agrees to. The policy has no consent text of its own yet: the
+    wording names the brand and its retention period (policy `[retention]`)."""
+    years = max(1, round(policy.retention.closed_tickets.as_timedelta().days / 365))
+    return str(
+        _(
+            "I agree that %(brand)s keeps what I send in this form to handle my request, "
+            "for up to %(years)s years after it is closed, and may contact me about it."
+        )
+        % {"brand": brand_name, "years": years}
+    )
+
+
+class ContactForm(HoneypotMixin):
+    name = forms.CharField(label=_("Your name"), max_length=200)
+    email = forms.EmailField(label=_("Your email address"), max_length=254)
+    contact_type = forms.ChoiceField(label=_("What is it about?"))
+    category = forms.ChoiceField(label=_("Topic"), required=False)
+    subject = forms.CharField(label=_("Subject"), max_length=200)
+    message = forms.CharField(
+        label=_("Your message"), max_length=MESSAGE_MAX, widget=forms.Textarea(attrs={"rows": 8})
+    )
+    order_reference = forms.CharField(required=False, max_length=100)
+    attachments = MultipleFileField(label=_("Files (optional)"))
+    language = forms.ChoiceField(label=_("Language for our answers"))
+    consent = forms.BooleanField(required=True)
+
+    field_order = [
+        "name",
+        "email",
+        "contact_type",
+        "category",
+        "order_reference",
+        "subject",
+        "message",
+        "attachments",
+        "language",
+        "consent",
+        "website",
+    ]
+
+    def __init__(self, *args: Any, policy: Policy, brand_name: str, language: str, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.policy = policy
+        labels = dict(ContactType.choices)
+        fields: dict[str, Any] = self.fields
+        fields["contact_type"].choices = [
+            (rule.type, policy.text(rule.label, language) or labels[rule.type])
+            for rule in policy.contact_types
+        ]
+        fields["category"].choices = [("", _("I don't know"))] + [
+            (c.key, policy.text(c.name, language)) for c in policy.categories
+        ]
+        names = dict(settings.LANGUAGES)
+        fields["language"].choices = [(code, names[code]) for code in policy.brand.languages]
+        self.fields["language"].initial = (
+            language if language in policy.brand.languages else policy.default_language
+        )
+        rule = policy.validation.order_reference
+        if rule is None:
+            del self.fields["order_reference"]
+        else:
+            field = self.fields["order_reference"]
+            field.label = policy.text(rule.label, language)
+            if rule.example:
+                field.help_text = _("For example: %(example)s") % {"example": rule.example}
+        self.fields["consent"].label = consent_text(policy, brand_name)
+
+    def clean_name(self) -> str:
+        return clean_name(self.cleaned_data["name"])
+
+    def clean_subject(self) -> str:
+        subject = one_line(self.cleaned_data["subject"])
+        if not subject:
+            raise forms.ValidationError(_("A subject is required."))
+        return subject
+
+    def clean(self) -> dict[str, Any]:
+        data: dict[str, Any] = super().clean() or {}
+        rule = self.policy.validation.order_reference
+        if rule is not None:
+            reference = (data.get("order_reference") or "").strip()
+            data["order_reference"] = reference
+            if reference and not re.fullmatch(rule.pattern, reference):
+                self.add_error(
+                    "order_reference",
+                    _("This does not look like a valid reference (for example: %(example)s).")
+                    % {"example": rule.example or "—"},
+                )
+            elif not reference and data.get("category") in rule.required_for_categories:
+                self.add_error("order_reference", _("This topic needs the reference."))
+        return data
+
+
+class TrackForm(HoneypotMixin):
+    reference = forms.CharField(label=_("Reference of your request"), max_length=20)
+    email = forms.CharField(label=_("Your email address"), max_length=254)
+
+    def __init__(self, *args: Any, brand: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        example = f"{brand.reference_prefix}-26-00042"
+        self.fields["reference"].help_text = _("For example: %(example)s") % {"example": example}
+
+
+class ReplyForm(forms.Form):
+    message = forms.CharField(
+        label=_("Your message"), max_length=MESSAGE_MAX, widget=forms.Textarea(attrs={"rows": 6})
+    )
+    attachments = MultipleFileField(label=_("Files (optional)"))
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why?"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class OptionalReasonForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why? (optional)"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )

@@ -1,0 +1,28 @@
+"""The public side of a brand: /b/<brand>/ (namespace "portal"), inside i18n_patterns, so
+/en/b/<brand>/ is the English version."""
+
+from django.urls import path
+
+from guichet.portal import views
+
+app_name = "portal"
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("contact", views.contact, name="contact"),
+    path("contact/sent", views.contact_sent, name="contact_sent"),
+    path("track", views.track, name="track"),
+    path("hours", views.hours, name="hours"),
+    path("signin/<str:token>", views.signin, name="signin"),
+    path("signin", views.signin_confirm, name="signin_confirm"),
+    path("signout", views.signout, name="signout"),
+    path("signout/everywhere", views.signout_everywhere, name="signout_everywhere"),
+    path("requests/", views.request_list, name="requests"),
+    path("requests/my-data.json", views.my_data, name="my_data"),
+    path("requests/<str:reference>/", views.request_detail, name="request"),
+    path("requests/<str:reference>/reply", views.reply, name="reply"),
+    path("requests/<str:reference>/escalate", views.escalate, name="escalate"),
+    path("requests/<str:reference>/another-person", views.another_person, name="another_person"),
+    path("requests/<str:reference>/withdraw", views.withdraw, name="withdraw"),
+    path("requests/<str:reference>/close", views.close, name="close"),
+    path("requests/<str:reference>/files/<int:pk>", views.attachment, name="attachment"),
+]
