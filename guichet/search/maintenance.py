@@ -1,5 +1,3 @@
-# SQL here is assembled from constants; it takes no input.
-# ruff: noqa: S608
 """Keeping the search index whole around bulk loads.
 
 The index is kept current by triggers (migration 0001 on PostgreSQL, guichet.search.sqlite
@@ -17,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from importlib import import_module
 
 from django.db import connections, transaction
 
@@ -40,39 +39,9 @@ PG_TRIGGERS = {
     "contacts_contactemail": ["search_email_insert", "search_email_update", "search_email_delete"],
 }
 
-# Must stay equal to migration 0001's search_documents_rebuild(ids) (a test compares the
-# documents both make): the same functions, over whole tables instead of a list of ids,
-# and each customer's vector made once rather than once per ticket.
-PG_REBUILD = """
-WITH parts AS (
-    SELECT m.ticket_id, m.id, m.created_at, search_vector(m.text) AS vector
-    FROM tickets_message m
-    WHERE NOT m.is_automatic OR m.direction = 'in'
-), sized AS (
-    SELECT p.*, sum(pg_column_size(p.vector)) OVER (PARTITION BY p.ticket_id ORDER BY p.id) AS total
-    FROM parts p
-), messages AS (
-    SELECT s.ticket_id, max(s.created_at) AS last_at, max(s.total) AS total,
-           search_concat(s.vector ORDER BY s.id) FILTER (WHERE s.total <= %(budget)s) AS vector
-    FROM sized s GROUP BY s.ticket_id
-), addresses AS (
-    SELECT e.contact_id, array_to_tsvector(array_agg('@' || lower(e.address))) AS vector
-    FROM contacts_contactemail e GROUP BY e.contact_id
-), customers AS (
-    SELECT c.id, search_vector(c.name) || coalesce(a.vector, ''::tsvector) AS vector
-    FROM contacts_contact c LEFT JOIN addresses a ON a.contact_id = c.id
-)
-INSERT INTO search_document (ticket_id, brand_id, active_at, bytes, document)
-SELECT t.id, t.brand_id, greatest(t.created_at, m.last_at),
-       CASE WHEN m.total > %(budget)s THEN %(budget)s + 1 ELSE coalesce(m.total, 0) END,
-       search_vector(t.reference || ' ' || replace(t.reference, '-', ' ') || ' ' || t.subject)
-       || coalesce(c.vector, ''::tsvector)
-       || coalesce(m.vector, ''::tsvector)
-FROM tickets_ticket t
-LEFT JOIN customers c ON c.id = t.contact_id
-LEFT JOIN messages m ON m.ticket_id = t.id
-"""
-PG_DOCUMENT_BYTES = 900_000  # as migration 0001
+# Migration 0001 made the index with this very statement (PG_BACKFILL); a test compares
+# its documents with those the triggers make.
+_MIGRATION = import_module("guichet.search.migrations.0001_initial")
 
 
 def rebuild(using: str = "default") -> int:
@@ -98,7 +67,7 @@ def rebuild(using: str = "default") -> int:
             cursor.execute("TRUNCATE search_document")
             for name, _definition in indexes:
                 cursor.execute(f'DROP INDEX "{name}"')
-            cursor.execute(PG_REBUILD, {"budget": PG_DOCUMENT_BYTES})
+            cursor.execute(_MIGRATION.PG_BACKFILL)
             count = cursor.rowcount
             for _name, definition in indexes:
                 cursor.execute(definition)
@@ -106,7 +75,8 @@ def rebuild(using: str = "default") -> int:
         else:
             cursor.execute("DELETE FROM search_document")
             cursor.execute(sqlite.REBUILD)
-            count = cursor.rowcount
+            cursor.execute("SELECT changes()")  # rowcount is -1 for WITH … INSERT
+            count = cursor.fetchone()[0]
             cursor.execute("INSERT INTO search_document (search_document) VALUES ('optimize')")
     return count
 
@@ -133,6 +103,11 @@ def enable_triggers(using: str = "default") -> None:
 
 def _alter_triggers(using: str, verb: str) -> None:
     with transaction.atomic(using=using), connections[using].cursor() as cursor:
+        # A table cannot be altered while checks of deferred foreign keys are pending on
+        # it (rows written earlier in the same transaction): run them now, as a commit
+        # would, then defer again (Django declares its foreign keys initially deferred).
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
         for table, triggers in PG_TRIGGERS.items():
             for trigger in triggers:
                 cursor.execute(f"ALTER TABLE {table} {verb} TRIGGER {trigger}")
@@ -147,4 +122,3 @@ def triggers_paused(using: str = "default") -> Iterator[None]:
         yield
     finally:
         enable_triggers(using)
-

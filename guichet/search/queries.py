@@ -14,6 +14,7 @@ brand scope is needed or used.
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -38,17 +39,11 @@ IN_SUBJECT, IN_CUSTOMER, IN_MESSAGES = 1.0, 0.8, 0.5
 REFERENCE = re.compile(r"[A-Z][A-Z0-9]{1,5}-[0-9]{2}-[0-9]{5,}")
 MESSAGE_CHARS = 20_000  # as indexed (migration 0001, guichet.search.sqlite)
 
-# The accented letters PostgreSQL's half of the index folds (a copy of migration 0001's;
-# a test keeps them equal). Folding one letter into one keeps positions in a text.
-ACCENTED = (
-    "ÀÁÂÃÄÅÇÈÉÊËÌÍÎÏÑÒÓÔÕÖÙÚÛÜÝàáâãäåçèéêëìíîïñòóôõöùúûüýÿĀāĂăĄąĆćĈĉĊċČčĎďĒēĔĕĖėĘęĚěĜĝĞğĠġ"
-    "ĢģĤĥĨĩĪīĬĭĮįİĴĵĶķĹĺĻļĽľŃńŅņŇňŌōŎŏŐőŔŕŖŗŘřŚśŜŝŞşŠšŢţŤťŨũŪūŬŭŮůŰűŲųŴŵŶŷŸŹźŻżŽžſøØłŁđĐħĦıŧŦ"
+# Letters without a decomposition to strip, folded as PostgreSQL's unaccent folds them.
+_LETTERS = str.maketrans(
+    dict(zip("øØłŁđĐħĦıŧŦðÐĸĿŀŋŊ", "oollddhhittddqllnn", strict=True))
+    | {"œ": "oe", "Œ": "oe", "æ": "ae", "Æ": "ae", "ß": "ss", "þ": "th", "Þ": "th", "ŉ": "'n"}
 )
-UNACCENTED = (
-    "AAAAAACEEEEIIIINOOOOOUUUUYaaaaaaceeeeiiiinooooouuuuyyAaAaAaCcCcCcCcDdEeEeEeEeEeGgGgGgGg"
-    "HhIiIiIiIiIJjKkLlLlLlNnNnNnOoOoOoRrRrRrSsSsSsSsTtTtUuUuUuUuUuUuWwYyYZzZzZzsoOlLdDhHitT"
-)
-_FOLD = str.maketrans(ACCENTED, UNACCENTED)
 _LEXEME = re.compile(r"'((?:[^']|'')*)'")
 
 
@@ -127,13 +122,20 @@ def _terms(query: str) -> list[str]:
     return terms[:MAX_TERMS]
 
 
-def _fold(text: str) -> str:
-    """Lower case without accents, one character for one (positions are kept)."""
-    folded = text.translate(_FOLD)
-    lowered = folded.lower()
-    if len(lowered) == len(text):
-        return lowered
-    return "".join(c.lower() if len(c.lower()) == 1 else c for c in folded)
+def _fold(text: str) -> tuple[str, list[int]]:
+    """`text` in lower case without accents (as unaccent and FTS5's remove_diacritics fold
+    it), and for each of its characters the position it comes from in `text`."""
+    folded: list[str] = []
+    origins: list[int] = []
+    for position, char in enumerate(text):
+        if char.isascii():
+            plain = char.lower()
+        else:
+            decomposed = unicodedata.normalize("NFKD", char.translate(_LETTERS))
+            plain = "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+        folded.append(plain)
+        origins += [position] * len(plain)
+    return "".join(folded), origins
 
 
 # --- PostgreSQL -------------------------------------------------------------------------------
@@ -142,58 +144,121 @@ def _fold(text: str) -> str:
 def _postgresql_candidates(
     terms: list[str], brands: list[int] | None, references: list[str], window: int
 ) -> tuple[list[_Candidate], list[str]]:
-    # Each term's query is computed by the database function the index was built with
-    # (French and English lexemes, email-address prefix). The parameters are bound on the
-    # client, so the planner sees the combined tsquery as a constant and can estimate it:
-    # it walks the most recent documents for common words, and uses the GIN index for
-    # rare ones.
-    each = ", ".join(["search_term_query(%s)"] * len(terms))
-    combined = " && ".join(["search_term_query(%s)"] * len(terms))
-    on_brands = "" if brands is None else "AND d.brand_id = ANY(%s::bigint[])"
-    ticket_brands = "" if brands is None else "AND t.brand_id = ANY(%s::bigint[])"
-    brand_params: list[Any] = [] if brands is None else [brands]
-    params: list[Any] = [*terms, *terms, *brand_params, window]
-    by_reference = ""
-    if references:
-        by_reference = f"""
-        UNION
-        (SELECT d.ticket_id, d.active_at FROM search_document d
-         JOIN tickets_ticket t ON t.id = d.ticket_id
-         WHERE t.reference = ANY(%s::text[]) AND d.document @@ ({combined}) {on_brands})"""
-        params += [references, *terms, *brand_params]
-    params += [references, *brand_params]
-    sql = f"""
-    WITH queries AS (SELECT ARRAY[{each}] AS q),
-    candidates AS MATERIALIZED (
-        (SELECT d.ticket_id, d.active_at FROM search_document d
-         WHERE d.document @@ ({combined}) {on_brands}
-         ORDER BY d.active_at DESC LIMIT %s){by_reference}
-    )
-    SELECT c.ticket_id, c.active_at, t.reference = ANY(%s::text[]),
-           ARRAY(SELECT v.subject @@ u.q FROM unnest(queries.q) WITH ORDINALITY AS u(q, i) ORDER BY u.i),
-           ARRAY(SELECT v.customer @@ u.q FROM unnest(queries.q) WITH ORDINALITY AS u(q, i) ORDER BY u.i),
-           queries.q::text[]
-    FROM candidates c
-    CROSS JOIN queries
-    JOIN tickets_ticket t ON t.id = c.ticket_id {ticket_brands}
-    CROSS JOIN LATERAL (SELECT search_vector(t.subject) AS subject,
-                               search_customer_vector(t.contact_id) AS customer) v
-    """
+    """The `window` most recently active documents that match every term (and those of
+    typed references), with what ranks them.
+
+    The planner cannot be trusted to choose here: it guesses a word it has no statistics
+    for (most words) at 0.5 % of the documents and may then walk the whole table by date
+    for a word that is in three of them. So the way is chosen from a count: the GIN index
+    counts the matches (up to a bound, without reading the table), and
+    - few matches: they are all read through the GIN index, and the most recent kept;
+    - many: the most recent documents of the brands are walked (an index by date) until
+      `window` match, which is soon since the word is common.
+    The bound is sqrt(window × documents), which keeps both ways under that many rows
+    (about 14,000 for a million documents)."""
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        # Each term's query is made by the database function the index was built with
+        # (French and English lexemes, email-address prefix), once.
+        each = ", ".join(["search_term_query(%s)::text"] * len(terms))
+        cursor.execute(
+            f"SELECT ARRAY[{each}], reltuples FROM pg_class WHERE relname = 'search_document'",
+            terms,
+        )
+        queries, documents = cursor.fetchone()
+        combined = "(" + " && ".join(["%s::tsquery"] * len(queries)) + ")"
+        bound = max(2 * window, int(math.sqrt(window * max(documents, 1))))
+        on_brands = "" if brands is None else "AND d.brand_id = ANY(%s::bigint[])"
+        brand_params: list[Any] = [] if brands is None else [brands]
+        _plan(cursor, seqscan=False, indexscan=False)  # the GIN index only
+        cursor.execute(
+            f"SELECT count(*) FROM (SELECT FROM search_document d"
+            f" WHERE d.document @@ {combined} LIMIT %s) s",
+            [*queries, bound],
+        )
+        many = cursor.fetchone()[0] >= bound
+        ids: list[int] = []
+        if many:
+            # The most recent `walk` documents of each brand, newest first, filtered.
+            _plan(cursor, seqscan=False, indexscan=True, bitmapscan=False)
+            walk = 2 * bound
+            if brands is None:
+                recent = "(SELECT * FROM search_document ORDER BY active_at DESC LIMIT %s)"
+                recent_params: list[Any] = [walk]
+            else:
+                recent = (
+                    "("
+                    + " UNION ALL ".join(
+                        [
+                            "(SELECT * FROM search_document WHERE brand_id = %s"
+                            " ORDER BY active_at DESC LIMIT %s)"
+                        ]
+                        * len(brands)
+                    )
+                    + ")"
+                )
+                recent_params = [x for brand in brands for x in (brand, walk)]
+            cursor.execute(
+                f"SELECT d.ticket_id FROM"
+                f" (SELECT * FROM {recent} r ORDER BY r.active_at DESC LIMIT %s) d"
+                f" WHERE d.document @@ {combined} ORDER BY d.active_at DESC LIMIT %s",
+                [*recent_params, walk, *queries, window],
+            )
+            ids = [row[0] for row in cursor.fetchall()]
+            # Too few among the most recent (common elsewhere, rare in these brands):
+            # the GIN index finds them all after all.
+            many = len(ids) >= window
+        if not many:
+            _plan(cursor, seqscan=False, indexscan=False)
+            cursor.execute(
+                f"SELECT d.ticket_id FROM search_document d"
+                f" WHERE d.document @@ {combined} {on_brands}"
+                f" ORDER BY d.active_at DESC LIMIT %s",
+                [*queries, *brand_params, window],
+            )
+            ids = [row[0] for row in cursor.fetchall()]
+        _plan(cursor)
+        if references:
+            cursor.execute(
+                f"SELECT d.ticket_id FROM tickets_ticket t"
+                f" JOIN search_document d ON d.ticket_id = t.id"
+                f" WHERE t.reference = ANY(%s::text[]) AND d.document @@ {combined} {on_brands}",
+                [references, *queries, *brand_params],
+            )
+            ids += [row[0] for row in cursor.fetchall() if row[0] not in ids]
+        if not ids:
+            return [], []
+        # What ranks them; the tickets themselves have the last word on their brand.
+        ticket_brands = "" if brands is None else "AND t.brand_id = ANY(%s::bigint[])"
+        cursor.execute(
+            f"""
+            SELECT d.ticket_id, d.active_at, t.reference = ANY(%s::text[]),
+                   ARRAY(SELECT d.subject @@ q::tsquery FROM unnest(%s::text[]) WITH ORDINALITY AS u(q, i) ORDER BY u.i),
+                   ARRAY(SELECT d.customer @@ q::tsquery FROM unnest(%s::text[]) WITH ORDINALITY AS u(q, i) ORDER BY u.i)
+            FROM search_document d JOIN tickets_ticket t ON t.id = d.ticket_id {ticket_brands}
+            WHERE d.ticket_id = ANY(%s::bigint[])
+            """,
+            [references, queries, queries, *brand_params, ids],
+        )
         rows = cursor.fetchall()
     candidates = [
         _Candidate(row[0], row[1], bool(row[2]), list(row[3]), list(row[4])) for row in rows
     ]
     needles: list[str] = []
-    if rows:
-        for query_text in rows[0][5]:
-            for lexeme in _LEXEME.findall(query_text):
-                lexeme = lexeme.replace("''", "'")
-                # "@…" lexemes are email addresses: the customer matched, not a message.
-                if not lexeme.startswith("@"):
-                    needles.append(_fold(lexeme))
+    for query_text in queries:
+        for lexeme in _LEXEME.findall(query_text):
+            lexeme = lexeme.replace("''", "'")
+            # "@…" lexemes are email addresses: the customer matched, not a message.
+            if not lexeme.startswith("@"):
+                needles.append(_fold(lexeme)[0])
     return candidates, sorted(set(needles), key=lambda n: (-len(n), n))
+
+
+def _plan(cursor: Any, **allowed: bool) -> None:
+    """Allow the planner only these ways for the next statements of the transaction
+    (none given: every way, as before)."""
+    for way in ("seqscan", "indexscan", "bitmapscan"):
+        value = "on" if allowed.get(way, True) else "off"
+        cursor.execute(f"SET LOCAL enable_{way} = {value}")
 
 
 def _postgresql_texts(ticket_ids: list[int], needles: list[str]) -> dict[int, str]:
@@ -207,10 +272,11 @@ def _postgresql_texts(ticket_ids: list[int], needles: list[str]) -> dict[int, st
             CROSS JOIN LATERAL (
                 SELECT left(m.text, {MESSAGE_CHARS}) AS text FROM tickets_message m
                 WHERE m.ticket_id = h.id AND (NOT m.is_automatic OR m.direction = 'in')
-                  AND lower(translate(left(m.text, {MESSAGE_CHARS}), %s, %s)) LIKE ANY(%s::text[])
+                  AND lower(unaccent('unaccent'::regdictionary, left(m.text, {MESSAGE_CHARS})))
+                      LIKE ANY(%s::text[])
                 ORDER BY m.created_at, m.id LIMIT 1) m
             """,
-            [ticket_ids, ACCENTED, UNACCENTED, patterns],
+            [ticket_ids, patterns],
         )
         return dict(cursor.fetchall())
 
@@ -283,14 +349,8 @@ def _sqlite_candidates(
         )
         for ticket_id in ids
     ]
-    needles = {token for term in terms for token in re.findall(r"[^\W_]+", _fold_fully(term))}
+    needles = {token for term in terms for token in re.findall(r"[^\W_]+", _fold(term)[0])}
     return candidates, sorted(needles, key=lambda n: (-len(n), n))
-
-
-def _fold_fully(text: str) -> str:
-    """Lower case without any diacritic, as FTS5's tokenizer (remove_diacritics 2) sees it."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
 
 
 def _sqlite_texts(ticket_ids: list[int]) -> dict[int, str]:
@@ -319,22 +379,23 @@ def _snippet(text: str, needles: list[str]) -> str:
     if one is), whitespace collapsed; "" when none is found."""
     if not text or not needles:
         return ""
-    folded = _fold(text)
+    folded, origins = _fold(text)
     found: tuple[int, int] | None = None
     for at_word_start in (True, False):
         for needle in needles:
             if at_word_start:
                 match = re.search(r"(?<!\w)" + re.escape(needle), folded)
-                position = match.start() if match else -1
+                at = match.start() if match else -1
             else:
-                position = folded.find(needle)
-            if position >= 0 and (found is None or position < found[0]):
-                found = (position, len(needle))
+                at = folded.find(needle)
+            if at >= 0 and (found is None or at < found[0]):
+                found = (at, len(needle))
         if found:
             break
     if found is None:
         return ""
-    position, length = found
+    position = origins[found[0]]
+    length = origins[found[0] + found[1] - 1] + 1 - position
     start = max(0, position - SNIPPET_CHARS // 3)
     if start > 0:
         space = re.search(r"\s", text[start:position])
