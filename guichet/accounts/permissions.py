@@ -80,6 +80,14 @@ def _roles(user: Any) -> dict[int, str]:
     return cached
 
 
+def act_as(user: Any, roles: dict[int, str]) -> None:
+    """Give this user object exactly these roles (brand id -> role) for the rest of the
+    request, instead of its memberships: an API key's user acts with the key's role in
+    the key's brand only. `forget` drops them, after which the user has its memberships
+    (an API key's user has none)."""
+    user._guichet_roles = dict(roles)
+
+
 def forget(user: Any) -> None:
     """Drop the cached roles (after a membership changes)."""
     if hasattr(user, "_guichet_roles"):

@@ -22,20 +22,32 @@ class ApiKeyForm(forms.ModelForm):
 
     class Meta:
         model = ApiKey
-        fields = ["brand", "name", "scopes"]
+        fields = ["brand", "name", "scopes", "role", "rate_per_minute"]
 
 
 @admin.register(ApiKey)
 class ApiKeyAdmin(BrandScopedAdmin):
     view_action = Action.MANAGE_POLICY
     add_action = Action.MANAGE_POLICY
-    list_display = ["name", "brand", "prefix", "scopes", "created_at", "last_used_at", "revoked_at"]
+    list_display = [
+        "name",
+        "brand",
+        "prefix",
+        "scopes",
+        "role",
+        "created_at",
+        "last_used_at",
+        "revoked_at",
+    ]
     list_filter = ["brand"]
     readonly_fields = [
         "brand",
         "name",
         "prefix",
         "scopes",
+        "role",
+        "rate_per_minute",
+        "user",
         "created_at",
         "created_by",
         "last_used_at",
@@ -54,13 +66,15 @@ class ApiKeyAdmin(BrandScopedAdmin):
         return self.readonly_fields if obj else []
 
     def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
-        return self.readonly_fields if obj else ["brand", "name", "scopes"]
+        return self.readonly_fields if obj else ApiKeyForm.Meta.fields
 
     def save_model(self, request: HttpRequest, obj: ApiKey, form: Any, change: bool) -> None:
         key, token = api_key_create(
             brand=form.cleaned_data["brand"],
             name=form.cleaned_data["name"],
             scopes=list(form.cleaned_data["scopes"]),
+            role=form.cleaned_data["role"],
+            rate_per_minute=form.cleaned_data["rate_per_minute"],
             actor=request.user,
         )
         obj.pk = key.pk

@@ -6,10 +6,11 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import transaction
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 from ninja import Router, Schema, Status
-from ninja.errors import HttpError
 
 from guichet.api.auth import ApiKeyAuth
+from guichet.api.errors import ApiError
 from guichet.api.keys import has_scope
 from guichet.api.models import Scope
 from guichet.intake.email import ingest
@@ -39,13 +40,17 @@ class InboundAccepted(Schema):
 def inbound_email(request: HttpRequest) -> Status:
     key = request.api_key  # type: ignore[attr-defined]
     if not has_scope(key, Scope.INBOUND):
-        raise HttpError(403, "this key cannot deliver email (scope inbound or write needed)")
+        raise ApiError(
+            403, "scope", _("This API key cannot deliver email (scope inbound or write needed).")
+        )
     raw = request.body
     if not raw.strip():
-        raise HttpError(400, "the body must be the raw message (message/rfc822)")
+        raise ApiError(
+            400, "empty_message", _("The body must be the raw message (message/rfc822).")
+        )
     if len(raw) > settings.GUICHET_INBOUND_MAX_BYTES:
         limit = settings.GUICHET_INBOUND_MAX_BYTES // (1024 * 1024)
-        raise HttpError(413, f"the message is larger than {limit} MB")
+        raise ApiError(413, "too_large", _("The message is larger than %(limit)s MB."), limit=limit)
     stored = ingest.store(
         raw,
         source=InboundSource.UPLOAD,

@@ -1,4 +1,5 @@
-"""API keys: per brand, random, shown once, stored as a hash, scoped, revocable."""
+"""API keys (per brand, random, shown once, stored as a hash, scoped, revocable) and the
+responses kept for `Idempotency-Key` retries."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from guichet.accounts.models import STAFF_ROLES, Role
 from guichet.lib.scoping import BrandScopedManager
 
 
@@ -15,6 +17,10 @@ class Scope(models.TextChoices):
     INBOUND = "inbound", _("Deliver inbound email")
 
 
+# Requests per minute a key may make unless its own limit says otherwise.
+DEFAULT_RATE_PER_MINUTE = 600
+
+
 class ApiKey(models.Model):
     brand = models.ForeignKey("brands.Brand", on_delete=models.CASCADE, related_name="api_keys")
     name = models.CharField(_("name"), max_length=100)
@@ -22,6 +28,26 @@ class ApiKey(models.Model):
     prefix = models.CharField(max_length=16, unique=True)
     secret_hash = models.CharField(max_length=64)
     scopes = models.JSONField(_("scopes"), default=list)
+    # What the key may do in its brand, as a member with this role may (docs/api.md): the
+    # permission resolver answers for the key exactly as for such a person.
+    role = models.CharField(
+        _("role"),
+        max_length=20,
+        choices=[(r.value, r.label) for r in STAFF_ROLES],
+        default=Role.AGENT,
+    )
+    # The key's own user: the author of its replies and the actor of its events (timeline:
+    # "Boutique (API)"). It has no password and no membership, so it cannot sign in.
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="api_key",
+    )
+    rate_per_minute = models.PositiveIntegerField(
+        _("requests per minute"), default=DEFAULT_RATE_PER_MINUTE
+    )
     created_at = models.DateTimeField(_("created"))
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -42,3 +68,32 @@ class ApiKey(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+
+class IdempotentRequest(models.Model):
+    """A create made with an `Idempotency-Key`: the same key from the same caller gets the
+    stored response again instead of a second object. Written in the transaction of the
+    create, so a retry racing the first call waits for it and then finds this row."""
+
+    brand = models.ForeignKey("brands.Brand", on_delete=models.CASCADE, related_name="+")
+    # The caller: the API key's user, or the signed-in person.
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    operation = models.CharField(max_length=100)
+    request_hash = models.CharField(max_length=64)
+    status_code = models.PositiveSmallIntegerField()
+    response = models.JSONField()
+    created_at = models.DateTimeField()
+
+    objects = BrandScopedManager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["brand", "user", "key"], name="idempotent_request_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["created_at"], name="idempotent_request_created")]
+
+    def __str__(self) -> str:
+        return f"{self.operation} {self.key}"

@@ -1,0 +1,114 @@
+"""/api/v1/contacts: a brand's customers, found by email address or phone number, or
+created (find-or-create: the same address always gives the same customer)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+from ninja import Field, Query, Router, Schema
+
+from guichet.accounts.permissions import Action, require
+from guichet.api.auth import principal
+from guichet.api.errors import ApiError
+from guichet.api.schemas import ContactOut, contact_out
+from guichet.api.tickets import ERRORS, _brand
+from guichet.contacts.models import Contact, ContactEmail, ContactPhone
+from guichet.contacts.services import (
+    contact_for_email,
+    contact_for_phone,
+    normalise_email,
+    normalise_phone,
+)
+
+router = Router(tags=["contacts"])
+
+
+def _contacts() -> Any:
+    return Contact.objects.prefetch_related("emails", "phones")
+
+
+class ContactSearch(Schema):
+    email: str | None = Field(None, max_length=254)
+    phone: str | None = Field(None, max_length=32)
+    brand: str | None = Field(None, description="brand slug (staff sessions with several)")
+
+
+@router.get(
+    "", response={200: list[ContactOut], **ERRORS}, summary="Find customers by email or phone"
+)
+def find_contacts(request: HttpRequest, query: Query[ContactSearch]) -> list[dict[str, Any]]:
+    """The customer with this email address or phone number (normalised as on arrival),
+    as a list of at most one per brand the caller sees."""
+    who = principal(request)
+    who.require_read()
+    brand_ids = [b.pk for b in who.desk().brands if who.can(Action.VIEW_TICKET, b)]
+    if query.brand:
+        brand_ids = [_brand(who, query.brand).pk]
+    try:
+        if query.email:
+            rows: Any = ContactEmail.objects.filter(address=normalise_email(query.email))
+        elif query.phone:
+            rows = ContactPhone.objects.filter(number=normalise_phone(query.phone))
+        else:
+            raise ApiError(422, "query", _("Give an email address or a phone number."))
+    except ValidationError as error:
+        raise ApiError(
+            422, "query", _("This is not a valid email address or phone number.")
+        ) from error
+    ids = rows.filter(brand_id__in=brand_ids).values("contact_id")
+    return [contact_out(c) for c in _contacts().filter(pk__in=ids).order_by("pk")]
+
+
+@router.get("/{contact_id}", response={200: ContactOut, **ERRORS}, summary="Read a customer")
+def read_contact(request: HttpRequest, contact_id: int) -> dict[str, Any]:
+    who = principal(request)
+    who.require_read()
+    brand_ids = [b.pk for b in who.desk().brands if who.can(Action.VIEW_TICKET, b)]
+    found = _contacts().filter(pk=contact_id, brand_id__in=brand_ids).first()
+    if found is None:
+        raise ApiError(404, "not_found", _("Not found."))
+    return contact_out(found)
+
+
+class ContactIn(Schema):
+    brand: str | None = Field(None, description="brand slug (staff sessions with several)")
+    email: str | None = Field(None, max_length=254)
+    phone: str | None = Field(None, max_length=32)
+    name: str = Field("", max_length=200)
+    language: str = Field("", max_length=8)
+
+
+@router.post("", response={200: ContactOut, **ERRORS}, summary="Find or create a customer")
+def create_contact(request: HttpRequest, payload: ContactIn) -> dict[str, Any]:
+    """The brand's customer with this email address (or, without one, phone number),
+    created if new; a customer already known keeps their name and language."""
+    who = principal(request)
+    who.require_write()
+    brand = _brand(who, payload.brand)
+    require(who.user, Action.REPLY, brand=brand)
+    if payload.language and payload.language not in brand.languages:
+        raise ApiError(
+            422,
+            "language",
+            _("The language “%(value)s” is not one of the brand's languages."),
+            value=payload.language,
+        )
+    try:
+        if payload.email:
+            contact = contact_for_email(
+                brand=brand, email=payload.email, name=payload.name, language=payload.language
+            )
+        elif payload.phone:
+            contact = contact_for_phone(
+                brand=brand, phone=payload.phone, name=payload.name, language=payload.language
+            )
+        else:
+            raise ApiError(422, "contact", _("Give an email address or a phone number."))
+    except ValidationError as error:
+        raise ApiError(
+            422, "contact", _("This is not a valid email address or phone number.")
+        ) from error
+    return contact_out(_contacts().get(pk=contact.pk))

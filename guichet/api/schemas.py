@@ -1,0 +1,272 @@
+"""What the API answers: the resources' schemas (they make the OpenAPI document) and the
+functions that turn rows into them. Rows are read inside the call's brand scope, with
+their relations loaded by the queries that fetch them (`TICKET_RELATIONS`)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.urls import reverse
+from ninja import Schema
+
+from guichet.contacts.models import Contact
+from guichet.tickets.models import Attachment, Event, Message, Ticket
+
+# What a ticket's representation reads: load these with the tickets, never one by one.
+TICKET_SELECT = ["brand", "contact", "assignee", "team", "seller", "merged_into"]
+TICKET_PREFETCH = ["contact__emails", "deadlines"]
+
+
+class Error(Schema):
+    code: str
+    message: str
+
+
+class FieldError(Schema):
+    field: str
+    code: str
+    message: str
+
+
+class ValidationErrorOut(Error):
+    errors: list[FieldError]
+
+
+class ContactRef(Schema):
+    id: int
+    name: str
+    email: str
+    language: str
+
+
+class PersonRef(Schema):
+    id: int
+    name: str
+
+
+class SellerRef(Schema):
+    id: int
+    name: str
+
+
+class DeadlineOut(Schema):
+    kind: str
+    level: int
+    due_at: datetime | None
+    met_at: datetime | None
+    breached: bool
+    paused: bool
+
+
+class TicketOut(Schema):
+    reference: str
+    brand: str
+    contact_type: str
+    category: str
+    priority: str
+    complexity: str
+    status: str
+    level: int
+    channel: str
+    subject: str
+    language: str
+    contact: ContactRef
+    assignee: PersonRef | None
+    team: str | None
+    seller: SellerRef | None
+    outcome: str | None
+    deadlines: list[DeadlineOut]
+    next_due_at: datetime | None
+    abuse_flagged: bool
+    merged_into: str | None
+    revision: int
+    created_at: datetime
+    updated_at: datetime
+    closed_at: datetime | None
+
+
+class TicketPage(Schema):
+    items: list[TicketOut]
+    next_cursor: str | None
+
+
+class AttachmentOut(Schema):
+    id: int
+    filename: str
+    content_type: str
+    size: int
+    url: str
+
+
+class AuthorOut(Schema):
+    kind: str  # "staff", "customer" or "system"
+    id: int | None
+    name: str
+
+
+class MessageOut(Schema):
+    id: int
+    direction: str
+    channel: str
+    internal: bool
+    automatic: bool
+    author: AuthorOut
+    subject: str
+    text: str
+    html: str
+    language: str
+    created_at: datetime
+    attachments: list[AttachmentOut]
+
+
+class EventOut(Schema):
+    id: int
+    verb: str
+    at: datetime
+    actor: AuthorOut
+    message_id: int | None
+    data: dict[str, Any]
+
+
+class ContactOut(Schema):
+    id: int
+    name: str
+    language: str
+    emails: list[str]
+    phones: list[str]
+    blocked: bool
+    created_at: datetime
+
+
+class PolicyOut(Schema):
+    brand: str
+    version: int | None
+    label: str
+    published_at: datetime | None
+    policy: dict[str, Any]
+
+
+def _person(user: Any) -> dict[str, Any] | None:
+    if user is None:
+        return None
+    return {"id": user.pk, "name": user.get_full_name() or user.username}
+
+
+def contact_email(contact: Contact) -> str:
+    emails = sorted(contact.emails.all(), key=lambda e: (not e.is_primary, e.pk))
+    return emails[0].address if emails else ""
+
+
+def deadline_out(deadline: Any) -> dict[str, Any]:
+    return {
+        "kind": deadline.kind,
+        "level": deadline.level,
+        "due_at": deadline.due_at,
+        "met_at": deadline.met_at,
+        "breached": deadline.breached,
+        # The clock stands still while the ticket waits on the customer: no due moment.
+        "paused": deadline.due_at is None and deadline.met_at is None,
+    }
+
+
+def ticket_out(ticket: Ticket) -> dict[str, Any]:
+    deadlines = sorted(
+        (d for d in ticket.deadlines.all() if d.cancelled_at is None),
+        key=lambda d: (d.due_at is None, d.due_at or ticket.created_at, d.pk),
+    )
+    contact = ticket.contact
+    return {
+        "reference": ticket.reference,
+        "brand": ticket.brand.slug,
+        "contact_type": ticket.contact_type,
+        "category": ticket.category,
+        "priority": ticket.priority,
+        "complexity": ticket.complexity,
+        "status": ticket.status,
+        "level": ticket.level,
+        "channel": ticket.channel,
+        "subject": ticket.subject,
+        "language": ticket.language,
+        "contact": {
+            "id": contact.pk,
+            "name": contact.name,
+            "email": contact_email(contact),
+            "language": contact.language or ticket.language,
+        },
+        "assignee": _person(ticket.assignee),
+        "team": ticket.team.key if ticket.team else None,
+        "seller": {"id": ticket.seller.pk, "name": ticket.seller.name} if ticket.seller else None,
+        "outcome": ticket.outcome or None,
+        "deadlines": [deadline_out(d) for d in deadlines],
+        "next_due_at": ticket.next_due_at,
+        "abuse_flagged": ticket.abuse_flagged_at is not None,
+        "merged_into": ticket.merged_into.reference if ticket.merged_into else None,
+        "revision": ticket.revision,
+        "created_at": ticket.created_at,
+        "updated_at": ticket.updated_at,
+        "closed_at": ticket.closed_at,
+    }
+
+
+def _author(user: Any, contact: Any, label: str = "") -> dict[str, Any]:
+    if user is not None:
+        return {"kind": "staff", **(_person(user) or {})}
+    if contact is not None:
+        return {"kind": "customer", "id": contact.pk, "name": contact.name}
+    return {"kind": "system", "id": None, "name": label or "system"}
+
+
+def attachment_out(ticket: Ticket, attachment: Attachment) -> dict[str, Any]:
+    return {
+        "id": attachment.pk,
+        "filename": attachment.filename,
+        "content_type": attachment.content_type,
+        "size": attachment.size,
+        "url": reverse(
+            "api:ticket_attachment",
+            kwargs={"reference": ticket.reference, "attachment_id": attachment.pk},
+        ),
+    }
+
+
+def message_out(ticket: Ticket, message: Message) -> dict[str, Any]:
+    return {
+        "id": message.pk,
+        "direction": message.direction,
+        "channel": message.channel,
+        "internal": message.is_internal,
+        "automatic": message.is_automatic,
+        "author": _author(message.author_user, message.author_contact),
+        "subject": message.subject,
+        "text": message.text,
+        "html": message.html,
+        "language": message.language,
+        "created_at": message.created_at,
+        "attachments": [attachment_out(ticket, a) for a in message.attachments.all()],
+    }
+
+
+def event_out(event: Event) -> dict[str, Any]:
+    return {
+        "id": event.pk,
+        "verb": event.verb,
+        "at": event.at,
+        "actor": _author(event.actor_user, event.actor_contact, event.actor_label),
+        "message_id": event.message_id,
+        "data": event.data,
+    }
+
+
+def contact_out(contact: Contact) -> dict[str, Any]:
+    emails = sorted(contact.emails.all(), key=lambda e: (not e.is_primary, e.pk))
+    phones = sorted(contact.phones.all(), key=lambda p: (not p.is_primary, p.pk))
+    return {
+        "id": contact.pk,
+        "name": contact.name,
+        "language": contact.language,
+        "emails": [e.address for e in emails],
+        "phones": [p.number for p in phones],
+        "blocked": contact.blocked_since is not None,
+        "created_at": contact.created_at,
+    }
