@@ -80,11 +80,13 @@ class Command(BaseCommand):
 
         url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}/"  # noqa: S104
         self.stdout.write(self.style.SUCCESS(f"\nGuichet is running at {url}"))
-        self.stdout.write(f"  desk:    {url}desk/   (English: {url}en/desk/)")
-        self.stdout.write(f"  admin:   {url}admin/")
-        self.stdout.write(f"  health:  {url}healthz")
+        self.stdout.write(f"  desk:      {url}desk/   (English: {url}en/desk/)")
+        self.stdout.write(f"  customers: {url}b/<brand>/   (e.g. {url}b/ej/contact)")
+        self.stdout.write(f"  API:       {url}api/v1/docs")
+        self.stdout.write(f"  admin:     {url}admin/")
+        self.stdout.write(f"  health:    {url}healthz")
         if smtpd_port:
-            self.stdout.write(f"  email:   SMTP on 127.0.0.1:{smtpd_port}")
+            self.stdout.write(f"  email:     SMTP on 127.0.0.1:{smtpd_port}")
         if not no_demo:
             self.stdout.write(DEMO_USERS_HELP.format(password=settings.GUICHET_DEMO_PASSWORD))
         self.stdout.write("Press Ctrl-C to stop.\n")
