@@ -150,6 +150,15 @@ def describe(event: Event, names: dict[int, str] | None = None) -> str:
         detail = str(data.get("other", ""))
     elif verb in (Verb.EMAIL_FAILED, Verb.EMAIL_BOUNCED):
         detail = str(data.get("error") or data.get("status") or "")
+    elif verb == Verb.SURVEY_ANSWERED:
+        detail = _("%(score)s out of %(scale)s") % {
+            "score": data.get("score", "?"),
+            "scale": data.get("scale", "?"),
+        }
+        if data.get("not_satisfied"):
+            detail += " (" + _("not satisfied") + ")"
+        if data.get("comment"):
+            detail += f" — {data['comment']}"
     elif data.get("reason"):
         detail = str(data["reason"])
     return _("%(what)s: %(detail)s") % {"what": label, "detail": detail} if detail else label

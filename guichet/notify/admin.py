@@ -44,6 +44,11 @@ SAMPLE = {
     "ombudsman_short_name": "CPRST",
     "ombudsman_website": "https://www.ccts-cprst.ca",
     "ombudsman_phone": "1 888 221-1687",
+    "tracking_url": "https://guichet.example/b/ej/track",
+    "survey_url": "https://guichet.example/b/ej/survey/…",
+    "question": "Êtes-vous satisfait de la manière dont votre demande a été traitée ?",
+    "scale": "5",
+    "expires": "7 décembre 2026 09:00",
 }
 
 

@@ -25,8 +25,10 @@ from django.db import transaction
 from django.db.models import Q
 
 from guichet.lib import clock
+from guichet.lib.crypto import decrypt
 from guichet.lib.scoping import all_brands, brand_scope
 from guichet.notify.models import OutboundEmail, OutboxStatus
+from guichet.notify.outbox import SECRET_MARK
 from guichet.tickets.attachments import attachment_open
 from guichet.tickets.choices import Direction, Verb
 from guichet.tickets.events import record_event
@@ -78,16 +80,20 @@ def build(email: OutboundEmail) -> EmailMultiAlternatives:
         headers["Auto-Submitted"] = "auto-generated"
         headers["X-Auto-Response-Suppress"] = "All"
     sender = sender_address(ticket)
+    text, html = email.text, email.html
+    if email.sealed_secret:
+        secret = decrypt(email.sealed_secret)
+        text, html = text.replace(SECRET_MARK, secret), html.replace(SECRET_MARK, secret)
     message = EmailMultiAlternatives(
         subject=" ".join(subject.split()),
-        body=email.text,
+        body=text,
         from_email=sender,
         to=[formataddr((email.to_name, email.to_address))],
         reply_to=[sender],
         headers=headers,
     )
-    if email.html:
-        message.attach_alternative(email.html, "text/html")
+    if html:
+        message.attach_alternative(html, "text/html")
     if email.message is not None:
         for attachment in email.message.attachments.all():
             with attachment_open(attachment) as handle:
@@ -145,8 +151,16 @@ def deliver(email_id: int, connection: Any = None, *, unreachable: str = "") -> 
             email.attempts += 1
             email.last_error = ""
             email.next_attempt_at = None
+            email.sealed_secret = ""  # sent: the database keeps no working link
             email.save(
-                update_fields=["status", "sent_at", "attempts", "last_error", "next_attempt_at"]
+                update_fields=[
+                    "status",
+                    "sent_at",
+                    "attempts",
+                    "last_error",
+                    "next_attempt_at",
+                    "sealed_secret",
+                ]
             )
             record_event(
                 ticket=email.ticket,
@@ -199,6 +213,7 @@ def _failed(email: OutboundEmail, error: str, now: datetime, *, permanent: bool 
         if permanent or email.attempts > len(BACKOFF):
             email.status = OutboxStatus.FAILED
             email.next_attempt_at = None
+            email.sealed_secret = ""
             record_event(
                 ticket=email.ticket,
                 verb=Verb.EMAIL_FAILED,
@@ -211,7 +226,9 @@ def _failed(email: OutboundEmail, error: str, now: datetime, *, permanent: bool 
         else:
             email.next_attempt_at = now + BACKOFF[email.attempts - 1]
             outcome = "retry"
-        email.save(update_fields=["attempts", "last_error", "status", "next_attempt_at"])
+        email.save(
+            update_fields=["attempts", "last_error", "status", "next_attempt_at", "sealed_secret"]
+        )
     return outcome
 
 

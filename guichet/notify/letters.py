@@ -14,7 +14,9 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.template import Context, Engine, Template
+from django.urls import reverse
 from django.utils import formats, translation
 
 from guichet.lib.ttlcache import TTLCache, ttl_cache
@@ -85,6 +87,13 @@ def moment(value: datetime | None, ticket: Ticket, language: str) -> str:
         return formats.date_format(local, "DATETIME_FORMAT")
 
 
+def portal_url(ticket: Ticket, name: str, language: str, **kwargs: str) -> str:
+    """The absolute address of a page of the brand's portal, in `language` (SITE_URL)."""
+    with translation.override(language):
+        path = reverse(f"portal:{name}", kwargs={"brand": ticket.brand.slug, **kwargs})
+    return settings.SITE_URL + path
+
+
 def base_context(ticket: Ticket, policy: Policy, language: str) -> dict[str, str]:
     with translation.override(language):
         contact_type = str(ContactType(ticket.contact_type).label).lower()
@@ -95,6 +104,7 @@ def base_context(ticket: Ticket, policy: Policy, language: str) -> dict[str, str
         "subject": ticket.subject,
         "contact_type": contact_type,
         "received": moment(ticket.created_at, ticket, language),
+        "tracking_url": portal_url(ticket, "track", language),
     }
 
 
@@ -164,6 +174,14 @@ def ombudsman_context(policy: Policy, language: str) -> dict[str, str]:
     }
 
 
+def survey_context(policy: Policy, language: str) -> dict[str, str]:
+    survey = policy.survey
+    return {
+        "question": policy.text(survey.question, language),
+        "scale": str(survey.scale),
+    }
+
+
 def compose(ticket: Ticket, kind: str, extra: dict[str, Any] | None = None) -> tuple[str, str]:
     """Subject and text of a letter for this ticket, in the ticket's language."""
     policy = ticket.brand.get_policy()
@@ -181,6 +199,8 @@ def compose(ticket: Ticket, kind: str, extra: dict[str, Any] | None = None) -> t
         context.update(outcome_context(ticket, policy, language, (extra or {}).get("summary", "")))
     elif kind == LetterKind.OMBUDSMAN:
         context.update(ombudsman_context(policy, language))
+    elif kind == LetterKind.SURVEY:
+        context.update(survey_context(policy, language))
     for key, value in (extra or {}).items():
         context[key] = (
             moment(value, ticket, language) if isinstance(value, datetime) else str(value)

@@ -18,6 +18,7 @@ class LetterKind(models.TextChoices):
     OUTCOME = "outcome", _("Written outcome")
     OMBUDSMAN = "ombudsman", _("Referral to the ombudsman")
     MERGED = "merged", _("Requests merged")
+    SURVEY = "survey", _("Satisfaction survey")
 
 
 class LetterTemplate(models.Model):
@@ -82,6 +83,10 @@ class OutboundEmail(models.Model):
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(_("last error"), blank=True)
     rfc_message_id = models.CharField(_("Message-ID"), max_length=255, blank=True)
+    # A one-time secret the email carries (a survey link), sealed with guichet.lib.crypto:
+    # the stored text holds SECRET_MARK in its place, and delivery puts it in the email it
+    # sends, then forgets it (so the database keeps no working link).
+    sealed_secret = models.TextField(blank=True, editable=False)
     created_at = models.DateTimeField(_("created"))
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
 

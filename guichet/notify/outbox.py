@@ -4,13 +4,17 @@ caused it. The email channel's worker delivers queued rows after commit."""
 from __future__ import annotations
 
 from guichet.lib import clock
+from guichet.lib.crypto import encrypt
 from guichet.lib.html import text_to_html
 from guichet.notify.models import OutboundEmail, OutboxStatus
 from guichet.tickets.choices import Channel
-from guichet.tickets.models import Message
+from guichet.tickets.models import Message, Ticket
 
 # Channels whose conversation happens by email: an agent's reply goes out as an email.
 EMAIL_CHANNELS = {Channel.EMAIL, Channel.WEB}
+# Stands in the stored text of an email for the secret it carries (URL-safe, so it can sit
+# in a path); delivery replaces it with the secret, unsealed.
+SECRET_MARK = "__secret__"  # noqa: S105 (a placeholder, not a secret)
 
 
 def reply_subject(message: Message) -> str:
@@ -58,3 +62,33 @@ def queue_emails(messages: list[Message]) -> list[OutboundEmail]:
             )
         )
     return OutboundEmail.objects.bulk_create(rows)
+
+
+def queue_secret_email(
+    *, ticket: Ticket, subject: str, text: str, secret: str, rfc_message_id: str
+) -> OutboundEmail:
+    """Queue an automatic email to the ticket's customer that carries a one-time secret
+    (a survey link). It is not a message of the ticket: the text, with SECRET_MARK where
+    the secret goes, is kept in the outbox only, and the secret sealed beside it until
+    delivery. Call inside the transaction that made the secret."""
+    if SECRET_MARK not in text:
+        raise ValueError("the text has no place for the secret")
+    contact = ticket.contact
+    address = contact.primary_email
+    now = clock.now()
+    return OutboundEmail.objects.create(
+        rfc_message_id=rfc_message_id,
+        brand_id=ticket.brand_id,
+        ticket=ticket,
+        message=None,
+        to_name=contact.name,
+        to_address=address,
+        subject=subject,
+        text=text,
+        html=text_to_html(text),
+        automatic=True,
+        status=OutboxStatus.QUEUED if address else OutboxStatus.NO_ADDRESS,
+        next_attempt_at=now if address else None,
+        created_at=now,
+        sealed_secret=encrypt(secret) if address else "",
+    )

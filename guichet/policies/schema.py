@@ -462,6 +462,9 @@ class Intake(Strict):
     attachment_max_mb: Annotated[int, Field(ge=1, le=100)] = 25
     message_attachments_max_mb: Annotated[int, Field(ge=1, le=200)] = 50
     auto_replies_per_sender_per_hour: Annotated[int, Field(ge=0, le=100)] = 3
+    # What a customer agrees to on the contact form (a checkbox); without it, a wording
+    # naming the brand and its retention period.
+    consent: LocalText | None = None
 
 
 class Reports(Strict):
@@ -626,6 +629,17 @@ def semantic_errors(policy: Policy) -> list[tuple[tuple[str | int, ...], str]]:
                         f"no category {key!r}",
                     )
                 )
+    survey = policy.survey
+    if survey.not_satisfied_at_most >= survey.scale:
+        errors.append(
+            (
+                ("survey", "not_satisfied_at_most"),
+                f"must be below the top of the scale ({survey.scale})",
+            )
+        )
+    for j, key in enumerate(survey.contact_types):
+        if key not in contact_types:
+            errors.append((("survey", "contact_types", j), f"contact type {key!r} is not enabled"))
     kinds = [c.kind for c in policy.channels]
     for i, kind in enumerate(kinds):
         if kind in kinds[:i] and kind not in ("social", "phone", "email"):

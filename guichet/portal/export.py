@@ -9,7 +9,7 @@ from typing import Any
 
 from guichet.brands.models import Brand
 from guichet.contacts.models import Contact
-from guichet.portal.models import SignInLink
+from guichet.portal.models import SignInLink, SurveyAnswer
 from guichet.tickets.models import Message, Ticket
 
 
@@ -64,6 +64,18 @@ def export_contact(brand: Brand, contact: Contact) -> dict[str, Any]:
                 "messages": messages[t.pk],
             }
             for t in tickets
+        ],
+        "survey_answers": [
+            {
+                "reference": a.ticket.reference,
+                "score": a.score,
+                "out_of": a.scale,
+                "comment": a.comment,
+                "at": _when(a.answered_at),
+            }
+            for a in SurveyAnswer.objects.filter(ticket__in=tickets)
+            .select_related("ticket")
+            .order_by("answered_at", "pk")
         ],
         "sign_in_links": [
             {"sent_to": link.address, "at": _when(link.created_at), "used": _when(link.used_at)}

@@ -54,9 +54,12 @@ class HoneypotMixin(forms.Form):
         return bool(self.data.get("website"))
 
 
-def consent_text(policy: Policy, brand_name: str) -> str:
-    """What the customer agrees to. The policy has no consent text of its own yet: the
-    wording names the brand and its retention period (policy `[retention]`)."""
+def consent_text(policy: Policy, brand_name: str, language: str) -> str:
+    """What the customer agrees to: the policy's own text (`[intake] consent`) in the
+    page's language, or a wording that names the brand and its retention period (policy
+    `[retention]`)."""
+    if policy.intake.consent is not None:
+        return policy.text(policy.intake.consent, language)
     years = max(1, round(policy.retention.closed_tickets.as_timedelta().days / 365))
     return str(
         _(
@@ -120,7 +123,7 @@ class ContactForm(HoneypotMixin):
             field.label = policy.text(rule.label, language)
             if rule.example:
                 field.help_text = _("For example: %(example)s") % {"example": rule.example}
-        self.fields["consent"].label = consent_text(policy, brand_name)
+        self.fields["consent"].label = consent_text(policy, brand_name, language)
 
     def clean_name(self) -> str:
         return clean_name(self.cleaned_data["name"])
@@ -178,3 +181,55 @@ class OptionalReasonForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+
+
+class SurveyForm(forms.Form):
+    """A score on the policy's scale (1 is the worst) and an optional comment."""
+
+    score = forms.TypedChoiceField(
+        label=_("Your score"), coerce=int, widget=forms.RadioSelect, choices=[]
+    )
+    comment = forms.CharField(
+        label=_("Your comment (optional)"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+
+    def __init__(self, *args: Any, scale: int, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field: Any = self.fields["score"]
+        field.choices = [(n, str(n)) for n in range(1, scale + 1)]
+        field.help_text = _("1: not satisfied at all — %(scale)s: very satisfied") % {
+            "scale": scale
+        }
+
+
+class SurveyFollowUpForm(forms.Form):
+    choice = forms.ChoiceField(choices=[("escalate", "escalate"), ("reopen", "reopen")])
+    reason = forms.CharField(
+        label=_("Why?"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class DataRightsForm(forms.Form):
+    right = forms.ChoiceField(
+        label=_("I ask you to"),
+        widget=forms.RadioSelect,
+        choices=[
+            ("rectification", _("correct my personal data")),
+            ("erasure", _("erase my personal data")),
+        ],
+    )
+    details = forms.CharField(
+        label=_("Details (what to correct, what to erase)"),
+        max_length=MESSAGE_MAX,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5}),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data: dict[str, Any] = super().clean() or {}
+        if data.get("right") == "rectification" and not (data.get("details") or "").strip():
+            self.add_error("details", _("Tell us what to correct."))
+        return data

@@ -109,6 +109,7 @@ class Verb(models.TextChoices):
     FORWARDED = "forwarded", _("Forwarded to the team concerned")
     ABUSE_FLAGGED = "abuse_flagged", _("Flagged as abusive")
     ABUSE_UNFLAGGED = "abuse_unflagged", _("No longer flagged as abusive")
+    SURVEY_ANSWERED = "survey_answered", _("Satisfaction survey answered")
 
 
 OPEN_STATUSES = [Status.NEW, Status.OPEN, Status.WAITING_CUSTOMER, Status.WAITING_THIRD_PARTY]

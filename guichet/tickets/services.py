@@ -1557,3 +1557,35 @@ def ticket_flag_abuse(*, ticket: Ticket, actor: Any, reason: str, flagged: bool 
             data={"reason": reason[:500]},
         )
     return ticket
+
+
+# --- the customer reopens ------------------------------------------------------------------
+
+
+def ticket_reopen_by_customer(*, ticket: Ticket, contact: Contact, reason: str) -> Ticket:
+    """The customer reopens their own closed ticket with a reason (not satisfied with the
+    answer: the satisfaction survey, CL-1). `ticket_reopen` is the staff's; a customer's
+    message reopens too (`ticket_receive`)."""
+    with _change(ticket) as change:
+        if contact.pk != ticket.contact_id:
+            raise InvalidRequest(
+                _("Only the customer of the ticket can ask for this."), code="contact"
+            )
+        if ticket.merged_into_id is not None:
+            raise InvalidRequest(
+                _("This request continues under another reference."), code="merged"
+            )
+        if ticket.status != Status.CLOSED:
+            raise InvalidRequest(_("Only a closed ticket can be reopened."), code="status")
+        reason = reason.strip()
+        if not reason:
+            raise InvalidRequest(_("Give a reason for reopening."), code="reason")
+        previous = ticket.status
+        change.set_status(Status.OPEN)
+        change.set(closed_at=None, reopened_at=change.now)
+        change.record(
+            Verb.REOPENED,
+            contact=contact,
+            data={"from": previous, "reason": reason[:2000], "trigger": "customer"},
+        )
+    return ticket

@@ -15,6 +15,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 from django.conf import settings as django_settings
+from django.db import transaction
 
 from guichet.intake.email import ingest
 from guichet.intake.models import InboundSource, InboundState
@@ -272,3 +273,33 @@ def test_the_customers_reply_to_the_delivered_email_threads_onto_the_ticket(
     )
     with brand_scope(world.ej):
         assert ticket.messages.filter(direction="in").count() == 2
+
+
+def test_a_secret_goes_only_into_the_email_sent_then_is_forgotten(world, server):
+    from guichet.notify.outbox import SECRET_MARK, queue_secret_email
+    from guichet.tickets.services import new_message_id
+
+    ticket = world.ticket
+    with brand_scope(ticket.brand_id), transaction.atomic():
+        row = queue_secret_email(
+            ticket=ticket,
+            subject="Votre avis",
+            text=f"Répondez ici : https://guichet.example/b/ej/survey/{SECRET_MARK}\n",
+            secret="s3cr3t-Value_1",
+            rfc_message_id=new_message_id(ticket),
+        )
+    assert "s3cr3t" not in row.text and "s3cr3t" not in row.sealed_secret
+    deliver_due()
+    [sent] = [m for m in server.messages() if m["Message-ID"] == f"<{row.rfc_message_id}>"]
+    assert (
+        "https://guichet.example/b/ej/survey/s3cr3t-Value_1"
+        in sent.get_body(("plain",)).get_content()
+    )
+    assert "s3cr3t-Value_1" in sent.get_body(("html",)).get_content()
+    assert sent["Auto-Submitted"] == "auto-generated"
+    [stored] = [e for e in outbox(ticket) if e.pk == row.pk]
+    assert stored.status == OutboxStatus.SENT and stored.sealed_secret == ""
+    with pytest.raises(ValueError), brand_scope(ticket.brand_id), transaction.atomic():
+        queue_secret_email(
+            ticket=ticket, subject="x", text="no place", secret="x", rfc_message_id="x@y"
+        )

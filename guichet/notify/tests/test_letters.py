@@ -145,3 +145,25 @@ def test_compose_follows_the_active_language_of_the_ticket_not_the_request(world
     with translation.override("en"), brand_scope(world.ej):
         subject, _ = compose(world.ticket, LetterKind.ACKNOWLEDGEMENT)
     assert "Nous avons bien reçu" in subject
+
+
+def test_the_acknowledgement_gives_the_tracking_page_in_the_customers_language(world, settings):
+    from guichet.contacts.services import contact_for_email
+
+    with brand_scope(world.ej):
+        [french] = OutboundEmail.objects.filter(ticket=world.ticket)
+    assert f"{settings.SITE_URL}/b/ej/track" in french.text
+    john = contact_for_email(
+        brand=world.ej, email="john@example.com", name="John Smith", language="en"
+    )
+    ticket = services.ticket_open(
+        brand=world.ej,
+        contact=john,
+        contact_type="question",
+        subject="Opening hours",
+        text="When are you open?",
+        channel="email",
+    )
+    with brand_scope(world.ej):
+        [english] = OutboundEmail.objects.filter(ticket=ticket)
+    assert f"{settings.SITE_URL}/en/b/ej/track" in english.text

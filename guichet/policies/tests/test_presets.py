@@ -190,7 +190,7 @@ def test_jamla24_figures():
     )
     assert (second.after, second.to_level) == (Duration.parse("48h"), "customer-experience")
     assert policy.levels[-1].key == "customer-experience" and policy.levels[-1].final
-    [resolution] = rules(policy, "resolution")
+    [resolution] = rules(policy, "resolution", contact_types=[])
     assert (resolution.target, resolution.clock) == (Duration.parse("5d"), "calendar")
     [findings] = rules(policy, "level")
     assert (findings.target, findings.levels) == (Duration.parse("48h"), ["problem-resolution"])

@@ -51,7 +51,7 @@ def test_the_page_offers_the_brands_contact_types_categories_and_consent(
     assert world.ej.colour in html
     assert 'value="complaint"' in html and 'value="billing"' in html
     assert 'value="service_request"' not in html  # not one of EJ's contact types
-    assert "keeps what I send" in html  # the consent
+    assert "under EJ’s privacy policy" in html  # the policy's consent text
     assert 'name="website"' in html and 'class="hp"' in html  # the honeypot
     assert 'enctype="multipart/form-data"' in html
     assert page["Cache-Control"] == "private, no-store"
@@ -235,9 +235,8 @@ def test_disguised_and_dangerous_files_are_refused(
 
 
 def test_files_over_the_policys_limits_are_refused(browser: django.test.Client, db: Any) -> None:
-    brand = publish_variant(
-        "ej", "[intake]\nattachment_max_mb = 1\nmessage_attachments_max_mb = 2\n"
-    )
+    # EJ's file ends with its [intake] table: these lines go into it.
+    brand = publish_variant("ej", "attachment_max_mb = 1\nmessage_attachments_max_mb = 2\n")
     big = SimpleUploadedFile("big.pdf", PDF + b"0" * (1024 * 1024), content_type="application/pdf")
     response = browser.post("/en" + url(brand, "contact"), form(attachments=[big]))
     assert response.status_code == 400
@@ -326,3 +325,12 @@ def test_csrf_is_required(world: World) -> None:
     token = page.cookies["csrftoken"].value
     response = strict.post(url(world.ej, "contact"), form(csrfmiddlewaretoken=token))
     assert response.status_code == 302
+
+
+def test_the_consent_is_the_policys_own_text_in_the_pages_language_or_a_generic_one(
+    browser: django.test.Client, world: World
+) -> None:
+    french = browser.get(url(world.ej, "contact")).content.decode()
+    assert "selon la politique de confidentialité d’EJ" in french
+    generic = browser.get("/en" + url(world.jamla, "contact")).content.decode()
+    assert "keeps what I send" in generic  # Jamla24's policy has no consent text
