@@ -13,7 +13,7 @@ STAMP := $(VENV)/.installed
 PORT ?= 8000
 export PORT
 
-.PHONY: help run test check lint typecheck migrations-check pytest bench bench-sla bench-email clean messages
+.PHONY: help run test check lint typecheck migrations-check pytest bench bench-sla bench-email bench-desk clean messages
 
 help:
 	@echo "make run    start Guichet (web + worker) on http://127.0.0.1:$(PORT)/ with the five preset brands"
@@ -50,13 +50,18 @@ pytest: $(STAMP)
 messages: $(STAMP)
 	$(BIN)/python -m guichet.lib.messages --update
 
-bench: bench-sla bench-email
+bench: bench-sla bench-email bench-desk
 
 bench-sla: $(STAMP)
 	$(BIN)/python bench/sla.py
 
 bench-email: $(STAMP)
 	$(BIN)/python bench/email_ingest.py
+
+# The first run makes a database of 1,000,000 tickets (about 45 minutes); later runs reuse
+# it. BENCH_ARGS=--reload makes it again; BENCH_REQUESTS sets the requests per page.
+bench-desk: $(STAMP)
+	$(BIN)/python bench/desk.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var/*.sqlite3* var/static .pytest_cache .mypy_cache .ruff_cache

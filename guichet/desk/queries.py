@@ -15,8 +15,22 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.core.cache import cache
-from django.db.models import Case, F, IntegerField, Max, Q, QuerySet, Value, When
+from django.core.paginator import Page, Paginator
+from django.db.models import (
+    Case,
+    Count,
+    F,
+    IntegerField,
+    Max,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
 from django.http import Http404
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from guichet.accounts.models import Membership, Role
@@ -27,6 +41,9 @@ from guichet.tickets.choices import OPEN_STATUSES, Priority, Status
 from guichet.tickets.models import Ticket
 
 PAGE_SIZE = 50
+# A list counts its rows up to this many (200 pages of 50): past it the pager offers no
+# more pages (filters narrow a long list), and counting stays cheap on any list.
+COUNTED = 10_000
 # A deadline closer than this turns amber in the lists ("breaching soon").
 SOON = timedelta(hours=4)
 # Counts per view are kept this long per person (a busy queue does not recount on every
@@ -166,6 +183,7 @@ _PRIORITY_RANK = Case(
     output_field=IntegerField(),
 )
 
+
 SORTS: dict[str, Any] = {
     "due": _("Deadline"),
     "priority": _("Priority"),
@@ -223,30 +241,63 @@ def inbox(desk: Desk, key: str, filters: dict[str, Any], sort: str) -> QuerySet[
     return ordered(desk, tickets, sort).select_related("contact", "assignee", "brand", "team")
 
 
+class CappedPaginator(Paginator):
+    """Counts at most `COUNTED` rows: a list of 800,000 closed tickets is not counted on
+    every page. `capped` says the list is longer than that (its pages after the last
+    counted one are not offered)."""
+
+    capped = False
+
+    @cached_property
+    def count(self) -> int:
+        tickets: QuerySet[Ticket] = self.object_list  # type: ignore[assignment]
+        found = tickets.order_by()[: COUNTED + 1].count()
+        self.capped = found > COUNTED
+        return min(found, COUNTED)
+
+
+def inbox_page(
+    desk: Desk, key: str, filters: dict[str, Any], sort: str, number: Any, size: int
+) -> Page:
+    """One page of a view: the list counted (up to `COUNTED`), then the page's rows."""
+    return CappedPaginator(inbox(desk, key, filters, sort), size).get_page(number)
+
+
 def counts(desk: Desk, brand: int | None = None) -> dict[str, int]:
-    """Open tickets per view for this person (kept `COUNTS_SECONDS`; "closed" is not
-    counted: it only grows)."""
+    """Open tickets per view for this person, in one pass over the open tickets (kept
+    `COUNTS_SECONDS`; "closed" is not counted: it only grows). Every counted view holds
+    open tickets only."""
     key = f"desk-counts:{desk.user.pk}:{brand or 0}"
     found = cache.get(key)
     if found is not None:
         return found
-    tickets = tickets_of(desk)
+    tickets = tickets_of(desk).filter(status__in=OPEN_STATUSES)
     if brand:
         tickets = tickets.filter(brand_id=brand)
-    found = {
-        view.key: tickets.filter(view_filter(desk, view.key)).count()
-        for view in views_for(desk)
-        if view.key != "closed"
-    }
+    found = tickets.aggregate(
+        **{
+            view.key: Count("pk", filter=view_filter(desk, view.key))
+            for view in views_for(desk)
+            if view.key != "closed"
+        }
+    )
     cache.set(key, found, COUNTS_SECONDS)
     return found
 
 
 def fingerprint(tickets: QuerySet[Ticket]) -> str:
-    """Changes when a ticket of the list changes (for the list's live refresh)."""
-    found = tickets.order_by().aggregate(last=Max("updated_at"), top=Max("revision"))
-    last = found["last"].isoformat() if found["last"] else ""
-    return f"{last}:{found['top'] or 0}"
+    """Changes when a ticket of the list changes (for the list's live refresh): a change
+    sets the ticket's `updated_at` to now and increments its revision, so it joins the
+    tickets updated last, whose revisions are summed. Read through the index on
+    `updated_at`, not by reading every ticket."""
+    last = tickets.order_by("-updated_at").values("updated_at")[:1]
+    found = (
+        tickets.order_by()
+        .filter(updated_at=Subquery(last))
+        .aggregate(last=Max("updated_at"), revisions=Sum("revision"), n=Count("pk"))
+    )
+    at = found["last"].isoformat() if found["last"] else ""
+    return f"{at}:{found['n']}:{found['revisions'] or 0}"
 
 
 def due_state(due: datetime | None, now: datetime) -> str:

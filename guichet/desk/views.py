@@ -73,11 +73,10 @@ def inbox(request: HttpRequest, view: str) -> HttpResponse:
     form = forms.FilterForm(desk, request.GET)
     filters = form.values()
     sort = filters.pop("sort", "due")
-    tickets = queries.inbox(desk, view, filters, sort)
     fingerprint = queries.fingerprint(queries.filtered(queries.tickets_of(desk), filters))
     if request.htmx and request.GET.get("fp") == fingerprint:  # type: ignore[attr-defined]
         return HttpResponse(status=204)  # nothing changed: htmx keeps what is shown
-    page = Paginator(tickets, queries.PAGE_SIZE).get_page(request.GET.get("page"))
+    page = queries.inbox_page(desk, view, filters, sort, request.GET.get("page"), queries.PAGE_SIZE)
     query = {k: v for k, v in request.GET.items() if k not in ("page", "fp") and v}
     context = _context(
         request,

@@ -127,6 +127,11 @@ class Ticket(models.Model):
                 name="ticket_next_due_open",
                 condition=Q(status__in=OPEN_STATUSES) & Q(next_due_at__isnull=False),
             ),
+            # The desk's lists sorted by date, and their live-refresh fingerprint (the
+            # tickets updated last): read through an index, not by reading every ticket
+            # (guichet/desk/queries.py, docs/desk-performance.md).
+            models.Index(fields=["created_at", "id"], name="ticket_created"),
+            models.Index(fields=["updated_at", "id"], name="ticket_updated"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(level__gte=1), name="ticket_level_positive"),
