@@ -1,4 +1,6 @@
-"""API keys in the admin: created with their brand and scopes; the key is shown once."""
+"""API keys and webhooks in the admin: a key is created with its brand and scopes and shown
+once; a webhook's URL is checked (SSRF) when saved, its signing secret shown once; the
+deliveries, with the log of their attempts, can be replayed."""
 
 from __future__ import annotations
 
@@ -11,8 +13,23 @@ from django.utils.translation import gettext_lazy as _
 
 from guichet.accounts.permissions import Action
 from guichet.api.keys import api_key_create, api_key_revoke
-from guichet.api.models import ApiKey, Scope
-from guichet.lib.admin import BrandScopedAdmin
+from guichet.api.models import (
+    ApiKey,
+    Scope,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
+from guichet.api.webhooks.events import EventType
+from guichet.api.webhooks.services import (
+    check_url,
+    webhook_create,
+    webhook_delete,
+    webhook_replay,
+    webhook_update,
+)
+from guichet.lib.admin import BrandScopedAdmin, ScopedInline
+from guichet.lib.errors import InvalidRequest
 
 
 class ApiKeyForm(forms.ModelForm):
@@ -95,3 +112,146 @@ class ApiKeyAdmin(BrandScopedAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+# --- webhooks ------------------------------------------------------------------------------------
+
+
+class WebhookForm(forms.ModelForm):
+    events = forms.MultipleChoiceField(
+        label=_("events"), choices=EventType.choices, widget=forms.CheckboxSelectMultiple
+    )
+
+    class Meta:
+        model = WebhookEndpoint
+        fields = ["brand", "url", "description", "events", "is_active"]
+
+    def clean_url(self) -> str:
+        # The same check as the service's (SSRF), shown on the field.
+        try:
+            return check_url(self.cleaned_data["url"])
+        except InvalidRequest as error:
+            raise forms.ValidationError(str(error)) from None
+
+
+@admin.register(WebhookEndpoint)
+class WebhookEndpointAdmin(BrandScopedAdmin):
+    view_action = Action.MANAGE_POLICY
+    add_action = Action.MANAGE_POLICY
+    change_action = Action.MANAGE_POLICY
+    delete_action = Action.MANAGE_POLICY
+    form = WebhookForm
+    list_display = ["url", "brand", "events", "is_active", "created_at"]
+    list_filter = ["brand", "is_active"]
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        if obj is None:
+            return ["brand", "url", "description", "events"]
+        return ["brand", "url", "description", "events", "is_active", "created_at", "created_by"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return ["brand", "created_at", "created_by"] if obj else []
+
+    def save_model(
+        self, request: HttpRequest, obj: WebhookEndpoint, form: Any, change: bool
+    ) -> None:
+        data = form.cleaned_data
+        if change:
+            webhook_update(
+                endpoint=obj,
+                url=data["url"],
+                events=list(data["events"]),
+                description=data.get("description", ""),
+                is_active=data.get("is_active", obj.is_active),
+            )
+            return
+        endpoint, secret = webhook_create(
+            brand=data["brand"],
+            url=data["url"],
+            events=list(data["events"]),
+            description=data.get("description", ""),
+            actor=request.user,
+        )
+        obj.pk = endpoint.pk
+        obj.__dict__.update(endpoint.__dict__)
+        messages.warning(
+            request,
+            _("The signing secret is shown this once; copy it now: %(secret)s")
+            % {"secret": secret},
+        )
+
+    def delete_model(self, request: HttpRequest, obj: WebhookEndpoint) -> None:
+        webhook_delete(endpoint=obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
+        for endpoint in queryset:
+            webhook_delete(endpoint=endpoint)
+
+
+class WebhookAttemptInline(ScopedInline, admin.TabularInline):
+    model = WebhookAttempt
+    view_action = Action.MANAGE_POLICY
+    change_action = None
+    extra = 0
+    can_delete = False
+    fields = readonly_fields = (
+        "number",
+        "at",
+        "status_code",
+        "duration_ms",
+        "error",
+        "response_excerpt",
+    )
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(BrandScopedAdmin):
+    view_action = Action.MANAGE_POLICY
+    list_display = [
+        "created_at",
+        "event_type",
+        "endpoint",
+        "status",
+        "attempts",
+        "last_status_code",
+        "next_attempt_at",
+        "replay_of",
+    ]
+    list_filter = ["brand", "status", "event_type"]
+    list_select_related = ["endpoint", "replay_of"]
+    fields = readonly_fields = (
+        "uid",
+        "brand",
+        "endpoint",
+        "event_type",
+        "event",
+        "status",
+        "attempts",
+        "last_status_code",
+        "last_error",
+        "next_attempt_at",
+        "created_at",
+        "delivered_at",
+        "replay_of",
+        "body",
+    )
+    inlines = [WebhookAttemptInline]
+    actions = ["replay"]
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.action(description=_("Replay the selected deliveries"))
+    def replay(self, request: HttpRequest, queryset: Any) -> None:
+        done = 0
+        for delivery in queryset:
+            if not self._can(request, Action.MANAGE_POLICY, delivery):
+                continue
+            try:
+                webhook_replay(delivery=delivery)
+            except InvalidRequest as error:
+                messages.error(request, str(error))
+                continue
+            done += 1
+        if done:
+            messages.success(request, _("%(count)s deliveries queued again.") % {"count": done})

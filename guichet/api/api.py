@@ -18,6 +18,7 @@ from ninja import NinjaAPI
 from guichet.api import contacts, errors, inbound, policy, tickets
 from guichet.api.auth import AUTH, principal
 from guichet.api.throttle import KeyRateThrottle
+from guichet.api.webhooks import routes as webhooks
 
 api = NinjaAPI(
     title="Guichet API",
@@ -49,6 +50,7 @@ for prefix, router in [
     ("/contacts", contacts.router),
     ("/policy", policy.router),
     ("/inbound", inbound.router),
+    ("/webhooks", webhooks.router),
 ]:
     router.add_decorator(scoped)
     api.add_router(prefix, router)

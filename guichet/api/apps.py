@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -5,3 +7,15 @@ from django.utils.translation import gettext_lazy as _
 class ApiConfig(AppConfig):
     name = "guichet.api"
     verbose_name = _("API")
+
+    def ready(self) -> None:
+        from guichet.api.webhooks.services import on_event_committed
+        from guichet.ops import periodic
+        from guichet.tickets.events import event_committed
+
+        event_committed.connect(on_event_committed, dispatch_uid="api.webhooks")
+        periodic.register(
+            "api.webhooks",
+            "guichet.api.webhooks.tasks.deliver_due_webhooks",
+            timedelta(seconds=15),
+        )

@@ -13,6 +13,8 @@ from guichet.api.auth import ApiKeyAuth
 from guichet.api.errors import ApiError
 from guichet.api.keys import has_scope
 from guichet.api.models import Scope
+from guichet.api.schemas import Error
+from guichet.api.tickets import ERRORS
 from guichet.intake.email import ingest
 from guichet.intake.models import InboundSource
 
@@ -28,7 +30,7 @@ class InboundAccepted(Schema):
 @router.post(
     "/email",
     auth=ApiKeyAuth(),
-    response={202: InboundAccepted},
+    response={202: InboundAccepted, 413: Error, **ERRORS},
     summary="Deliver a raw email (message/rfc822) for the key's brand",
     openapi_extra={
         "requestBody": {

@@ -28,8 +28,6 @@ from guichet.api import idempotency
 from guichet.api.auth import Principal, principal
 from guichet.api.errors import ApiError
 from guichet.api.schemas import (
-    TICKET_PREFETCH,
-    TICKET_SELECT,
     Error,
     EventOut,
     MessageOut,
@@ -39,6 +37,7 @@ from guichet.api.schemas import (
     event_out,
     message_out,
     ticket_out,
+    with_relations,
 )
 from guichet.brands.models import Brand, Team
 from guichet.contacts.models import Contact
@@ -83,7 +82,7 @@ MAX_LIMIT = 200
 
 
 def _full(queryset: QuerySet[Ticket]) -> QuerySet[Ticket]:
-    return queryset.select_related(*TICKET_SELECT).prefetch_related(*TICKET_PREFETCH)
+    return with_relations(queryset)
 
 
 def _ticket(who: Principal, reference: str) -> Ticket:

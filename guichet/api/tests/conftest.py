@@ -1,12 +1,20 @@
-"""An API caller for the tests: `api(token).get(...)` with the key in the header."""
+"""An API caller for the tests: `api(token).get(...)` with the key in the header; a local
+HTTP receiver for webhooks, tasks run at once, fake DNS answers."""
 
 from __future__ import annotations
 
+import contextlib
 import json
+import socket
+import threading
+import time
+from collections.abc import Iterator
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
 
 from guichet.accounts.models import Role
@@ -43,6 +51,15 @@ class Caller:
         return self.send("patch", url, body, **headers)
 
 
+@pytest.fixture(autouse=True)
+def _fresh_counts() -> Iterator[None]:
+    # Rate-limit counts live in the cache, keyed by the key's id, in windows of the frozen
+    # clock: ids come back after a rolled-back test, so counts must not outlive theirs.
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def make_key(world):
     def make(brand=None, *, scopes=("read", "write"), role=Role.AGENT, rate=600):
@@ -65,3 +82,93 @@ def api(make_key):
         return Caller(Client(), make_key(**options)[1])
 
     return caller
+
+
+# --- webhooks ------------------------------------------------------------------------------------
+
+
+class Receiver(ThreadingHTTPServer):
+    """A real HTTP server on 127.0.0.1 for webhook tests. `answers` is a list of what to do
+    with the next requests (a status code, ("redirect", url) or ("slow", seconds)); once it
+    is empty, 200. `seen` holds (path, headers, body) of every request."""
+
+    daemon_threads = True
+
+    def __init__(self) -> None:
+        super().__init__(("127.0.0.1", 0), _ReceiverHandler)
+        self.seen: list[tuple[str, dict[str, str], bytes]] = []
+        self.answers: list[Any] = []
+
+    def url(self, path: str = "/hooks") -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}{path}"
+
+
+class _ReceiverHandler(BaseHTTPRequestHandler):
+    server: Receiver
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        self.server.seen.append((self.path, dict(self.headers.items()), body))
+        answer = self.server.answers.pop(0) if self.server.answers else 200
+        if isinstance(answer, tuple) and answer[0] == "slow":
+            time.sleep(answer[1])
+            answer = 200
+        if isinstance(answer, tuple) and answer[0] == "redirect":
+            self.send_response(302)
+            self.send_header("Location", answer[1])
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        text = b"ok" if answer < 300 else b"server says no"
+        self.send_response(answer)
+        self.send_header("Content-Length", str(len(text)))
+        self.end_headers()
+        with contextlib.suppress(OSError):
+            self.wfile.write(text)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def receiver(settings) -> Iterator[Receiver]:
+    """A local receiver, allow-listed (127.0.0.1 is loopback: refused otherwise)."""
+    settings.GUICHET_WEBHOOK_ALLOW_HOSTS = ["127.0.0.1"]
+    server = Receiver()
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture
+def immediate_tasks(settings) -> None:
+    """Tasks run when enqueued (after commit), as a worker would run them."""
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+
+
+@pytest.fixture
+def dns(monkeypatch) -> dict[str, list[str]]:
+    """Fake answers for some names; the others resolve as usual."""
+    answers: dict[str, list[str]] = {}
+    real = socket.getaddrinfo
+
+    def getaddrinfo(host, port, *args, **kwargs):
+        if host in answers:
+            return [
+                (
+                    socket.AF_INET6 if ":" in address else socket.AF_INET,
+                    socket.SOCK_STREAM,
+                    6,
+                    "",
+                    (address, port),
+                )
+                for address in answers[host]
+            ]
+        return real(host, port, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    return answers

@@ -1,0 +1,259 @@
+"""Registering webhook endpoints, making deliveries when events are committed, replaying.
+
+An endpoint's URL is checked when it is saved (`check_url`) and again at every send
+(`delivery`): http or https, no credentials, and a host whose every address is public —
+unless the operator lists it in `GUICHET_WEBHOOK_ALLOW_HOSTS` (host names, addresses or
+networks; `guichet.lib.net`).
+
+Deliveries are made from the `event_committed` signal, which every recorded event sends
+after its transaction commits (services, the deadline watcher, the portal's surveys). When
+no active endpoint anywhere subscribes to the event's type, nothing is read (a cache of
+the subscribed types, SUBSCRIBED_TTL seconds across processes); else one query finds the
+endpoints of the event's brand, and only when one subscribes is the body
+built — the event and the ticket as the change left it — and a delivery row written for
+each, the sending queued to the worker (`tasks.deliver_webhooks`) once that row is committed.
+An event whose process stops between its commit and that row is not delivered: the event
+log (GET /tickets/{reference}/events) stays the record to reconcile from.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+from guichet.api.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
+from guichet.api.schemas import (
+    EventOut,
+    TicketOut,
+    event_out,
+    ticket_out,
+    with_relations,
+)
+from guichet.api.webhooks.events import FROM_VERB, EventType
+from guichet.api.webhooks.signing import new_secret
+from guichet.brands.models import Brand
+from guichet.lib import clock, net
+from guichet.lib.crypto import encrypt
+from guichet.lib.errors import InvalidRequest
+from guichet.lib.scoping import all_brands, brand_scope
+from guichet.lib.ttlcache import TTLCache, ttl_cache
+from guichet.tickets.models import Event, Ticket
+
+logger = logging.getLogger(__name__)
+
+ALLOW_SETTING = "GUICHET_WEBHOOK_ALLOW_HOSTS"
+
+_REFUSALS = {
+    "url": _("This is not a valid URL."),
+    "scheme": _("The URL must start with https:// or http://."),
+    "host": _("The URL must name a host, without a user name or password."),
+    "port": _("The URL's port is not valid."),
+    "address": _(
+        "This host is on a private, loopback, link-local or reserved network: webhooks only "
+        "go to public addresses, unless the operator allows this host."
+    ),
+}
+
+
+def check_url(url: str) -> str:
+    """`url`, stripped, if a webhook may be sent there now; InvalidRequest (code `url`)
+    otherwise. The host is resolved: one that does not resolve is refused too."""
+    url = url.strip()
+    if len(url) > 2000:
+        raise InvalidRequest(_("The URL is too long."), code="url")
+    try:
+        net.check_url(url, allow=net.allow_list(ALLOW_SETTING))
+    except net.Refused as refused:
+        raise InvalidRequest(_REFUSALS[refused.reason], code="url") from None
+    except OSError:
+        raise InvalidRequest(_("This host name cannot be resolved."), code="url") from None
+    return url
+
+
+def _check_events(events: list[str]) -> list[str]:
+    unknown = sorted(set(events) - set(EventType.values))
+    if unknown or not events:
+        raise InvalidRequest(
+            _("Choose the events among %(events)s."),
+            code="events",
+            events=", ".join(EventType.values),
+        )
+    return sorted(set(events))
+
+
+def webhook_create(
+    *, brand: Brand, url: str, events: list[str], description: str = "", actor: Any = None
+) -> tuple[WebhookEndpoint, str]:
+    """A new endpoint and its signing secret, which is shown once (stored encrypted).
+    The caller has checked that `actor` may manage the brand's integrations."""
+    url = check_url(url)
+    events = _check_events(events)
+    secret = new_secret()
+    with brand_scope(brand), transaction.atomic():
+        endpoint = WebhookEndpoint.objects.create(
+            brand=brand,
+            url=url,
+            events=events,
+            description=description.strip()[:200],
+            sealed_secret=encrypt(secret),
+            created_at=clock.now(),
+            created_by=actor if getattr(actor, "pk", None) else None,
+        )
+    _subscribed.clear()
+    return endpoint, secret
+
+
+def webhook_update(
+    *,
+    endpoint: WebhookEndpoint,
+    url: str | None = None,
+    events: list[str] | None = None,
+    description: str | None = None,
+    is_active: bool | None = None,
+) -> WebhookEndpoint:
+    """Change an endpoint; a new URL is checked as at creation."""
+    if url is not None and url.strip() != endpoint.url:
+        endpoint.url = check_url(url)
+    if events is not None:
+        endpoint.events = _check_events(events)
+    if description is not None:
+        endpoint.description = description.strip()[:200]
+    if is_active is not None:
+        endpoint.is_active = is_active
+    with brand_scope(endpoint.brand_id):
+        endpoint.save(update_fields=["url", "events", "description", "is_active"])
+    _subscribed.clear()
+    return endpoint
+
+
+def webhook_delete(*, endpoint: WebhookEndpoint) -> None:
+    """Remove an endpoint with its deliveries and their log."""
+    with brand_scope(endpoint.brand_id), transaction.atomic():
+        WebhookEndpoint.objects.filter(pk=endpoint.pk).delete()
+    _subscribed.clear()
+
+
+# --- deliveries ------------------------------------------------------------------------------
+
+
+# The event types some active endpoint subscribes to, in any brand: without one, an event
+# costs no query (the watcher records breaches by the thousand). Cleared here on every
+# change; another process sees a new endpoint within SUBSCRIBED_TTL seconds.
+SUBSCRIBED_TTL = 5.0
+_subscribed: TTLCache[frozenset[str]] = ttl_cache(SUBSCRIBED_TTL)
+
+
+def subscribed_types() -> frozenset[str]:
+    def compute() -> frozenset[str]:
+        with all_brands():
+            lists = WebhookEndpoint.objects.filter(is_active=True).values_list("events", flat=True)
+            return frozenset(t for events in lists for t in events)
+
+    return _subscribed.get("types", compute)
+
+
+def on_event_committed(sender: Any, *, event_id: int, verb: str, **kwargs: Any) -> None:
+    """`event_committed` receiver: deliveries for the endpoints that subscribe."""
+    event_type = FROM_VERB.get(verb)
+    if event_type is not None and event_type in subscribed_types():
+        deliveries_for_event(event_id, event_type)
+
+
+def deliveries_for_event(event_id: int, event_type: str) -> list[int]:
+    """Write the deliveries of one committed event (its brand's active endpoints that
+    subscribe to `event_type`) and queue their sending. Returns their ids."""
+    with all_brands():
+        endpoints = [
+            endpoint
+            for endpoint in WebhookEndpoint.objects.filter(
+                is_active=True,
+                brand_id__in=Event.objects.filter(pk=event_id).values("brand_id"),
+            )
+            if event_type in endpoint.events
+        ]
+    if not endpoints:
+        return []
+    brand_id = endpoints[0].brand_id
+    with brand_scope(brand_id):
+        event = Event.objects.select_related("brand", "actor_user", "actor_contact").get(
+            pk=event_id
+        )
+        body = payload_body(event, event_type)
+        now = clock.now()
+        with transaction.atomic():
+            created = WebhookDelivery.objects.bulk_create(
+                [
+                    WebhookDelivery(
+                        brand_id=brand_id,
+                        endpoint=endpoint,
+                        uid=uuid.uuid4(),
+                        event=event,
+                        event_type=event_type,
+                        body=body,
+                        next_attempt_at=now,
+                        created_at=now,
+                    )
+                    for endpoint in endpoints
+                ]
+            )
+            ids = [delivery.pk for delivery in created]
+            _queue(ids)
+    return ids
+
+
+def payload(event: Event, event_type: str) -> dict[str, Any]:
+    """What a delivery says: the event, and the ticket resource as the API gives it."""
+    ticket = None
+    if event.ticket_id is not None:
+        found = with_relations(Ticket.objects.filter(pk=event.ticket_id)).get()
+        ticket = TicketOut.model_validate(ticket_out(found)).model_dump(mode="json")
+    return {
+        "id": f"evt_{event.pk}",
+        "type": event_type,
+        "created_at": event.at.isoformat().replace("+00:00", "Z"),
+        "brand": event.brand.slug,
+        "event": EventOut.model_validate(event_out(event)).model_dump(mode="json"),
+        "ticket": ticket,
+    }
+
+
+def payload_body(event: Event, event_type: str) -> str:
+    return json.dumps(payload(event, event_type), ensure_ascii=False, separators=(",", ":"))
+
+
+def webhook_replay(*, delivery: WebhookDelivery) -> WebhookDelivery:
+    """Send a delivery's body again, as a new delivery (its own id and log) to the same
+    endpoint; it says which it replays. The endpoint must still be active."""
+    with brand_scope(delivery.brand_id):
+        endpoint = WebhookEndpoint.objects.get(pk=delivery.endpoint_id)
+        if not endpoint.is_active:
+            raise InvalidRequest(
+                _("This webhook is disabled: enable it before replaying."), code="inactive"
+            )
+        now = clock.now()
+        with transaction.atomic():
+            replay = WebhookDelivery.objects.create(
+                brand_id=delivery.brand_id,
+                endpoint=endpoint,
+                uid=uuid.uuid4(),
+                event_id=delivery.event_id,
+                event_type=delivery.event_type,
+                body=delivery.body,
+                status=DeliveryStatus.PENDING,
+                next_attempt_at=now,
+                created_at=now,
+                replay_of=delivery,
+            )
+            _queue([replay.pk])
+    return replay
+
+
+def _queue(ids: list[int]) -> None:
+    from guichet.api.webhooks.tasks import deliver_webhooks
+
+    transaction.on_commit(lambda: deliver_webhooks.enqueue(ids), robust=True)
