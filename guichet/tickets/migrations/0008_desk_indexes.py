@@ -5,22 +5,21 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('brands', '0002_initial'),
-        ('contacts', '0002_contact_blocks'),
-        ('marketplace', '0001_initial'),
-        ('tickets', '0007_abuse_flag'),
+        ("brands", "0002_initial"),
+        ("contacts", "0002_contact_blocks"),
+        ("marketplace", "0001_initial"),
+        ("tickets", "0007_abuse_flag"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='ticket',
-            index=models.Index(fields=['created_at', 'id'], name='ticket_created'),
+            model_name="ticket",
+            index=models.Index(fields=["created_at", "id"], name="ticket_created"),
         ),
         migrations.AddIndex(
-            model_name='ticket',
-            index=models.Index(fields=['updated_at', 'id'], name='ticket_updated'),
+            model_name="ticket",
+            index=models.Index(fields=["updated_at", "id"], name="ticket_updated"),
         ),
     ]
