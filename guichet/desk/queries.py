@@ -165,16 +165,6 @@ def tickets_of(desk: Desk) -> QuerySet[Ticket]:
     return Ticket.objects.filter(brand_id__in=desk.brand_ids)
 
 
-def first_in_queue(desk: Desk) -> Case:
-    """0 for the categories each brand's policy serves first (EJ: billing), else 1."""
-    whens = []
-    for brand in desk.brands:
-        keys = [c.key for c in brand.get_policy().categories if c.first_in_queue]
-        if keys:
-            whens.append(When(Q(brand_id=brand.pk, category__in=keys), then=Value(0)))
-    return Case(*whens, default=Value(1), output_field=IntegerField())
-
-
 _PRIORITY_RANK = Case(
     When(priority=Priority.URGENT, then=Value(0)),
     When(priority=Priority.HIGH, then=Value(1)),
@@ -209,8 +199,10 @@ def ordered(desk: Desk, tickets: QuerySet[Ticket], sort: str) -> QuerySet[Ticket
         return tickets.order_by("-level", due, "pk")
     if sort == "reference":
         return tickets.order_by("reference")
-    # The policy's order: the categories served first ahead, then the nearest deadline.
-    return tickets.order_by(first_in_queue(desk), due, "created_at", "pk")
+    # The policy's order: the categories served first ahead (`Ticket.queue_rank`, kept by
+    # the services), then the nearest deadline, then the oldest — the order the partial
+    # indexes on the open tickets hold, so a page reads 50 rows, not the whole view.
+    return tickets.order_by("queue_rank", due, "created_at", "pk")
 
 
 def filtered(tickets: QuerySet[Ticket], filters: dict[str, Any]) -> QuerySet[Ticket]:
@@ -238,6 +230,9 @@ def filtered(tickets: QuerySet[Ticket], filters: dict[str, Any]) -> QuerySet[Tic
 
 def inbox(desk: Desk, key: str, filters: dict[str, Any], sort: str) -> QuerySet[Ticket]:
     tickets = filtered(tickets_of(desk).filter(view_filter(desk, key)), filters)
+    if key == "closed" and sort == "due":
+        # Closed tickets have no deadline to sort by: the last closed (updated) first.
+        sort = "-updated"
     return ordered(desk, tickets, sort).select_related("contact", "assignee", "brand", "team")
 
 

@@ -94,5 +94,11 @@ def policy_publish(
             )
     brand.policy = version
     brand.save(update_fields=["policy"])
+    if not created_brand:
+        # The categories served first may have changed: the tickets' stored rank follows
+        # (the published version is the record of the change; nothing per ticket).
+        from guichet.tickets.services import tickets_rerank
+
+        tickets_rerank(brand=brand, policy=policy)
     clear_all()  # teams, templates and addresses cached from the previous policy
     return PublishResult(brand, version, created_brand=created_brand, changed=True)

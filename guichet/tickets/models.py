@@ -23,6 +23,9 @@ from guichet.tickets.choices import (
     Status,
 )
 
+# The desk's default order (guichet/desk/queries.py `ordered`), as the indexes hold it.
+QUEUE_ORDER = ("queue_rank", "next_due_at", "created_at", "id")
+
 
 class Ticket(models.Model):
     brand = models.ForeignKey("brands.Brand", on_delete=models.PROTECT, related_name="tickets")
@@ -110,6 +113,12 @@ class Ticket(models.Model):
     answered_at = models.DateTimeField(_("full written answer"), null=True, blank=True)
     last_update_at = models.DateTimeField(_("last message to the customer"), null=True, blank=True)
     next_due_at = models.DateTimeField(_("next deadline"), null=True, blank=True)
+    # The policy's rank in the queue: 0 for the categories served first (`first_in_queue`,
+    # EJ: billing), else 1. Kept by the services (opening, a change of category, a policy
+    # published) so that the desk's default order is an index's order.
+    queue_rank = models.PositiveSmallIntegerField(
+        _("rank in the queue"), default=1, db_default=1, editable=False
+    )
 
     objects = BrandScopedManager()
 
@@ -132,6 +141,34 @@ class Ticket(models.Model):
             # (guichet/desk/queries.py, docs/desk-performance.md).
             models.Index(fields=["created_at", "id"], name="ticket_created"),
             models.Index(fields=["updated_at", "id"], name="ticket_updated"),
+            # The policy's order (queries.ordered) of the open tickets, for every viewer
+            # (brands filtered on the way: one index serves one brand or several), and of
+            # the views no other index narrows enough.
+            models.Index(
+                fields=[*QUEUE_ORDER],
+                name="ticket_queue_open",
+                condition=Q(status__in=OPEN_STATUSES),
+            ),
+            models.Index(
+                fields=["team", *QUEUE_ORDER],
+                name="ticket_queue_team",
+                condition=Q(status__in=OPEN_STATUSES),
+            ),
+            models.Index(
+                fields=[*QUEUE_ORDER],
+                name="ticket_queue_unassigned",
+                condition=Q(status__in=OPEN_STATUSES, assignee__isnull=True),
+            ),
+            models.Index(
+                fields=[*QUEUE_ORDER],
+                name="ticket_queue_waiting",
+                condition=Q(status=Status.WAITING_CUSTOMER),
+            ),
+            models.Index(
+                fields=[*QUEUE_ORDER],
+                name="ticket_queue_abusive",
+                condition=Q(abuse_flagged_at__isnull=False),
+            ),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(level__gte=1), name="ticket_level_positive"),

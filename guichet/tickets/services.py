@@ -28,6 +28,7 @@ from typing import Any, Required, TypedDict, Unpack
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Case, Q, QuerySet, Value, When
 from django.utils.translation import gettext_lazy as _
 
 from guichet.accounts.models import Membership
@@ -205,6 +206,35 @@ def _changes(tickets: Sequence[Ticket]) -> Iterator[list[Change]]:
         changes = [Change(ticket, now) for ticket in tickets]
         yield changes
         _finish(changes)
+
+
+# --- the rank in the queue ------------------------------------------------------------------
+
+
+def queue_rank(policy: Policy, category: str) -> int:
+    """The ticket's rank in the desk's default order: 0 for a category the policy serves
+    first (`first_in_queue`, EJ: billing), else 1 (`Ticket.queue_rank`)."""
+    rule = policy.category(category) if category else None
+    return 0 if rule is not None and rule.first_in_queue else 1
+
+
+def rank_update(tickets: QuerySet[Any], first: Sequence[str]) -> int:
+    """Give `tickets` their rank for the categories `first` served first, in one UPDATE that
+    writes only the rows whose rank changes."""
+    if not first:
+        return tickets.exclude(queue_rank=1).update(queue_rank=1)
+    served_first = Q(category__in=list(first))
+    return tickets.filter(
+        (served_first & ~Q(queue_rank=0)) | (~served_first & ~Q(queue_rank=1))
+    ).update(queue_rank=Case(When(served_first, then=Value(0)), default=Value(1)))
+
+
+def tickets_rerank(*, brand: Brand, policy: Policy) -> int:
+    """Bring the rank of every ticket of `brand` in line with `policy` (just published) —
+    a derived column, like the deadlines: no event, no revision. Returns the rows changed."""
+    first = [c.key for c in policy.categories if c.first_in_queue]
+    with brand_scope(brand):
+        return rank_update(Ticket.objects.filter(brand=brand), first)
 
 
 # --- checks shared by the services ---------------------------------------------------------
@@ -513,6 +543,7 @@ def _new_ticket(brand: Brand, policy: Policy, opening: Opening) -> Ticket:
         contact=contact,
         team_id=team_id_for(brand.pk, team_key),
         seller=seller,
+        queue_rank=queue_rank(policy, category),
         auto_acknowledge=acknowledge and (channel_rule is None or channel_rule.acknowledge),
         created_at=now,
         updated_at=now,
@@ -859,6 +890,8 @@ def ticket_change(
                 actor=actor,
                 data={"field": field, "from": old, "to": stored_new},
             )
+        if "category" in change.fields:
+            change.set(queue_rank=queue_rank(policy, ticket.category))
     return ticket
 
 

@@ -1,0 +1,90 @@
+"""The inbox's default order is the policy's: the categories served first (EJ: billing)
+ahead, then the nearest deadline (none last), then the oldest — read from the rank stored
+on the ticket. The closed view lists the last closed first."""
+
+from datetime import timedelta
+
+import pytest
+
+from guichet.desk import queries
+from guichet.lib.scoping import all_brands, brand_scope
+from guichet.tickets import services
+from guichet.tickets.choices import Channel
+from guichet.tickets.models import Ticket
+
+pytestmark = pytest.mark.django_db
+
+
+def open_ticket(brand, contact, category):
+    return services.ticket_open(
+        brand=brand,
+        contact=contact,
+        contact_type="question",
+        subject=f"Sujet {category or 'aucun'}",
+        text="Bonjour",
+        channel=Channel.EMAIL,
+        category=category,
+    )
+
+
+def policy_order(tickets, brands):
+    """The order as it was computed before the rank was stored: a CASE on the category."""
+    first = {b.pk: {c.key for c in b.get_policy().categories if c.first_in_queue} for b in brands}
+    far = max(t.next_due_at for t in tickets if t.next_due_at) + timedelta(days=1)
+    return sorted(
+        tickets,
+        key=lambda t: (
+            0 if t.category in first[t.brand_id] else 1,
+            t.next_due_at or far,
+            t.created_at,
+            t.pk,
+        ),
+    )
+
+
+def test_the_default_order_is_the_policys_across_brands(world, frozen_clock):
+    ej, jamla = world.ej, world.jamla
+    tickets = [world.ticket]
+    for i, category in enumerate(["travel", "billing", "", "shopping", "billing"]):
+        frozen_clock.advance(timedelta(minutes=7))
+        tickets.append(open_ticket(ej, world.customer, category))
+        if i % 2:
+            frozen_clock.advance(timedelta(minutes=3))
+            tickets.append(open_ticket(jamla, world.other_customer, ""))
+    with all_brands():
+        # Deadlines in an order unlike the opening order, equal ones, and none.
+        for i, ticket in enumerate(tickets):
+            due = None if i % 4 == 3 else ticket.created_at + timedelta(hours=(i * 5) % 3)
+            Ticket.objects.filter(pk=ticket.pk).update(next_due_at=due)
+        fresh = list(Ticket.objects.filter(pk__in=[t.pk for t in tickets]))
+    desk = queries.desk_for(world.superuser)
+    with brand_scope(desk.brands):
+        listed = list(queries.inbox(desk, "unassigned", {}, "due"))
+    assert [t.pk for t in listed] == [t.pk for t in policy_order(fresh, [ej, jamla])]
+    assert listed[0].category == "billing"
+
+
+def test_a_change_of_category_moves_the_ticket_in_the_queue(world, frozen_clock):
+    frozen_clock.advance(timedelta(minutes=5))
+    travel = open_ticket(world.ej, world.customer, "travel")
+    with brand_scope(world.ej):
+        desk = queries.desk_for(world.agent)
+        assert list(queries.inbox(desk, "unassigned", {}, "due")) == [world.ticket, travel]
+        services.ticket_change(ticket=world.ticket, actor=world.agent, category="shopping")
+        services.ticket_change(ticket=travel, actor=world.agent, category="billing")
+        assert list(queries.inbox(desk, "unassigned", {}, "due")) == [travel, world.ticket]
+
+
+def test_the_closed_view_lists_the_last_closed_first(world, frozen_clock):
+    first, second = world.ticket, open_ticket(world.ej, world.customer, "billing")
+    with all_brands():
+        Ticket.objects.filter(pk=first.pk).update(
+            status="closed", updated_at=frozen_clock.now() + timedelta(hours=2)
+        )
+        Ticket.objects.filter(pk=second.pk).update(
+            status="closed", updated_at=frozen_clock.now() + timedelta(hours=1)
+        )
+    with brand_scope(world.ej):
+        desk = queries.desk_for(world.agent)
+        assert list(queries.inbox(desk, "closed", {}, "due")) == [first, second]
+        assert list(queries.inbox(desk, "closed", {}, "created")) == [first, second]
