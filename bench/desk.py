@@ -249,6 +249,18 @@ class BrandPlan:
     team_by_level: list[int | None] | None = None
 
 
+def queue_ranks() -> None:
+    """The rank the services give a ticket (the policy's first categories ahead), set for
+    the tickets inserted by SQL above."""
+    from guichet.brands.models import Brand
+    from guichet.lib.scoping import all_brands
+    from guichet.tickets.services import tickets_rerank
+
+    with all_brands():
+        for brand in Brand.objects.filter(policy__isnull=False):
+            tickets_rerank(brand=brand, policy=brand.get_policy())
+
+
 def load() -> None:
     from django.core.management import call_command
 
@@ -276,6 +288,8 @@ def load() -> None:
             heavy_tickets()
         with step("deadlines, assignment and closing events"):
             deadlines_and_events()
+        with step("queue ranks from each brand's policy"):
+            queue_ranks()
     with step("search index rebuild"):
         rebuild_search_index()
     with step("VACUUM ANALYZE"):
