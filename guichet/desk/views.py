@@ -70,7 +70,10 @@ def inbox(request: HttpRequest, view: str) -> HttpResponse:
     desk = _desk(request)
     if view not in {v.key for v in queries.views_for(desk)}:
         raise Http404
-    form = forms.FilterForm(desk, request.GET)
+    data = request.GET.copy()
+    if view == "closed" and not data.get("sort"):
+        data["sort"] = "-updated"  # closed tickets have no deadline: the latest first
+    form = forms.FilterForm(desk, data)
     filters = form.values()
     sort = filters.pop("sort", "due")
     fingerprint = queries.fingerprint(queries.filtered(queries.tickets_of(desk), filters))

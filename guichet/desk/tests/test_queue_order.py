@@ -5,6 +5,7 @@ on the ticket. The closed view lists the last closed first."""
 from datetime import timedelta
 
 import pytest
+from django.urls import reverse
 
 from guichet.desk import queries
 from guichet.lib.scoping import all_brands, brand_scope
@@ -88,3 +89,9 @@ def test_the_closed_view_lists_the_last_closed_first(world, frozen_clock):
         desk = queries.desk_for(world.agent)
         assert list(queries.inbox(desk, "closed", {}, "due")) == [first, second]
         assert list(queries.inbox(desk, "closed", {}, "created")) == [first, second]
+
+
+def test_the_closed_view_says_it_lists_the_latest_first(client, world):
+    client.force_login(world.agent)
+    page = client.get(reverse("desk:inbox", kwargs={"view": "closed"})).content.decode()
+    assert '<option value="-updated" selected>' in page
