@@ -258,12 +258,13 @@ def inbox_page(
     return CappedPaginator(inbox(desk, key, filters, sort), size).get_page(number)
 
 
-def counts(desk: Desk, brand: int | None = None) -> dict[str, int]:
+def counts(desk: Desk, brand: int | None = None, *, fresh: bool = False) -> dict[str, int]:
     """Open tickets per view for this person, in one pass over the open tickets (kept
     `COUNTS_SECONDS`; "closed" is not counted: it only grows). Every counted view holds
-    open tickets only."""
+    open tickets only. `fresh`: count again (the list has just changed under the person's
+    eyes, so its count must not lag behind it)."""
     key = f"desk-counts:{desk.user.pk}:{brand or 0}"
-    found = cache.get(key)
+    found = None if fresh else cache.get(key)
     if found is not None:
         return found
     tickets = tickets_of(desk).filter(status__in=OPEN_STATUSES)

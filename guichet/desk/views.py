@@ -89,7 +89,8 @@ def inbox(request: HttpRequest, view: str) -> HttpResponse:
         form=form,
         page=page,
         rows=[(t, queries.due_state(t.next_due_at, desk.now)) for t in page],
-        counts=queries.counts(desk, filters.get("brand")),
+        # A live refresh reaching here means the list changed: its counts are redone too.
+        counts=queries.counts(desk, filters.get("brand"), fresh=bool(request.htmx)),  # type: ignore[attr-defined]
         query=urlencode(query),
         fingerprint=fingerprint,
         sort=sort,

@@ -95,3 +95,22 @@ def test_the_closed_view_says_it_lists_the_latest_first(client, world):
     client.force_login(world.agent)
     page = client.get(reverse("desk:inbox", kwargs={"view": "closed"})).content.decode()
     assert '<option value="-updated" selected>' in page
+
+
+def test_the_live_list_answers_204_until_a_ticket_changes_then_its_counts_follow(
+    client, world, frozen_clock
+):
+    client.force_login(world.lead)
+    target = reverse("desk:inbox", kwargs={"view": "unassigned"})
+    first = client.get(target)
+    fingerprint = first.context["fingerprint"]
+    assert first.context["counts"]["unassigned"] == 1
+    htmx = {"HTTP_HX_REQUEST": "true"}
+    assert client.get(target, {"fp": fingerprint}, **htmx).status_code == 204
+    frozen_clock.advance(timedelta(minutes=1))
+    services.ticket_assign(ticket=world.ticket, actor=world.lead, assignee=world.agent)
+    changed = client.get(target, {"fp": fingerprint}, **htmx)
+    assert changed.status_code == 200
+    assert world.ticket.reference not in changed.content.decode()
+    # The counts beside the views are redone with the list, not kept from the cache.
+    assert changed.context["counts"]["unassigned"] == 0
