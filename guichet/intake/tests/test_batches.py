@@ -279,4 +279,15 @@ def test_two_workers_on_one_brand_give_what_one_gives(world, corpus):
     for t in threads:
         t.join()
     assert not errors
-    assert outcome(world.jamla) == expected
+    # The same conversations, links and acknowledgements. Which evidence threaded a reply
+    # depends on which of the two workers reached it first: a reply handled before the
+    # message it answers threads that message "by answered" instead of itself "by header".
+    assert threaded_alike(outcome(world.jamla)) == threaded_alike(expected)
+
+
+def threaded_alike(found: dict) -> dict:
+    reasons: Counter = Counter()
+    for (state, reason), n in found["reasons"].items():
+        alike = reason in ("threaded_by_header", "threaded_by_answered")
+        reasons[(state, "threaded_by_header_or_answered" if alike else reason)] += n
+    return {**found, "reasons": reasons}
