@@ -45,7 +45,7 @@ from guichet.contacts.services import contact_for_email, contact_for_phone
 from guichet.desk.queries import VIEW_KEYS, filtered, tickets_of, view_filter
 from guichet.marketplace.models import Seller
 from guichet.tickets import services
-from guichet.tickets.attachments import attachment_open
+from guichet.tickets.attachments import attachment_download
 from guichet.tickets.choices import (
     Channel,
     Complexity,
@@ -252,16 +252,7 @@ def download_attachment(request: HttpRequest, reference: str, attachment_id: int
     stored = Attachment.objects.filter(pk=attachment_id, message__ticket=ticket).first()
     if stored is None:
         raise ApiError(404, "not_found", _("Not found."))
-    response = FileResponse(
-        attachment_open(stored),
-        as_attachment=True,
-        filename=stored.filename,
-        content_type="application/octet-stream",
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "sandbox; default-src 'none'"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return attachment_download(stored)
 
 
 # --- creating ------------------------------------------------------------------------------------

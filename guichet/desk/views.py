@@ -17,7 +17,6 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import (
-    FileResponse,
     Http404,
     HttpRequest,
     HttpResponse,
@@ -38,7 +37,7 @@ from guichet.desk.queries import Desk, access_ticket, desk_for
 from guichet.desk.timeline import timeline
 from guichet.lib.errors import Conflict, ServiceError
 from guichet.tickets import services
-from guichet.tickets.attachments import attachment_open, attachment_store
+from guichet.tickets.attachments import attachment_download, attachment_store
 from guichet.tickets.choices import Status
 from guichet.tickets.models import Attachment, Message, Ticket
 
@@ -706,23 +705,13 @@ def insert_canned(request: HttpRequest, reference: str) -> HttpResponse:
 @staff_required
 @require_GET
 def attachment(request: HttpRequest, reference: str, pk: int) -> HttpResponseBase:
-    """Always a download, never rendered here (research H14, H15): attachment disposition,
-    nosniff, a sandboxing CSP, private no-store caching."""
+    """A file of a ticket of the person's brands, always as a download."""
     desk = _desk(request)
     found = access_ticket(desk, reference)
     stored = Attachment.objects.filter(pk=pk, message__ticket=found).first()
     if stored is None:
         raise Http404
-    response = FileResponse(
-        attachment_open(stored),
-        as_attachment=True,
-        filename=stored.filename,
-        content_type="application/octet-stream",
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "sandbox; default-src 'none'"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return attachment_download(stored)
 
 
 # --- quarantine (administrators) ------------------------------------------------------------------

@@ -17,7 +17,6 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.contrib import messages
 from django.http import (
-    FileResponse,
     Http404,
     HttpRequest,
     HttpResponse,
@@ -51,7 +50,7 @@ from guichet.portal.forms import (
 from guichet.portal.models import PortalSession, SurveyAnswer, SurveyLink
 from guichet.portal.uploads import MB, check_uploads, store_uploads
 from guichet.tickets import services as tickets
-from guichet.tickets.attachments import attachment_open
+from guichet.tickets.attachments import attachment_download
 from guichet.tickets.choices import Channel, ContactType, EscalationTrigger, Outcome
 from guichet.tickets.models import Ticket
 
@@ -582,20 +581,10 @@ def close(request: HttpRequest, brand: Brand, reference: str) -> HttpResponseBas
 @portal_page
 @customer_required
 def attachment(request: HttpRequest, brand: Brand, reference: str, pk: int) -> HttpResponseBase:
-    """Always a download, never rendered (research H14): attachment disposition, nosniff,
-    a sandboxing CSP."""
+    """A file of the customer's public timeline, always as a download."""
     ticket = queries.customer_ticket(brand, _session(request).contact, reference)
     stored = queries.public_attachment(ticket, pk)
-    response = FileResponse(
-        attachment_open(stored),
-        as_attachment=True,
-        filename=stored.filename,
-        content_type="application/octet-stream",
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "sandbox; default-src 'none'"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return attachment_download(stored)
 
 
 # --- opening hours and my data ---------------------------------------------------------------------

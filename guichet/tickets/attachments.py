@@ -17,6 +17,7 @@ from typing import IO
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.http import FileResponse
 from django.utils.translation import gettext_lazy as _
 
 from guichet.brands.models import Brand
@@ -106,3 +107,19 @@ def attachment_store(
 
 def attachment_open(attachment: Attachment) -> IO[bytes]:
     return default_storage.open(attachment.storage_key, "rb")
+
+
+def attachment_download(attachment: Attachment) -> FileResponse:
+    """A stored file as every page and endpoint serves it: always a download, never
+    rendered (research H14, H15) — attachment disposition under its cleaned name, a
+    neutral type, nosniff, a sandboxing CSP, private no-store caching."""
+    response = FileResponse(
+        attachment_open(attachment),
+        as_attachment=True,
+        filename=attachment.filename,
+        content_type="application/octet-stream",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -56,14 +56,14 @@ class Command(BaseCommand):
             target = Brand.objects.filter(slug=brand).first()
             if target is None:
                 raise CommandError(f"no brand {brand!r}")
-        todo = files(paths)
+        paths_found = files(paths)
         started = time.perf_counter()
         stored = []
         duplicates = 0
-        for start in range(0, len(todo), CHUNK):
+        for start in range(0, len(paths_found), CHUNK):
             # The files stay where they are until this returns: a commit per chunk is as
             # durable as one per file, and much faster.
-            chunk = [path.read_bytes() for path in todo[start : start + CHUNK]]
+            chunk = [path.read_bytes() for path in paths_found[start : start + CHUNK]]
             for result in ingest.store_many(chunk, source=InboundSource.FILE, brand=target):
                 stored.append(result.inbound.pk)
                 duplicates += not result.created
@@ -76,10 +76,10 @@ class Command(BaseCommand):
             ingest.process_many(stored, chunk=CHUNK)
         elapsed = time.perf_counter() - started
         summary = {
-            "files": len(todo),
+            "files": len(paths_found),
             "duplicates": duplicates,
             "seconds": round(elapsed, 2),
-            "per_second": round(len(todo) / elapsed, 1) if elapsed else None,
+            "per_second": round(len(paths_found) / elapsed, 1) if elapsed else None,
             "queued": queue,
             "stats": inbound_stats(target),
         }
