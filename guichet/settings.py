@@ -150,8 +150,26 @@ TEMPLATES = [
 # writers queue on the lock instead of failing half-way through a transaction.
 # DATABASE_URL=postgres://… selects PostgreSQL; sqlite:////path/file.sqlite3 another SQLite file.
 _database_url = env_str("DATABASE_URL")
+# On PostgreSQL each process keeps a pool of connections (psycopg_pool): under uvicorn every
+# request runs in a thread of its own, so a persistent connection is not reused and each
+# request would open one (10-15 ms). GUICHET_DB_POOL_SIZE=0 turns the pool off (persistent
+# connections kept 60 s instead, e.g. behind PgBouncer in transaction mode).
+DB_POOL_SIZE = env_int("GUICHET_DB_POOL_SIZE", 8)
 if _database_url and not _database_url.startswith("sqlite:"):
-    DATABASES = {"default": dj_database_url.parse(_database_url, conn_max_age=60)}
+    DATABASES = {
+        "default": dj_database_url.parse(_database_url, conn_max_age=0 if DB_POOL_SIZE else 60)
+    }
+    if DB_POOL_SIZE:
+        from psycopg_pool import ConnectionPool
+
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": 1,
+            "max_size": DB_POOL_SIZE,
+            "timeout": 30,
+            # A connection is checked when taken from the pool (one round trip): after a
+            # database restart, idle pooled connections are dead and must not be handed out.
+            "check": ConnectionPool.check_connection,
+        }
 else:
     SQLITE_PATH = (
         Path(dj_database_url.parse(_database_url)["NAME"])
@@ -308,6 +326,15 @@ GUICHET_EMAIL_DOMAIN = env_str(
 GUICHET_INBOUND_MAX_BYTES = env_int("GUICHET_INBOUND_MAX_BYTES", 50 * 1024 * 1024)
 GUICHET_PRESETS_DIR = PACKAGE_DIR / "policies" / "presets"
 GUICHET_DEMO_PASSWORD = env_str("GUICHET_DEMO_PASSWORD", "guichet-demo")
+
+# --- REST API (docs/api.md) ------------------------------------------------------------------
+# Calls with a wrong API key from one address: past this many in a window of these many
+# seconds, they get 429 (with Retry-After) instead of 401 until the window ends.
+GUICHET_API_AUTH_FAILURE_LIMIT = env_int("GUICHET_API_AUTH_FAILURE_LIMIT", 20)
+GUICHET_API_AUTH_FAILURE_WINDOW = env_int("GUICHET_API_AUTH_FAILURE_WINDOW", 300)
+# Webhook deliveries (with their attempts) are deleted this many days after they were
+# made, once delivered or failed (guichet.api.retention, run by the worker every hour).
+GUICHET_WEBHOOK_DELIVERY_DAYS = env_int("GUICHET_WEBHOOK_DELIVERY_DAYS", 30)
 
 # --- Customer portal (docs/portal.md) --------------------------------------------------------
 # A sign-in link works once, within these minutes; a customer's session lasts these hours.

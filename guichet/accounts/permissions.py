@@ -32,6 +32,7 @@ class Action(StrEnum):
     MANAGE_REPLIES = "manage_replies"  # the brand's canned replies
     BLOCK = "block"  # stop a contact's correspondence (the conduct policy's last step)
     LIFT_BLOCK = "lift_block"
+    MERGE_CONTACTS = "merge_contacts"  # two records of one customer become one
     MANAGE_PEOPLE = "manage_people"
     MANAGE_POLICY = "manage_policy"
     VIEW_QUARANTINE = "view_quarantine"
@@ -46,7 +47,13 @@ _HANDLE = {
     Action.ESCALATE,
     Action.DECIDE,
 }
-_LEAD = _HANDLE | {Action.ASSIGN, Action.VIEW_REPORTS, Action.BLOCK, Action.MANAGE_REPLIES}
+_LEAD = _HANDLE | {
+    Action.ASSIGN,
+    Action.VIEW_REPORTS,
+    Action.BLOCK,
+    Action.MERGE_CONTACTS,
+    Action.MANAGE_REPLIES,
+}
 
 ROLE_ACTIONS: dict[str, frozenset[Action]] = {
     Role.AGENT: frozenset(_HANDLE),

@@ -15,7 +15,7 @@ from django.http import HttpRequest
 from django.utils import translation
 from ninja import NinjaAPI
 
-from guichet.api import contacts, errors, inbound, policy, tickets
+from guichet.api import contacts, errors, inbound, policy, tickets, uploads
 from guichet.api.auth import AUTH, principal
 from guichet.api.throttle import KeyRateThrottle
 from guichet.api.webhooks import routes as webhooks
@@ -48,6 +48,7 @@ def scoped(view: Callable[..., Any]) -> Callable[..., Any]:
 for prefix, router in [
     ("/tickets", tickets.router),
     ("/contacts", contacts.router),
+    ("/uploads", uploads.router),
     ("/policy", policy.router),
     ("/inbound", inbound.router),
     ("/webhooks", webhooks.router),

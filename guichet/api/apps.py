@@ -19,3 +19,4 @@ class ApiConfig(AppConfig):
             "guichet.api.webhooks.tasks.deliver_due_webhooks",
             timedelta(seconds=15),
         )
+        periodic.register("api.purge", "guichet.api.tasks.purge_old_records", timedelta(hours=1))

@@ -26,6 +26,7 @@ from guichet.accounts.permissions import Action, act_as, brand_ids, can, is_unre
 from guichet.api.errors import ApiError
 from guichet.api.keys import authenticate, has_scope
 from guichet.api.models import ApiKey, Scope
+from guichet.api.throttle import auth_failed
 from guichet.brands.models import Brand
 from guichet.desk.queries import Desk, desk_for
 from guichet.lib.scoping import all_brands, brand_scope
@@ -96,11 +97,26 @@ def principal(request: HttpRequest) -> Principal:
 
 
 class ApiKeyAuth(HttpBearer):
-    """`Authorization: Bearer gch_…`. The key's brand becomes the request's only brand."""
+    """`Authorization: Bearer gch_…`. The key's brand becomes the request's only brand.
+
+    A wrong key is counted against the client's address (`throttle.auth_failed`): past
+    the limit, 429 with Retry-After instead of 401."""
 
     def authenticate(self, request: HttpRequest, token: str) -> Any:
         key = authenticate(token)
         if key is None or key.user is None:
+            wait = auth_failed(request)
+            if wait is not None:
+                raise ApiError(
+                    429,
+                    "auth_failures",
+                    _(
+                        "Too many calls with a wrong API key from this address: retry in "
+                        "%(seconds)s seconds."
+                    ),
+                    headers={"Retry-After": str(wait)},
+                    seconds=wait,
+                )
             return None
         request.api_key = key  # type: ignore[attr-defined]
         return key_principal(key)

@@ -1,5 +1,6 @@
 """/api/v1/contacts: a brand's customers, found by email address or phone number, or
-created (find-or-create: the same address always gives the same customer)."""
+created (find-or-create: the same address always gives the same customer), and two
+records of one customer merged (`contacts.services.contact_merge`)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from guichet.contacts.models import Contact, ContactEmail, ContactPhone
 from guichet.contacts.services import (
     contact_for_email,
     contact_for_phone,
+    contact_merge,
     normalise_email,
     normalise_phone,
 )
@@ -112,3 +114,35 @@ def create_contact(request: HttpRequest, payload: ContactIn) -> dict[str, Any]:
             422, "contact", _("This is not a valid email address or phone number.")
         ) from error
     return contact_out(_contacts().get(pk=contact.pk))
+
+
+class MergeIn(Schema):
+    into: int = Field(..., description="the id of the record to keep (of the same brand)")
+    reason: str = Field("", max_length=2000)
+
+
+@router.post(
+    "/{contact_id}/merge",
+    response={200: ContactOut, **ERRORS},
+    summary="Merge this customer's record into another record of the same customer",
+)
+def merge_contact(request: HttpRequest, contact_id: int, payload: MergeIn) -> dict[str, Any]:
+    """Two records of one customer become one: the tickets (each records the change),
+    addresses, numbers and blocks of this record go to `into`, which is answered. This
+    record stays, marked `merged_into`; its id then stands for the other. Sent again, the
+    same merge changes nothing. Needs a role that may merge customers (team lead and up)."""
+    who = principal(request)
+    who.require_write()
+    brand_ids = [b.pk for b in who.desk().brands if who.can(Action.VIEW_TICKET, b)]
+    found = {
+        contact.pk: contact
+        for contact in Contact.objects.select_related("brand").filter(
+            pk__in=[contact_id, payload.into], brand_id__in=brand_ids
+        )
+    }
+    if contact_id not in found or payload.into not in found:
+        raise ApiError(404, "not_found", _("Not found."))
+    kept = contact_merge(
+        keep=found[payload.into], merge=found[contact_id], actor=who.user, reason=payload.reason
+    )
+    return contact_out(_contacts().get(pk=kept.pk))

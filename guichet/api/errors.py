@@ -26,13 +26,23 @@ logger = logging.getLogger(__name__)
 
 
 class ApiError(Exception):
-    """An error the API answers as it is: status, stable code, readable message."""
+    """An error the API answers as it is: status, stable code, readable message (with its
+    `params`), and `headers` to add to the answer (`Retry-After`…)."""
 
-    def __init__(self, status: int, code: str, message: Any, **params: Any) -> None:
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: Any,
+        *,
+        headers: dict[str, str] | None = None,
+        **params: Any,
+    ) -> None:
         self.status = status
         self.code = code
         self.message = message
         self.params = params
+        self.headers = headers or {}
         super().__init__(code)
 
 
@@ -70,7 +80,10 @@ def install(api: NinjaAPI) -> None:
     """Register the handlers on `api`."""
 
     def api_error(request: HttpRequest, exc: Any) -> HttpResponse:
-        return error_response(api, request, exc.status, exc.code, exc.message, exc.params)
+        response = error_response(api, request, exc.status, exc.code, exc.message, exc.params)
+        for name, value in exc.headers.items():
+            response[name] = value
+        return response
 
     def service_error(request: HttpRequest, exc: Any) -> HttpResponse:
         status = 404 if exc.code == "not_found" else exc.status

@@ -5,13 +5,15 @@ The response is stored in the transaction of the create, under a unique (brand, 
 key): a retry racing the first call waits for its transaction on PostgreSQL (or is
 serialised by SQLite), fails to insert the same key, is rolled back — its object with it —
 and answers the stored response. The same key with a different request is refused
-(`idempotency_key_reused`): it is a caller's bug, not a retry."""
+(`idempotency_key_reused`): it is a caller's bug, not a retry. A key is kept KEPT_FOR
+(24 hours), then deleted by the worker."""
 
 from __future__ import annotations
 
 import hashlib
 import json
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -27,6 +29,10 @@ from guichet.lib.scoping import brand_scope
 
 HEADER = "Idempotency-Key"
 MAX_KEY = 255
+# How long a key and its response are kept: a retry within this time is answered the
+# first response; the worker deletes older ones (`guichet.api.retention`), after which
+# the same key makes a new object.
+KEPT_FOR = timedelta(hours=24)
 
 
 def request_hash(operation: str, payload: Any) -> str:

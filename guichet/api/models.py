@@ -186,6 +186,8 @@ class WebhookDelivery(models.Model):
                 condition=models.Q(status="pending"),
             ),
             models.Index(fields=["endpoint", "-created_at"], name="webhook_delivery_endpoint"),
+            # The hourly purge of old deliveries (guichet.api.retention).
+            models.Index(fields=["created_at"], name="webhook_delivery_created"),
         ]
 
     def __str__(self) -> str:

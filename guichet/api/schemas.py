@@ -4,6 +4,7 @@ their relations loaded by the queries that fetch them (`TICKET_RELATIONS`)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -152,6 +153,9 @@ class EventOut(Out):
     verb: str
     at: datetime
     actor: AuthorOut
+    # Who recorded it for the actor: the staff member (or API key) who recorded a
+    # customer's request on their behalf — the customer stays the actor.
+    recorded_by: PersonRef | None
     message_id: int | None
     data: dict[str, Any]
 
@@ -163,6 +167,7 @@ class ContactOut(Out):
     emails: list[str]
     phones: list[str]
     blocked: bool
+    merged_into: int | None
     created_at: datetime
 
 
@@ -280,12 +285,31 @@ def message_out(ticket: Ticket, message: Message) -> dict[str, Any]:
     }
 
 
-def event_out(event: Event) -> dict[str, Any]:
+def recorders(events: Iterable[Event]) -> dict[int, Any]:
+    """The staff who recorded these events for someone else (`data["recorded_by"]`), by
+    id: one query for a whole history."""
+    ids = {event.data.get("recorded_by") for event in events if event.data}
+    ids = {pk for pk in ids if isinstance(pk, int)}
+    if not ids:
+        return {}
+    from guichet.accounts.models import User
+
+    return {user.pk: user for user in User.objects.filter(pk__in=ids)}
+
+
+def event_out(event: Event, people: dict[int, Any] | None = None) -> dict[str, Any]:
+    """`people`: the recorders of the events (`recorders`), read when not given."""
+    recorded_by = (event.data or {}).get("recorded_by")
+    if isinstance(recorded_by, int):
+        recorder = (recorders([event]) if people is None else people).get(recorded_by)
+    else:
+        recorder = None
     return {
         "id": event.pk,
         "verb": event.verb,
         "at": event.at,
         "actor": _author(event.actor_user, event.actor_contact, event.actor_label),
+        "recorded_by": _person(recorder),
         "message_id": event.message_id,
         "data": event.data,
     }
@@ -301,5 +325,6 @@ def contact_out(contact: Contact) -> dict[str, Any]:
         "emails": [e.address for e in emails],
         "phones": [p.number for p in phones],
         "blocked": contact.blocked_since is not None,
+        "merged_into": contact.merged_into_id,
         "created_at": contact.created_at,
     }

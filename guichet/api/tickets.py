@@ -12,7 +12,7 @@ import base64
 import binascii
 import json
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -21,6 +21,7 @@ from django.http import FileResponse, HttpRequest, HttpResponse
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 from ninja import Field, Query, Router, Schema, Status
+from pydantic import StringConstraints
 
 from guichet.accounts.models import User
 from guichet.accounts.permissions import Action, require
@@ -36,6 +37,7 @@ from guichet.api.schemas import (
     ValidationErrorOut,
     event_out,
     message_out,
+    recorders,
     ticket_out,
     with_relations,
 )
@@ -221,12 +223,13 @@ def list_events(request: HttpRequest, reference: str) -> list[dict[str, Any]]:
     who = principal(request)
     who.require_read()
     ticket = _ticket(who, reference)
-    events = (
+    events = list(
         Event.objects.filter(ticket=ticket)
         .select_related("actor_user", "actor_contact")
         .order_by("at", "pk")
     )
-    return [event_out(e) for e in events]
+    people = recorders(events)
+    return [event_out(e, people) for e in events]
 
 
 @router.get(
@@ -257,6 +260,23 @@ def download_attachment(request: HttpRequest, reference: str, attachment_id: int
 
 # --- creating ------------------------------------------------------------------------------------
 
+UploadToken = Annotated[str, StringConstraints(min_length=1, max_length=500)]
+
+
+def _attachments_field() -> Any:
+    return Field(
+        [],
+        max_length=20,
+        description="tokens of files uploaded with POST /uploads (at most 5)",
+    )
+
+
+def _files(who: Principal, brand: Brand, tokens: list[str]) -> list[Attachment]:
+    """The uploaded files a message names (`uploads.attachments_for`), for its service."""
+    from guichet.api.uploads import attachments_for  # uploads reads this module's helpers
+
+    return attachments_for(who, brand, tokens)
+
 
 class ContactIn(Schema):
     id: int | None = Field(None, description="an existing contact of the brand")
@@ -279,14 +299,18 @@ class TicketIn(Schema):
     html: str = Field("", max_length=500_000)
     language: str = Field("", max_length=8)
     seller: int | None = None
+    attachments: list[UploadToken] = _attachments_field()
 
 
 def _contact(brand: Brand, given: ContactIn) -> Contact:
     if given.id is not None:
-        found = Contact.objects.filter(pk=given.id, brand=brand).first()
+        found = (
+            Contact.objects.select_related("merged_into").filter(pk=given.id, brand=brand).first()
+        )
         if found is None:
             raise ApiError(404, "not_found", _("Not found."))
-        return found
+        # A merged record's id stands for the record it was merged into.
+        return found.merged_into or found
     try:
         if given.email:
             return contact_for_email(
@@ -341,6 +365,7 @@ def create_ticket(request: HttpRequest, payload: TicketIn, response: HttpRespons
             html=payload.html,
             language=payload.language,
             seller=_seller(brand, payload.seller),
+            attachments=_files(who, brand, payload.attachments),
             actor=who.user,
         )
         return 201, _fresh(ticket)
@@ -423,6 +448,7 @@ class ReplyIn(Revision):
         | None
     ) = None
     full_answer: bool = Field(False, description="this reply is the full written answer")
+    attachments: list[UploadToken] = _attachments_field()
 
 
 class TicketAndMessage(Schema):
@@ -452,6 +478,7 @@ def reply(request: HttpRequest, reference: str, payload: ReplyIn) -> Status:
         text=payload.text,
         html=payload.html,
         subject=payload.subject,
+        attachments=_files(who, ticket.brand, payload.attachments),
         status_after=payload.status_after,
         full_answer=payload.full_answer,
         expected_revision=payload.revision,
@@ -462,6 +489,7 @@ def reply(request: HttpRequest, reference: str, payload: ReplyIn) -> Status:
 class NoteIn(Schema):
     text: str = Field("", max_length=100_000)
     html: str = Field("", max_length=500_000)
+    attachments: list[UploadToken] = _attachments_field()
 
 
 @router.post(
@@ -472,7 +500,11 @@ class NoteIn(Schema):
 def note(request: HttpRequest, reference: str, payload: NoteIn) -> Status:
     who, ticket = _write(request, reference)
     message = services.ticket_note(
-        ticket=ticket, actor=who.user, text=payload.text, html=payload.html
+        ticket=ticket,
+        actor=who.user,
+        text=payload.text,
+        html=payload.html,
+        attachments=_files(who, ticket.brand, payload.attachments),
     )
     return Status(201, _with_message(ticket, message))
 
@@ -545,15 +577,15 @@ def request_escalation(
     request: HttpRequest, reference: str, payload: EscalationRequestIn
 ) -> dict[str, Any]:
     """The customer asked (by phone, in the shop…) for their case to go to the next level:
-    recorded as the customer's request (it reopens a closed ticket), by a caller whose
-    role may escalate."""
+    recorded as the customer's request (it reopens a closed ticket) by a caller whose role
+    may escalate. The events' actor is the customer; `recorded_by` names the caller."""
     who, ticket = _write(request, reference)
-    require(who.user, Action.ESCALATE, brand=ticket.brand)
     services.ticket_escalate(
         ticket=ticket,
         contact=ticket.contact,
         reason=payload.reason,
         trigger=EscalationTrigger.CUSTOMER,
+        recorded_by=who.user,
         expected_revision=payload.revision,
     )
     return _fresh(ticket)

@@ -51,6 +51,27 @@ class ReasonForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 4}))
 
 
+class MergeForm(forms.Form):
+    keep: forms.ModelChoiceField[Contact] = forms.ModelChoiceField(
+        label=_("Record to keep"),
+        queryset=Contact.objects.none(),
+        widget=forms.RadioSelect,
+        empty_label=None,
+        help_text=_(
+            "The other records are merged into it: it gets their tickets, addresses, numbers and blocks."
+        ),
+    )
+    reason = forms.CharField(
+        label=_("Reason"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def __init__(self, *args: Any, contacts: QuerySet[Contact], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        keep = self.fields["keep"]
+        keep.queryset = contacts  # type: ignore[attr-defined]
+        keep.label_from_instance = lambda contact: f"{contact} (#{contact.pk})"  # type: ignore[attr-defined]
+
+
 class BlockedFilter(admin.SimpleListFilter):
     title = _("blocked")
     parameter_name = "blocked"
@@ -71,10 +92,26 @@ class ContactAdmin(BrandScopedAdmin):
     list_display = ["name", "primary_email", "language", "brand", "blocked_since", "created_at"]
     list_filter = ["brand", "language", BlockedFilter]
     search_fields = ["name", "emails__address", "phones__number"]
-    readonly_fields = ["brand", "blocked_since", "created_at", "updated_at"]
+    readonly_fields = [
+        "brand",
+        "blocked_since",
+        "created_at",
+        "updated_at",
+        "merged_into",
+        "merged_at",
+        "merged_by",
+        "merge_reason",
+    ]
     fields = ["brand", "name", "language", "blocked_since", "created_at", "updated_at"]
     inlines = [EmailInline, PhoneInline, BlockInline]
-    actions = ["block", "lift_block"]
+    actions = ["block", "lift_block", "merge"]
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        """A merged record says into which, when, by whom and why."""
+        fields = list(self.fields)
+        if obj is not None and obj.merged_into_id is not None:
+            fields += ["merged_into", "merged_at", "merged_by", "merge_reason"]
+        return fields
 
     @admin.action(description=_("Block the selected customers…"))
     def block(self, request: HttpRequest, queryset: QuerySet[Contact]) -> TemplateResponse | None:
@@ -100,6 +137,59 @@ class ContactAdmin(BrandScopedAdmin):
             title=_("Lift the block"),
             explanation=_("Their email will be processed again from now on."),
             apply=services.contact_lift_block,
+        )
+
+    @admin.action(description=_("Merge the selected records of one customer…"))
+    def merge(self, request: HttpRequest, queryset: QuerySet[Contact]) -> TemplateResponse | None:
+        """Ask which record to keep (and why), then merge the others into it through the
+        services (`contact_merge`), which check the role and the brand."""
+        if queryset.count() < 2:
+            messages.error(request, _("Select at least two records of the same customer."))
+            return None
+        form = MergeForm(request.POST if "apply" in request.POST else None, contacts=queryset)
+        if form.is_valid():
+            kept = form.cleaned_data["keep"]
+            done = 0
+            for contact in queryset.exclude(pk=kept.pk).select_related("brand"):
+                try:
+                    services.contact_merge(
+                        keep=kept,
+                        merge=contact,
+                        actor=request.user,
+                        reason=form.cleaned_data["reason"],
+                    )
+                    done += 1
+                except ServiceError as exc:
+                    messages.error(request, f"{contact}: {exc}")
+                except PermissionDenied:
+                    refused = _("Your role does not allow this.")
+                    messages.error(request, f"{contact}: {refused}")
+            if done:
+                messages.success(
+                    request,
+                    ngettext(
+                        "%(n)d record merged into %(kept)s.",
+                        "%(n)d records merged into %(kept)s.",
+                        done,
+                    )
+                    % {"n": done, "kept": kept},
+                )
+            return None
+        return TemplateResponse(
+            request,
+            "admin/contacts/contact/reason.html",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.model._meta,
+                "title": _("Merge"),
+                "explanation": _(
+                    "The tickets, addresses, numbers and blocks of the other records go to "
+                    "the one kept; the others stay, marked as merged into it."
+                ),
+                "contacts": list(queryset),
+                "form": form,
+                "action": "merge",
+            },
         )
 
     def _with_reason(

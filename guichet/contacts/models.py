@@ -21,6 +21,27 @@ class Contact(models.Model):
     # Set while a block is in force (its history: ContactBlock). A blocked contact's mail is
     # quarantined and never answered (REQUIREMENTS AB-2).
     blocked_since = models.DateTimeField(_("blocked since"), null=True, blank=True)
+    # Set when this record was merged into another record of the same customer
+    # (contacts.services.contact_merge): it keeps its name and history, owns nothing any
+    # more, and its id stands for the other one.
+    merged_into = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="merged_from",
+        verbose_name=_("merged into"),
+    )
+    merged_at = models.DateTimeField(_("merged"), null=True, blank=True)
+    merged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("merged by"),
+    )
+    merge_reason = models.TextField(_("reason for the merge"), blank=True)
 
     objects = BrandScopedManager()
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -191,3 +192,105 @@ def contact_lift_block(*, contact: Contact, actor: Any, reason: str) -> ContactB
         Contact.objects.filter(pk=contact.pk).update(blocked_since=None, updated_at=now)
         contact.blocked_since = None
     return block
+
+
+# --- merging two records of one customer -------------------------------------------------------
+
+
+def contact_merge(*, keep: Contact, merge: Contact, actor: Any, reason: str = "") -> Contact:
+    """Merge the record `merge` into `keep`, two records of one customer of one brand
+    (written to from two addresses, once by email and once by phone…), in one transaction.
+
+    `keep` gets the tickets (each records Verb.CONTACT_MERGED, through the ticket
+    services), the email addresses and phone numbers (its own primary ones stay primary),
+    the blocks (a block in force on `merge` is in force on `keep`; if both had one, the
+    merged record's is lifted with the merge's reason), and the portal's sign-in links;
+    the merged record's portal sessions end. Its blank name or language is filled from
+    `merge`. `merge` is not deleted: it keeps its name, messages and events, and is marked
+    merged into `keep` (records merged into it before now point to `keep`), so its id
+    still leads to the customer.
+
+    Refused: a record of another brand (as "not found"), a record into itself, a record
+    merged already (into another), a role without `merge_contacts`. Merging again into
+    the same record changes nothing (a retried call)."""
+    from guichet.accounts.permissions import Action, require
+    from guichet.portal.services import portal_contact_merged
+    from guichet.tickets.models import Ticket
+    from guichet.tickets.services import tickets_change_contact
+
+    if keep.brand_id != merge.brand_id:
+        # Same words as "not found": a record of another brand does not exist here.
+        raise InvalidRequest(_("Not found."), code="not_found")
+    if keep.pk == merge.pk:
+        raise InvalidRequest(_("A customer's record cannot be merged into itself."), code="merge")
+    brand = keep.brand
+    reason = reason.strip()[:2000]
+    with brand_scope(brand), transaction.atomic():
+        if actor is not None:
+            require(actor, Action.MERGE_CONTACTS, brand=brand)
+        rows = {
+            row.pk: row
+            for row in Contact.objects.select_for_update()
+            .filter(pk__in=[keep.pk, merge.pk])
+            .order_by("pk")
+        }
+        kept, merged = rows[keep.pk], rows[merge.pk]
+        if merged.merged_into_id == kept.pk:
+            return kept
+        if merged.merged_into_id is not None:
+            raise InvalidRequest(
+                _("This customer's record has already been merged into another."), code="merged"
+            )
+        if kept.merged_into_id is not None:
+            raise InvalidRequest(
+                _("The record to keep has been merged into another: merge into that one."),
+                code="merged",
+            )
+        now = clock.now()
+        tickets = list(Ticket.objects.filter(contact=merged).select_related("brand").order_by("pk"))
+        tickets_change_contact(tickets=tickets, contact=kept, actor=actor, reason=reason)
+        for model in (ContactEmail, ContactPhone):
+            moving = model.objects.filter(contact=merged)
+            if model.objects.filter(contact=kept, is_primary=True).exists():
+                moving.update(contact=kept, is_primary=False)
+            else:
+                moving.update(contact=kept)
+        _merge_blocks(kept, merged, actor, reason, now)
+        Contact.objects.filter(merged_into=merged).update(merged_into=kept)
+        portal_contact_merged(brand=brand, merged=merged, kept=kept)
+        kept.name = kept.name or merged.name
+        kept.language = kept.language or merged.language
+        kept.updated_at = now
+        kept.save(update_fields=["name", "language", "blocked_since", "updated_at"])
+        merged.merged_into, merged.merged_at = kept, now
+        merged.merged_by = actor if getattr(actor, "pk", None) else None
+        merged.merge_reason = reason
+        merged.blocked_since = None
+        merged.updated_at = now
+        merged.save(
+            update_fields=[
+                "merged_into",
+                "merged_at",
+                "merged_by",
+                "merge_reason",
+                "blocked_since",
+                "updated_at",
+            ]
+        )
+    return kept
+
+
+def _merge_blocks(kept: Contact, merged: Contact, actor: Any, reason: str, now: datetime) -> None:
+    """The merged record's blocks go to the kept one: the customer is one person, so a
+    block in force on either is in force on them. Only one may be in force: if both
+    records had one, the kept record's stays and the merged record's is lifted."""
+    in_force = ContactBlock.objects.filter(contact=merged, lifted_at__isnull=True).first()
+    if in_force is not None:
+        if kept.blocked_since is not None:
+            in_force.lifted_at = now
+            in_force.lifted_by = actor if getattr(actor, "pk", None) else None
+            in_force.lift_reason = reason
+            in_force.save(update_fields=["lifted_at", "lifted_by", "lift_reason"])
+        else:
+            kept.blocked_since = merged.blocked_since or in_force.blocked_at
+    ContactBlock.objects.filter(contact=merged).update(contact=kept)

@@ -264,6 +264,16 @@ def signout_everywhere(*, brand: Brand, contact: Contact) -> None:
         ).update(revoked_at=now)
 
 
+def portal_contact_merged(*, brand: Brand, merged: Contact, kept: Contact) -> None:
+    """A customer's record merged into another (`contacts.services.contact_merge`, in its
+    transaction): the merged record's sessions end and its unused links die — its
+    addresses are the kept record's now, so the customer signs in again as that one — and
+    its links go with its addresses to the kept record, as the proof they were confirmed."""
+    signout_everywhere(brand=brand, contact=merged)
+    with brand_scope(brand):
+        SignInLink.objects.filter(contact=merged).update(contact=kept)
+
+
 # --- the satisfaction survey (CL-1) --------------------------------------------------------
 
 SURVEY_COMMENT_MAX = 2000

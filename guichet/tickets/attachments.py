@@ -3,28 +3,35 @@
 The sender's file name is kept for display only (cleaned of paths and control
 characters); the storage key is random, so a name can never reach the file system.
 Files are stored before the transaction that links them to a message, so a rolled-back
-transaction leaves an unlinked file, never a message pointing at nothing.
+transaction leaves an unlinked file, never a message pointing at nothing; the worker
+deletes unlinked files after a while (`attachments_purge_unlinked`).
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import logging
 import re
 import unicodedata
 import uuid
 from collections.abc import Iterable
+from datetime import datetime
 from typing import IO
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.db import transaction
 from django.http import FileResponse
 from django.utils.translation import gettext_lazy as _
 
 from guichet.brands.models import Brand
 from guichet.lib import clock
 from guichet.lib.errors import InvalidRequest
-from guichet.lib.scoping import brand_scope
+from guichet.lib.scoping import all_brands, brand_scope
 from guichet.tickets.models import Attachment
+
+logger = logging.getLogger(__name__)
 
 CHUNK = 64 * 1024
 DEFAULT_MAX_BYTES = 25 * 1024 * 1024
@@ -123,3 +130,35 @@ def attachment_download(attachment: Attachment) -> FileResponse:
     response["Content-Security-Policy"] = "sandbox; default-src 'none'"
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+def attachments_purge_unlinked(*, before: datetime, batch: int = 1000) -> int:
+    """Delete the files stored before `before` and never linked to a message — uploaded
+    through the API and never attached, or stored for a change that was then refused —
+    rows first, each batch in its own transaction, then their files once it commits.
+    Returns how many went. (Every channel links its files within seconds of storing them:
+    `before` a day ago or more leaves none that is still on its way.)"""
+    done = 0
+    with all_brands():
+        while True:
+            with transaction.atomic():
+                rows = list(
+                    Attachment.objects.select_for_update()
+                    .filter(message__isnull=True, created_at__lt=before)
+                    .order_by("pk")
+                    .values_list("pk", "storage_key")[:batch]
+                )
+                Attachment.objects.filter(pk__in=[pk for pk, _key in rows]).delete()
+                keys = [key for _pk, key in rows]
+                transaction.on_commit(functools.partial(_delete_files, keys))
+            done += len(rows)
+            if len(rows) < batch:
+                return done
+
+
+def _delete_files(keys: list[str]) -> None:
+    for key in keys:
+        try:
+            default_storage.delete(key)
+        except OSError:
+            logger.warning("could not delete the stored file %s", key, exc_info=True)

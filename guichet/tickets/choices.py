@@ -110,6 +110,7 @@ class Verb(models.TextChoices):
     ABUSE_FLAGGED = "abuse_flagged", _("Flagged as abusive")
     ABUSE_UNFLAGGED = "abuse_unflagged", _("No longer flagged as abusive")
     SURVEY_ANSWERED = "survey_answered", _("Satisfaction survey answered")
+    CONTACT_MERGED = "contact_merged", _("Customer records merged")
 
 
 OPEN_STATUSES = [Status.NEW, Status.OPEN, Status.WAITING_CUSTOMER, Status.WAITING_THIRD_PARTY]

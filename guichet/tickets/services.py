@@ -514,6 +514,11 @@ def _new_ticket(brand: Brand, policy: Policy, opening: Opening) -> Ticket:
     if opening["brand"].pk != brand.pk:
         raise ValueError("tickets_open opens tickets of one brand at a time")
     _check_same_brand(brand, contact, seller)
+    if contact.merged_into_id is not None:
+        raise InvalidRequest(
+            _("This customer's record was merged into another: use that one."),
+            code="contact_merged",
+        )
     _check_contact_type(policy, contact_type)
     _check_category(policy, category)
     _check_choice(channel, Channel, "channel")
@@ -927,6 +932,7 @@ def _move_level(
     trigger: str,
     actor: Any,
     contact: Contact | None,
+    recorded_by: Any = None,
 ) -> None:
     ticket = change.ticket
     level = ticket.brand.get_policy().level_at(to_level)
@@ -939,19 +945,18 @@ def _move_level(
     )
     if ticket.status in (Status.NEW, Status.WAITING_CUSTOMER, Status.WAITING_THIRD_PARTY):
         change.set_status(Status.OPEN)
+    data: dict[str, Any] = {
+        "from": previous,
+        "to": to_level,
+        "level_key": level.key,
+        "team": level.team,
+        "reason": reason,
+        "trigger": trigger,
+    }
+    if recorded_by is not None:
+        data["recorded_by"] = recorded_by.pk
     change.record(
-        verb,
-        actor=actor,
-        contact=contact,
-        label="" if actor or contact else "system",
-        data={
-            "from": previous,
-            "to": to_level,
-            "level_key": level.key,
-            "team": level.team,
-            "reason": reason,
-            "trigger": trigger,
-        },
+        verb, actor=actor, contact=contact, label="" if actor or contact else "system", data=data
     )
 
 
@@ -963,6 +968,7 @@ def ticket_escalate(
     reason: str = "",
     to_level: int | None = None,
     trigger: str = EscalationTrigger.AGENT,
+    recorded_by: Any = None,
     expected_revision: int | None = None,
     at: datetime | None = None,
 ) -> Ticket:
@@ -971,10 +977,19 @@ def ticket_escalate(
     By an agent (needs a reason where the policy says so), at the customer's request
     (`contact`, where the policy allows it; it reopens a closed ticket), or by time (the
     watcher: no actor). The customer is told who handles it, what happens next and when
-    (a reaction of notify)."""
+    (a reaction of notify).
+
+    `recorded_by` is the staff member (or API key's user) who records the customer's
+    request for them — told by phone, at the counter: they need the right to escalate.
+    The request stays the customer's (the events' actor); the events name the recorder
+    in `data["recorded_by"]` (their user id)."""
     policy = ticket.brand.get_policy()
     with _change(ticket, expected_revision=expected_revision, at=at) as change:
         _check_choice(trigger, EscalationTrigger, "trigger")
+        if recorded_by is not None:
+            if trigger != EscalationTrigger.CUSTOMER or actor is not None:
+                raise ValueError("recorded_by records a customer's request, without an actor")
+            require(recorded_by, Action.ESCALATE, brand=ticket.brand)
         if actor is not None:
             require(actor, Action.ESCALATE, brand=ticket.brand)
             if not policy.escalation.agent_may_escalate:
@@ -1008,11 +1023,10 @@ def ticket_escalate(
             previous = ticket.status
             change.set_status(Status.OPEN)
             change.set(closed_at=None, reopened_at=change.now)
-            change.record(
-                Verb.REOPENED,
-                contact=contact,
-                data={"from": previous, "reason": "escalation_requested"},
-            )
+            reopened: dict[str, Any] = {"from": previous, "reason": "escalation_requested"}
+            if recorded_by is not None:
+                reopened["recorded_by"] = recorded_by.pk
+            change.record(Verb.REOPENED, contact=contact, data=reopened)
         _move_level(
             change,
             to_level=target,
@@ -1021,6 +1035,7 @@ def ticket_escalate(
             trigger=trigger,
             actor=actor,
             contact=contact,
+            recorded_by=recorded_by,
         )
     return ticket
 
@@ -1566,6 +1581,39 @@ def ticket_close_without_reply(*, ticket: Ticket, actor: Any, reason: str) -> Ti
             },
         )
     return ticket
+
+
+# --- customers' records ------------------------------------------------------------------------
+
+
+def tickets_change_contact(
+    *, tickets: Sequence[Ticket], contact: Contact, actor: Any, reason: str = ""
+) -> None:
+    """Give tickets of one brand to another record of their customer, as a merge of two
+    records of one person does (`contacts.services.contact_merge`, which calls this inside
+    its transaction). Each ticket records Verb.CONTACT_MERGED with the old and the new
+    record's ids. Messages and events keep the record that wrote or did them (history);
+    a few statements per hundred tickets."""
+    if not tickets:
+        return
+    if actor is not None:
+        require(actor, Action.MERGE_CONTACTS, brand=tickets[0].brand)
+    reason = reason.strip()[:500]
+    for start in range(0, len(tickets), 100):
+        with _changes(tickets[start : start + 100]) as changes:
+            for change in changes:
+                ticket = change.ticket
+                _check_same_brand(ticket.brand, contact)
+                if ticket.contact_id == contact.pk:
+                    continue
+                previous = ticket.contact_id
+                change.set(contact=contact)
+                change.record(
+                    Verb.CONTACT_MERGED,
+                    actor=actor,
+                    label="" if actor else "system",
+                    data={"from": previous, "to": contact.pk, "reason": reason},
+                )
 
 
 # --- conduct ----------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ MATRIX = {
         "assign",
         "view_reports",
         "block",
+        "merge_contacts",
         "manage_replies",
     },
     Role.INVESTIGATOR: {
@@ -43,6 +44,7 @@ MATRIX = {
         "assign",
         "view_reports",
         "block",
+        "merge_contacts",
         "manage_replies",
         "lift_block",
     },
@@ -57,6 +59,7 @@ MATRIX = {
         "assign",
         "view_reports",
         "block",
+        "merge_contacts",
         "manage_replies",
         "lift_block",
         "manage_people",

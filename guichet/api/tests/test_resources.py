@@ -96,4 +96,7 @@ def test_the_openapi_document_lists_every_route_with_both_authentications(client
     for action in ("outcome", "close", "reopen", "messages", "events"):
         assert f"/api/v1/tickets/{{reference}}/{action}" in paths
     assert {"/api/v1/tickets", "/api/v1/contacts", "/api/v1/policy"} <= paths
+    assert {"/api/v1/uploads", "/api/v1/contacts/{contact_id}/merge"} <= paths
+    upload = document["paths"]["/api/v1/uploads"]["post"]
+    assert "multipart/form-data" in upload["requestBody"]["content"]
     assert set(document["components"]["securitySchemes"]) >= {"ApiKeyAuth", "StaffSessionAuth"}

@@ -2,7 +2,7 @@
 
 import pytest
 
-from guichet.accounts.models import Role
+from guichet.accounts.models import Role, User
 from guichet.conftest import last, story
 from guichet.lib.scoping import brand_scope
 from guichet.tickets.models import Ticket
@@ -190,6 +190,28 @@ def test_the_customers_request_for_the_next_level_is_recorded_as_theirs(world, a
     assert response.json()["level"] == 2
     event = last(world.ticket, "escalated")
     assert event.data["trigger"] == "customer" and event.actor_contact_id == world.customer.pk
+
+
+def test_a_customers_request_says_which_key_recorded_it(world, api):
+    api().post(url(world, "close"), {"outcome": "not_upheld"})
+    response = api().post(url(world, "escalation-requests"), {"reason": "Au téléphone"})
+    assert response.status_code == 200, response.json()
+    assert response.json()["status"] == "open" and response.json()["level"] == 2
+    events = api().get(url(world, "events")).json()
+    for verb in ("reopened", "escalated"):
+        event = [e for e in events if e["verb"] == verb][-1]
+        assert event["actor"] == {
+            "kind": "customer",
+            "id": world.customer.pk,
+            "name": "Hélène Lefèvre",
+        }
+        assert event["recorded_by"]["name"] == "Boutique (API)"
+        assert event["data"]["recorded_by"] == event["recorded_by"]["id"]
+    recorder = last(world.ticket, "escalated").data["recorded_by"]
+    with brand_scope(world.ej):
+        assert User.objects.get(pk=recorder).api_key.brand_id == world.ej.pk
+    # An agent's own escalation is theirs: nobody recorded it for someone else.
+    assert [e["recorded_by"] for e in events if e["verb"] == "opened"] == [None]
 
 
 def test_a_read_only_key_cannot_record_a_customers_request(world, api):

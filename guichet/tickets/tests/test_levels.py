@@ -62,6 +62,38 @@ def test_a_customer_can_reopen_a_closed_complaint_by_asking_for_the_next_level(w
     assert world.ticket.status == Status.OPEN and world.ticket.level == 2
 
 
+def test_a_request_recorded_for_the_customer_names_who_recorded_it(world):
+    services.ticket_close(ticket=world.ticket, actor=world.agent, outcome="not_upheld")
+    services.ticket_escalate(
+        ticket=world.ticket,
+        contact=world.customer,
+        trigger=EscalationTrigger.CUSTOMER,
+        reason="Au téléphone : pas satisfaite",
+        recorded_by=world.agent2,
+    )
+    for verb in (Verb.REOPENED, Verb.ESCALATED):
+        event = last(world.ticket, verb)
+        assert event.actor_contact_id == world.customer.pk, "the request stays hers"
+        assert event.actor_user_id is None
+        assert event.data["recorded_by"] == world.agent2.pk
+    assert last(world.ticket, Verb.ESCALATED).data["trigger"] == "customer"
+
+
+def test_recording_a_request_needs_the_right_to_escalate(world):
+    with pytest.raises(PermissionDenied):
+        services.ticket_escalate(
+            ticket=world.ticket,
+            contact=world.customer,
+            trigger=EscalationTrigger.CUSTOMER,
+            recorded_by=world.outsider,
+        )
+    with pytest.raises(ValueError, match="customer's request"):
+        services.ticket_escalate(
+            ticket=world.ticket, actor=world.agent, reason="x", recorded_by=world.agent2
+        )
+    assert world.ticket.level == 1
+
+
 def test_only_the_tickets_customer_can_ask(world):
     from guichet.contacts.services import contact_for_email
 
