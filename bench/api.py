@@ -125,7 +125,7 @@ def insert_select(model: Any, values: dict[str, str], source: str, params: dict[
 
     columns, expressions = [], []
     for field in model._meta.concrete_fields:
-        if field.primary_key:
+        if field.primary_key or field.generated:
             continue
         column = field.column
         if column in values:

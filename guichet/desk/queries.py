@@ -11,25 +11,25 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
+from urllib.parse import quote
 
 from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from django.db.models import (
-    Case,
     Count,
     F,
-    IntegerField,
     Max,
+    Prefetch,
     Q,
     QuerySet,
     Subquery,
     Sum,
-    Value,
-    When,
 )
 from django.http import Http404
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
@@ -37,13 +37,14 @@ from guichet.accounts.models import Membership, Role
 from guichet.accounts.permissions import Action, can, is_unrestricted
 from guichet.brands.models import Brand
 from guichet.lib import clock
-from guichet.tickets.choices import OPEN_STATUSES, Priority, Status
-from guichet.tickets.models import Ticket
+from guichet.tickets.choices import OPEN_STATUSES, ContactType, Status
+from guichet.tickets.models import PRIORITY_RANK, Ticket
 
 PAGE_SIZE = 50
-# A list counts its rows up to this many (200 pages of 50): past it the pager offers no
-# more pages (filters narrow a long list), and counting stays cheap on any list.
-COUNTED = 10_000
+# A list counts its rows up to this many (40 pages of 50): past it the pager offers no
+# more pages and says "40+" (filters, sorts and search narrow a long list), and counting
+# stays cheap on any list (10,000 rows took 40-60 ms on the bench; docs/desk-performance.md).
+COUNTED = 2_000
 # A deadline closer than this turns amber in the lists ("breaching soon").
 SOON = timedelta(hours=4)
 # Counts per view are kept this long per person (a busy queue does not recount on every
@@ -165,15 +166,6 @@ def tickets_of(desk: Desk) -> QuerySet[Ticket]:
     return Ticket.objects.filter(brand_id__in=desk.brand_ids)
 
 
-_PRIORITY_RANK = Case(
-    When(priority=Priority.URGENT, then=Value(0)),
-    When(priority=Priority.HIGH, then=Value(1)),
-    When(priority=Priority.NORMAL, then=Value(2)),
-    default=Value(3),
-    output_field=IntegerField(),
-)
-
-
 SORTS: dict[str, Any] = {
     "due": _("Deadline"),
     "priority": _("Priority"),
@@ -188,7 +180,7 @@ SORTS: dict[str, Any] = {
 def ordered(desk: Desk, tickets: QuerySet[Ticket], sort: str) -> QuerySet[Ticket]:
     due = F("next_due_at").asc(nulls_last=True)
     if sort == "priority":
-        return tickets.order_by(_PRIORITY_RANK, due, "pk")
+        return tickets.order_by(PRIORITY_RANK, due, "pk")
     if sort == "created":
         return tickets.order_by("created_at", "pk")
     if sort == "-created":
@@ -221,18 +213,34 @@ def filtered(tickets: QuerySet[Ticket], filters: dict[str, Any]) -> QuerySet[Tic
         value = filters.get(name)
         if value not in (None, ""):
             tickets = tickets.filter(**{lookup: value})
+    # Days of the reader's time zone, compared as instants: `created_at__date` would cast
+    # every row's timestamp, which no index serves.
     if filters.get("received_from"):
-        tickets = tickets.filter(created_at__date__gte=filters["received_from"])
+        tickets = tickets.filter(created_at__gte=_day_starts(filters["received_from"]))
     if filters.get("received_to"):
-        tickets = tickets.filter(created_at__date__lte=filters["received_to"])
+        tickets = tickets.filter(
+            created_at__lt=_day_starts(filters["received_to"] + timedelta(days=1))
+        )
     return tickets
+
+
+def _day_starts(day: date) -> datetime:
+    """The first instant of `day` in the current time zone (the reader's)."""
+    return datetime.combine(day, time.min, tzinfo=timezone.get_current_timezone())
+
+
+def closed_order(filters: Any) -> str:
+    """The closed view's default order: closed tickets have no deadline to sort by, so the
+    last closed (updated) first — or, when the list is narrowed to dates received, the
+    last received first (read from the date index; walking the last updated back to
+    March would read most of the tickets)."""
+    return "-created" if filters.get("received_from") or filters.get("received_to") else "-updated"
 
 
 def inbox(desk: Desk, key: str, filters: dict[str, Any], sort: str) -> QuerySet[Ticket]:
     tickets = filtered(tickets_of(desk).filter(view_filter(desk, key)), filters)
     if key == "closed" and sort == "due":
-        # Closed tickets have no deadline to sort by: the last closed (updated) first.
-        sort = "-updated"
+        sort = closed_order(filters)
     return ordered(desk, tickets, sort).select_related("contact", "assignee", "brand", "team")
 
 
@@ -281,6 +289,16 @@ def counts(desk: Desk, brand: int | None = None, *, fresh: bool = False) -> dict
     return found
 
 
+def list_fingerprint(desk: Desk, filters: dict[str, Any]) -> str:
+    """The fingerprint of the tickets a list's filters select, whatever its view — except
+    the dates received: the tickets updated last are found by walking back the index on
+    `updated_at`, and those received in one March are far down it (200,000 rows on the
+    bench). Without them the fingerprint changes a little more often: the list is redrawn
+    when nothing of it changed, never kept when something did."""
+    kept = {k: v for k, v in filters.items() if k not in ("received_from", "received_to")}
+    return fingerprint(filtered(tickets_of(desk), kept))
+
+
 def fingerprint(tickets: QuerySet[Ticket]) -> str:
     """Changes when a ticket of the list changes (for the list's live refresh): a change
     sets the ticket's `updated_at` to now and increments its revision, so it joins the
@@ -294,6 +312,34 @@ def fingerprint(tickets: QuerySet[Ticket]) -> str:
     )
     at = found["last"].isoformat() if found["last"] else ""
     return f"{at}:{found['n']}:{found['revisions'] or 0}"
+
+
+@dataclass
+class Row:
+    """A line of a list, with what the template would otherwise work out 50 times over
+    (a choice's label through `get_FOO_display`, a URL through the resolver)."""
+
+    ticket: Ticket
+    state: str
+    url: str
+    contact_type: str
+    status: str
+
+
+def rows(tickets: Iterable[Ticket], now: datetime) -> list[Row]:
+    contact_types = {value: str(label) for value, label in ContactType.choices}
+    statuses = {value: str(label) for value, label in Status.choices}
+    base = reverse("desk:ticket", kwargs={"reference": "REF"}).removesuffix("REF/")
+    return [
+        Row(
+            ticket=t,
+            state=due_state(t.next_due_at, now),
+            url=f"{base}{quote(t.reference)}/",
+            contact_type=contact_types.get(t.contact_type, t.contact_type),
+            status=statuses.get(t.status, t.status),
+        )
+        for t in tickets
+    ]
 
 
 def due_state(due: datetime | None, now: datetime) -> str:
@@ -327,15 +373,17 @@ def access_ticket(desk: Desk, reference: str, *, action: Action = Action.VIEW_TI
 def staff_of(brand: Brand, teams: Iterable[int] = ()) -> list[Any]:
     """The brand's active staff (to assign to), members of `teams` first (two queries)."""
     wanted = set(teams)
+    # The teams as a plain list (`to_attr`): `m.teams.all()` would build a scoped queryset
+    # for each member, which cost more than the query (20 ms for 30 staff).
     members = (
         Membership.objects.filter(brand=brand, is_active=True, user__is_active=True)
         .select_related("user")
-        .prefetch_related("teams")
+        .prefetch_related(Prefetch("teams", to_attr="team_list"))
     )
     ranked = sorted(
         members,
         key=lambda m: (
-            not wanted & {t.pk for t in m.teams.all()},
+            not wanted & {t.pk for t in m.team_list},
             (m.user.get_full_name() or m.user.username).lower(),
         ),
     )

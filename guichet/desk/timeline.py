@@ -1,7 +1,8 @@
 """One timeline per ticket: its messages, internal notes, attachments and events (who did
 what, when), in order. Events that merely announce a message (opened, replied, received,
 note added) are folded into that message; the engine's deadline bookkeeping is shown
-compactly. Four queries whatever the length of the ticket."""
+compactly. A long ticket shows its first message and its latest entries, the rest on
+request: a fixed number of queries and a page of the same size whatever its length."""
 
 from __future__ import annotations
 
@@ -61,41 +62,73 @@ class Item:
         return describe(self.event, self.names)
 
 
-def timeline(ticket: Ticket) -> list[Item]:
+# A long ticket's page shows its first message and its latest entries; the rest comes on
+# request ("show earlier"), so the page costs the same for 3 messages or 300.
+RECENT = 40
+
+
+@dataclass
+class Timeline:
+    items: list[Item]
+    hidden: int = 0  # entries between the first message and the latest ones, not shown
+
+
+def timeline(ticket: Ticket, *, everything: bool = False) -> Timeline:
+    """The ticket's history in order: all of it, or (by default) the first message and the
+    latest RECENT entries. A fixed number of queries either way."""
     from guichet.notify.models import OutboundEmail
 
-    messages = list(
-        Message.objects.filter(ticket=ticket).select_related("author_user", "author_contact")
+    messages = Message.objects.filter(ticket=ticket).select_related("author_user", "author_contact")
+    events = (
+        Event.objects.filter(ticket=ticket)
+        .exclude(verb__in=FOLDED, message__isnull=False)
+        .select_related("actor_user", "actor_contact")
     )
-    files: dict[int, list[Attachment]] = {}
-    for attachment in Attachment.objects.filter(message__ticket=ticket).order_by("pk"):
-        assert attachment.message_id is not None
-        files.setdefault(attachment.message_id, []).append(attachment)
-    delivery = dict(OutboundEmail.objects.filter(ticket=ticket).values_list("message_id", "status"))
-    items = [
-        Item(
-            at=m.created_at,
-            kind="note" if m.is_internal else "message",
-            message=m,
-            attachments=files.get(m.pk, []),
-            sent=delivery.get(m.pk, ""),
-        )
-        for m in messages
+    if everything:
+        shown_messages, shown_events = list(messages), list(events)
+        total = len(shown_messages) + len(shown_events)
+    else:
+        shown_messages = list(messages.order_by("-created_at", "-pk")[:RECENT])[::-1]
+        shown_events = list(events.order_by("-at", "-pk")[:RECENT])[::-1]
+        total = _total(shown_messages, messages) + _total(shown_events, events)
+    names = _staff_names(shown_events)
+    items = [_message_item(m) for m in shown_messages] + [
+        Item(at=e.at, kind="event", event=e, quiet=e.verb in QUIET, names=names)
+        for e in shown_events
     ]
-    events = [
-        event
-        for event in Event.objects.filter(ticket=ticket).select_related(
-            "actor_user", "actor_contact"
-        )
-        if not (event.verb in FOLDED and event.message_id)
-    ]
-    names = _staff_names(events)
-    for event in events:
-        items.append(
-            Item(at=event.at, kind="event", event=event, quiet=event.verb in QUIET, names=names)
-        )
     items.sort(key=lambda item: (item.at, item.kind == "event"))
-    return items
+    if not everything and total > len(items[-RECENT:]):
+        items = items[-RECENT:]
+        first = messages.order_by("created_at", "pk").first()
+        if first is not None and all(i.message != first for i in items):
+            items.insert(0, _message_item(first))
+    _attach(ticket, items, OutboundEmail)
+    return Timeline(items=items, hidden=total - len(items))
+
+
+def _total(shown: list[Any], query: Any) -> int:
+    """How many rows the query has: those shown if it was not cut short, else a count."""
+    return len(shown) if len(shown) < RECENT else int(query.order_by().count())
+
+
+def _message_item(message: Message) -> Item:
+    return Item(
+        at=message.created_at, kind="note" if message.is_internal else "message", message=message
+    )
+
+
+def _attach(ticket: Ticket, items: list[Item], outbox: Any) -> None:
+    """The shown messages' files and, for emails to the customer, their delivery status."""
+    by_message = {item.message.pk: item for item in items if item.message is not None}
+    if not by_message:
+        return
+    for attachment in Attachment.objects.filter(message_id__in=by_message).order_by("pk"):
+        assert attachment.message_id is not None
+        by_message[attachment.message_id].attachments.append(attachment)
+    for message_id, status in outbox.objects.filter(
+        ticket=ticket, message_id__in=by_message
+    ).values_list("message_id", "status"):
+        by_message[message_id].sent = status
 
 
 def _staff_names(events: list[Event]) -> dict[int, str]:

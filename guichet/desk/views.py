@@ -71,11 +71,11 @@ def inbox(request: HttpRequest, view: str) -> HttpResponse:
         raise Http404
     data = request.GET.copy()
     if view == "closed" and not data.get("sort"):
-        data["sort"] = "-updated"  # closed tickets have no deadline: the latest first
+        data["sort"] = queries.closed_order(data)  # closed tickets have no deadline
     form = forms.FilterForm(desk, data)
     filters = form.values()
     sort = filters.pop("sort", "due")
-    fingerprint = queries.fingerprint(queries.filtered(queries.tickets_of(desk), filters))
+    fingerprint = queries.list_fingerprint(desk, filters)
     if request.htmx and request.GET.get("fp") == fingerprint:  # type: ignore[attr-defined]
         return HttpResponse(status=204)  # nothing changed: htmx keeps what is shown
     page = queries.inbox_page(desk, view, filters, sort, request.GET.get("page"), queries.PAGE_SIZE)
@@ -87,7 +87,7 @@ def inbox(request: HttpRequest, view: str) -> HttpResponse:
         title=next(v.label for v in queries.VIEWS if v.key == view),
         form=form,
         page=page,
-        rows=[(t, queries.due_state(t.next_due_at, desk.now)) for t in page],
+        rows=queries.rows(page, desk.now),
         # A live refresh reaching here means the list changed: its counts are redone too.
         counts=queries.counts(desk, filters.get("brand"), fresh=bool(request.htmx)),  # type: ignore[attr-defined]
         query=urlencode(query),
@@ -141,7 +141,12 @@ def search(request: HttpRequest) -> HttpResponse:
 # --- one ticket -----------------------------------------------------------------------------------
 
 
-def _live_context(desk: Desk, ticket: Ticket) -> dict[str, Any]:
+def _whole_history(request: HttpRequest) -> bool:
+    """Whether the person asked for all of a long ticket's history (?history=all)."""
+    return request.GET.get("history") == "all"
+
+
+def _live_context(desk: Desk, ticket: Ticket, *, everything: bool = False) -> dict[str, Any]:
     """What the head and the timeline show (also refreshed alone while the page is open)."""
     policy = ticket.brand.get_policy()
     language = get_language() or policy.default_language
@@ -154,7 +159,8 @@ def _live_context(desk: Desk, ticket: Ticket) -> dict[str, Any]:
         "policy": policy,
         "level_name": policy.text(level.name, language) if level else "",
         "due": queries.due_state(ticket.next_due_at, desk.now),
-        "items": timeline(ticket),
+        "timeline": timeline(ticket, everything=everything),
+        "everything": everything,
         "can": _abilities(desk, ticket),
     }
 
@@ -168,7 +174,7 @@ def _ticket_context(
         order_reference_needed,
     )
 
-    live = _live_context(desk, ticket)
+    live = _live_context(desk, ticket, everything=_whole_history(request))
     policy = live["policy"]
     staff = queries.staff_of(ticket.brand, [ticket.team_id] if ticket.team_id else [])
     rule = policy.contact_type(ticket.contact_type)
@@ -232,12 +238,15 @@ def ticket(request: HttpRequest, reference: str) -> HttpResponse:
 @staff_required
 @require_GET
 def ticket_timeline(request: HttpRequest, reference: str) -> HttpResponse:
-    """The timeline alone, for the page's live refresh: 204 while nothing changed."""
+    """The timeline alone: for the page's live refresh (204 while nothing changed) and
+    for "show earlier" (?history=all)."""
     desk = _desk(request)
     found = access_ticket(desk, reference)
     if request.GET.get("revision") == str(found.revision):
         return HttpResponse(status=204)
-    context = _context(request, desk, **_live_context(desk, found), changed=True)
+    live = _live_context(desk, found, everything=_whole_history(request))
+    # A poll (with the revision seen) found a change; otherwise "show earlier" asked.
+    context = _context(request, desk, **live, changed="revision" in request.GET)
     return render(request, "desk/_refresh.html", context)
 
 

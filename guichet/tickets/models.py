@@ -26,6 +26,16 @@ from guichet.tickets.choices import (
 # The desk's default order (guichet/desk/queries.py `ordered`), as the indexes hold it.
 QUEUE_ORDER = ("queue_rank", "next_due_at", "created_at", "id")
 
+# Urgent first: the desk's "by priority" order. An index holds this very expression
+# (`ticket_priority_open`), so a query ordering by it reads the index.
+PRIORITY_RANK = models.Case(
+    models.When(priority=Priority.URGENT, then=models.Value(0)),
+    models.When(priority=Priority.HIGH, then=models.Value(1)),
+    models.When(priority=Priority.NORMAL, then=models.Value(2)),
+    default=models.Value(3),
+    output_field=models.PositiveSmallIntegerField(),
+)
+
 
 class Ticket(models.Model):
     brand = models.ForeignKey("brands.Brand", on_delete=models.PROTECT, related_name="tickets")
@@ -168,6 +178,19 @@ class Ticket(models.Model):
                 fields=[*QUEUE_ORDER],
                 name="ticket_queue_abusive",
                 condition=Q(abuse_flagged_at__isnull=False),
+            ),
+            # The desk's other orders of the open tickets: by priority, by level.
+            models.Index(
+                PRIORITY_RANK,
+                "next_due_at",
+                "id",
+                name="ticket_priority_open",
+                condition=Q(status__in=OPEN_STATUSES),
+            ),
+            models.Index(
+                fields=["-level", "next_due_at", "id"],
+                name="ticket_level_open",
+                condition=Q(status__in=OPEN_STATUSES),
             ),
         ]
         constraints = [

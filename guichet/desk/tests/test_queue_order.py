@@ -114,3 +114,62 @@ def test_the_live_list_answers_204_until_a_ticket_changes_then_its_counts_follow
     assert world.ticket.reference not in changed.content.decode()
     # The counts beside the views are redone with the list, not kept from the cache.
     assert changed.context["counts"]["unassigned"] == 0
+
+
+def test_by_priority_lists_urgent_first_then_the_nearest_deadline(world, frozen_clock):
+    opened = {}
+    for priority in ["low", "normal", "urgent", "high", "urgent"]:
+        frozen_clock.advance(timedelta(minutes=3))
+        ticket = open_ticket(world.ej, world.customer, "travel")
+        services.ticket_change(ticket=ticket, actor=world.lead, priority=priority)
+        opened.setdefault(priority, []).append(ticket)
+    with all_brands():
+        # The second urgent ticket is due first.
+        first_urgent, second_urgent = opened["urgent"]
+        Ticket.objects.filter(pk=second_urgent.pk).update(
+            next_due_at=first_urgent.next_due_at - timedelta(hours=1)
+        )
+    with brand_scope(world.ej):
+        desk = queries.desk_for(world.lead)
+        listed = list(queries.inbox(desk, "unassigned", {"priority": ""}, "priority"))
+    rank = {"urgent": 0, "high": 1, "normal": 2, "low": 3}
+    with all_brands():
+        everything = list(Ticket.objects.filter(status="new", assignee=None))
+    expected = sorted(everything, key=lambda t: (rank[t.priority], t.next_due_at, t.pk))
+    assert [t.pk for t in listed] == [t.pk for t in expected]
+    assert listed[:2] == [second_urgent, first_urgent]
+    assert listed[-1] == opened["low"][0]
+
+
+def test_the_received_dates_are_days_of_the_readers_time_zone(client, world, frozen_clock):
+    # T0 is 2026-11-23 14:00 UTC; a ticket received at 23:30 UTC that day is received on
+    # the 24th in Paris (00:30) and on the 23rd in Montréal (18:30).
+    frozen_clock.advance(timedelta(hours=9, minutes=30))
+    late = open_ticket(world.ej, world.customer, "travel")
+    target = reverse("desk:inbox", kwargs={"view": "unassigned"})
+
+    def listed(zone, **days):
+        world.lead.time_zone = zone
+        world.lead.save(update_fields=["time_zone"])
+        client.force_login(world.lead)
+        return {t.pk for t in client.get(target, days).context["page"].object_list}
+
+    paris = listed("Europe/Paris", received_from="2026-11-24", received_to="2026-11-24")
+    assert paris == {late.pk}
+    assert listed("Europe/Paris", received_to="2026-11-23") == {world.ticket.pk}
+    montreal = listed("America/Toronto", received_from="2026-11-23", received_to="2026-11-23")
+    assert montreal == {world.ticket.pk, late.pk}
+    assert listed("America/Toronto", received_from="2026-11-24") == set()
+
+
+def test_a_list_longer_than_what_is_counted_says_so(client, world, frozen_clock, monkeypatch):
+    monkeypatch.setattr(queries, "COUNTED", 2)
+    monkeypatch.setattr(queries, "PAGE_SIZE", 1)
+    for category in ["travel", "shopping"]:
+        frozen_clock.advance(timedelta(minutes=1))
+        open_ticket(world.ej, world.customer, category)
+    client.force_login(world.lead)
+    page = client.get(reverse("desk:inbox", kwargs={"view": "unassigned"}))
+    assert page.context["page"].paginator.capped
+    assert page.context["page"].paginator.num_pages == 2
+    assert "Page 1 sur 2+" in page.content.decode()

@@ -226,3 +226,48 @@ def test_text_typed_in_a_browser_is_stored_with_plain_line_ends(client, world):
     with brand_scope(world.ej):
         note = Message.objects.get(ticket=ticket, is_internal=True)
     assert note.text == "Ligne un\nLigne deux\nLigne trois"
+
+
+def test_a_long_ticket_shows_its_first_message_and_latest_entries_the_rest_on_request(
+    client, world, frozen_clock
+):
+    from datetime import timedelta
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from guichet.desk.timeline import RECENT
+
+    for i in range(RECENT + 20):
+        frozen_clock.advance(timedelta(minutes=1))
+        services.ticket_note(ticket=world.ticket, actor=world.agent, text=f"Note numéro {i}.")
+    client.force_login(world.agent)
+    page = client.get(url("ticket", world.ticket))
+    shown = page.context["timeline"]
+    text = page.content.decode()
+    assert "J&#x27;ai été débitée deux fois." in text  # the customer's first message
+    assert f"Note numéro {RECENT + 19}." in text  # the latest
+    assert "Note numéro 0." not in text
+    assert shown.hidden > 20 and len(shown.items) == RECENT + 1
+    assert f"Afficher les {shown.hidden} entrées précédentes" in text
+    # "Show earlier" brings the whole history, and the live refresh keeps it whole.
+    whole = client.get(url("timeline", world.ticket), {"history": "all"}, **HTMX)
+    body = whole.content.decode()
+    assert whole.context["timeline"].hidden == 0
+    assert "Note numéro 0." in body and "vient de changer" not in body
+    assert "history=all" in body
+    # A bounded number of queries: a long ticket adds two counts and its first message.
+    short = services.ticket_open(
+        brand=world.ej,
+        contact=world.customer,
+        contact_type="question",
+        subject="Court",
+        text="Bonjour",
+        channel="email",
+    )
+    with CaptureQueriesContext(connection) as for_long:
+        client.get(url("ticket", world.ticket))
+    with CaptureQueriesContext(connection) as for_short:
+        client.get(url("ticket", short))
+    assert len(for_short.captured_queries) <= len(for_long.captured_queries)
+    assert len(for_long.captured_queries) <= len(for_short.captured_queries) + 3
