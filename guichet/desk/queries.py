@@ -29,7 +29,7 @@ from django.db.models import (
 )
 from django.http import Http404
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
@@ -324,22 +324,35 @@ class Row:
     url: str
     contact_type: str
     status: str
+    due_at: str = ""  # ISO 8601 in the reader's time zone
+    due_title: str = ""  # the date and time, as the reader's language writes them
+    due_in: str = "—"  # "in 3 h 20 min", "late by 1 d 2 h"
+    assignee: str = "—"
 
 
 def rows(tickets: Iterable[Ticket], now: datetime) -> list[Row]:
+    from guichet.desk.templatetags.desk import due_in, person
+
     contact_types = {value: str(label) for value, label in ContactType.choices}
     statuses = {value: str(label) for value, label in Status.choices}
     base = reverse("desk:ticket", kwargs={"reference": "REF"}).removesuffix("REF/")
-    return [
-        Row(
+    found = []
+    for t in tickets:
+        row = Row(
             ticket=t,
             state=due_state(t.next_due_at, now),
             url=f"{base}{quote(t.reference)}/",
             contact_type=contact_types.get(t.contact_type, t.contact_type),
             status=statuses.get(t.status, t.status),
+            assignee=person(t.assignee),
         )
-        for t in tickets
-    ]
+        if t.next_due_at is not None:
+            local = timezone.localtime(t.next_due_at)
+            row.due_at = local.isoformat()
+            row.due_title = formats.date_format(local, "DATETIME_FORMAT")
+            row.due_in = due_in(t.next_due_at, now)
+        found.append(row)
+    return found
 
 
 def due_state(due: datetime | None, now: datetime) -> str:
