@@ -74,6 +74,11 @@ def test_a_ticket_is_created_by_the_keys_user_for_a_customer_found_by_email(worl
     opened = last(ticket, "opened")
     assert opened.actor_user.get_full_name() == "Boutique (API)"
     assert opened.actor_user.api_key.brand_id == world.ej.pk
+    # The answer is the ticket as the list gives it (read another way: prefetched for a
+    # page): deadlines, customer and team included.
+    listed = api().get(TICKETS, {"sort": "-created"}).json()["items"]
+    assert body == next(t for t in listed if t["reference"] == body["reference"])
+    assert body["deadlines"] and body["deadlines"][0]["due_at"]
 
 
 def test_creation_refuses_what_the_policy_does_not_offer_with_a_stable_code(world, api):
