@@ -14,36 +14,25 @@ Times come from `guichet.lib.clock`, so tests move the clock instead of waiting.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
 
 from django.conf import settings
-from django.db import transaction
 
 from guichet.api.idempotency import KEPT_FOR
 from guichet.api.models import DeliveryStatus, IdempotentRequest, WebhookDelivery
 from guichet.api.uploads import TOKEN_LIFETIME
 from guichet.lib import clock
+from guichet.lib.bulk import delete_in_batches
 from guichet.lib.scoping import all_brands
 from guichet.tickets.attachments import attachments_purge_unlinked
 
 BATCH = 1000
 
 
-def _delete(queryset: Any, batch: int) -> int:
-    """Delete the rows of `queryset` (with what cascades from them), `batch` at a time."""
-    done = 0
-    while True:
-        with transaction.atomic():
-            ids = list(queryset.order_by("pk").values_list("pk", flat=True)[:batch])
-            queryset.model.objects.filter(pk__in=ids).delete()
-        done += len(ids)
-        if len(ids) < batch:
-            return done
-
-
 def idempotency_purge(*, before: datetime, batch: int = BATCH) -> int:
     with all_brands():
-        return _delete(IdempotentRequest.objects.filter(created_at__lt=before), batch)
+        return delete_in_batches(
+            IdempotentRequest.objects.filter(created_at__lt=before), batch=batch
+        )
 
 
 def webhook_deliveries_purge(*, before: datetime, batch: int = BATCH) -> int:
@@ -53,7 +42,7 @@ def webhook_deliveries_purge(*, before: datetime, batch: int = BATCH) -> int:
         finished = WebhookDelivery.objects.filter(
             created_at__lt=before, status__in=[DeliveryStatus.DELIVERED, DeliveryStatus.FAILED]
         )
-        return _delete(finished, batch)
+        return delete_in_batches(finished, batch=batch)
 
 
 def purge_old_records(now: datetime | None = None, batch: int = BATCH) -> dict[str, int]:

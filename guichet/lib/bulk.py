@@ -4,8 +4,10 @@ than the statements it saves when rows are few or fields many."""
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 
 from django.db import models, transaction
 
@@ -49,3 +51,27 @@ def update(
             cursor.execute(sql, params[0])
         else:
             cursor.executemany(sql, params)
+
+
+def delete_in_batches(
+    queryset: models.QuerySet[Any],
+    *,
+    batch: int,
+    after_commit: Callable[[list[Any]], None] | None = None,
+    keep: str = "pk",
+) -> int:
+    """Delete the rows of `queryset` (with what cascades from them), `batch` at a time,
+    each batch locked and deleted in its own short transaction (no statement holds locks
+    for long). `after_commit` gets each batch's values of the field `keep` once its
+    transaction committed (files to remove, say). Returns how many rows went."""
+    done = 0
+    while True:
+        with transaction.atomic():
+            rows = list(queryset.select_for_update().order_by("pk").values_list("pk", keep)[:batch])
+            queryset.model.objects.filter(pk__in=[pk for pk, _kept in rows]).delete()
+            if after_commit is not None and rows:
+                kept = [value for _pk, value in rows]
+                transaction.on_commit(functools.partial(after_commit, kept))
+        done += len(rows)
+        if len(rows) < batch:
+            return done

@@ -9,7 +9,6 @@ deletes unlinked files after a while (`attachments_purge_unlinked`).
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import logging
 import re
@@ -21,12 +20,12 @@ from typing import IO
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import transaction
 from django.http import FileResponse
 from django.utils.translation import gettext_lazy as _
 
 from guichet.brands.models import Brand
 from guichet.lib import clock
+from guichet.lib.bulk import delete_in_batches
 from guichet.lib.errors import InvalidRequest
 from guichet.lib.scoping import all_brands, brand_scope
 from guichet.tickets.models import Attachment
@@ -138,22 +137,13 @@ def attachments_purge_unlinked(*, before: datetime, batch: int = 1000) -> int:
     rows first, each batch in its own transaction, then their files once it commits.
     Returns how many went. (Every channel links its files within seconds of storing them:
     `before` a day ago or more leaves none that is still on its way.)"""
-    done = 0
     with all_brands():
-        while True:
-            with transaction.atomic():
-                rows = list(
-                    Attachment.objects.select_for_update()
-                    .filter(message__isnull=True, created_at__lt=before)
-                    .order_by("pk")
-                    .values_list("pk", "storage_key")[:batch]
-                )
-                Attachment.objects.filter(pk__in=[pk for pk, _key in rows]).delete()
-                keys = [key for _pk, key in rows]
-                transaction.on_commit(functools.partial(_delete_files, keys))
-            done += len(rows)
-            if len(rows) < batch:
-                return done
+        return delete_in_batches(
+            Attachment.objects.filter(message__isnull=True, created_at__lt=before),
+            batch=batch,
+            keep="storage_key",
+            after_commit=_delete_files,
+        )
 
 
 def _delete_files(keys: list[str]) -> None:
