@@ -30,6 +30,7 @@ from guichet.api.throttle import auth_failed
 from guichet.brands.models import Brand
 from guichet.desk.queries import Desk, desk_for
 from guichet.lib.scoping import all_brands, brand_scope
+from guichet.portal.uploads import MB
 
 
 @dataclass
@@ -141,11 +142,48 @@ class StaffSessionAuth(APIKeyCookie):
         origin = request.headers.get("Origin")
         if origin is not None and not _same_site(request, origin):
             raise ApiError(403, "csrf", _("This call comes from another site."))
-        if request.method not in ("GET", "HEAD", "OPTIONS") and check_csrf(request):
-            raise ApiError(
-                403, "csrf", _("The CSRF token is missing or wrong: reload the page and retry.")
-            )
+        if request.method not in ("GET", "HEAD", "OPTIONS"):
+            _refuse_oversized(request, user)
+            if check_csrf(request):
+                raise ApiError(
+                    403,
+                    "csrf",
+                    _("The CSRF token is missing or wrong: reload the page and retry."),
+                )
         return Principal(user=user)
+
+
+def body_size(request: HttpRequest) -> int:
+    """The size the client announces (Content-Length), 0 if none or not a number."""
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return 0
+
+
+def files_too_big(limit_mb: int) -> ApiError:
+    return ApiError(
+        413,
+        "files_size",
+        _("The files together are larger than %(limit)s MB."),
+        limit=limit_mb,
+    )
+
+
+def _refuse_oversized(request: HttpRequest, user: Any) -> None:
+    """A body larger than any call of this person takes (the files of one message in the
+    most generous of their brands, with room for the multipart) is refused before the CSRF
+    check reads it: on a POST that check parses the body, files to disk, to look for a
+    form's token. (A key's calls are refused by the upload itself, before it reads.)"""
+    size = body_size(request)
+    if size <= settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
+        return
+    limit = max(
+        (b.get_policy().intake.message_attachments_max_mb for b in desk_for(user).brands),
+        default=0,
+    )
+    if size > (limit + 1) * MB:
+        raise files_too_big(limit)
 
 
 def _same_site(request: HttpRequest, origin: str) -> bool:

@@ -76,6 +76,10 @@ def error_response(
     return response
 
 
+# Service refusals answered as the API's own checks answer the same thing.
+_SERVICE_STATUS = {"not_found": 404, "upload_used": 422}
+
+
 def install(api: NinjaAPI) -> None:
     """Register the handlers on `api`."""
 
@@ -86,7 +90,7 @@ def install(api: NinjaAPI) -> None:
         return response
 
     def service_error(request: HttpRequest, exc: Any) -> HttpResponse:
-        status = 404 if exc.code == "not_found" else exc.status
+        status = _SERVICE_STATUS.get(exc.code, exc.status)
         return error_response(api, request, status, exc.code, exc.message, exc.params)
 
     def permission_denied(request: HttpRequest, exc: Any) -> HttpResponse:

@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from ninja import Field, Query, Router, Schema, Status
 
 from guichet.accounts.permissions import Action
-from guichet.api.auth import Principal, principal
+from guichet.api.auth import Principal, body_size, files_too_big, principal
 from guichet.api.errors import ApiError
 from guichet.api.schemas import Error, Out
 from guichet.api.tickets import ERRORS, _brand
@@ -76,13 +76,6 @@ def upload_token(attachment: Attachment, who: Principal, expires_at: datetime) -
     return signing.dumps(value, salt=_SALT)
 
 
-def _body_size(request: HttpRequest) -> int:
-    try:
-        return int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        return 0
-
-
 @router.post(
     "",
     response={201: UploadsOut, 413: Error, 415: Error, **ERRORS},
@@ -120,13 +113,8 @@ def upload(request: HttpRequest, query: Query[UploadQuery]) -> Status:
         raise PermissionDenied(Action.NOTE.value)
     intake = brand.get_policy().intake
     # Refused before a byte of the body is read: the total, with room for the multipart.
-    if _body_size(request) > (intake.message_attachments_max_mb + 1) * MB:
-        raise ApiError(
-            413,
-            "files_size",
-            _("The files together are larger than %(limit)s MB."),
-            limit=intake.message_attachments_max_mb,
-        )
+    if body_size(request) > (intake.message_attachments_max_mb + 1) * MB:
+        raise files_too_big(intake.message_attachments_max_mb)
     try:
         files = request.FILES.getlist("files")
     except TooManyFilesSent as error:
@@ -213,7 +201,5 @@ def attachments_for(who: Principal, brand: Brand, tokens: Sequence[str]) -> list
         )
     limit = brand.get_policy().intake.message_attachments_max_mb
     if sum(attachment.size for attachment in found.values()) > limit * MB:
-        raise ApiError(
-            413, "files_size", _("The files together are larger than %(limit)s MB."), limit=limit
-        )
+        raise files_too_big(limit)
     return [found[pk] for pk in ids]

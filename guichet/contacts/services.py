@@ -8,7 +8,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils.translation import gettext_lazy as _
 
 from guichet.brands.models import Brand
@@ -195,6 +195,57 @@ def contact_lift_block(*, contact: Contact, actor: Any, reason: str) -> ContactB
 
 
 # --- merging two records of one customer -------------------------------------------------------
+
+
+def contacts_held(contacts: list[Contact]) -> list[Contact]:
+    """The records tickets are about to be opened for, in that order, share-locked until
+    the transaction ends (call it inside one): a merge of one of them waits for these
+    openings to commit and then moves their tickets too, or the openings wait for the
+    merge. A record merged since it was read (the merge committed meanwhile) is replaced by
+    the record it was merged into, so no ticket lands on a merged record. A record the
+    caller already knew as merged is left for the caller to refuse."""
+    wanted = {contact.pk for contact in contacts if contact.merged_into_id is None}
+    merged_into: dict[int, int] = {}
+    while wanted:
+        found = _share_locked(wanted)
+        moved = {pk: into for pk, into in found.items() if into is not None}
+        merged_into |= moved
+        wanted = set(moved.values()) - merged_into.keys()
+    if not merged_into:
+        return list(contacts)
+
+    def last(pk: int) -> int:
+        seen = {pk}
+        while pk in merged_into and merged_into[pk] not in seen:
+            pk = merged_into[pk]
+            seen.add(pk)
+        return pk
+
+    kept = {
+        contact.pk: contact
+        for contact in Contact.objects.filter(pk__in={last(pk) for pk in merged_into})
+    }
+    return [
+        kept[last(contact.pk)]
+        if contact.merged_into_id is None and contact.pk in merged_into
+        else contact
+        for contact in contacts
+    ]
+
+
+def _share_locked(ids: set[int]) -> dict[int, int | None]:
+    """{id: merged_into_id} of these records, read under a share lock on PostgreSQL (it
+    conflicts with a merge's lock, not with other openings'); SQLite's transactions hold the
+    database's write lock already."""
+    table = Contact._meta.db_table
+    lock = " FOR SHARE" if connection.vendor == "postgresql" else ""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id, merged_into_id FROM {table} WHERE id IN "  # noqa: S608 - no user input
+            f"({', '.join(['%s'] * len(ids))}){lock}",
+            sorted(ids),
+        )
+        return dict(cursor.fetchall())
 
 
 def contact_merge(*, keep: Contact, merge: Contact, actor: Any, reason: str = "") -> Contact:

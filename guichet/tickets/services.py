@@ -35,6 +35,7 @@ from guichet.accounts.models import Membership
 from guichet.accounts.permissions import Action, require
 from guichet.brands.models import Brand, Team, team_id_for
 from guichet.contacts.models import Contact
+from guichet.contacts.services import contacts_held
 from guichet.lib import clock
 from guichet.lib.bulk import save_fields
 from guichet.lib.errors import Conflict, InvalidRequest
@@ -356,7 +357,7 @@ def _save_messages(messages: list[Message]) -> None:
             ).update(message=message)
             if linked != len(set(attachment_ids)):
                 raise InvalidRequest(
-                    _("An attachment is missing or already used."), code="attachment"
+                    _("An attachment is missing or already used."), code="upload_used"
                 )
         keys += [
             MessageReference(brand_id=message.brand_id, message=message, key=key)
@@ -418,6 +419,10 @@ def tickets_open(openings: Sequence[Opening]) -> list[Ticket]:
     brand = openings[0]["brand"]
     policy = brand.get_policy()
     with brand_scope(brand), transaction.atomic():
+        held = contacts_held([opening["contact"] for opening in openings])
+        openings = [
+            _for_contact(opening, contact) for opening, contact in zip(openings, held, strict=True)
+        ]
         tickets = [_new_ticket(brand, policy, opening) for opening in openings]
         numbers = next_references(brand, [ticket.created_at for ticket in tickets])
         for ticket, reference in zip(tickets, numbers, strict=True):
@@ -499,6 +504,15 @@ def tickets_open(openings: Sequence[Opening]) -> list[Ticket]:
         for ticket in tickets:
             ticket.__dict__.pop("deadline_rows", None)
     return tickets
+
+
+def _for_contact(opening: Opening, contact: Contact) -> Opening:
+    """The opening for this record (the one its customer's record was merged into)."""
+    if opening["contact"] is contact:
+        return opening
+    moved = opening.copy()
+    moved["contact"] = contact
+    return moved
 
 
 def _new_ticket(brand: Brand, policy: Policy, opening: Opening) -> Ticket:

@@ -73,3 +73,21 @@ def test_a_person_with_several_brands_names_the_brand_to_create_in(world):
         "/api/v1/tickets", {**body, "brand": world.jamla.slug}, content_type="application/json"
     )
     assert named.status_code == 201 and named.json()["brand"] == world.jamla.slug
+
+
+def test_an_oversized_upload_is_refused_before_the_csrf_check_reads_it(world):
+    """The CSRF check reads a POST's body (files to disk) for a form's token: a body larger
+    than any of the person's brands takes is refused before, unread."""
+    client = signed_in(world.agent)
+    token = get_random_string(32)
+    client.cookies["csrftoken"] = token
+    refused = client.generic(
+        "POST",
+        "/api/v1/uploads",
+        b"--x\r\n",  # reading past these bytes would fail the test client
+        content_type="multipart/form-data; boundary=x",
+        headers={"X-CSRFToken": token},
+        CONTENT_LENGTH=str(500 * 1024 * 1024),
+    )
+    assert refused.status_code == 413
+    assert refused.json()["code"] == "files_size"

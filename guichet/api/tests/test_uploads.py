@@ -106,6 +106,32 @@ def test_a_token_attaches_its_file_once(world, api):
     assert again.json()["code"] == "upload_used"
 
 
+def test_two_calls_racing_with_one_token_attach_its_file_once(world, api, monkeypatch):
+    """The second call checked the token before the first attached the file: the service
+    links only a file still free, so the second is refused and writes nothing."""
+    from guichet.api import tickets as api_tickets
+
+    caller = api()
+    [token] = tokens(upload(caller, ("facture.pdf", PDF)))
+    real = api_tickets._files
+    first: list = []
+
+    def checked_then_overtaken(who, brand, given):
+        found = real(who, brand, given)  # the token is valid: the file is not attached yet
+        if not first:
+            first.append("running")
+            first[0] = caller.post(ticket_url(world, "notes"), {"text": "1", "attachments": given})
+        return found
+
+    monkeypatch.setattr(api_tickets, "_files", checked_then_overtaken)
+    late = caller.post(ticket_url(world, "notes"), {"text": "2", "attachments": [token]})
+    assert first[0].status_code == 201
+    assert late.status_code == 422 and late.json()["code"] == "upload_used"
+    with brand_scope(world.ej):
+        texts = list(world.ticket.messages.filter(is_internal=True).values_list("text", flat=True))
+    assert "2" not in texts and "1" in texts
+
+
 def test_a_token_is_only_for_its_caller_for_a_day(world, api, frozen_clock):
     caller, colleague = api(), api()
     [token] = tokens(upload(caller, ("facture.pdf", PDF)))

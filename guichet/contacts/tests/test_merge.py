@@ -2,8 +2,11 @@
 tickets (each records the change), addresses, numbers, blocks and sign-in links, in one
 transaction; the merged record stays, marked, and its portal sessions end."""
 
+import threading
+
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.db import connection
 from django.urls import reverse
 
 from guichet.conftest import T0, last
@@ -241,3 +244,81 @@ def test_the_admin_needs_two_records_and_a_role_that_may_merge(world, duplicate,
     )
     assert [m.level_tag for m in refused.context["messages"]] == ["error"]
     assert fresh(duplicate).merged_into_id is None
+
+
+# --- a ticket opened while a merge runs ------------------------------------------------------
+
+
+def test_a_ticket_opened_from_a_record_read_before_its_merge_goes_to_the_kept_one(world, duplicate):
+    read_before = fresh(duplicate)  # e.g. found by its address just before the merge
+    contact_merge(keep=world.customer, merge=duplicate, actor=world.lead)
+    ticket = open_for(world, read_before)
+    assert ticket.contact_id == world.customer.pk
+    with brand_scope(world.ej):
+        assert not Ticket.objects.filter(contact=duplicate).exists()
+    assert last(ticket, "opened").actor_contact_id == world.customer.pk
+
+
+def test_a_record_known_as_merged_is_still_refused(world, duplicate):
+    contact_merge(keep=world.customer, merge=duplicate, actor=world.lead)
+    with pytest.raises(InvalidRequest) as refused:
+        open_for(world, fresh(duplicate))
+    assert refused.value.code == "contact_merged"
+
+
+@pytest.mark.postgres
+@pytest.mark.timeout(120)
+@pytest.mark.django_db(transaction=True)
+def test_an_opening_racing_a_merge_lands_on_the_kept_record(world, duplicate, monkeypatch):
+    """The merge holds its lock on both records while the ticket is opened from another
+    connection: the opening waits for the merge, then opens on the kept record."""
+    merging, go = threading.Event(), threading.Event()
+    real = portal.portal_contact_merged
+
+    def paused(**kwargs):
+        merging.set()  # both records are locked, the merge's tickets are listed
+        go.wait(30)
+        return real(**kwargs)
+
+    monkeypatch.setattr(portal, "portal_contact_merged", paused)
+    read_before = fresh(duplicate)
+    opened: list = []
+    errors: list[BaseException] = []
+
+    def run(work):
+        try:
+            work()
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    merge = threading.Thread(
+        target=run,
+        args=(lambda: contact_merge(keep=world.customer, merge=duplicate, actor=world.lead),),
+    )
+    merge.start()
+    assert merging.wait(30)
+    opening = threading.Thread(
+        target=run, args=(lambda: opened.append(open_for(world, read_before)),)
+    )
+    opening.start()
+    waited = False
+    for _ in range(200):  # until the opening waits for the merge's lock
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            )
+            if cursor.fetchone()[0]:
+                waited = True
+                break
+        opening.join(0.05)
+    go.set()
+    merge.join(60)
+    opening.join(60)
+    assert not errors
+    assert waited, "the opening waited for the merge"
+    with brand_scope(world.ej):
+        assert Ticket.objects.get(pk=opened[0].pk).contact_id == world.customer.pk
+        assert not Ticket.objects.filter(contact=duplicate).exists()
