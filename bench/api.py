@@ -2,7 +2,8 @@
 
 1. A database `guichet_bench_api` (DATABASE_URL overrides it), migrated, with the
    `jamla24` preset and an API key made for the run (agent role, read and write).
-2. `uvicorn guichet.asgi:application --workers 2` started on a free port, as in production.
+2. The production web server (`guichet up`'s: gunicorn, 2 worker processes of
+   BENCH_API_THREADS threads, default 4) started on a free port.
 3. Creations: BENCH_API_CLIENTS (default 8) clients on keep-alive connections POST
    /api/v1/tickets (each with an Idempotency-Key, a new customer each time: acknowledged,
    planned, referenced like any new request) for BENCH_API_SECONDS (default 20; 0 skips this): tickets
@@ -54,6 +55,7 @@ SECONDS = float(os.environ.get("BENCH_API_SECONDS", "20"))
 REQUESTS = int(os.environ.get("BENCH_API_REQUESTS", "100"))
 WARM_UP = 10
 WORKERS = 2
+THREADS = int(os.environ.get("BENCH_API_THREADS", "4"))
 BRAND = "jamla24"
 # Loaded tickets are spread over the year before this moment.
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
@@ -300,21 +302,9 @@ def free_port() -> int:
 @contextmanager
 def server(extra_env: dict[str, str] | None = None) -> Iterator[int]:
     port = free_port()
-    command = [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        "guichet.asgi:application",
-        "--workers",
-        str(WORKERS),
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--no-access-log",
-        "--log-level",
-        "warning",
-    ]
+    from guichet.ops.management.commands.up import web_server_command
+
+    command = web_server_command("127.0.0.1", port, workers=WORKERS, threads=THREADS)
     process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **(extra_env or {})})
     try:
         deadline = time.monotonic() + 60
@@ -395,8 +385,8 @@ def creations(port: int, token: str, category: str, note: str = "") -> None:
         thread.join()
     elapsed = time.perf_counter() - started
     print(
-        f"\nCreations{note} (POST /api/v1/tickets, {CLIENTS} clients, {WORKERS} uvicorn "
-        f"workers, {elapsed:.0f} s):\n"
+        f"\nCreations{note} (POST /api/v1/tickets, {CLIENTS} clients, gunicorn {WORKERS} "
+        f"workers x {THREADS} threads, {elapsed:.0f} s):\n"
         f"  {len(latencies):,} tickets created = {len(latencies) / elapsed:,.0f} per second "
         f"(target: at least {CREATE_TARGET}); latency p50 {statistics.median(latencies):.0f} ms, "
         f"p95 {percentile(latencies, 0.95):.0f} ms"

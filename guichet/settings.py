@@ -78,6 +78,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    *(["guichet.lib.proxy.ForwardedForMiddleware"] if env_bool("BEHIND_PROXY") else []),
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -114,8 +115,9 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_LOCKOUT_CALLABLE = "guichet.accounts.views.locked_out"
-# The client's address is REMOTE_ADDR: behind a reverse proxy, let the server set it from
-# the proxy's header (uvicorn --forwarded-allow-ips=<proxy>), never from the raw header.
+# The client's address is REMOTE_ADDR: behind a reverse proxy (BEHIND_PROXY), taken from
+# X-Forwarded-For only on requests from these proxies (guichet.lib.proxy).
+GUICHET_TRUSTED_PROXIES = env_list("GUICHET_TRUSTED_PROXIES", ["127.0.0.1", "::1"])
 # A second factor (TOTP) is optional for staff and required for administrators.
 OTP_TOTP_ISSUER = "Guichet"
 OTP_TOTP_THROTTLE_FACTOR = 1  # after n wrong codes in a row, wait 2^(n-1) seconds
@@ -150,15 +152,25 @@ TEMPLATES = [
 # writers queue on the lock instead of failing half-way through a transaction.
 # DATABASE_URL=postgres://… selects PostgreSQL; sqlite:////path/file.sqlite3 another SQLite file.
 _database_url = env_str("DATABASE_URL")
-# On PostgreSQL each process keeps a pool of connections (psycopg_pool): under uvicorn every
-# request runs in a thread of its own, so a persistent connection is not reused and each
-# request would open one (10-15 ms). GUICHET_DB_POOL_SIZE=0 turns the pool off (persistent
+# On PostgreSQL each process keeps a pool of connections (psycopg_pool), shared by its
+# threads (gunicorn's gthread workers, the worker's tasks): a request takes one for its
+# duration instead of opening one (10-15 ms) or keeping one per thread. GUICHET_DB_POOL_SIZE=0 turns the pool off (persistent
 # connections kept 60 s instead, e.g. behind PgBouncer in transaction mode).
 DB_POOL_SIZE = env_int("GUICHET_DB_POOL_SIZE", 8)
 if _database_url and not _database_url.startswith("sqlite:"):
     DATABASES = {
         "default": dj_database_url.parse(_database_url, conn_max_age=0 if DB_POOL_SIZE else 60)
     }
+    # Parameters sent apart from the statement (server-side binding), so a statement run
+    # again is the same text and psycopg prepares it on its 5th run on a connection: the
+    # server then plans it once, not at every run (planning was most of the server's time
+    # for a ticket's creation: docs/api.md, "Performance"). Off behind a pooler that does
+    # not keep prepared statements (PgBouncer before 1.21, or without
+    # max_prepared_statements): GUICHET_DB_PREPARED_STATEMENTS=0.
+    if env_bool("GUICHET_DB_PREPARED_STATEMENTS", True):
+        DATABASES["default"].setdefault("OPTIONS", {}).update(
+            server_side_binding=True, prepare_threshold=5
+        )
     if DB_POOL_SIZE:
         from psycopg_pool import ConnectionPool
 

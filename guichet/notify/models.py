@@ -101,7 +101,14 @@ class OutboundEmail(models.Model):
                 fields=["next_attempt_at"],
                 name="outbound_due",
                 condition=Q(status="queued"),
-            )
+            ),
+            # The automatic emails an address got this hour, counted for each new ticket
+            # (the acknowledgement's flood limit): without it, a scan of the brand's mail.
+            models.Index(
+                fields=["brand", "to_address", "created_at"],
+                name="outbound_automatic_to",
+                condition=Q(automatic=True),
+            ),
         ]
 
     def __str__(self) -> str:

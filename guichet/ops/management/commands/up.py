@@ -20,6 +20,31 @@ from guichet.demo.loader import DEMO_USERS_HELP
 from guichet.lib.env import env_int
 
 
+def web_server_command(host: str, port: int, *, workers: int, threads: int) -> list[str]:
+    """The production web server: gunicorn, `workers` processes of `threads` threads each
+    (docs/architecture.md, "The web server")."""
+    bind = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    return [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "guichet.wsgi:application",
+        "--bind",
+        bind,
+        "--workers",
+        str(workers),
+        "--worker-class",
+        "gthread",
+        "--threads",
+        str(threads),
+        "--graceful-timeout",
+        "10",
+        "--no-control-socket",
+        "--log-level",
+        "warning",
+    ]
+
+
 class Command(BaseCommand):
     help = "Migrate, load the presets and demo data, then serve the web app and run the worker."
 
@@ -32,9 +57,19 @@ class Command(BaseCommand):
         parser.add_argument(
             "--web-workers", type=int, default=int(os.environ.get("WEB_WORKERS", "1"))
         )
+        parser.add_argument(
+            "--web-threads", type=int, default=int(os.environ.get("WEB_THREADS", "4"))
+        )
 
     def handle(
-        self, *args: Any, host: str, port: int, no_demo: bool, web_workers: int, **options: Any
+        self,
+        *args: Any,
+        host: str,
+        port: int,
+        no_demo: bool,
+        web_workers: int,
+        web_threads: int,
+        **options: Any,
     ) -> None:
         self._check_port(host, port)
         smtpd_port = env_int("GUICHET_SMTPD_PORT", 0)
@@ -50,21 +85,7 @@ class Command(BaseCommand):
 
         python = sys.executable
         web = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
-            [
-                python,
-                "-m",
-                "uvicorn",
-                "guichet.asgi:application",
-                "--host",
-                host,
-                "--port",
-                str(port),
-                "--workers",
-                str(web_workers),
-                "--log-level",
-                "warning",
-                "--no-server-header",
-            ],
+            web_server_command(host, port, workers=web_workers, threads=web_threads),
             start_new_session=True,  # Ctrl-C reaches us only; we stop the children once
         )
         worker = subprocess.Popen([python, "-m", "guichet", "worker"], start_new_session=True)  # noqa: S603
