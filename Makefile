@@ -63,7 +63,7 @@ bench-email: $(STAMP)
 bench-desk: $(STAMP)
 	$(BIN)/python bench/desk.py $(BENCH_ARGS)
 
-# Ticket creations per second over HTTP (uvicorn, 2 workers) and list latency at 10k, 100k
+# Ticket creations per second over HTTP (gunicorn, 2 workers x 4 threads) and list latency at 10k, 100k
 # and 1M tickets on PostgreSQL.
 bench-api: $(STAMP)
 	$(BIN)/python bench/api.py

@@ -154,7 +154,9 @@ def sql_literal(value: Any) -> str:
 def execute(sql: str, params: Any = None) -> int:
     from django.db import connection
 
-    with connection.cursor() as cursor:
+    from guichet.lib.bulk import literal_parameters
+
+    with literal_parameters(), connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.rowcount
 
@@ -162,7 +164,9 @@ def execute(sql: str, params: Any = None) -> int:
 def scalar_row(sql: str, params: Any = None) -> Any:
     from django.db import connection
 
-    with connection.cursor() as cursor:
+    from guichet.lib.bulk import literal_parameters
+
+    with literal_parameters(), connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchone()
 
@@ -986,7 +990,9 @@ def search_cases() -> list[Case]:
 def rows(sql: str, params: Any = None) -> list[tuple[Any, ...]]:
     from django.db import connection
 
-    with connection.cursor() as cursor:
+    from guichet.lib.bulk import literal_parameters
+
+    with literal_parameters(), connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import functools
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from django.db import models, transaction
@@ -75,3 +76,26 @@ def delete_in_batches(
         done += len(rows)
         if len(rows) < batch:
             return done
+
+
+@contextmanager
+def literal_parameters() -> Iterator[None]:
+    """Statements run inside get their parameters written into the SQL text (psycopg's
+    client-side binding) on PostgreSQL, for hand-written set-based SQL the server could not
+    type parameters of (`generate_series(%s, %s)`, `EXPLAIN … %s`): the production
+    connections bind them apart (docs/architecture.md, "Database connections")."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        yield
+        return
+    from psycopg import ClientCursor
+
+    def inline(execute: Callable[..., Any], sql: str, params: Any, many: bool, context: Any) -> Any:
+        if many or params is None:
+            return execute(sql, params, many, context)
+        text = ClientCursor(context["connection"].connection).mogrify(sql, params)
+        return execute(text, None, many, context)
+
+    with connection.execute_wrapper(inline):
+        yield

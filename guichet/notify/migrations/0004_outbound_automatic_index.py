@@ -4,16 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('brands', '0002_initial'),
-        ('notify', '0003_outboundemail_sealed_secret_and_more'),
-        ('tickets', '0011_reference_sequences'),
+        ("brands", "0002_initial"),
+        ("notify", "0003_outboundemail_sealed_secret_and_more"),
+        ("tickets", "0011_reference_sequences"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='outboundemail',
-            index=models.Index(condition=models.Q(('automatic', True)), fields=['brand', 'to_address', 'created_at'], name='outbound_automatic_to'),
+            model_name="outboundemail",
+            index=models.Index(
+                condition=models.Q(("automatic", True)),
+                fields=["brand", "to_address", "created_at"],
+                name="outbound_automatic_to",
+            ),
         ),
     ]
