@@ -294,9 +294,12 @@ def list_fingerprint(desk: Desk, filters: dict[str, Any]) -> str:
     the dates received: the tickets updated last are found by walking back the index on
     `updated_at`, and those received in one March are far down it (200,000 rows on the
     bench). Without them the fingerprint changes a little more often: the list is redrawn
-    when nothing of it changed, never kept when something did."""
+    when nothing of it changed, never kept when something did. The policies in force are
+    part of it: publishing one can reorder the queue (`tickets_rerank`, which changes no
+    ticket's `updated_at`)."""
     kept = {k: v for k, v in filters.items() if k not in ("received_from", "received_to")}
-    return fingerprint(filtered(tickets_of(desk), kept))
+    policies = ",".join(str(brand.policy_id) for brand in desk.brands)
+    return f"{fingerprint(filtered(tickets_of(desk), kept))}:{policies}"
 
 
 def fingerprint(tickets: QuerySet[Ticket]) -> str:

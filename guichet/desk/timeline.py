@@ -138,7 +138,7 @@ def _staff_names(events: list[Event]) -> dict[int, str]:
         e.data.get("to")
         for e in events
         if e.verb == Verb.ASSIGNED and isinstance(e.data.get("to"), int)
-    }
+    } | {e.data["recorded_by"] for e in events if isinstance(e.data.get("recorded_by"), int)}
     if not ids:
         return {}
     return {u.pk: u.get_full_name() or u.username for u in User.objects.filter(pk__in=ids)}
@@ -194,6 +194,10 @@ def describe(event: Event, names: dict[int, str] | None = None) -> str:
             detail += f" — {data['comment']}"
     elif data.get("reason"):
         detail = str(data["reason"])
+    recorder = data.get("recorded_by")
+    if isinstance(recorder, int):  # done for the customer, written down by the staff
+        recorded = _("recorded by %(name)s") % {"name": (names or {}).get(recorder, "?")}
+        detail = f"{detail} ({recorded})" if detail else recorded
     return _("%(what)s: %(detail)s") % {"what": label, "detail": detail} if detail else label
 
 

@@ -1,6 +1,7 @@
 """/api/v1/tickets: reading and every action of the ticket page, through the services."""
 
 import pytest
+from django.urls import reverse
 
 from guichet.accounts.models import Role, User
 from guichet.conftest import last, story
@@ -197,7 +198,7 @@ def test_the_customers_request_for_the_next_level_is_recorded_as_theirs(world, a
     assert event.data["trigger"] == "customer" and event.actor_contact_id == world.customer.pk
 
 
-def test_a_customers_request_says_which_key_recorded_it(world, api):
+def test_a_customers_request_says_which_key_recorded_it(world, api, client):
     api().post(url(world, "close"), {"outcome": "not_upheld"})
     response = api().post(url(world, "escalation-requests"), {"reason": "Au téléphone"})
     assert response.status_code == 200, response.json()
@@ -217,6 +218,10 @@ def test_a_customers_request_says_which_key_recorded_it(world, api):
         assert User.objects.get(pk=recorder).api_key.brand_id == world.ej.pk
     # An agent's own escalation is theirs: nobody recorded it for someone else.
     assert [e["recorded_by"] for e in events if e["verb"] == "opened"] == [None]
+    # The desk's timeline says it too.
+    client.force_login(world.agent)
+    page = client.get(reverse("desk:ticket", args=[world.ticket.reference])).content.decode()
+    assert "enregistré par Boutique (API)" in page
 
 
 def test_a_read_only_key_cannot_record_a_customers_request(world, api):

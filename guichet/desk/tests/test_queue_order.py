@@ -3,12 +3,14 @@ ahead, then the nearest deadline (none last), then the oldest — read from the 
 on the ticket. The closed view lists the last closed first."""
 
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from django.urls import reverse
 
 from guichet.desk import queries
 from guichet.lib.scoping import all_brands, brand_scope
+from guichet.policies.services import policy_publish
 from guichet.tickets import services
 from guichet.tickets.choices import Channel
 from guichet.tickets.models import Ticket
@@ -114,6 +116,19 @@ def test_the_live_list_answers_204_until_a_ticket_changes_then_its_counts_follow
     assert world.ticket.reference not in changed.content.decode()
     # The counts beside the views are redone with the list, not kept from the cache.
     assert changed.context["counts"]["unassigned"] == 0
+
+
+def test_the_live_list_is_redrawn_when_a_policy_reorders_the_queue(client, world, settings):
+    """Publishing can change which categories are served first: the tickets' rank follows
+    without their `updated_at`, so the policy in force is part of the fingerprint."""
+    client.force_login(world.agent)
+    target = reverse("desk:inbox", kwargs={"view": "mine"})
+    fingerprint = client.get(target).context["fingerprint"]
+    htmx = {"HTTP_HX_REQUEST": "true"}
+    assert client.get(target, {"fp": fingerprint}, **htmx).status_code == 204
+    text = (Path(settings.GUICHET_PRESETS_DIR) / "ej.toml").read_text(encoding="utf-8")
+    policy_publish(text=text.replace("first_in_queue = true\n", ""), note="no billing first")
+    assert client.get(target, {"fp": fingerprint}, **htmx).status_code == 200
 
 
 def test_by_priority_lists_urgent_first_then_the_nearest_deadline(world, frozen_clock):

@@ -78,6 +78,7 @@ def test_make_run_serves_the_five_brands_and_stops_cleanly(tmp_path):
     for slug in ("ej", "ivoire-toner", "jive", "respect", "jamla24"):
         assert f"{slug}: created" in out
     assert f"http://127.0.0.1:{port}/" in out and "ej-agent" in out and "Guichet stopped." in out
+    assert out.count("Demo sign-ins") == 1, "printed once, with the address"
     assert (tmp_path / "guichet.sqlite3").exists()
 
     # A second run reuses the data: nothing re-created, no demo tickets added.

@@ -17,8 +17,21 @@ class Command(BaseCommand):
         parser.add_argument("--force", action="store_true", help="Add tickets even if some exist.")
         parser.add_argument("--seed", type=int, default=2026)
         parser.add_argument("--per-brand", type=int, default=60)
+        parser.add_argument(
+            "--no-sign-ins",
+            action="store_true",
+            help="Do not print the demo sign-ins (guichet up prints them with the address).",
+        )
 
-    def handle(self, *args: Any, force: bool, seed: int, per_brand: int, **options: Any) -> None:
+    def handle(
+        self,
+        *args: Any,
+        force: bool,
+        seed: int,
+        per_brand: int,
+        no_sign_ins: bool = False,
+        **options: Any,
+    ) -> None:
         if demo_present() and not force:
             self.stdout.write(
                 "demo: tickets already present, nothing added (use --force to add more)"
@@ -27,4 +40,5 @@ class Command(BaseCommand):
         created = load_demo(seed=seed, per_brand=per_brand)
         for slug, count in created.items():
             self.stdout.write(f"demo: {slug}: {count} tickets")
-        self.stdout.write(DEMO_USERS_HELP.format(password=settings.GUICHET_DEMO_PASSWORD))
+        if not no_sign_ins:
+            self.stdout.write(DEMO_USERS_HELP.format(password=settings.GUICHET_DEMO_PASSWORD))

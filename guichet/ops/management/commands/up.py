@@ -79,7 +79,7 @@ class Command(BaseCommand):
         call_command("migrate", interactive=False, verbosity=0)
         call_command("load_presets", stdout=self.stdout)
         if not no_demo:
-            call_command("demo", stdout=self.stdout)
+            call_command("demo", no_sign_ins=True, stdout=self.stdout)
         if not (settings.DEBUG or settings.TESTING):
             call_command("collectstatic", interactive=False, verbosity=0)
 
