@@ -115,6 +115,8 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_LOCKOUT_CALLABLE = "guichet.accounts.views.locked_out"
+# Days sign-in records (addresses, browsers) are kept before the worker deletes them.
+GUICHET_SIGNIN_LOG_DAYS = env_int("GUICHET_SIGNIN_LOG_DAYS", 90)
 # The client's address is REMOTE_ADDR: behind a reverse proxy (BEHIND_PROXY), taken from
 # X-Forwarded-For only on requests from these proxies (guichet.lib.proxy).
 GUICHET_TRUSTED_PROXIES = env_list("GUICHET_TRUSTED_PROXIES", ["127.0.0.1", "::1"])
@@ -161,13 +163,12 @@ if _database_url and not _database_url.startswith("sqlite:"):
     DATABASES = {
         "default": dj_database_url.parse(_database_url, conn_max_age=0 if DB_POOL_SIZE else 60)
     }
-    # Parameters sent apart from the statement (server-side binding), so a statement run
-    # again is the same text and psycopg prepares it on its 5th run on a connection: the
-    # server then plans it once, not at every run (planning was most of the server's time
-    # for a ticket's creation: docs/api.md, "Performance"). Off behind a pooler that does
-    # not keep prepared statements (PgBouncer before 1.21, or without
-    # max_prepared_statements): GUICHET_DB_PREPARED_STATEMENTS=0.
-    if env_bool("GUICHET_DB_PREPARED_STATEMENTS", True):
+    # Off by default: parameters sent apart from the statement (server-side binding), so a
+    # statement run again is the same text and psycopg prepares it on its 5th run on a
+    # connection; the server then plans it once. API creations go from 72 to 90 a second,
+    # but the kept ("generic") plans make the desk's breached and escalated lists miss
+    # their 100 ms at 1,000,000 tickets (docs/architecture.md, "Database connections").
+    if env_bool("GUICHET_DB_PREPARED_STATEMENTS", False):
         DATABASES["default"].setdefault("OPTIONS", {}).update(
             server_side_binding=True, prepare_threshold=5
         )

@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -5,3 +7,12 @@ from django.utils.translation import gettext_lazy as _
 class AccountsConfig(AppConfig):
     name = "guichet.accounts"
     verbose_name = _("People and roles")
+
+    def ready(self) -> None:
+        from guichet.ops import periodic
+
+        periodic.register(
+            "accounts.purge",
+            "guichet.accounts.tasks.purge_signin_records",
+            timedelta(hours=1),
+        )
