@@ -79,13 +79,14 @@ def delete_in_batches(
 
 
 @contextmanager
-def literal_parameters() -> Iterator[None]:
+def literal_parameters(connection: Any = None) -> Iterator[None]:
     """Statements run inside get their parameters written into the SQL text (psycopg's
     client-side binding) on PostgreSQL, for hand-written set-based SQL the server could not
     type parameters of (`generate_series(%s, %s)`, `EXPLAIN … %s`): the production
-    connections bind them apart (docs/architecture.md, "Database connections")."""
-    from django.db import connection
-
+    connections may bind them apart (`GUICHET_DB_PREPARED_STATEMENTS`). `connection`:
+    Django's default one unless given."""
+    if connection is None:
+        from django.db import connection
     if connection.vendor != "postgresql":
         yield
         return
