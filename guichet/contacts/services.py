@@ -235,14 +235,15 @@ def contacts_held(contacts: list[Contact]) -> list[Contact]:
 
 def _share_locked(ids: set[int]) -> dict[int, int | None]:
     """{id: merged_into_id} of these records, read under a share lock on PostgreSQL (it
-    conflicts with a merge's lock, not with other openings'); SQLite's transactions hold the
+    conflicts with a merge's lock, not with other openings'), taken in the order of the ids
+    as a merge takes its locks, so the two cannot deadlock; SQLite's transactions hold the
     database's write lock already."""
     table = Contact._meta.db_table
     lock = " FOR SHARE" if connection.vendor == "postgresql" else ""
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT id, merged_into_id FROM {table} WHERE id IN "  # noqa: S608 - no user input
-            f"({', '.join(['%s'] * len(ids))}){lock}",
+            f"({', '.join(['%s'] * len(ids))}) ORDER BY id{lock}",
             sorted(ids),
         )
         return dict(cursor.fetchall())
