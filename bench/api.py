@@ -113,11 +113,9 @@ def prepare() -> tuple[Any, str]:
 
 
 def scalar(sql: str, params: Any = None) -> Any:
-    from django.db import connection
+    from guichet.lib.bulk import literal_cursor
 
-    from guichet.lib.bulk import literal_parameters
-
-    with literal_parameters(), connection.cursor() as cursor:
+    with literal_cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchone()[0]
 
@@ -126,9 +124,7 @@ def insert_select(model: Any, values: dict[str, str], source: str, params: dict[
     """INSERT INTO the model's table SELECT `values` (column → SQL expression) FROM
     `source`; every other NOT NULL column gets its Django default, so a column added later
     by a migration does not break the bench."""
-    from django.db import connection
-
-    from guichet.lib.bulk import literal_parameters
+    from guichet.lib.bulk import literal_cursor
 
     columns, expressions = [], []
     for field in model._meta.concrete_fields:
@@ -154,7 +150,7 @@ def insert_select(model: Any, values: dict[str, str], source: str, params: dict[
         f"INSERT INTO {model._meta.db_table} ({', '.join(columns)}) "
         f"SELECT {', '.join(expressions)} FROM {source}"
     )
-    with literal_parameters(), connection.cursor() as cursor:
+    with literal_cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.rowcount
 
@@ -313,7 +309,7 @@ def free_port() -> int:
 @contextmanager
 def server(extra_env: dict[str, str] | None = None) -> Iterator[int]:
     port = free_port()
-    from guichet.ops.management.commands.up import web_server_command
+    from guichet.ops.webserver import web_server_command
 
     command = web_server_command("127.0.0.1", port, workers=WORKERS, threads=THREADS)
     process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **(extra_env or {})})

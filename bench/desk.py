@@ -152,21 +152,17 @@ def sql_literal(value: Any) -> str:
 
 
 def execute(sql: str, params: Any = None) -> int:
-    from django.db import connection
+    from guichet.lib.bulk import literal_cursor
 
-    from guichet.lib.bulk import literal_parameters
-
-    with literal_parameters(), connection.cursor() as cursor:
+    with literal_cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.rowcount
 
 
 def scalar_row(sql: str, params: Any = None) -> Any:
-    from django.db import connection
+    from guichet.lib.bulk import literal_cursor
 
-    from guichet.lib.bulk import literal_parameters
-
-    with literal_parameters(), connection.cursor() as cursor:
+    with literal_cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchone()
 
@@ -988,11 +984,9 @@ def search_cases() -> list[Case]:
 
 
 def rows(sql: str, params: Any = None) -> list[tuple[Any, ...]]:
-    from django.db import connection
+    from guichet.lib.bulk import literal_cursor
 
-    from guichet.lib.bulk import literal_parameters
-
-    with literal_parameters(), connection.cursor() as cursor:
+    with literal_cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
 

@@ -170,20 +170,25 @@ def files_too_big(limit_mb: int) -> ApiError:
     )
 
 
+def refuse_body_over(request: HttpRequest, limit_mb: int) -> None:
+    """413 before a byte of the body is read, if it announces more than files of
+    `limit_mb` together, with room for the multipart around them."""
+    if body_size(request) > (limit_mb + 1) * MB:
+        raise files_too_big(limit_mb)
+
+
 def _refuse_oversized(request: HttpRequest, user: Any) -> None:
     """A body larger than any call of this person takes (the files of one message in the
-    most generous of their brands, with room for the multipart) is refused before the CSRF
-    check reads it: on a POST that check parses the body, files to disk, to look for a
-    form's token. (A key's calls are refused by the upload itself, before it reads.)"""
-    size = body_size(request)
-    if size <= settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
+    most generous of their brands) is refused before the CSRF check reads it: on a POST
+    that check parses the body, files to disk, to look for a form's token. (A key's calls
+    are refused by the upload itself, before it reads.)"""
+    if body_size(request) <= settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
         return
     limit = max(
         (b.get_policy().intake.message_attachments_max_mb for b in desk_for(user).brands),
         default=0,
     )
-    if size > (limit + 1) * MB:
-        raise files_too_big(limit)
+    refuse_body_over(request, limit)
 
 
 def _same_site(request: HttpRequest, origin: str) -> bool:

@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from ninja import Field, Query, Router, Schema, Status
 
 from guichet.accounts.permissions import Action
-from guichet.api.auth import Principal, body_size, files_too_big, principal
+from guichet.api.auth import Principal, files_too_big, principal, refuse_body_over
 from guichet.api.errors import ApiError
 from guichet.api.schemas import Error, Out
 from guichet.api.tickets import ERRORS, _brand
@@ -113,8 +113,7 @@ def upload(request: HttpRequest, query: Query[UploadQuery]) -> Status:
         raise PermissionDenied(Action.NOTE.value)
     intake = brand.get_policy().intake
     # Refused before a byte of the body is read: the total, with room for the multipart.
-    if body_size(request) > (intake.message_attachments_max_mb + 1) * MB:
-        raise files_too_big(intake.message_attachments_max_mb)
+    refuse_body_over(request, intake.message_attachments_max_mb)
     try:
         files = request.FILES.getlist("files")
     except TooManyFilesSent as error:

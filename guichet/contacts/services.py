@@ -202,13 +202,14 @@ def contacts_held(contacts: list[Contact]) -> list[Contact]:
     the transaction ends (call it inside one): a merge of one of them waits for these
     openings to commit and then moves their tickets too, or the openings wait for the
     merge. A record merged since it was read (the merge committed meanwhile) is replaced by
-    the record it was merged into, so no ticket lands on a merged record. A record the
+    the record it was merged into, so no ticket lands on a merged record; a merged record
+    is never locked, so a merge re-pointing it cannot wait on an opening. A record the
     caller already knew as merged is left for the caller to refuse."""
     wanted = {contact.pk for contact in contacts if contact.merged_into_id is None}
     merged_into: dict[int, int] = {}
     while wanted:
-        found = _share_locked(wanted)
-        moved = {pk: into for pk, into in found.items() if into is not None}
+        gone = wanted - _share_locked(wanted)
+        moved = {pk: into for pk, into in _merged_into(gone).items() if into is not None}
         merged_into |= moved
         wanted = set(moved.values()) - merged_into.keys()
     if not merged_into:
@@ -233,17 +234,25 @@ def contacts_held(contacts: list[Contact]) -> list[Contact]:
     ]
 
 
-def _share_locked(ids: set[int]) -> dict[int, int | None]:
-    """{id: merged_into_id} of these records, read under a share lock on PostgreSQL (it
-    conflicts with a merge's lock, not with other openings'), taken in the order of the ids
-    as a merge takes its locks, so the two cannot deadlock; SQLite's transactions hold the
-    database's write lock already."""
-    table = Contact._meta.db_table
+def _share_locked(ids: set[int]) -> set[int]:
+    """Those of these records not merged, share-locked on PostgreSQL (the lock conflicts
+    with a merge's, not with other openings'), taken in the order of the ids as a merge
+    takes its own, so the two cannot deadlock; a record a merge commits meanwhile is
+    read again and left out. SQLite's transactions hold the database's write lock already."""
     lock = " FOR SHARE" if connection.vendor == "postgresql" else ""
+    return set(_contact_rows(ids, f"AND merged_into_id IS NULL ORDER BY id{lock}"))
+
+
+def _merged_into(ids: set[int]) -> dict[int, int | None]:
+    return _contact_rows(ids, "") if ids else {}
+
+
+def _contact_rows(ids: set[int], rest: str) -> dict[int, int | None]:
+    """{id: merged_into_id} of these records (by id only: no brand scope needed)."""
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT id, merged_into_id FROM {table} WHERE id IN "  # noqa: S608 - no user input
-            f"({', '.join(['%s'] * len(ids))}) ORDER BY id{lock}",
+            f"SELECT id, merged_into_id FROM {Contact._meta.db_table} WHERE id IN "  # noqa: S608 - no user input
+            f"({', '.join(['%s'] * len(ids))}) {rest}",
             sorted(ids),
         )
         return dict(cursor.fetchall())

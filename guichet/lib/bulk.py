@@ -100,3 +100,12 @@ def literal_parameters(connection: Any = None) -> Iterator[None]:
 
     with connection.execute_wrapper(inline):
         yield
+
+
+@contextmanager
+def literal_cursor() -> Iterator[Any]:
+    """A cursor of Django's default connection under `literal_parameters`."""
+    from django.db import connection
+
+    with literal_parameters(connection), connection.cursor() as cursor:
+        yield cursor

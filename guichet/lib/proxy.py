@@ -40,7 +40,7 @@ def _address(value: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None
         return None
 
 
-def client_address(peer: str, forwarded_for: str, trusted: list[Network]) -> str:
+def forwarded_client(peer: str, forwarded_for: str, trusted: list[Network]) -> str:
     """The address to count a request by: `peer` unless it is a trusted proxy, then the
     right-most untrusted address of `forwarded_for` (or the peer, if there is none)."""
     address = _address(peer)
@@ -56,7 +56,7 @@ def client_address(peer: str, forwarded_for: str, trusted: list[Network]) -> str
 
 
 class ForwardedForMiddleware:
-    """Sets REMOTE_ADDR as `client_address` says, first in the chain (BEHIND_PROXY only)."""
+    """Sets REMOTE_ADDR as `forwarded_client` says, first in the chain (BEHIND_PROXY only)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -65,7 +65,7 @@ class ForwardedForMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         forwarded = request.META.get("HTTP_X_FORWARDED_FOR")
         if forwarded:
-            request.META["REMOTE_ADDR"] = client_address(
+            request.META["REMOTE_ADDR"] = forwarded_client(
                 request.META.get("REMOTE_ADDR", ""), forwarded, self.trusted
             )
         return self.get_response(request)

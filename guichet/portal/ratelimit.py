@@ -46,7 +46,7 @@ def exceeded(name: str, value: str) -> bool:
 
 
 def client_address(request: object) -> str:
-    """The connection's address (behind a proxy, the server sets it from the proxy's
-    header: the raw X-Forwarded-For is never trusted here)."""
+    """The connection's address (behind a proxy, `guichet.lib.proxy` sets it from the
+    header of a trusted proxy: the raw X-Forwarded-For is never trusted here)."""
     meta = getattr(request, "META", {})
     return str(meta.get("REMOTE_ADDR") or "unknown")

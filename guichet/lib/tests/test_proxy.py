@@ -6,7 +6,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpResponse
 from django.test import RequestFactory
 
-from guichet.lib.proxy import ForwardedForMiddleware, client_address, networks
+from guichet.lib.proxy import ForwardedForMiddleware, forwarded_client, networks
 
 LOCAL = networks(["127.0.0.1", "::1", "10.0.0.0/8"])
 
@@ -30,8 +30,8 @@ LOCAL = networks(["127.0.0.1", "::1", "10.0.0.0/8"])
         ("127.0.0.1", "10.0.0.5", "127.0.0.1"),
     ],
 )
-def test_the_client_address(peer, forwarded, expected):
-    assert client_address(peer, forwarded, LOCAL) == expected
+def test_the_forwarded_client(peer, forwarded, expected):
+    assert forwarded_client(peer, forwarded, LOCAL) == expected
 
 
 def test_the_middleware_sets_remote_addr_before_anything_counts_it(settings):

@@ -18,31 +18,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from guichet.demo.loader import DEMO_USERS_HELP
 from guichet.lib.env import env_int
-
-
-def web_server_command(host: str, port: int, *, workers: int, threads: int) -> list[str]:
-    """The production web server: gunicorn, `workers` processes of `threads` threads each
-    (docs/architecture.md, "The web server")."""
-    bind = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
-    return [
-        sys.executable,
-        "-m",
-        "gunicorn",
-        "guichet.wsgi:application",
-        "--bind",
-        bind,
-        "--workers",
-        str(workers),
-        "--worker-class",
-        "gthread",
-        "--threads",
-        str(threads),
-        "--graceful-timeout",
-        "10",
-        "--no-control-socket",
-        "--log-level",
-        "warning",
-    ]
+from guichet.ops.webserver import web_server_command
 
 
 class Command(BaseCommand):
@@ -54,12 +30,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--no-demo", action="store_true", help="Do not add demo people and tickets."
         )
-        parser.add_argument(
-            "--web-workers", type=int, default=int(os.environ.get("WEB_WORKERS", "1"))
-        )
-        parser.add_argument(
-            "--web-threads", type=int, default=int(os.environ.get("WEB_THREADS", "4"))
-        )
+        parser.add_argument("--web-workers", type=int, default=env_int("WEB_WORKERS", 1))
+        parser.add_argument("--web-threads", type=int, default=env_int("WEB_THREADS", 4))
 
     def handle(
         self,
