@@ -100,6 +100,7 @@ def prepare() -> tuple[Any, str]:
     from guichet.brands.models import Brand
 
     call_command("migrate", verbosity=0)
+    call_command("collectstatic", interactive=False, verbosity=0)  # as `guichet up` does
     call_command("load_presets", BRAND, verbosity=0, stdout=io.StringIO())
     brand = Brand.objects.get(slug=BRAND)
     _key, token = api_key_create(

@@ -299,6 +299,12 @@ LOGGING = {
         "handlers": ["console"],
         "level": env_str("LOG_LEVEL", "WARNING" if TESTING else "INFO"),
     },
+    "loggers": {
+        # Every task's start and end (the periodic jobs run every few seconds) would bury
+        # the rest; a failed task is logged as an error whatever this says.
+        "django.tasks": {"level": env_str("TASK_LOG_LEVEL", "WARNING")},
+        "axes": {"level": "WARNING"},  # one "BEGIN version" line per process started
+    },
 }
 
 # --- Email ----------------------------------------------------------------------------------------

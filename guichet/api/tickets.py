@@ -29,8 +29,6 @@ from guichet.api import idempotency
 from guichet.api.auth import Principal, principal
 from guichet.api.errors import ApiError
 from guichet.api.schemas import (
-    TICKET_RELATED,
-    TICKET_SELECT,
     Error,
     EventOut,
     MessageOut,
@@ -44,11 +42,10 @@ from guichet.api.schemas import (
     with_relations,
 )
 from guichet.brands.models import Brand, Team
-from guichet.contacts.models import Contact, ContactEmail
+from guichet.contacts.models import Contact
 from guichet.contacts.services import contact_for_email, contact_for_phone
 from guichet.desk.queries import VIEW_KEYS, filtered, tickets_of, view_filter
 from guichet.marketplace.models import Seller
-from guichet.sla.models import Deadline
 from guichet.tickets import services
 from guichet.tickets.attachments import attachment_download
 from guichet.tickets.choices import (
@@ -99,16 +96,10 @@ def _ticket(who: Principal, reference: str) -> Ticket:
 
 
 def _fresh(ticket: Ticket) -> dict[str, Any]:
-    """The ticket as it is now, read again with everything its representation shows: one
-    row joined with its relations (a single ticket by its key plans quickly, unlike a
-    page), then its addresses and deadlines — three queries, no prefetch machinery."""
-    found = Ticket.objects.select_related(*TICKET_SELECT, *TICKET_RELATED).get(pk=ticket.pk)
-    found.contact.email_rows = list(  # type: ignore[attr-defined]
-        ContactEmail.objects.filter(contact_id=found.contact_id)
-    )
-    found.live_deadlines = list(  # type: ignore[attr-defined]
-        Deadline.objects.filter(ticket_id=found.pk, cancelled_at__isnull=True)
-    )
+    """The ticket as it is now, read again with everything its representation shows, as
+    a page reads it: the row joined with its customer, then each relation that is set by
+    its id (joined, the six tables cost PostgreSQL 2 ms of planning, six times the query)."""
+    found = _full(Ticket.objects.filter(pk=ticket.pk)).get()
     return TicketOut.model_validate(ticket_out(found)).model_dump(mode="json")
 
 

@@ -9,3 +9,8 @@ from django.tasks import task
 def touch(path: str) -> str:
     Path(path).write_text("ran")
     return path
+
+
+@task
+def fail(reason: str) -> None:
+    raise RuntimeError(reason)

@@ -8,7 +8,7 @@ import pytest
 from django_tasks_db.models import DBTaskResult
 
 from guichet.conftest import database_url
-from guichet.ops.tests.tasks import touch
+from guichet.ops.tests.tasks import fail, touch
 
 
 @pytest.mark.django_db(transaction=True)
@@ -25,3 +25,24 @@ def test_guichet_worker_runs_queued_tasks(tmp_path):
     assert run.returncode == 0, run.stderr
     assert target.read_text() == "ran"
     assert DBTaskResult.objects.get(pk=result.id).status == "SUCCESSFUL"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_worker_logs_a_failed_task_not_every_task_that_ran(tmp_path):
+    """At the default levels the console keeps what needs a look: the periodic jobs
+    running every few seconds would otherwise bury it."""
+    touch.enqueue(str(tmp_path / "ran"))
+    failed = fail.enqueue("the printer is on fire")
+    run = subprocess.run(
+        [sys.executable, "-m", "guichet", "worker", "--batch"],
+        env={**os.environ, "DATABASE_URL": database_url(), "LOG_LEVEL": "INFO"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 0, run.stderr
+    assert DBTaskResult.objects.get(pk=failed.id).status == "FAILED"
+    assert "state=FAILED" in run.stderr
+    assert "the printer is on fire" in run.stderr
+    assert "state=SUCCESSFUL" not in run.stderr
+    assert "state=RUNNING" not in run.stderr
