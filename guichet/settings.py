@@ -60,6 +60,9 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "axes",
+    # Its templates and static files: /api/v1/docs from this server, not from a CDN that
+    # the content security policy refuses (and an offline installation cannot reach).
+    "ninja",
     "guichet.accounts",
     "guichet.brands",
     "guichet.policies",

@@ -7,18 +7,37 @@ with a stable code (`guichet.api.errors`)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils import translation
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Swagger
+from ninja.openapi.docs import render_template
 
 from guichet.api import contacts, errors, inbound, policy, tickets, uploads
 from guichet.api.auth import AUTH, principal
 from guichet.api.throttle import KeyRateThrottle
 from guichet.api.webhooks import routes as webhooks
+
+
+class Docs(Swagger):
+    """Swagger UI (served from ninja's static files under the content security policy)
+    that sends the CSRF token with the calls it tries: a signed-in member of the staff can
+    try the writes with their session, which `StaffSessionAuth` checks itself (ninja looks
+    for the check on the authentication class, finds none, and would leave it out)."""
+
+    def render_page(self, request: HttpRequest, api: NinjaAPI, **kwargs: Any) -> HttpResponse:
+        self.settings["url"] = self.get_openapi_url(api, kwargs)
+        context = {
+            "swagger_settings": json.dumps(self.settings, indent=1),
+            "api": api,
+            "add_csrf": True,
+        }
+        return render_template(request, self.template, self.template_cdn, context)
+
 
 api = NinjaAPI(
     title="Guichet API",
@@ -30,6 +49,7 @@ api = NinjaAPI(
     ),
     auth=AUTH,
     throttle=KeyRateThrottle(),
+    docs=Docs(),
 )
 errors.install(api)
 

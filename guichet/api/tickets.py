@@ -241,7 +241,7 @@ def list_events(request: HttpRequest, reference: str) -> list[dict[str, Any]]:
     summary="Download an attachment (always as a file, never shown inline)",
     openapi_extra={
         "responses": {
-            "200": {
+            200: {
                 "description": "the file",
                 "content": {
                     "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}
