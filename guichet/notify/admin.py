@@ -25,7 +25,7 @@ SAMPLE = {
     "subject": "Facture en double",
     "contact_type": "réclamation",
     "received": "23 novembre 2026 09:00",
-    "process": "Votre réclamation est traitée par notre service de livraison.",
+    "process": "Votre demande est traitée par notre service de livraison.",
     "first_response_due": "24 novembre 2026 09:00",
     "answer_due": "30 novembre 2026 09:00",
     "level_name": "Niveau 2 – département concerné",

@@ -167,3 +167,31 @@ def test_the_acknowledgement_gives_the_tracking_page_in_the_customers_language(w
     with brand_scope(world.ej):
         [english] = OutboundEmail.objects.filter(ticket=ticket)
     assert f"{settings.SITE_URL}/en/b/ej/track" in english.text
+
+
+@pytest.mark.parametrize("slug", ["ej", "ivoire-toner", "jamla24", "jive", "respect"])
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_a_request_that_is_not_a_complaint_is_not_called_one(slug, language, frozen_clock):
+    """EJ: "a request for information about the company's policies is not a complaint"
+    (REQUIREMENTS IN-1); the acknowledgement of a question quotes level 1's description
+    as what happens next, so that description must fit every kind of request."""
+    from guichet.conftest import publish_preset
+    from guichet.contacts.services import contact_for_email
+
+    brand = publish_preset(slug)
+    customer = contact_for_email(
+        brand=brand, email="curieux@exemple.fr", name="Client Curieux", language=language
+    )
+    ticket = services.ticket_open(
+        brand=brand,
+        contact=customer,
+        contact_type="question",
+        subject="Vos horaires",
+        text="Quels sont vos horaires ?",
+        channel="email",
+    )
+    with brand_scope(brand):
+        email = OutboundEmail.objects.get(ticket=ticket)
+    said = f"{email.subject}\n{email.text}".lower()
+    for word in ("réclamation", "plainte", "complaint"):
+        assert word not in said, (word, email.text)
