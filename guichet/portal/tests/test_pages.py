@@ -139,3 +139,17 @@ def test_hours_and_channels_come_from_the_policy(
 def test_the_hours_page_has_no_private_channel(browser: django.test.Client, world: Any) -> None:
     html = browser.get("/en" + url(world.ej, "hours")).content.decode()
     assert ">API<" not in html
+
+
+def test_the_pages_bring_their_icon_the_brands_initial_in_its_colour(
+    browser: django.test.Client, presets: dict[str, Brand]
+) -> None:
+    """Without one, every customer's browser asks for /favicon.ico (a 404 in its log)."""
+    from urllib.parse import unquote
+
+    for brand in presets.values():
+        html = browser.get(url(brand, "home")).content.decode()
+        start = html.index('<link rel="icon" type="image/svg+xml" href="data:image/svg+xml,')
+        icon = unquote(html[start : html.index('">', start)])
+        assert f"fill='{brand.colour}'" in icon
+        assert f">{brand.name[0].upper()}</text>" in icon
