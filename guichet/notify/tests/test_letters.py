@@ -3,6 +3,8 @@
 import pytest
 from django.utils import translation
 
+from guichet.conftest import publish_preset
+from guichet.contacts.services import contact_for_email
 from guichet.lib.scoping import brand_scope
 from guichet.notify.letters import DEFAULTS, compose, default_template, render
 from guichet.notify.models import LetterKind, LetterTemplate, OutboundEmail, OutboxStatus
@@ -34,8 +36,6 @@ def test_the_acknowledgement_gives_reference_process_and_expected_dates_in_the_c
 
 
 def test_an_english_customer_gets_english(world):
-    from guichet.contacts.services import contact_for_email
-
     john = contact_for_email(
         brand=world.ej, email="john@example.com", name="John Smith", language="en"
     )
@@ -148,8 +148,6 @@ def test_compose_follows_the_active_language_of_the_ticket_not_the_request(world
 
 
 def test_the_acknowledgement_gives_the_tracking_page_in_the_customers_language(world, settings):
-    from guichet.contacts.services import contact_for_email
-
     with brand_scope(world.ej):
         [french] = OutboundEmail.objects.filter(ticket=world.ticket)
     assert f"{settings.SITE_URL}/b/ej/track" in french.text
@@ -175,9 +173,6 @@ def test_a_request_that_is_not_a_complaint_is_not_called_one(slug, language, fro
     """EJ: "a request for information about the company's policies is not a complaint"
     (REQUIREMENTS IN-1); the acknowledgement of a question quotes level 1's description
     as what happens next, so that description must fit every kind of request."""
-    from guichet.conftest import publish_preset
-    from guichet.contacts.services import contact_for_email
-
     brand = publish_preset(slug)
     customer = contact_for_email(
         brand=brand, email="curieux@exemple.fr", name="Client Curieux", language=language

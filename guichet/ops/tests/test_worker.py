@@ -11,17 +11,22 @@ from guichet.conftest import database_url
 from guichet.ops.tests.tasks import fail, touch
 
 
-@pytest.mark.django_db(transaction=True)
-def test_guichet_worker_runs_queued_tasks(tmp_path):
-    target = tmp_path / "ran"
-    result = touch.enqueue(str(target))
-    run = subprocess.run(
+def run_worker(**env: str) -> subprocess.CompletedProcess[str]:
+    """`guichet worker --batch` in a process of its own, on the test database."""
+    return subprocess.run(
         [sys.executable, "-m", "guichet", "worker", "--batch"],
-        env={**os.environ, "DATABASE_URL": database_url()},
+        env={**os.environ, "DATABASE_URL": database_url(), **env},
         capture_output=True,
         text=True,
         timeout=120,
     )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_guichet_worker_runs_queued_tasks(tmp_path):
+    target = tmp_path / "ran"
+    result = touch.enqueue(str(target))
+    run = run_worker()
     assert run.returncode == 0, run.stderr
     assert target.read_text() == "ran"
     assert DBTaskResult.objects.get(pk=result.id).status == "SUCCESSFUL"
@@ -33,13 +38,7 @@ def test_the_worker_logs_a_failed_task_not_every_task_that_ran(tmp_path):
     running every few seconds would otherwise bury it."""
     touch.enqueue(str(tmp_path / "ran"))
     failed = fail.enqueue("the printer is on fire")
-    run = subprocess.run(
-        [sys.executable, "-m", "guichet", "worker", "--batch"],
-        env={**os.environ, "DATABASE_URL": database_url(), "LOG_LEVEL": "INFO"},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    run = run_worker(LOG_LEVEL="INFO")
     assert run.returncode == 0, run.stderr
     assert DBTaskResult.objects.get(pk=failed.id).status == "FAILED"
     assert "state=FAILED" in run.stderr
