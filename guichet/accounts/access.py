@@ -24,6 +24,7 @@ from django.conf import settings
 from django.contrib.admin import AdminSite
 from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.shortcuts import resolve_url
 from django.template.response import TemplateResponse
@@ -32,8 +33,17 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django_htmx.http import HttpResponseClientRedirect
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from guichet.accounts.models import Role
+from guichet.accounts.models import Role, User
 from guichet.accounts.permissions import brand_ids, is_unrestricted, role_in
+
+
+def signed_in(request: HttpRequest) -> User:
+    """The person signed in on a staff page (behind `staff_required` or the admin's own
+    check): the actor of what they do there."""
+    user = request.user
+    if not isinstance(user, User):
+        raise PermissionDenied
+    return user
 
 
 def is_staff_member(user: Any) -> bool:

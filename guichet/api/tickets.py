@@ -47,12 +47,12 @@ from guichet.contacts.services import contact_for_email, contact_for_phone
 from guichet.desk.queries import VIEW_KEYS, filtered, tickets_of, view_filter
 from guichet.marketplace.models import Seller
 from guichet.tickets import services
+from guichet.tickets.actors import Customer
 from guichet.tickets.attachments import attachment_download
 from guichet.tickets.choices import (
     Channel,
     Complexity,
     ContactType,
-    EscalationTrigger,
     Outcome,
     Priority,
 )
@@ -560,7 +560,6 @@ def escalate(request: HttpRequest, reference: str, payload: EscalateIn) -> dict[
         actor=who.user,
         reason=payload.reason,
         to_level=payload.to_level,
-        trigger=EscalationTrigger.AGENT,
         expected_revision=payload.revision,
     )
     return _fresh(ticket)
@@ -584,10 +583,8 @@ def request_escalation(
     who, ticket = _write(request, reference)
     services.ticket_escalate(
         ticket=ticket,
-        contact=ticket.contact,
+        actor=Customer(ticket.contact, recorded_by=who.user),
         reason=payload.reason,
-        trigger=EscalationTrigger.CUSTOMER,
-        recorded_by=who.user,
         expected_revision=payload.revision,
     )
     return _fresh(ticket)

@@ -10,6 +10,7 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from guichet.accounts.access import signed_in
 from guichet.accounts.permissions import Action
 from guichet.contacts import services
 from guichet.contacts.models import Contact, ContactBlock, ContactEmail, ContactPhone
@@ -155,7 +156,7 @@ class ContactAdmin(BrandScopedAdmin):
                     services.contact_merge(
                         keep=kept,
                         merge=contact,
-                        actor=request.user,
+                        actor=signed_in(request),
                         reason=form.cleaned_data["reason"],
                     )
                     done += 1
@@ -208,7 +209,11 @@ class ContactAdmin(BrandScopedAdmin):
             done = 0
             for contact in queryset.select_related("brand"):
                 try:
-                    apply(contact=contact, actor=request.user, reason=form.cleaned_data["reason"])
+                    apply(
+                        contact=contact,
+                        actor=signed_in(request),
+                        reason=form.cleaned_data["reason"],
+                    )
                     done += 1
                 except ServiceError as exc:
                     messages.error(request, f"{contact}: {exc}")

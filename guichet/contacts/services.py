@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Any
+from typing import Protocol
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, connection, transaction
 from django.utils.translation import gettext_lazy as _
 
+from guichet.accounts.models import Role, User
+from guichet.accounts.permissions import Action, is_unrestricted, require, role_in
 from guichet.brands.models import Brand
 from guichet.contacts.models import Contact, ContactBlock, ContactEmail, ContactPhone
 from guichet.lib import clock
@@ -138,12 +140,10 @@ def contact_for_phone(*, brand: Brand, phone: str, name: str = "", language: str
 # --- blocking (REQUIREMENTS AB-2) ----------------------------------------------------------------
 
 
-def contact_block(*, contact: Contact, actor: Any, reason: str) -> ContactBlock:
+def contact_block(*, contact: Contact, actor: User, reason: str) -> ContactBlock:
     """Block a contact: from now on its email is quarantined and never answered. Team
     leads and above may block (the conduct policy's last step); the reason is required and
     kept with the block."""
-    from guichet.accounts.permissions import Action, require
-
     reason = reason.strip()
     if not reason:
         raise InvalidRequest(_("Give the reason for the block."), code="reason")
@@ -163,12 +163,9 @@ def contact_block(*, contact: Contact, actor: Any, reason: str) -> ContactBlock:
     return block
 
 
-def contact_lift_block(*, contact: Contact, actor: Any, reason: str) -> ContactBlock:
+def contact_lift_block(*, contact: Contact, actor: User, reason: str) -> ContactBlock:
     """Lift the block in force, if the actor's role may (the brand's conduct policy names
     the roles, `lift_block_roles`; administrators always may)."""
-    from guichet.accounts.models import Role
-    from guichet.accounts.permissions import Action, is_unrestricted, require, role_in
-
     reason = reason.strip()
     if not reason:
         raise InvalidRequest(_("Give the reason for lifting the block."), code="reason")
@@ -195,6 +192,22 @@ def contact_lift_block(*, contact: Contact, actor: Any, reason: str) -> ContactB
 
 
 # --- merging two records of one customer -------------------------------------------------------
+
+
+class MergeHook(Protocol):
+    def __call__(
+        self, *, kept: Contact, merged: Contact, actor: User | None, reason: str
+    ) -> None: ...
+
+
+# What the apps above customers' records do when two records of one customer become one,
+# by app (`on_merge`, in their AppConfig.ready()): tickets go to the kept record, the
+# portal's sign-in links too. Each runs inside the merge's transaction, in the apps' order.
+merge_hooks: dict[str, MergeHook] = {}
+
+
+def on_merge(app: str, hook: MergeHook) -> None:
+    merge_hooks[app] = hook
 
 
 def contacts_held(contacts: list[Contact]) -> list[Contact]:
@@ -258,15 +271,18 @@ def _contact_rows(ids: set[int], rest: str) -> dict[int, int | None]:
         return dict(cursor.fetchall())
 
 
-def contact_merge(*, keep: Contact, merge: Contact, actor: Any, reason: str = "") -> Contact:
+def contact_merge(
+    *, keep: Contact, merge: Contact, actor: User | None, reason: str = ""
+) -> Contact:
     """Merge the record `merge` into `keep`, two records of one customer of one brand
     (written to from two addresses, once by email and once by phone…), in one transaction.
 
-    `keep` gets the tickets (each records Verb.CONTACT_MERGED, through the ticket
+    `keep` gets the tickets (each records a CONTACT_MERGED event, through the ticket
     services), the email addresses and phone numbers (its own primary ones stay primary),
     the blocks (a block in force on `merge` is in force on `keep`; if both had one, the
     merged record's is lifted with the merge's reason), and the portal's sign-in links;
-    the merged record's portal sessions end. Its blank name or language is filled from
+    the merged record's portal sessions end. (Tickets and the portal take their part
+    through the hooks registered with `on_merge`.) Its blank name or language is filled from
     `merge`. `merge` is not deleted: it keeps its name, messages and events, and is marked
     merged into `keep` (records merged into it before now point to `keep`), so its id
     still leads to the customer.
@@ -274,11 +290,6 @@ def contact_merge(*, keep: Contact, merge: Contact, actor: Any, reason: str = ""
     Refused: a record of another brand (as "not found"), a record into itself, a record
     merged already (into another), a role without `merge_contacts`. Merging again into
     the same record changes nothing (a retried call)."""
-    from guichet.accounts.permissions import Action, require
-    from guichet.portal.services import portal_contact_merged
-    from guichet.tickets.models import Ticket
-    from guichet.tickets.services import tickets_change_contact
-
     if keep.brand_id != merge.brand_id:
         # Same words as "not found": a record of another brand does not exist here.
         raise InvalidRequest(_("Not found."), code="not_found")
@@ -308,8 +319,8 @@ def contact_merge(*, keep: Contact, merge: Contact, actor: Any, reason: str = ""
                 code="merged",
             )
         now = clock.now()
-        tickets = list(Ticket.objects.filter(contact=merged).select_related("brand").order_by("pk"))
-        tickets_change_contact(tickets=tickets, contact=kept, actor=actor, reason=reason)
+        for hook in merge_hooks.values():
+            hook(kept=kept, merged=merged, actor=actor, reason=reason)
         for model in (ContactEmail, ContactPhone):
             moving = model.objects.filter(contact=merged)
             if model.objects.filter(contact=kept, is_primary=True).exists():
@@ -318,7 +329,6 @@ def contact_merge(*, keep: Contact, merge: Contact, actor: Any, reason: str = ""
                 moving.update(contact=kept)
         _merge_blocks(kept, merged, actor, reason, now)
         Contact.objects.filter(merged_into=merged).update(merged_into=kept)
-        portal_contact_merged(brand=brand, merged=merged, kept=kept)
         kept.name = kept.name or merged.name
         kept.language = kept.language or merged.language
         kept.updated_at = now
@@ -341,7 +351,9 @@ def contact_merge(*, keep: Contact, merge: Contact, actor: Any, reason: str = ""
     return kept
 
 
-def _merge_blocks(kept: Contact, merged: Contact, actor: Any, reason: str, now: datetime) -> None:
+def _merge_blocks(
+    kept: Contact, merged: Contact, actor: User | None, reason: str, now: datetime
+) -> None:
     """The merged record's blocks go to the kept one: the customer is one person, so a
     block in force on either is in force on them. Only one may be in force: if both
     records had one, the kept record's stays and the merged record's is lifted."""

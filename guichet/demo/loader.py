@@ -30,7 +30,8 @@ from guichet.marketplace.models import Seller
 from guichet.policies.schema import Policy
 from guichet.sla import watcher
 from guichet.tickets import services
-from guichet.tickets.choices import Channel, EscalationTrigger, Outcome, Status
+from guichet.tickets.actors import Customer
+from guichet.tickets.choices import Channel, Outcome, Status
 from guichet.tickets.models import Ticket
 
 TICKETS_PER_BRAND = 60
@@ -288,19 +289,21 @@ def _live(
     with clock.frozen(received) as frozen:
         time = _Timeline(frozen, now)
         try:
-            ticket = services.ticket_open(
-                brand=brand,
-                contact=contact,
-                contact_type=plan.contact_type,
-                subject=subject,
-                text=body,
-                channel=plan.channel,
-                category=plan.category,
-                complexity=plan.complexity,
-                language=plan.language,
-                seller=seller,
-                actor=agent if plan.channel in (Channel.PHONE, Channel.LETTER) else None,
-            )
+            opening: services.Opening = {
+                "brand": brand,
+                "contact": contact,
+                "contact_type": plan.contact_type,
+                "subject": subject,
+                "text": body,
+                "channel": plan.channel,
+                "category": plan.category,
+                "complexity": plan.complexity,
+                "language": plan.language,
+                "seller": seller,
+            }
+            if plan.channel in (Channel.PHONE, Channel.LETTER):
+                opening["actor"] = agent  # an agent logged the call or the letter
+            ticket = services.ticket_open(**opening)
             time.ticket = ticket
             if plan.state == "new" or not time.advance(rng.uniform(5, 180)):
                 return ticket
@@ -338,11 +341,7 @@ def _live(
                     by_customer = policy.escalation.customer_may_request and rng.random() < 0.4
                     services.ticket_escalate(
                         ticket=ticket,
-                        actor=None if by_customer else agent,
-                        contact=contact if by_customer else None,
-                        trigger=EscalationTrigger.CUSTOMER
-                        if by_customer
-                        else EscalationTrigger.AGENT,
+                        actor=Customer(contact) if by_customer else agent,
                         reason=rng.choice(content.ESCALATION_REASONS),
                     )
                 handler = _handler(people, policy, level)
@@ -368,8 +367,7 @@ def _live(
             if plan.withdrawn:
                 services.ticket_close(
                     ticket=ticket,
-                    actor=None,
-                    contact=contact,
+                    actor=Customer(contact),
                     outcome=Outcome.WITHDRAWN,
                     summary="Withdrawn by the customer.",
                 )

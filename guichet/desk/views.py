@@ -28,7 +28,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from guichet.accounts.access import staff_required
+from guichet.accounts.access import signed_in, staff_required
 from guichet.accounts.permissions import Action
 from guichet.desk import forms, queries
 from guichet.desk.canned import canned_for, fill
@@ -323,8 +323,8 @@ def take(request: HttpRequest, reference: str) -> HttpResponse:
     def act(desk: Desk, ticket: Ticket, data: dict[str, Any]) -> Any:
         return services.ticket_assign(
             ticket=ticket,
-            actor=request.user,
-            assignee=request.user,
+            actor=signed_in(request),
+            assignee=signed_in(request),
             expected_revision=_revision(data),
         )
 
@@ -339,7 +339,10 @@ def assign(request: HttpRequest, reference: str) -> HttpResponse:
     def act(desk: Desk, ticket: Ticket, data: dict[str, Any]) -> Any:
         person = User.objects.filter(pk=data["assignee"]).first() if data["assignee"] else None
         return services.ticket_assign(
-            ticket=ticket, actor=request.user, assignee=person, expected_revision=_revision(data)
+            ticket=ticket,
+            actor=signed_in(request),
+            assignee=person,
+            expected_revision=_revision(data),
         )
 
     return _act(
@@ -364,13 +367,13 @@ def change_fields(request: HttpRequest, reference: str) -> HttpResponse:
         }
         if changed:
             services.ticket_change(
-                ticket=ticket, actor=request.user, expected_revision=revision, **changed
+                ticket=ticket, actor=signed_in(request), expected_revision=revision, **changed
             )
             revision = ticket.revision
         status = data.get("status")
         if status and status != ticket.status and ticket.status != Status.CLOSED:
             services.ticket_set_status(
-                ticket=ticket, actor=request.user, status=status, expected_revision=revision
+                ticket=ticket, actor=signed_in(request), status=status, expected_revision=revision
             )
 
     return _act(
@@ -390,14 +393,14 @@ def change_level(request: HttpRequest, reference: str) -> HttpResponse:
         if data["to_level"] > ticket.level:
             return services.ticket_escalate(
                 ticket=ticket,
-                actor=request.user,
+                actor=signed_in(request),
                 reason=data["reason"],
                 to_level=data["to_level"],
                 expected_revision=_revision(data),
             )
         return services.ticket_return_to_level(
             ticket=ticket,
-            actor=request.user,
+            actor=signed_in(request),
             to_level=data["to_level"],
             reason=data["reason"],
             expected_revision=_revision(data),
@@ -419,7 +422,7 @@ def close(request: HttpRequest, reference: str) -> HttpResponse:
     def act(desk: Desk, ticket: Ticket, data: dict[str, Any]) -> Any:
         return services.ticket_close(
             ticket=ticket,
-            actor=request.user,
+            actor=signed_in(request),
             outcome=data["outcome"] or None,
             summary=data["summary"],
             expected_revision=_revision(data),
@@ -434,7 +437,7 @@ def reopen(request: HttpRequest, reference: str) -> HttpResponse:
     def act(desk: Desk, ticket: Ticket, data: dict[str, Any]) -> Any:
         return services.ticket_reopen(
             ticket=ticket,
-            actor=request.user,
+            actor=signed_in(request),
             reason=data["reason"],
             expected_revision=_revision(data),
         )
@@ -447,7 +450,7 @@ def reopen(request: HttpRequest, reference: str) -> HttpResponse:
 def identity(request: HttpRequest, reference: str) -> HttpResponse:
     def act(desk: Desk, ticket: Ticket, data: dict[str, Any]) -> Any:
         return services.ticket_record_identity_check(
-            ticket=ticket, actor=request.user, method=data["method"], note=data["note"]
+            ticket=ticket, actor=signed_in(request), method=data["method"], note=data["note"]
         )
 
     return _act(
@@ -465,7 +468,7 @@ def identity(request: HttpRequest, reference: str) -> HttpResponse:
 def order(request: HttpRequest, reference: str) -> HttpResponse:
     def act(desk: Desk, ticket: Ticket, data: dict[str, Any]) -> Any:
         return services.ticket_validate_order(
-            ticket=ticket, actor=request.user, reference=data["reference"]
+            ticket=ticket, actor=signed_in(request), reference=data["reference"]
         )
 
     return _act(
@@ -495,7 +498,7 @@ def link(request: HttpRequest, reference: str) -> HttpResponse:
         except Http404 as exc:
             raise ServiceError(_("No ticket has this reference.")) from exc
         return services.ticket_link(
-            ticket=ticket, other=other, reason=data["reason"], actor=request.user
+            ticket=ticket, other=other, reason=data["reason"], actor=signed_in(request)
         )
 
     return _act(request, reference, forms.OtherTicketForm, act, done=_("Tickets linked."))
@@ -512,7 +515,7 @@ def merge(request: HttpRequest, reference: str) -> HttpResponse:
         return services.ticket_merge(
             ticket=ticket,
             into=into,
-            actor=request.user,
+            actor=signed_in(request),
             reason=data["reason"],
             expected_revision=_revision(data),
         )
@@ -533,7 +536,10 @@ def split(request: HttpRequest, reference: str) -> HttpResponse:
         raise Http404
     try:
         new = services.ticket_split(
-            ticket=found, message=message, actor=request.user, subject=form.cleaned_data["subject"]
+            ticket=found,
+            message=message,
+            actor=signed_in(request),
+            subject=form.cleaned_data["subject"],
         )
     except (ServiceError, PermissionDenied) as exc:
         messages.error(request, str(exc) or _("Your role does not allow this."))
@@ -553,7 +559,7 @@ def split(request: HttpRequest, reference: str) -> HttpResponse:
 def thank(request: HttpRequest, reference: str) -> HttpResponse:
     def act(desk: Desk, ticket: Ticket, data: dict[str, Any]) -> Any:
         return services.ticket_thank_and_forward(
-            ticket=ticket, actor=request.user, text=data["text"]
+            ticket=ticket, actor=signed_in(request), text=data["text"]
         )
 
     return _act(
@@ -566,7 +572,7 @@ def thank(request: HttpRequest, reference: str) -> HttpResponse:
 def close_quietly(request: HttpRequest, reference: str) -> HttpResponse:
     def act(desk: Desk, ticket: Ticket, data: dict[str, Any]) -> Any:
         return services.ticket_close_without_reply(
-            ticket=ticket, actor=request.user, reason=data["reason"]
+            ticket=ticket, actor=signed_in(request), reason=data["reason"]
         )
 
     return _act(request, reference, forms.ReasonForm, act, done=_("Closed without a reply."))
@@ -580,7 +586,7 @@ def flag(request: HttpRequest, reference: str) -> HttpResponse:
     def act(desk: Desk, ticket: Ticket, data: dict[str, Any]) -> Any:
         flagged = request.POST.get("flagged", "1") == "1"
         return services.ticket_flag_abuse(
-            ticket=ticket, actor=request.user, reason=data["reason"], flagged=flagged
+            ticket=ticket, actor=signed_in(request), reason=data["reason"], flagged=flagged
         )
 
     return _act(request, reference, forms.ReasonForm, act, done=_("Saved."))
@@ -622,7 +628,7 @@ def reply(request: HttpRequest, reference: str) -> HttpResponse:
     try:
         services.ticket_reply(
             ticket=found,
-            actor=request.user,
+            actor=signed_in(request),
             text=data["text"],
             attachments=_store_files(found, data["attachments"]),
             status_after=data["status_after"],
@@ -656,7 +662,7 @@ def note(request: HttpRequest, reference: str) -> HttpResponse:
     try:
         services.ticket_note(
             ticket=found,
-            actor=request.user,
+            actor=signed_in(request),
             text=form.cleaned_data["text"],
             attachments=_store_files(found, form.cleaned_data["attachments"]),
         )

@@ -29,12 +29,15 @@ from guichet.lib.crypto import decrypt
 from guichet.lib.scoping import all_brands, brand_scope
 from guichet.notify.models import OutboundEmail, OutboxStatus
 from guichet.notify.outbox import SECRET_MARK
+from guichet.tickets import services
+from guichet.tickets.actors import System
 from guichet.tickets.attachments import attachment_open
 from guichet.tickets.choices import Direction, Verb
-from guichet.tickets.events import record_event
 from guichet.tickets.models import Message, Ticket
 
 logger = logging.getLogger(__name__)
+
+EMAIL = System("email")  # the email channel, as the events name it
 
 BACKOFF = [
     timedelta(minutes=1),
@@ -162,10 +165,10 @@ def deliver(email_id: int, connection: Any = None, *, unreachable: str = "") -> 
                     "sealed_secret",
                 ]
             )
-            record_event(
+            services.ticket_record(
                 ticket=email.ticket,
                 verb=Verb.EMAIL_SENT,
-                label="email",
+                actor=EMAIL,
                 message=email.message,
                 at=now,
                 data={
@@ -214,10 +217,10 @@ def _failed(email: OutboundEmail, error: str, now: datetime, *, permanent: bool 
             email.status = OutboxStatus.FAILED
             email.next_attempt_at = None
             email.sealed_secret = ""
-            record_event(
+            services.ticket_record(
                 ticket=email.ticket,
                 verb=Verb.EMAIL_FAILED,
-                label="email",
+                actor=EMAIL,
                 message=email.message,
                 at=now,
                 data={"to": email.to_address, "error": error[:500], "attempts": email.attempts},
@@ -268,10 +271,10 @@ def mark_bounced(email: OutboundEmail, bounce: Any) -> None:
     email.status = OutboxStatus.BOUNCED
     email.last_error = f"{bounce.status} {bounce.diagnostic}".strip()[:2000]
     email.save(update_fields=["status", "last_error"])
-    record_event(
+    services.ticket_record(
         ticket=email.ticket,
         verb=Verb.EMAIL_BOUNCED,
-        label="email",
+        actor=EMAIL,
         message=email.message,
         data={
             "to": email.to_address,

@@ -22,6 +22,9 @@ from django.utils import formats, translation
 from guichet.lib.ttlcache import TTLCache, ttl_cache
 from guichet.notify.models import LetterKind, LetterTemplate
 from guichet.policies.schema import Policy
+from guichet.sla.models import Deadline
+from guichet.tickets import services
+from guichet.tickets.actors import SYSTEM
 from guichet.tickets.choices import ContactType, Outcome
 from guichet.tickets.models import Message, Ticket
 
@@ -111,8 +114,6 @@ def base_context(ticket: Ticket, policy: Policy, language: str) -> dict[str, str
 def due_of(ticket: Ticket, *kinds: str) -> datetime | None:
     """The due moment of the first of `kinds` the ticket has running (as the last refresh
     of its deadlines left them on the instance, or from the database)."""
-    from guichet.sla.models import Deadline
-
     running = getattr(ticket, "running_deadlines", None)
     if running is not None:
         rows = {row.kind: row.due_at for row in running.values() if row.kind in kinds}
@@ -212,9 +213,7 @@ def compose(ticket: Ticket, kind: str, extra: dict[str, Any] | None = None) -> t
 def send_letter(ticket: Ticket, kind: str, extra: dict[str, Any] | None = None) -> Message:
     """Write the letter on the ticket as an automatic message; the outbox reaction queues
     the email. Call inside the transaction of the change that calls for it."""
-    from guichet.tickets.services import ticket_reply
-
     subject, text = compose(ticket, kind, extra)
-    return ticket_reply(
-        ticket=ticket, actor=None, subject=subject, text=text, automatic=True, letter=kind
+    return services.ticket_reply(
+        ticket=ticket, actor=SYSTEM, subject=subject, text=text, automatic=True, letter=kind
     )

@@ -3,14 +3,13 @@ gets its satisfaction survey (CL-1)."""
 
 from __future__ import annotations
 
+from guichet.portal.surveys import survey_invite
 from guichet.tickets import reactions
 from guichet.tickets.choices import Verb
 from guichet.tickets.models import Event, Ticket
 
 
 def survey_on_close(event: Event, ticket: Ticket) -> None:
-    from guichet.portal.services import survey_invite
-
     survey_invite(ticket=ticket, event=event)
 
 

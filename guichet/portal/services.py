@@ -2,9 +2,9 @@
 satisfaction surveys, data-rights requests.
 
 Changes to tickets go through guichet.tickets.services (ticket_open, ticket_receive,
-ticket_escalate…); this module only owns the customers' links, sessions and survey answers,
-and the decisions of the web channel (which contact, whether to acknowledge, whether to
-survey).
+ticket_escalate…); this module only owns the customers' links and sessions, and the
+decisions of the web channel (which contact, whether to acknowledge). The satisfaction
+survey is `surveys.py`.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import logging
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -22,19 +22,21 @@ from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from guichet.accounts.models import User
 from guichet.brands.models import Brand
 from guichet.contacts.models import Contact, ContactEmail
 from guichet.contacts.services import contact_for_email, normalise_email
 from guichet.lib import clock
 from guichet.lib.crypto import encrypt
 from guichet.lib.errors import InvalidRequest
-from guichet.lib.scoping import all_brands, brand_scope
+from guichet.lib.scoping import brand_scope
 from guichet.notify.models import OutboundEmail
-from guichet.portal.models import PortalSession, SignInLink, SurveyAnswer, SurveyLink
+from guichet.portal.models import PortalSession, SignInLink
+from guichet.portal.tasks import send_signin_link
 from guichet.tickets import services as tickets
-from guichet.tickets.choices import Channel, ContactType, EscalationTrigger, Outcome, Status, Verb
-from guichet.tickets.events import record_event
-from guichet.tickets.models import Attachment, Event, Ticket
+from guichet.tickets.actors import SYSTEM
+from guichet.tickets.choices import Channel, ContactType
+from guichet.tickets.models import Attachment, Ticket
 
 logger = logging.getLogger(__name__)
 
@@ -45,7 +47,7 @@ def digest(secret: str) -> str:
     return hashlib.sha256(secret.encode("utf-8", "replace")).hexdigest()
 
 
-def _new_secret() -> tuple[str, str]:
+def new_secret() -> tuple[str, str]:
     secret = secrets.token_urlsafe(TOKEN_BYTES)
     return secret, digest(secret)
 
@@ -113,7 +115,9 @@ def web_request_open(
         acknowledge=acknowledge,
     )
     if request.order_reference and brand.get_policy().validation.order_reference:
-        tickets.ticket_validate_order(ticket=ticket, actor=None, reference=request.order_reference)
+        tickets.ticket_validate_order(
+            ticket=ticket, actor=SYSTEM, reference=request.order_reference
+        )
     return ticket
 
 
@@ -148,9 +152,7 @@ def signin_link_request(
 def _link_for(
     brand: Brand, contact_id: int, address: str, language: str, next_path: str
 ) -> SignInLink:
-    from guichet.portal.tasks import send_signin_link
-
-    secret, hashed = _new_secret()
+    secret, hashed = new_secret()
     now = clock.now()
     with transaction.atomic():
         link = SignInLink.objects.create(
@@ -216,7 +218,7 @@ def signin(*, brand: Brand, token: str) -> SignedIn | None:
         SignInLink.objects.filter(
             contact_id=link.contact_id, used_at__isnull=True, revoked_at__isnull=True
         ).update(revoked_at=now)
-        key, hashed = _new_secret()
+        key, hashed = new_secret()
         session = PortalSession.objects.create(
             brand=brand,
             contact=link.contact,
@@ -264,233 +266,18 @@ def signout_everywhere(*, brand: Brand, contact: Contact) -> None:
         ).update(revoked_at=now)
 
 
-def portal_contact_merged(*, brand: Brand, merged: Contact, kept: Contact) -> None:
-    """A customer's record merged into another (`contacts.services.contact_merge`, in its
-    transaction): the merged record's sessions end and its unused links die — its
-    addresses are the kept record's now, so the customer signs in again as that one — and
-    its links go with its addresses to the kept record, as the proof they were confirmed."""
+def portal_contact_merged(
+    *, kept: Contact, merged: Contact, actor: User | None, reason: str
+) -> None:
+    """A customer's record merged into another (`contacts.services.contact_merge`, which
+    calls this hook in its transaction): the merged record's sessions end and its unused
+    links die — its addresses are the kept record's now, so the customer signs in again as
+    that one — and its links go with its addresses to the kept record, as the proof they
+    were confirmed."""
+    brand = kept.brand
     signout_everywhere(brand=brand, contact=merged)
     with brand_scope(brand):
         SignInLink.objects.filter(contact=merged).update(contact=kept)
-
-
-# --- the satisfaction survey (CL-1) --------------------------------------------------------
-
-SURVEY_COMMENT_MAX = 2000
-
-
-def survey_wanted(ticket: Ticket, event: Event) -> bool:
-    """Whether this closing calls for a survey: the policy's `[survey]` is on and names
-    the ticket's contact type (or none), the customer has an address and is not blocked,
-    and the request was closed with an answer — not withdrawn, merged into another or
-    closed without a reply."""
-    survey = ticket.brand.get_policy().survey
-    return (
-        survey.enabled
-        and (not survey.contact_types or ticket.contact_type in survey.contact_types)
-        and event.data.get("outcome") != Outcome.WITHDRAWN
-        and not event.data.get("without_reply")
-        and ticket.merged_into_id is None
-        and bool(ticket.contact.primary_email)
-        and ticket.contact.blocked_since is None
-    )
-
-
-def survey_invite(*, ticket: Ticket, event: Event) -> SurveyLink | None:
-    """The survey of a closing (the reaction to CLOSED, inside the closing's transaction):
-    emailed now, or by the periodic job once the policy's `send_after` has passed. Surveys
-    of earlier closings not sent yet are cancelled."""
-    if not survey_wanted(ticket, event):
-        return None
-    now = clock.now()
-    SurveyLink.objects.filter(
-        ticket=ticket, sent_at__isnull=True, cancelled_at__isnull=True
-    ).update(cancelled_at=now)
-    delay = ticket.brand.get_policy().survey.send_after.as_timedelta()
-    link = SurveyLink.objects.create(
-        brand_id=ticket.brand_id, ticket=ticket, created_at=now, send_at=now + delay
-    )
-    if link.send_at <= now:
-        _survey_send(link, ticket)
-    return link
-
-
-def _survey_send(link: SurveyLink, ticket: Ticket) -> None:
-    """Make the link's secret and queue its email (the secret travels sealed in the outbox,
-    the link keeps its digest). Inside a transaction and the brand's scope."""
-    from guichet.notify.letters import compose, portal_url
-    from guichet.notify.models import LetterKind
-    from guichet.notify.outbox import SECRET_MARK, queue_secret_email
-
-    policy = ticket.brand.get_policy()
-    secret, hashed = _new_secret()
-    now = clock.now()
-    link.token_hash = hashed
-    link.sent_at = now
-    link.expires_at = now + policy.survey.expires_after.as_timedelta()
-    link.save(update_fields=["token_hash", "sent_at", "expires_at"])
-    language = ticket.language or policy.default_language
-    subject, text = compose(
-        ticket,
-        LetterKind.SURVEY,
-        {
-            "survey_url": portal_url(ticket, "survey", language, token=SECRET_MARK),
-            "expires": link.expires_at,
-        },
-    )
-    queue_secret_email(
-        ticket=ticket,
-        subject=subject,
-        text=text,
-        secret=secret,
-        rfc_message_id=tickets.new_message_id(ticket),
-    )
-
-
-def surveys_send_due(now: datetime | None = None) -> int:
-    """Send the surveys whose `send_after` has passed (the periodic job; each once, with
-    any number of workers). A ticket reopened in the meantime is not surveyed."""
-    now = now or clock.now()
-    with all_brands():
-        due = list(
-            SurveyLink.objects.filter(
-                sent_at__isnull=True, cancelled_at__isnull=True, send_at__lte=now
-            )
-            .order_by("send_at", "pk")
-            .values_list("pk", "brand_id")[:200]
-        )
-    sent = 0
-    for pk, brand_id in due:
-        with brand_scope(brand_id), transaction.atomic():
-            link = (
-                SurveyLink.objects.select_for_update(skip_locked=True)
-                .filter(pk=pk, sent_at__isnull=True, cancelled_at__isnull=True)
-                .first()
-            )
-            if link is None:  # another worker has it
-                continue
-            ticket = Ticket.objects.select_related("brand", "contact").get(pk=link.ticket_id)
-            if ticket.status != Status.CLOSED:
-                link.cancelled_at = now
-                link.save(update_fields=["cancelled_at"])
-                continue
-            _survey_send(link, ticket)
-            sent += 1
-    return sent
-
-
-def survey_link_peek(*, brand: Brand, token: str) -> SurveyLink | None:
-    """The survey link whose secret is `token`, sent by this brand and not expired —
-    answered or not; None otherwise (unknown, altered, another brand's, expired)."""
-    if not isinstance(token, str) or not 20 <= len(token) <= 100:
-        return None
-    with brand_scope(brand):
-        return (
-            SurveyLink.objects.select_related("ticket", "ticket__contact", "ticket__brand")
-            .filter(
-                brand=brand,
-                token_hash=digest(token),
-                sent_at__isnull=False,
-                cancelled_at__isnull=True,
-                expires_at__gt=clock.now(),
-            )
-            .first()
-        )
-
-
-def survey_answer(*, brand: Brand, token: str, score: int, comment: str = "") -> SurveyAnswer:
-    """Answer a survey once, without signing in: the score on the policy's scale and an
-    optional comment, recorded on the ticket (SURVEY_ANSWERED). Refused (InvalidRequest)
-    when the link cannot be used or the score is off the scale."""
-    scale = brand.get_policy().survey.scale
-    if isinstance(score, bool) or not isinstance(score, int) or not 1 <= score <= scale:
-        raise InvalidRequest(_("Choose a score from 1 to %(scale)s.") % {"scale": scale})
-    comment = comment.strip()[:SURVEY_COMMENT_MAX]
-    now = clock.now()
-    with brand_scope(brand), transaction.atomic():
-        link = survey_link_peek(brand=brand, token=token)
-        if (
-            link is None
-            or SurveyLink.objects.filter(pk=link.pk, answered_at__isnull=True).update(
-                answered_at=now
-            )
-            != 1
-        ):
-            raise InvalidRequest(_("This survey link does not work."), code="link")
-        ticket = link.ticket
-        answer = SurveyAnswer.objects.create(
-            brand=brand,
-            ticket=ticket,
-            link=link,
-            score=score,
-            scale=scale,
-            comment=comment,
-            level=ticket.level,
-            answered_at=now,
-        )
-        record_event(
-            ticket=ticket,
-            verb=Verb.SURVEY_ANSWERED,
-            contact=ticket.contact,
-            at=now,
-            data={
-                "score": score,
-                "scale": scale,
-                "not_satisfied": score <= brand.get_policy().survey.not_satisfied_at_most,
-                "comment": comment[:1000],
-                "level": ticket.level,
-            },
-        )
-    return answer
-
-
-def survey_follow_ups(link: SurveyLink) -> list[str]:
-    """What a "not satisfied" answer may lead to, once: "escalate" (the policy's next
-    level, where customers may ask for it) and "reopen" (a closed request). Nothing for a
-    satisfied answer, an unanswered link or one already followed up."""
-    if link.answered_at is None or link.followed_up_at is not None:
-        return []
-    answer = SurveyAnswer.objects.filter(link=link).first()
-    policy = link.ticket.brand.get_policy()
-    if answer is None or answer.score > policy.survey.not_satisfied_at_most:
-        return []
-    ticket = link.ticket
-    if ticket.merged_into_id is not None:
-        return []
-    choices = []
-    if policy.escalation.customer_may_request and ticket.level < policy.final_level:
-        choices.append("escalate")
-    if ticket.status == Status.CLOSED:
-        choices.append("reopen")
-    return choices
-
-
-def survey_follow_up(*, brand: Brand, token: str, choice: str, reason: str) -> Ticket:
-    """After a "not satisfied" answer: ask for the next level (`ticket_escalate`, the
-    customer's trigger) or reopen the request (`ticket_reopen_by_customer`), with a
-    reason, once per link. The caller checks that the browser is the one that answered."""
-    reason = reason.strip()
-    if not reason:
-        raise InvalidRequest(_("Tell us why."), code="reason")
-    with brand_scope(brand), transaction.atomic():
-        link = survey_link_peek(brand=brand, token=token)
-        if link is None or choice not in survey_follow_ups(link):
-            raise InvalidRequest(_("This is no longer possible from this link."), code="link")
-        if (
-            SurveyLink.objects.filter(pk=link.pk, followed_up_at__isnull=True).update(
-                followed_up_at=clock.now()
-            )
-            != 1
-        ):
-            raise InvalidRequest(_("This is no longer possible from this link."), code="link")
-        ticket, contact = link.ticket, link.ticket.contact
-        if choice == "escalate":
-            tickets.ticket_escalate(
-                ticket=ticket, contact=contact, reason=reason, trigger=EscalationTrigger.CUSTOMER
-            )
-        else:
-            tickets.ticket_reopen_by_customer(ticket=ticket, contact=contact, reason=reason)
-    return ticket
 
 
 # --- data-rights requests (PD-1) --------------------------------------------------------------

@@ -57,11 +57,3 @@ def send_signin_link(link_id: int, sealed: str, language: str) -> str:
         )
         mailers.default.send_messages([message])
     return "sent"
-
-
-@task
-def send_due_surveys() -> int:
-    """Satisfaction surveys whose policy's `send_after` has passed (periodic)."""
-    from guichet.portal.services import surveys_send_due
-
-    return surveys_send_due()

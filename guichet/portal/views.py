@@ -36,7 +36,7 @@ from guichet.lib import clock
 from guichet.lib.errors import InvalidRequest
 from guichet.lib.scoping import brand_scope
 from guichet.notify.letters import due_of
-from guichet.portal import queries, ratelimit, services
+from guichet.portal import queries, ratelimit, services, surveys
 from guichet.portal.forms import (
     ContactForm,
     DataRightsForm,
@@ -50,8 +50,9 @@ from guichet.portal.forms import (
 from guichet.portal.models import PortalSession, SurveyAnswer, SurveyLink
 from guichet.portal.uploads import MB, check_uploads, store_uploads
 from guichet.tickets import services as tickets
+from guichet.tickets.actors import Customer
 from guichet.tickets.attachments import attachment_download
-from guichet.tickets.choices import Channel, ContactType, EscalationTrigger, Outcome
+from guichet.tickets.choices import Channel, ContactType, Outcome
 from guichet.tickets.models import Ticket
 
 SENT_KEY = "portal_sent"
@@ -533,12 +534,7 @@ def reply(request: HttpRequest, brand: Brand, reference: str) -> HttpResponseBas
 @customer_required
 def escalate(request: HttpRequest, brand: Brand, reference: str) -> HttpResponseBase:
     def act(ticket: Ticket, contact: Any, data: dict[str, Any], form: Any) -> Any:
-        tickets.ticket_escalate(
-            ticket=ticket,
-            contact=contact,
-            reason=data["reason"],
-            trigger=EscalationTrigger.CUSTOMER,
-        )
+        tickets.ticket_escalate(ticket=ticket, actor=Customer(contact), reason=data["reason"])
         return _("Your request has moved to the next level.")
 
     return _action(request, brand, reference, "escalate", ReasonForm, act)
@@ -549,7 +545,9 @@ def escalate(request: HttpRequest, brand: Brand, reference: str) -> HttpResponse
 @customer_required
 def another_person(request: HttpRequest, brand: Brand, reference: str) -> HttpResponseBase:
     def act(ticket: Ticket, contact: Any, data: dict[str, Any], form: Any) -> Any:
-        tickets.ticket_request_another_person(ticket=ticket, contact=contact, reason=data["reason"])
+        tickets.ticket_request_another_person(
+            ticket=ticket, actor=Customer(contact), reason=data["reason"]
+        )
         return _("Another person will handle your request.")
 
     return _action(request, brand, reference, "another", OptionalReasonForm, act)
@@ -560,7 +558,7 @@ def another_person(request: HttpRequest, brand: Brand, reference: str) -> HttpRe
 @customer_required
 def withdraw(request: HttpRequest, brand: Brand, reference: str) -> HttpResponseBase:
     def act(ticket: Ticket, contact: Any, data: dict[str, Any], form: Any) -> Any:
-        tickets.ticket_close(ticket=ticket, actor=None, contact=contact, outcome=Outcome.WITHDRAWN)
+        tickets.ticket_close(ticket=ticket, actor=Customer(contact), outcome=Outcome.WITHDRAWN)
         return _("Your request is withdrawn.")
 
     return _action(request, brand, reference, "withdraw", None, act)
@@ -571,7 +569,7 @@ def withdraw(request: HttpRequest, brand: Brand, reference: str) -> HttpResponse
 @customer_required
 def close(request: HttpRequest, brand: Brand, reference: str) -> HttpResponseBase:
     def act(ticket: Ticket, contact: Any, data: dict[str, Any], form: Any) -> Any:
-        tickets.ticket_close(ticket=ticket, actor=None, contact=contact)
+        tickets.ticket_close(ticket=ticket, actor=Customer(contact))
         return _("Your request is closed.")
 
     return _action(request, brand, reference, "close", None, act)
@@ -715,7 +713,7 @@ def _survey_page(
     ticket = link.ticket
     answer = SurveyAnswer.objects.filter(link=link).first()
     granted = request.session.get(SURVEY_GRANT) == link.pk
-    follow_ups = services.survey_follow_ups(link) if granted else []
+    follow_ups = surveys.survey_follow_ups(link) if granted else []
     level_final = ticket.level >= policy.final_level
     context = {
         "token": token,
@@ -752,7 +750,7 @@ def survey(request: HttpRequest, brand: Brand, token: str) -> HttpResponseBase:
     used); the POST answers, once."""
     if not ratelimit.hit("signin_ip", f"{brand.pk}:{ratelimit.client_address(request)}"):
         return _too_many(request, brand)  # the budget of the pages links open
-    link = services.survey_link_peek(brand=brand, token=token)
+    link = surveys.survey_link_peek(brand=brand, token=token)
     if link is None:
         return _survey_gone(request, brand)
     if request.method != "POST" or link.answered_at is not None:
@@ -761,7 +759,7 @@ def survey(request: HttpRequest, brand: Brand, token: str) -> HttpResponseBase:
     if not form.is_valid():
         return _survey_page(request, brand, link, token, form=form, status=400)
     try:
-        services.survey_answer(
+        surveys.survey_answer(
             brand=brand,
             token=token,
             score=form.cleaned_data["score"],
@@ -781,7 +779,7 @@ def survey_follow_up(request: HttpRequest, brand: Brand, token: str) -> HttpResp
     reopening, with a reason, once."""
     if not ratelimit.hit("signin_ip", f"{brand.pk}:{ratelimit.client_address(request)}"):
         return _too_many(request, brand)
-    link = services.survey_link_peek(brand=brand, token=token)
+    link = surveys.survey_link_peek(brand=brand, token=token)
     if link is None or request.session.get(SURVEY_GRANT) != link.pk:
         return _survey_gone(request, brand)
     form = SurveyFollowUpForm(request.POST, auto_id="follow-%s")
@@ -789,7 +787,7 @@ def survey_follow_up(request: HttpRequest, brand: Brand, token: str) -> HttpResp
         return _survey_page(request, brand, link, token, follow_up_form=form, status=400)
     choice = form.cleaned_data["choice"]
     try:
-        services.survey_follow_up(
+        surveys.survey_follow_up(
             brand=brand, token=token, choice=choice, reason=form.cleaned_data["reason"]
         )
     except InvalidRequest as refused:

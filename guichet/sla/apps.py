@@ -9,7 +9,11 @@ class SlaConfig(AppConfig):
     verbose_name = _("Deadlines and levels")
 
     def ready(self) -> None:
+        # Imported here: models and what uses them load once the apps are ready.
         from guichet.ops import periodic
+        from guichet.sla.services import Deadlines
+        from guichet.tickets import reactions
 
+        reactions.keep_time_with(Deadlines())
         periodic.register("sla.sweep", "guichet.sla.tasks.sweep", timedelta(seconds=30))
         periodic.register("sla.absences", "guichet.sla.tasks.apply_absences", timedelta(minutes=1))

@@ -10,7 +10,9 @@ leaves its lease to expire and another worker takes the row over.
 
 Actions, as the policy says: warn the assignee and team lead before a breach; escalate to
 the next level; send the customer a delay letter before the full-answer deadline; record
-a breach.
+a breach. Each is recorded through the ticket services, like any change of the ticket;
+what follows for people — the staff warned, the letter written — is notify's reaction
+to the events (DEADLINE_WARNED, DEADLINE_BREACHED, DELAY_LETTER_SENT).
 """
 
 from __future__ import annotations
@@ -24,25 +26,22 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Q
 from django.utils.crypto import get_random_string
-from django.utils.translation import gettext_lazy as _
 
-from guichet.accounts.models import Membership, Role
 from guichet.lib import clock
 from guichet.lib.errors import ServiceError
 from guichet.lib.scoping import all_brands, brand_scope
-from guichet.notify.letters import send_letter
-from guichet.notify.models import LetterKind, StaffNotification
-from guichet.notify.staff import notify_staff, staff_notifications
 from guichet.sla.models import Deadline, DeadlineKind
 from guichet.sla.services import engine_for, next_action_at
-from guichet.tickets.choices import EscalationTrigger, Verb
-from guichet.tickets.events import record_event, record_events
-from guichet.tickets.models import Event, Ticket
+from guichet.tickets import services
+from guichet.tickets.actors import SYSTEM, System
+from guichet.tickets.choices import Verb
+from guichet.tickets.models import Ticket
 
 logger = logging.getLogger(__name__)
 
 LEASE = timedelta(minutes=5)
 BATCH = 200
+SLA = System("sla")  # the watcher, as the events name it
 
 
 def claim(
@@ -77,61 +76,29 @@ def _is_plain_breach(row: Deadline, now: datetime) -> bool:
     )
 
 
-def _breach_all(
-    tickets: dict[int, Ticket],
-    rows: list[Deadline],
-    now: datetime,
-    watchers: dict[tuple[int, int | None], list[Any]],
-) -> int:
-    """Record the breach of each row: the rows, their events and the staff notifications
-    in three statements."""
+def _breach(tickets: dict[int, Ticket], rows: list[Deadline], now: datetime) -> int:
+    """Record the breach of each row (of the locked `tickets`): the rows in one statement,
+    their DEADLINE_BREACHED events through the tickets' change (notify reacts to them: the
+    assignee and team leads are told)."""
     if not rows:
         return 0
-    events, notes = [], []
     for row in rows:
-        ticket = tickets[row.ticket_id]
         row.breached_at = now
         row.claimed_by = ""
         row.claimed_until = None
         row.next_action_at = next_action_at(row)
-        events.append(
-            Event(
-                brand_id=ticket.brand_id,
-                ticket=ticket,
-                verb=Verb.DEADLINE_BREACHED,
-                actor_label="sla",
-                data=_data(row),
-                at=now,
-            )
-        )
-        notes += staff_notifications(
-            ticket,
-            _watchers(ticket, watchers),
-            "deadline_breached",
-            _("%(reference)s: the deadline “%(deadline)s” was missed."),
-            reference=ticket.reference,
-            deadline=DeadlineKind(row.kind).label,
-        )
     Deadline.objects.bulk_update(
         rows, ["breached_at", "claimed_by", "claimed_until", "next_action_at"]
     )
-    record_events(events)
-    StaffNotification.objects.bulk_create(notes)
+    services.tickets_record(
+        records=[
+            services.Record(tickets[row.ticket_id], Verb.DEADLINE_BREACHED, _data(row))
+            for row in rows
+        ],
+        actor=SLA,
+        at=now,
+    )
     return len(rows)
-
-
-def _watchers(ticket: Ticket, cache: dict[tuple[int, int | None], list[Any]]) -> list[Any]:
-    """Who is warned about a ticket: its assignee and the team leads of its team (looked
-    up once per team in a batch)."""
-    key = (ticket.brand_id, ticket.team_id)
-    if key not in cache:
-        leads = Membership.objects.filter(
-            brand_id=ticket.brand_id, is_active=True, role__in=[Role.TEAM_LEAD, Role.DIRECTOR]
-        ).select_related("user")
-        if ticket.team_id:
-            leads = leads.filter(teams=ticket.team_id)
-        cache[key] = [m.user for m in leads]
-    return ([ticket.assignee] if ticket.assignee else []) + cache[key]
 
 
 def act_batch(ids: Sequence[int], worker_id: str, now: datetime) -> Counter[str]:
@@ -163,16 +130,14 @@ def act_batch(ids: Sequence[int], worker_id: str, now: datetime) -> Counter[str]
                 .order_by("pk")
             )
             done["lost"] += len(items) - len(rows)
-            watchers: dict[tuple[int, int | None], list[Any]] = {}
             breaches = [r for r in rows if _is_plain_breach(r, now)]
-            done["breached"] += _breach_all(tickets, breaches, now, watchers)
+            done["breached"] += _breach(tickets, breaches, now)
             for row in rows:
                 if row in breaches:
                     continue
-                ticket = tickets[row.ticket_id]
                 try:
                     with transaction.atomic():
-                        done[_act(ticket, row, now, watchers)] += 1
+                        done[_act(tickets, row, now)] += 1
                 except Exception:
                     # One deadline that fails must not stop the others: its lease expires
                     # and the next sweep tries it again.
@@ -187,24 +152,17 @@ def act_batch(ids: Sequence[int], worker_id: str, now: datetime) -> Counter[str]
     return done
 
 
-def _act(
-    ticket: Ticket, row: Deadline, now: datetime, watchers: dict[tuple[int, int | None], list[Any]]
-) -> str:
+def _act(tickets: dict[int, Ticket], row: Deadline, now: datetime) -> str:
     if not row.is_running or row.next_action_at is None or row.next_action_at > now:
         return "nothing"
+    ticket = tickets[row.ticket_id]
     done = "nothing"
     if row.warn_at is not None and row.warned_at is None and row.warn_at <= now:
+        # notify reacts: the assignee and team leads are warned.
         row.warned_at = now
         row.save(update_fields=["warned_at"])
-        record_event(ticket=ticket, verb=Verb.DEADLINE_WARNED, label="sla", at=now, data=_data(row))
-        notify_staff(
-            ticket,
-            _watchers(ticket, watchers),
-            "deadline_warning",
-            _("%(reference)s: the deadline “%(deadline)s” falls on %(due)s."),
-            reference=ticket.reference,
-            deadline=DeadlineKind(row.kind).label,
-            due=row.due_at.isoformat() if row.due_at else "",
+        services.ticket_record(
+            ticket=ticket, actor=SLA, verb=Verb.DEADLINE_WARNED, at=now, data=_data(row)
         )
         done = "warned"
     if row.due_at is None or row.due_at > now or row.breached_at is not None:
@@ -213,17 +171,7 @@ def _act(
         return _escalate(ticket, row, now)
     if row.kind == DeadlineKind.DELAY_LETTER:
         return "delay_letter" if send_delay_letter(ticket, now=now) else _cancel(ticket, row, now)
-    row.breached_at = now
-    row.save(update_fields=["breached_at"])
-    record_event(ticket=ticket, verb=Verb.DEADLINE_BREACHED, label="sla", at=now, data=_data(row))
-    notify_staff(
-        ticket,
-        _watchers(ticket, watchers),
-        "deadline_breached",
-        _("%(reference)s: the deadline “%(deadline)s” was missed."),
-        reference=ticket.reference,
-        deadline=DeadlineKind(row.kind).label,
-    )
+    _breach(tickets, [row], now)
     return "breached"
 
 
@@ -241,18 +189,18 @@ def _data(row: Deadline) -> dict[str, Any]:
 def _cancel(ticket: Ticket, row: Deadline, now: datetime) -> str:
     row.cancelled_at = now
     row.save(update_fields=["cancelled_at"])
-    record_event(ticket=ticket, verb=Verb.DEADLINE_CANCELLED, label="sla", at=now, data=_data(row))
+    services.ticket_record(
+        ticket=ticket, actor=SLA, verb=Verb.DEADLINE_CANCELLED, at=now, data=_data(row)
+    )
     return "cancelled"
 
 
 def _escalate(ticket: Ticket, row: Deadline, now: datetime) -> str:
-    from guichet.tickets.services import ticket_escalate
-
     try:
         with transaction.atomic():
-            ticket_escalate(
+            services.ticket_escalate(
                 ticket=ticket,
-                trigger=EscalationTrigger.TIME,
+                actor=SYSTEM,
                 to_level=row.level,
                 reason=f"{row.target} ({row.rule})",
                 at=now,
@@ -310,10 +258,11 @@ def send_delay_letter(
         cancelled_at__isnull=True,
     ).update(met_at=now, next_action_at=None)
     why = reason or policy.text(letter.default_reason, ticket.language)
-    record_event(
+    # notify reacts: the letter goes to the customer.
+    services.ticket_record(
         ticket=ticket,
+        actor=SLA,
         verb=Verb.DELAY_LETTER_SENT,
-        label="sla",
         at=now,
         data={
             "kind": protected.kind,
@@ -321,9 +270,6 @@ def send_delay_letter(
             "new_due": new_due.isoformat(),
             "reason": why,
         },
-    )
-    send_letter(
-        ticket, LetterKind.DELAY, {"previous_due": previous, "new_due": new_due, "reason": why}
     )
     return True
 

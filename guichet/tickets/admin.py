@@ -15,6 +15,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from guichet.accounts.access import signed_in
 from guichet.accounts.models import User
 from guichet.accounts.permissions import Action
 from guichet.lib.admin import BrandScopedAdmin, ScopedInline
@@ -195,13 +196,13 @@ class TicketAdmin(BrandScopedAdmin):
             }
             if fields:
                 services.ticket_change(
-                    ticket=ticket, actor=request.user, expected_revision=revision, **fields
+                    ticket=ticket, actor=signed_in(request), expected_revision=revision, **fields
                 )
                 revision = ticket.revision
             if "status" in form.changed_data and ticket.status != Status.CLOSED:
                 services.ticket_set_status(
                     ticket=ticket,
-                    actor=request.user,
+                    actor=signed_in(request),
                     status=data["status"],
                     expected_revision=revision,
                 )
@@ -209,7 +210,7 @@ class TicketAdmin(BrandScopedAdmin):
             if "assignee" in form.changed_data:
                 services.ticket_assign(
                     ticket=ticket,
-                    actor=request.user,
+                    actor=signed_in(request),
                     assignee=data["assignee"],
                     expected_revision=revision,
                 )
@@ -222,7 +223,9 @@ class TicketAdmin(BrandScopedAdmin):
         taken = 0
         for ticket in queryset:
             try:
-                services.ticket_assign(ticket=ticket, actor=request.user, assignee=request.user)
+                services.ticket_assign(
+                    ticket=ticket, actor=signed_in(request), assignee=signed_in(request)
+                )
                 taken += 1
             except ServiceError as exc:
                 messages.error(request, f"{ticket.reference}: {exc}")

@@ -5,3 +5,10 @@ from django.utils.translation import gettext_lazy as _
 class TicketsConfig(AppConfig):
     name = "guichet.tickets"
     verbose_name = _("Tickets")
+
+    def ready(self) -> None:
+        # Imported here: models and what uses them load once the apps are ready.
+        from guichet.contacts.services import on_merge
+        from guichet.tickets.services.merging import tickets_follow_contact_merge
+
+        on_merge("tickets", tickets_follow_contact_merge)

@@ -3,14 +3,18 @@ raises Http404 exactly like a missing ticket, whatever the reason."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
+from guichet.accounts.models import Absence, Membership, User
 from guichet.accounts.permissions import Action, brand_ids, can, is_unrestricted
+from guichet.lib import clock
 from guichet.lib.scoping import all_brands, brand_scope
-from guichet.tickets.choices import OrderStatus
+from guichet.tickets.choices import OPEN_STATUSES, OrderStatus
 from guichet.tickets.models import IdentityCheck, Ticket
 
 
@@ -75,3 +79,50 @@ def order_reference_needed(ticket: Ticket) -> bool:
     if rule is None or ticket.category not in rule.required_for_categories:
         return False
     return ticket.order_status != OrderStatus.VALID
+
+
+def absent_user_ids(at: datetime) -> set[int]:
+    return set(
+        Absence.objects.filter(starts_at__lte=at, ends_at__gt=at).values_list("user_id", flat=True)
+    )
+
+
+def least_busy_colleague(
+    ticket: Ticket, *, exclude: Sequence[User] = (), at: datetime | None = None
+) -> User | None:
+    """The member of the ticket's team, able to handle its level, who is present and has
+    the fewest open tickets; None if there is nobody."""
+    at = at or clock.now()
+    policy = ticket.brand.get_policy()
+    roles = policy.level_at(ticket.level).handled_by
+    members = Membership.objects.filter(
+        brand_id=ticket.brand_id, is_active=True, user__is_active=True, role__in=roles
+    )
+    if ticket.team_id:
+        members = members.filter(teams=ticket.team_id)
+    excluded = {u.pk for u in exclude if u is not None} | absent_user_ids(at)
+    candidates = (
+        User.objects.filter(pk__in=members.values("user_id"))
+        .exclude(pk__in=excluded)
+        .annotate(
+            load=Count(
+                "assigned_tickets",
+                filter=Q(
+                    assigned_tickets__status__in=OPEN_STATUSES,
+                    assigned_tickets__brand_id=ticket.brand_id,
+                ),
+            )
+        )
+        .order_by("load", "pk")
+    )
+    return candidates.first()
+
+
+def team_members(brand_id: int, team_id: int) -> list[User]:
+    """The active members of a brand's team (those a compliment is forwarded to)."""
+    return [
+        membership.user
+        for membership in Membership.objects.filter(
+            brand_id=brand_id, is_active=True, teams=team_id, user__is_active=True
+        ).select_related("user")
+    ]

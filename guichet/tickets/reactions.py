@@ -15,6 +15,10 @@ Apps register in their AppConfig.ready():
 
 A new ticket's acknowledgement is part of its opening (one write instead of a second
 change): the app that writes letters registers an `Acknowledger` with `acknowledge_with`.
+
+A ticket's deadlines are planned when it opens and kept in step with every change by the
+`Timekeeper` the deadline app registers with `keep_time_with` (tickets know nothing of
+how deadlines are computed; the app that computes them sits above tickets).
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from contextvars import ContextVar
+from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
@@ -86,3 +91,36 @@ def acknowledge_with(acknowledger: Acknowledger) -> None:
 
 def acknowledger() -> Acknowledger | None:
     return _acknowledger[0] if _acknowledger else None
+
+
+class Timekeeper(Protocol):
+    def plan_opening(self, ticket: Ticket) -> None:
+        """Plan the deadlines of a ticket about to be inserted and set its `next_due_at`,
+        so the INSERT carries it."""
+        ...
+
+    def open(self, tickets: Sequence[Ticket]) -> list[Event]:
+        """Save the deadlines planned for tickets just inserted; the events recording them
+        (unsaved)."""
+        ...
+
+    def refresh(
+        self, changed: Sequence[tuple[Ticket, datetime]], *, reuse: set[int]
+    ) -> list[Event]:
+        """Bring the deadlines of tickets just saved in step with their state, each at its
+        moment; the events recording it (unsaved). `reuse`: tickets whose rows left on the
+        instance by the previous refresh are current."""
+        ...
+
+
+_timekeeper: list[Timekeeper] = []
+
+
+def keep_time_with(timekeeper: Timekeeper) -> None:
+    _timekeeper[:] = [timekeeper]
+
+
+def timekeeper() -> Timekeeper:
+    if not _timekeeper:
+        raise LookupError("no app keeps the tickets' deadlines: guichet.sla is not installed")
+    return _timekeeper[0]

@@ -14,8 +14,8 @@ from guichet.api.webhooks import delivery as sending
 from guichet.lib.crypto import decrypt
 from guichet.lib.scoping import brand_scope
 from guichet.tickets import services
+from guichet.tickets.actors import Customer, System
 from guichet.tickets.choices import Verb
-from guichet.tickets.events import record_event
 
 pytestmark = pytest.mark.usefixtures("immediate_tasks")
 
@@ -76,13 +76,17 @@ def test_each_event_type_comes_from_its_event(world, receiver, django_capture_on
             ticket=world.ticket, actor=world.agent, outcome="upheld", summary="Remboursé."
         )
     with django_capture_on_commit_callbacks(execute=True):
-        services.ticket_escalate(ticket=world.ticket, contact=world.customer, trigger="customer")
+        services.ticket_escalate(ticket=world.ticket, actor=Customer(world.customer))
     with django_capture_on_commit_callbacks(execute=True), brand_scope(world.ej):
         from django.db import transaction
 
         with transaction.atomic():
-            record_event(ticket=world.ticket, verb=Verb.DEADLINE_BREACHED, label="sla")
-            record_event(ticket=world.ticket, verb=Verb.SURVEY_ANSWERED, contact=world.customer)
+            services.ticket_record(
+                ticket=world.ticket, actor=System("sla"), verb=Verb.DEADLINE_BREACHED
+            )
+            services.ticket_record(
+                ticket=world.ticket, actor=Customer(world.customer), verb=Verb.SURVEY_ANSWERED
+            )
     kinds = [headers["Guichet-Event"] for _, headers, _ in receiver.seen]
     assert "ticket.escalated" in kinds and "ticket.closed" in kinds
     assert kinds[-2:] == ["ticket.deadline_breached", "survey.answered"]

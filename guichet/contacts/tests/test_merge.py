@@ -16,6 +16,7 @@ from guichet.contacts.services import (
     contact_for_email,
     contact_for_phone,
     contact_merge,
+    merge_hooks,
 )
 from guichet.lib.errors import InvalidRequest
 from guichet.lib.scoping import brand_scope
@@ -189,7 +190,7 @@ def test_a_merge_that_fails_midway_leaves_everything_as_it_was(world, duplicate,
     def fail(**kwargs):
         raise InvalidRequest("stop", code="stop")
 
-    monkeypatch.setattr("guichet.portal.services.portal_contact_merged", fail)
+    monkeypatch.setitem(merge_hooks, "portal", fail)
     with pytest.raises(InvalidRequest):
         contact_merge(keep=world.customer, merge=duplicate, actor=world.lead)
     with brand_scope(world.ej):
@@ -273,14 +274,14 @@ def test_an_opening_racing_a_merge_lands_on_the_kept_record(world, duplicate, mo
     """The merge holds its lock on both records while the ticket is opened from another
     connection: the opening waits for the merge, then opens on the kept record."""
     merging, go = threading.Event(), threading.Event()
-    real = portal.portal_contact_merged
+    real = merge_hooks["portal"]
 
     def paused(**kwargs):
         merging.set()  # both records are locked, the merge's tickets are listed
         go.wait(30)
         return real(**kwargs)
 
-    monkeypatch.setattr(portal, "portal_contact_merged", paused)
+    monkeypatch.setitem(merge_hooks, "portal", paused)
     read_before = fresh(duplicate)
     opened: list = []
     errors: list[BaseException] = []

@@ -39,6 +39,7 @@ from guichet.lib.bulk import save_fields
 from guichet.lib.errors import ServiceError
 from guichet.lib.scoping import all_brands, brand_scope
 from guichet.tickets import services
+from guichet.tickets.actors import SYSTEM
 from guichet.tickets.attachments import attachment_store
 from guichet.tickets.choices import Channel
 from guichet.tickets.models import Attachment, Ticket
@@ -523,6 +524,7 @@ def _apply(brand: Brand, emails: list[_Email], threads: list[Thread | None]) -> 
             services.ticket_link(
                 ticket=branch,
                 other=thread.ticket,
+                actor=SYSTEM,
                 reason="answers the same message (it arrived after them)",
             )
         email.row.ticket, email.row.message = thread.ticket, message
@@ -533,6 +535,7 @@ def _apply(brand: Brand, emails: list[_Email], threads: list[Thread | None]) -> 
             services.ticket_link(
                 ticket=ticket,
                 other=thread.ticket,
+                actor=SYSTEM,
                 reason="reply from someone who is not a participant of the first ticket",
             )
         row = email.row

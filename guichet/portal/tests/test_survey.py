@@ -27,9 +27,11 @@ from guichet.notify.models import OutboundEmail, OutboxStatus
 from guichet.notify.outbox import SECRET_MARK
 from guichet.policies.services import policy_publish
 from guichet.portal import services as portal
+from guichet.portal import surveys
 from guichet.portal.models import SurveyAnswer, SurveyLink
 from guichet.portal.tests.conftest import url
 from guichet.tickets import services
+from guichet.tickets.actors import SYSTEM, Customer
 from guichet.tickets.choices import Channel, EscalationTrigger, Outcome, Status, Verb
 from guichet.tickets.models import Ticket
 
@@ -128,7 +130,7 @@ def test_no_survey_when_the_policy_or_the_closing_does_not_call_for_one(world: W
     )
     services.ticket_close(ticket=compliment, actor=world.agent)  # EJ surveys complaints, questions
     withdrawn = services.ticket_close(
-        ticket=world.ticket, actor=None, contact=world.customer, outcome=Outcome.WITHDRAWN
+        ticket=world.ticket, actor=Customer(world.customer), outcome=Outcome.WITHDRAWN
     )
     assert links(compliment) == [] and links(withdrawn) == []
 
@@ -159,7 +161,7 @@ def test_no_survey_where_the_policy_turns_it_off(world: World, db: Any) -> None:
         text="?",
         channel=Channel.EMAIL,
     )
-    services.ticket_close(ticket=ticket, actor=None)
+    services.ticket_close(ticket=ticket, actor=SYSTEM)
     assert links(ticket) == []
 
 
@@ -178,15 +180,15 @@ def test_a_survey_with_a_delay_goes_out_from_the_periodic_job_unless_reopened(
             text="?",
             channel=Channel.EMAIL,
         )
-        return services.ticket_close(ticket=ticket, actor=None)
+        return services.ticket_close(ticket=ticket, actor=SYSTEM)
 
     first, second = closed_question(), closed_question()
     assert [link.sent_at for link in links(first)] == [None] and survey_emails(first) == []
-    assert portal.surveys_send_due() == 0
+    assert surveys.surveys_send_due() == 0
     services.ticket_receive(ticket=second, contact=customer, text="Encore moi", channel="email")
     frozen_clock.advance(days=2)
-    assert portal.surveys_send_due() == 1  # the reopened one is cancelled
-    assert portal.surveys_send_due() == 0  # each once
+    assert surveys.surveys_send_due() == 1  # the reopened one is cancelled
+    assert surveys.surveys_send_due() == 0  # each once
     assert len(survey_emails(first)) == 1 and survey_emails(second) == []
     assert links(second)[0].cancelled_at is not None
 
@@ -228,7 +230,7 @@ def test_the_link_answers_once_without_signing_in(
     assert again.status_code == 200 and "4 out of 5" in again.content.decode()
     assert len(answers(world.ticket)) == 1
     with pytest.raises(InvalidRequest):
-        portal.survey_answer(brand=world.ej, token=secret, score=1)
+        surveys.survey_answer(brand=world.ej, token=secret, score=1)
 
 
 @pytest.mark.parametrize("score", ["0", "6", "-1", "3.5", "abc", "", "99999999999999999999"])
@@ -245,7 +247,7 @@ def test_the_service_refuses_scores_off_the_scale(world: World, surveyed: tuple[
     _, secret = surveyed
     for score in (0, 6, True):
         with pytest.raises(InvalidRequest):
-            portal.survey_answer(brand=world.ej, token=secret, score=score)  # type: ignore[arg-type]
+            surveys.survey_answer(brand=world.ej, token=secret, score=score)  # type: ignore[arg-type]
     assert answers(world.ticket) == []
 
 
@@ -323,7 +325,7 @@ def test_not_satisfied_offers_the_next_level_and_takes_it_once(
     again = browser.post("/en" + path + "/next", {"choice": "escalate", "reason": "Encore"})
     assert again.status_code == 404  # once
     with pytest.raises(InvalidRequest):
-        portal.survey_follow_up(brand=world.ej, token=secret, choice="reopen", reason="Encore")
+        surveys.survey_follow_up(brand=world.ej, token=secret, choice="reopen", reason="Encore")
     assert fresh(world.ticket).level == 2
 
 
@@ -394,11 +396,11 @@ def test_a_reply_from_the_customer_reopens_a_closed_request(world: World) -> Non
 def test_the_customer_reopens_only_their_own_closed_request(world: World) -> None:
     neighbour = contact_for_email(brand=world.ej, email="voisin@exemple.fr", name="Voisin")
     with pytest.raises(InvalidRequest):
-        services.ticket_reopen_by_customer(ticket=world.ticket, contact=world.customer, reason="x")
+        services.ticket_reopen(ticket=world.ticket, actor=Customer(world.customer), reason="x")
     close(world)
     for contact, reason in ((neighbour, "x"), (world.customer, " ")):
         with pytest.raises(InvalidRequest):
-            services.ticket_reopen_by_customer(ticket=world.ticket, contact=contact, reason=reason)
+            services.ticket_reopen(ticket=world.ticket, actor=Customer(contact), reason=reason)
     assert fresh(world.ticket).status == Status.CLOSED
 
 
@@ -409,7 +411,7 @@ def test_the_desk_timeline_and_my_data_show_the_answer(
     world: World, surveyed: tuple[str, str], signed_in: django.test.Client
 ) -> None:
     _, secret = surveyed
-    portal.survey_answer(brand=world.ej, token=secret, score=2, comment="Trop long.")
+    surveys.survey_answer(brand=world.ej, token=secret, score=2, comment="Trop long.")
     line = describe(last(world.ticket, Verb.SURVEY_ANSWERED))
     assert "2" in line and "5" in line and "Trop long." in line
     data = signed_in.get(url(world.ej, "my_data")).json()
@@ -426,8 +428,8 @@ def test_the_desk_timeline_and_my_data_show_the_answer(
 
 def test_answers_stay_in_their_brand(world: World, surveyed: tuple[str, str]) -> None:
     _, secret = surveyed
-    portal.survey_answer(brand=world.ej, token=secret, score=5)
+    surveys.survey_answer(brand=world.ej, token=secret, score=5)
     with brand_scope(world.jamla):
         assert not SurveyAnswer.objects.exists() and not SurveyLink.objects.exists()
     with pytest.raises(InvalidRequest):
-        portal.survey_answer(brand=world.jamla, token=secret, score=5)
+        surveys.survey_answer(brand=world.jamla, token=secret, score=5)

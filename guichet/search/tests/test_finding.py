@@ -9,6 +9,7 @@ from django.db import connection
 from guichet.contacts.services import contact_for_email
 from guichet.search.queries import search_tickets
 from guichet.tickets import services
+from guichet.tickets.actors import SYSTEM
 
 from .helpers import found, open_ticket
 
@@ -63,7 +64,7 @@ def test_every_word_must_match(world):
 
 def test_automatic_letters_are_not_searched(world):
     services.ticket_reply(
-        ticket=world.ticket, actor=None, text="Lettre automatique xylophonique.", automatic=True
+        ticket=world.ticket, actor=SYSTEM, text="Lettre automatique xylophonique.", automatic=True
     )
     assert found("xylophonique", world.ej) == []
     # The acknowledgement the ticket was opened with is not searched either.

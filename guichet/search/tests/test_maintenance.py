@@ -13,6 +13,7 @@ from guichet.contacts.models import Contact
 from guichet.search import maintenance
 from guichet.search.queries import _fold
 from guichet.tickets import services
+from guichet.tickets.actors import SYSTEM
 
 from .helpers import found, open_ticket
 
@@ -44,8 +45,8 @@ def busy_desk(world: Any) -> list[Any]:
     services.ticket_receive(
         ticket=world.ticket, contact=world.customer, text="Ça avance ?", channel="email"
     )
-    services.ticket_merge(ticket=c, into=a, actor=None)
-    services.ticket_change(ticket=world.ticket, actor=None, subject="Facture corrigée")
+    services.ticket_merge(ticket=c, into=a, actor=SYSTEM)
+    services.ticket_change(ticket=world.ticket, actor=SYSTEM, subject="Facture corrigée")
     with world.scoped():
         Contact.objects.filter(pk=world.customer.pk).update(name="Hélène Lefèvre-Martin")
     return [world.ticket, a, b, c]

@@ -6,6 +6,7 @@ import pytest
 
 from guichet.contacts.models import Contact, ContactEmail
 from guichet.tickets import services
+from guichet.tickets.actors import SYSTEM
 from guichet.tickets.models import Ticket
 
 from .helpers import found, open_ticket
@@ -22,7 +23,7 @@ def test_a_new_message_is_found(world):
 
 
 def test_a_new_subject_replaces_the_old_one(world):
-    services.ticket_change(ticket=world.ticket, actor=None, subject="Remboursement en attente")
+    services.ticket_change(ticket=world.ticket, actor=SYSTEM, subject="Remboursement en attente")
     assert found("attente", world.ej) == [world.ticket.pk]
     assert found("double", world.ej) == []
     # The messages are still there.
@@ -61,7 +62,7 @@ def test_a_deleted_ticket_is_gone(world):
 def test_a_merged_ticket_s_messages_are_found_on_the_survivor(world):
     duplicate = open_ticket(world, subject="Encore moi", text="Le colibri est toujours là.")
     assert found("colibri", world.ej) == [duplicate.pk]
-    services.ticket_merge(ticket=duplicate, into=world.ticket, actor=None)
+    services.ticket_merge(ticket=duplicate, into=world.ticket, actor=SYSTEM)
     assert found("colibri", world.ej) == [world.ticket.pk]
     # The merged ticket keeps its reference and subject.
     assert found(duplicate.reference, world.ej) == [duplicate.pk]

@@ -11,6 +11,7 @@ from guichet.lib.errors import InvalidRequest
 from guichet.sla.absences import apply_due_absences
 from guichet.sla.tests.test_scenarios import deadline, letters
 from guichet.tickets import services
+from guichet.tickets.actors import Customer
 from guichet.tickets.choices import Verb
 
 pytestmark = pytest.mark.django_db
@@ -81,7 +82,7 @@ def test_no_delay_letter_when_the_deadline_falls_after_the_absence(world, frozen
 def test_another_person_please(world, frozen_clock):
     services.ticket_assign(ticket=world.ticket, actor=world.agent, assignee=world.agent)
     services.ticket_request_another_person(
-        ticket=world.ticket, contact=world.customer, reason="Pas d'accord"
+        ticket=world.ticket, actor=Customer(world.customer), reason="Pas d'accord"
     )
     world.ticket.refresh_from_db()
     assert world.ticket.assignee in (world.agent2, world.lead) and world.ticket.level == 1
@@ -105,5 +106,5 @@ def test_another_person_is_refused_where_the_policy_does_not_offer_it(db, frozen
             channel="email",
         )
     with pytest.raises(InvalidRequest) as caught:
-        services.ticket_request_another_person(ticket=ticket, contact=contact)
+        services.ticket_request_another_person(ticket=ticket, actor=Customer(contact))
     assert caught.value.code == "policy"

@@ -13,7 +13,8 @@ from guichet.notify.models import OutboundEmail
 from guichet.sla import watcher
 from guichet.sla.models import Deadline
 from guichet.tickets import services
-from guichet.tickets.choices import EscalationTrigger, Status, Verb
+from guichet.tickets.actors import Customer
+from guichet.tickets.choices import Status, Verb
 from guichet.tickets.models import Message
 
 pytestmark = pytest.mark.django_db
@@ -223,8 +224,7 @@ def test_jive_senior_manager_on_request_then_ccts_referral_after_the_final_decis
     with clock.frozen(local(zone, 2026, 11, 25, 9, 0)):
         services.ticket_escalate(
             ticket=ticket,
-            contact=ticket.contact,
-            trigger=EscalationTrigger.CUSTOMER,
+            actor=Customer(ticket.contact),
             reason="Je veux parler à un directeur senior.",
         )
     ticket.refresh_from_db()

@@ -7,6 +7,7 @@ from guichet.conftest import last
 from guichet.lib.errors import InvalidRequest
 from guichet.lib.scoping import brand_scope
 from guichet.tickets import services
+from guichet.tickets.actors import Customer
 from guichet.tickets.choices import Outcome, Status, Verb
 
 pytestmark = pytest.mark.django_db
@@ -62,7 +63,7 @@ def test_deciding_at_a_level_needs_a_role_the_policy_lists_there(world):
 
 def test_the_customer_withdraws_their_complaint(world):
     services.ticket_close(
-        ticket=world.ticket, actor=None, contact=world.customer, outcome=Outcome.WITHDRAWN
+        ticket=world.ticket, actor=Customer(world.customer), outcome=Outcome.WITHDRAWN
     )
     assert last(world.ticket, Verb.CLOSED).actor_contact == world.customer
 

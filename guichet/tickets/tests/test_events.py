@@ -5,8 +5,10 @@ from django.db import transaction
 
 from guichet.lib.scoping import brand_scope
 from guichet.tickets import services
-from guichet.tickets.events import event_committed, record_event
+from guichet.tickets.actors import SYSTEM
+from guichet.tickets.events import event_committed
 from guichet.tickets.models import Event
+from guichet.tickets.services.change import build_event, record_events
 
 pytestmark = pytest.mark.django_db
 
@@ -27,7 +29,7 @@ def test_events_cannot_be_changed_or_deleted(world):
 
 def test_unknown_verbs_are_refused(world):
     with pytest.raises(ValueError), transaction.atomic():
-        record_event(ticket=world.ticket, verb="teleported")
+        services.ticket_record(ticket=world.ticket, actor=SYSTEM, verb="teleported")
 
 
 @pytest.mark.django_db(transaction=True)
@@ -46,7 +48,7 @@ def test_events_are_only_written_inside_the_transaction_of_their_change():
         channel="email",
     )
     with pytest.raises(RuntimeError):
-        record_event(ticket=ticket, verb="note_added")
+        record_events([build_event(ticket=ticket, verb="note_added", actor=SYSTEM)])
 
 
 def test_listeners_hear_of_an_event_only_after_commit(world, django_capture_on_commit_callbacks):

@@ -6,7 +6,8 @@ from django.core.exceptions import PermissionDenied
 from guichet.conftest import last
 from guichet.lib.errors import InvalidRequest
 from guichet.tickets import services
-from guichet.tickets.choices import EscalationTrigger, Status, Verb
+from guichet.tickets.actors import Customer
+from guichet.tickets.choices import Status, Verb
 
 pytestmark = pytest.mark.django_db
 
@@ -42,8 +43,7 @@ def test_an_agent_must_give_a_reason_where_the_policy_says_so(world):
 def test_the_customer_asks_for_the_next_level(world):
     services.ticket_escalate(
         ticket=world.ticket,
-        contact=world.customer,
-        trigger=EscalationTrigger.CUSTOMER,
+        actor=Customer(world.customer),
         reason="Pas satisfaite de la réponse",
     )
     event = last_event(world.ticket)
@@ -56,9 +56,7 @@ def test_the_customer_asks_for_the_next_level(world):
 
 def test_a_customer_can_reopen_a_closed_complaint_by_asking_for_the_next_level(world):
     services.ticket_close(ticket=world.ticket, actor=world.agent, outcome="not_upheld")
-    services.ticket_escalate(
-        ticket=world.ticket, contact=world.customer, trigger=EscalationTrigger.CUSTOMER
-    )
+    services.ticket_escalate(ticket=world.ticket, actor=Customer(world.customer))
     assert world.ticket.status == Status.OPEN and world.ticket.level == 2
 
 
@@ -66,10 +64,8 @@ def test_a_request_recorded_for_the_customer_names_who_recorded_it(world):
     services.ticket_close(ticket=world.ticket, actor=world.agent, outcome="not_upheld")
     services.ticket_escalate(
         ticket=world.ticket,
-        contact=world.customer,
-        trigger=EscalationTrigger.CUSTOMER,
+        actor=Customer(world.customer, recorded_by=world.agent2),
         reason="Au téléphone : pas satisfaite",
-        recorded_by=world.agent2,
     )
     for verb in (Verb.REOPENED, Verb.ESCALATED):
         event = last(world.ticket, verb)
@@ -82,14 +78,7 @@ def test_a_request_recorded_for_the_customer_names_who_recorded_it(world):
 def test_recording_a_request_needs_the_right_to_escalate(world):
     with pytest.raises(PermissionDenied):
         services.ticket_escalate(
-            ticket=world.ticket,
-            contact=world.customer,
-            trigger=EscalationTrigger.CUSTOMER,
-            recorded_by=world.outsider,
-        )
-    with pytest.raises(ValueError, match="customer's request"):
-        services.ticket_escalate(
-            ticket=world.ticket, actor=world.agent, reason="x", recorded_by=world.agent2
+            ticket=world.ticket, actor=Customer(world.customer, recorded_by=world.outsider)
         )
     assert world.ticket.level == 1
 
@@ -99,9 +88,7 @@ def test_only_the_tickets_customer_can_ask(world):
 
     stranger = contact_for_email(brand=world.ej, email="x@exemple.fr")
     with pytest.raises(InvalidRequest):
-        services.ticket_escalate(
-            ticket=world.ticket, contact=stranger, trigger=EscalationTrigger.CUSTOMER
-        )
+        services.ticket_escalate(ticket=world.ticket, actor=Customer(stranger))
 
 
 def test_a_policy_without_escalation_on_request_refuses_it(db, frozen_clock):
@@ -119,7 +106,7 @@ def test_a_policy_without_escalation_on_request_refuses_it(db, frozen_clock):
         channel="email",
     )
     with pytest.raises(InvalidRequest) as caught:
-        services.ticket_escalate(ticket=ticket, contact=contact, trigger=EscalationTrigger.CUSTOMER)
+        services.ticket_escalate(ticket=ticket, actor=Customer(contact))
     assert caught.value.code == "policy"
 
 

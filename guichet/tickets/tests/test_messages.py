@@ -8,6 +8,7 @@ from guichet.conftest import last, story
 from guichet.lib.errors import InvalidRequest
 from guichet.lib.scoping import brand_scope
 from guichet.tickets import services
+from guichet.tickets.actors import SYSTEM
 from guichet.tickets.attachments import attachment_store
 from guichet.tickets.choices import Direction, Status, Verb
 
@@ -103,7 +104,7 @@ def test_notes_are_internal_and_do_not_count_as_a_response(world):
 
 def test_automatic_messages_do_not_count_as_a_persons_response(world):
     message = services.ticket_reply(
-        ticket=world.ticket, actor=None, text="Accusé de réception", automatic=True
+        ticket=world.ticket, actor=SYSTEM, text="Accusé de réception", automatic=True
     )
     assert message.is_automatic and world.ticket.first_responded_at is None
     event = last(world.ticket, Verb.REPLIED)

@@ -15,6 +15,7 @@ from guichet.contacts.services import contact_for_email
 from guichet.lib.errors import InvalidRequest
 from guichet.policies.services import policy_publish
 from guichet.tickets import lookups, services
+from guichet.tickets.actors import SYSTEM
 from guichet.tickets.choices import OrderStatus, Verb
 from guichet.tickets.queries import order_reference_needed
 
@@ -281,5 +282,5 @@ def test_an_outsider_or_a_former_agent_cannot_check(world, shop, merchant, setti
 
 def test_only_the_categories_the_rule_names_need_a_reference(shop):
     _agent, ticket = shop()
-    services.ticket_change(ticket=ticket, actor=None, category="product")
+    services.ticket_change(ticket=ticket, actor=SYSTEM, category="product")
     assert not order_reference_needed(ticket)
