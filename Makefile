@@ -13,7 +13,7 @@ STAMP := $(VENV)/.installed
 PORT ?= 8000
 export PORT
 
-.PHONY: help run test check lint typecheck migrations-check pytest bench bench-sla bench-email bench-desk bench-api clean messages
+.PHONY: help run test check lint typecheck layers migrations-check pytest bench bench-sla bench-email bench-desk bench-api clean messages
 
 help:
 	@echo "make run    start Guichet (web + worker) on http://127.0.0.1:$(PORT)/ with the five preset brands"
@@ -31,7 +31,7 @@ run: $(STAMP)
 
 test: check pytest
 
-check: lint typecheck migrations-check
+check: lint typecheck layers migrations-check
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -39,6 +39,10 @@ lint: $(STAMP)
 
 typecheck: $(STAMP)
 	$(BIN)/mypy guichet
+
+# The layers of docs/architecture.md, and no import cycle (pyproject.toml, [tool.importlinter]).
+layers: $(STAMP)
+	$(BIN)/lint-imports
 
 migrations-check: $(STAMP)
 	$(BIN)/guichet makemigrations --check --dry-run

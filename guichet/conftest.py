@@ -28,12 +28,12 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from guichet.accounts.access import needs_second_factor
 from guichet.accounts.models import Membership, Role, User
 from guichet.brands.models import Brand, Team
+from guichet.brands.services import policy_publish
 from guichet.contacts.models import Contact
 from guichet.contacts.services import contact_for_email
 from guichet.lib import clock
 from guichet.lib.scoping import brand_scope
 from guichet.policies.registry import forget_all
-from guichet.policies.services import policy_publish
 from guichet.tickets import services
 from guichet.tickets.choices import Channel
 from guichet.tickets.models import Ticket

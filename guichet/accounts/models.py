@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 class Role(models.TextChoices):
-    """Every role of REQUIREMENTS PL-2. Customers and sellers are contacts and sellers,
+    """Every role of docs/requirements.md PL-2. Customers and sellers are contacts and sellers,
     not memberships; staff roles are held per brand through Membership."""
 
     CUSTOMER = "customer", _("Customer")

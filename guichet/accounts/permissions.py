@@ -8,15 +8,17 @@ The matrix is documented in docs/roles.md; test_permissions.py holds it to that 
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.core.exceptions import PermissionDenied
 
-from guichet.accounts.models import Membership, Role
-
-if TYPE_CHECKING:
-    from guichet.brands.models import Brand
+from guichet.accounts.models import Membership, Role, User
+from guichet.brands.models import Brand
+from guichet.lib import clock
+from guichet.lib.scoping import all_brands
 
 
 class Action(StrEnum):
@@ -131,3 +133,54 @@ def can(user: Any, action: Action, *, brand: Brand, level: int | None = None) ->
 def require(user: Any, action: Action, *, brand: Brand, level: int | None = None) -> None:
     if not can(user, action, brand=brand, level=level):
         raise PermissionDenied(action.value)
+
+
+@dataclass
+class StaffAccess:
+    """What a member of the staff may reach, read once per request: the brands they hold a
+    role in (with that role), the teams they belong to, and the moment they look (the
+    inbox views measure deadlines from it). The desk and the API ask it; it asks `can`.
+    An API key's access is the key's brand with the key's role."""
+
+    user: User
+    brands: list[Brand]
+    roles: dict[int, str]
+    teams: list[int]
+    now: datetime = field(default_factory=clock.now)
+
+    @property
+    def brand_ids(self) -> list[int]:
+        return [b.pk for b in self.brands]
+
+    def brand(self, pk: int) -> Brand | None:
+        return next((b for b in self.brands if b.pk == pk), None)
+
+    def can(self, action: Action, brand: Brand | int, level: int | None = None) -> bool:
+        target = brand if isinstance(brand, Brand) else self.brand(brand)
+        return target is not None and can(self.user, action, brand=target, level=level)
+
+    @property
+    def is_admin(self) -> bool:
+        return is_unrestricted(self.user) or Role.ADMIN in self.roles.values()
+
+
+def staff_access(user: User) -> StaffAccess:
+    """The access of a signed-in member of the staff: every active brand for a superuser,
+    else the active brands of their active memberships, with their teams there."""
+    if is_unrestricted(user):
+        brands = list(Brand.objects.filter(is_active=True).order_by("name"))
+        return StaffAccess(user, brands, {b.pk: Role.ADMIN for b in brands}, [])
+    # The person's own memberships, across their brands (inside a request or not).
+    with all_brands():
+        memberships = list(
+            Membership.objects.filter(user=user, is_active=True, brand__is_active=True)
+            .select_related("brand")
+            .prefetch_related("teams")
+            .order_by("brand__name")
+        )
+    return StaffAccess(
+        user,
+        [m.brand for m in memberships],
+        {m.brand_id: m.role for m in memberships},
+        [team.pk for m in memberships for team in m.teams.all()],
+    )

@@ -11,6 +11,7 @@ from django.contrib import admin, messages
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from guichet.accounts.admin.scoping import BrandScopedAdmin, ScopedInline
 from guichet.accounts.permissions import Action
 from guichet.api.keys import api_key_create, api_key_revoke
 from guichet.api.models import (
@@ -28,7 +29,6 @@ from guichet.api.webhooks.services import (
     webhook_replay,
     webhook_update,
 )
-from guichet.lib.admin import BrandScopedAdmin, ScopedInline
 from guichet.lib.errors import InvalidRequest
 
 

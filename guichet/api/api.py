@@ -18,7 +18,8 @@ from ninja import NinjaAPI, Swagger
 from ninja.openapi.docs import render_template
 
 from guichet.api import contacts, errors, inbound, policy, tickets, uploads
-from guichet.api.auth import AUTH, principal
+from guichet.api.auth import AUTH
+from guichet.api.principal import principal
 from guichet.api.throttle import KeyRateThrottle
 from guichet.api.webhooks import routes as webhooks
 

@@ -3,14 +3,16 @@ from datetime import timedelta
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from guichet.lib import periodic
+
 
 class ApiConfig(AppConfig):
     name = "guichet.api"
     verbose_name = _("API")
 
     def ready(self) -> None:
+        # Imported here: models and what uses them load once the apps are ready.
         from guichet.api.webhooks.services import on_event_committed
-        from guichet.ops import periodic
         from guichet.tickets.events import event_committed
 
         event_committed.connect(on_event_committed, dispatch_uid="api.webhooks")

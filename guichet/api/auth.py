@@ -1,7 +1,7 @@
 """Who is calling: an API key (`Authorization: Bearer gch_…`) or a signed-in member of the
 staff (the UI's own calls: Django's session cookie, with CSRF on every unsafe method).
 
-Either way the call becomes a `Principal`: a user the one permission resolver
+Either way the call becomes a `Principal` (`principal.py`): a user the one permission resolver
 (`guichet.accounts.permissions`) answers for, and the brands the call may see. A key's user
 holds, in the key's brand only, the role the key was given (default: agent); a read-only
 key (scope `read`) may only look. So no endpoint reaches what the key's brand and role —
@@ -9,9 +9,6 @@ or the person's roles — could not reach in the desk."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -22,79 +19,14 @@ from ninja.security import APIKeyCookie, HttpBearer
 from ninja.utils import check_csrf
 
 from guichet.accounts.access import step_needed
-from guichet.accounts.permissions import Action, act_as, brand_ids, can, is_unrestricted
+from guichet.accounts.permissions import (
+    staff_access,
+)
 from guichet.api.errors import ApiError
-from guichet.api.keys import authenticate, has_scope
-from guichet.api.models import ApiKey, Scope
+from guichet.api.keys import authenticate
+from guichet.api.principal import Principal, key_principal
 from guichet.api.throttle import auth_failed
-from guichet.brands.models import Brand
-from guichet.desk.queries import Desk, desk_for
-from guichet.lib.scoping import all_brands, brand_scope
-from guichet.portal.uploads import MB
-
-
-@dataclass
-class Principal:
-    user: Any
-    key: ApiKey | None = None
-
-    @property
-    def brand_ids(self) -> list[int]:
-        if self.key is not None:
-            return [self.key.brand_id]
-        return brand_ids(self.user)
-
-    @property
-    def unrestricted(self) -> bool:
-        return self.key is None and is_unrestricted(self.user)
-
-    @contextmanager
-    def scope(self) -> Iterator[None]:
-        """The call's brand scope: the key's brand, or the person's brands."""
-        with all_brands() if self.unrestricted else brand_scope(self.brand_ids):
-            yield
-
-    def desk(self) -> Desk:
-        """The desk's view of the caller, for the inbox filters (`desk.queries`)."""
-        if self.key is None:
-            return desk_for(self.user)
-        return Desk(self.user, [self.key.brand], {self.key.brand_id: self.key.role}, [])
-
-    def can(self, action: Action, brand: Brand, level: int | None = None) -> bool:
-        if self.key is not None and brand.pk != self.key.brand_id:
-            return False
-        return can(self.user, action, brand=brand, level=level)
-
-    def require_write(self) -> None:
-        """A read-only key may look, never change (403, before anything else is read)."""
-        if self.key is not None and not has_scope(self.key, Scope.WRITE):
-            raise ApiError(
-                403, "read_only_key", _("This API key may only read: a write key is needed.")
-            )
-
-    def require_read(self) -> None:
-        if self.key is not None and not (
-            has_scope(self.key, Scope.READ) or has_scope(self.key, Scope.WRITE)
-        ):
-            raise ApiError(403, "scope", _("This API key may not read tickets."))
-
-
-def key_principal(key: ApiKey) -> Principal:
-    """The key acting as its user with the key's role in the key's brand, and nothing else.
-
-    `permissions.act_as` gives the user object the key's role for the length of the
-    request; the key's user has no membership, so should those roles be dropped
-    (`permissions.forget`), it has no role at all: the failure is closed."""
-    user: Any = key.user
-    act_as(user, {key.brand_id: key.role} if key.brand.is_active else {})
-    return Principal(user=user, key=key)
-
-
-def principal(request: HttpRequest) -> Principal:
-    found = getattr(request, "auth", None)
-    if not isinstance(found, Principal):  # pragma: no cover - every route has auth
-        raise ApiError(401, "unauthenticated", _("Authentication is required."))
-    return found
+from guichet.tickets.uploads import MB
 
 
 class ApiKeyAuth(HttpBearer):
@@ -185,7 +117,7 @@ def _refuse_oversized(request: HttpRequest, user: Any) -> None:
     if body_size(request) <= settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
         return
     limit = max(
-        (b.get_policy().intake.message_attachments_max_mb for b in desk_for(user).brands),
+        (b.get_policy().intake.message_attachments_max_mb for b in staff_access(user).brands),
         default=0,
     )
     refuse_body_over(request, limit)

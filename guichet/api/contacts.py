@@ -12,10 +12,9 @@ from django.utils.translation import gettext_lazy as _
 from ninja import Field, Query, Router, Schema
 
 from guichet.accounts.permissions import Action, require
-from guichet.api.auth import principal
 from guichet.api.errors import ApiError
-from guichet.api.schemas import ContactOut, contact_out
-from guichet.api.tickets import ERRORS, _brand
+from guichet.api.principal import principal
+from guichet.api.schemas import ERRORS, ContactOut, contact_out
 from guichet.contacts.models import Contact, ContactEmail, ContactPhone
 from guichet.contacts.services import (
     contact_for_email,
@@ -46,9 +45,9 @@ def find_contacts(request: HttpRequest, query: Query[ContactSearch]) -> list[dic
     as a list of at most one per brand the caller sees."""
     who = principal(request)
     who.require_read()
-    brand_ids = [b.pk for b in who.desk().brands if who.can(Action.VIEW_TICKET, b)]
+    brand_ids = [b.pk for b in who.access().brands if who.can(Action.VIEW_TICKET, b)]
     if query.brand:
-        brand_ids = [_brand(who, query.brand).pk]
+        brand_ids = [who.brand_for(query.brand).pk]
     try:
         if query.email:
             rows: Any = ContactEmail.objects.filter(address=normalise_email(query.email))
@@ -68,7 +67,7 @@ def find_contacts(request: HttpRequest, query: Query[ContactSearch]) -> list[dic
 def read_contact(request: HttpRequest, contact_id: int) -> dict[str, Any]:
     who = principal(request)
     who.require_read()
-    brand_ids = [b.pk for b in who.desk().brands if who.can(Action.VIEW_TICKET, b)]
+    brand_ids = [b.pk for b in who.access().brands if who.can(Action.VIEW_TICKET, b)]
     found = _contacts().filter(pk=contact_id, brand_id__in=brand_ids).first()
     if found is None:
         raise ApiError(404, "not_found", _("Not found."))
@@ -89,7 +88,7 @@ def create_contact(request: HttpRequest, payload: ContactIn) -> dict[str, Any]:
     created if new; a customer already known keeps their name and language."""
     who = principal(request)
     who.require_write()
-    brand = _brand(who, payload.brand)
+    brand = who.brand_for(payload.brand)
     require(who.user, Action.REPLY, brand=brand)
     if payload.language and payload.language not in brand.languages:
         raise ApiError(
@@ -133,7 +132,7 @@ def merge_contact(request: HttpRequest, contact_id: int, payload: MergeIn) -> di
     same merge changes nothing. Needs a role that may merge customers (team lead and up)."""
     who = principal(request)
     who.require_write()
-    brand_ids = [b.pk for b in who.desk().brands if who.can(Action.VIEW_TICKET, b)]
+    brand_ids = [b.pk for b in who.access().brands if who.can(Action.VIEW_TICKET, b)]
     found = {
         contact.pk: contact
         for contact in Contact.objects.select_related("brand").filter(

@@ -20,9 +20,9 @@ from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from guichet.api.auth import Principal
 from guichet.api.errors import ApiError
 from guichet.api.models import IdempotentRequest
+from guichet.api.principal import Principal
 from guichet.brands.models import Brand
 from guichet.lib import clock
 from guichet.lib.scoping import brand_scope

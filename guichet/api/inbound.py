@@ -13,9 +13,9 @@ from guichet.api.auth import ApiKeyAuth
 from guichet.api.errors import ApiError
 from guichet.api.keys import has_scope
 from guichet.api.models import Scope
-from guichet.api.schemas import Error
-from guichet.api.tickets import ERRORS
+from guichet.api.schemas import ERRORS, Error
 from guichet.intake.email import ingest
+from guichet.intake.email.tasks import process_inbound
 from guichet.intake.models import InboundSource
 
 router = Router(tags=["inbound"])
@@ -63,8 +63,6 @@ def inbound_email(request: HttpRequest) -> Status:
         ],
     )
     if stored.created:
-        from guichet.intake.tasks import process_inbound
-
         inbound_id = stored.inbound.pk
         transaction.on_commit(lambda: process_inbound.enqueue(inbound_id))
     return Status(

@@ -3,7 +3,7 @@
 
 Each key has its own user (no password, no membership), created with it: the author of the
 key's replies and notes and the actor of its events. What the key may do is its `role` in
-its brand, answered by the one permission resolver (`guichet.api.auth.key_principal`)."""
+its brand, answered by the one permission resolver (`guichet.api.principal.key_principal`)."""
 
 from __future__ import annotations
 

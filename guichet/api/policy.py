@@ -7,9 +7,8 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 
-from guichet.api.auth import principal
-from guichet.api.schemas import PolicyOut
-from guichet.api.tickets import ERRORS, _brand
+from guichet.api.principal import principal
+from guichet.api.schemas import ERRORS, PolicyOut
 from guichet.policies.models import PolicyVersion
 
 router = Router(tags=["policy"])
@@ -23,7 +22,7 @@ class PolicyQuery(Schema):
 def read_policy(request: HttpRequest, query: Query[PolicyQuery]) -> dict[str, Any]:
     who = principal(request)
     who.require_read()
-    brand = _brand(who, query.brand)
+    brand = who.brand_for(query.brand)
     version = PolicyVersion.objects.filter(pk=brand.policy_id).first() if brand.policy_id else None
     return {
         "brand": brand.slug,

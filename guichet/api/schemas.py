@@ -13,6 +13,7 @@ from django.urls import reverse
 from ninja import Schema
 from pydantic import BaseModel
 
+from guichet.accounts.models import User
 from guichet.contacts.models import Contact, ContactEmail
 from guichet.sla.models import Deadline
 from guichet.tickets.models import Attachment, Event, Message, Ticket
@@ -292,8 +293,6 @@ def recorders(events: Iterable[Event]) -> dict[int, Any]:
     ids = {pk for pk in ids if isinstance(pk, int)}
     if not ids:
         return {}
-    from guichet.accounts.models import User
-
     return {user.pk: user for user in User.objects.filter(pk__in=ids)}
 
 
@@ -328,3 +327,15 @@ def contact_out(contact: Contact) -> dict[str, Any]:
         "merged_into": contact.merged_into_id,
         "created_at": contact.created_at,
     }
+
+
+# The error answers every operation may give (added to each one's `response`).
+ERRORS: dict[int, Any] = {
+    400: Error,
+    401: Error,
+    403: Error,
+    404: Error,
+    409: Error,
+    422: ValidationErrorOut | Error,
+    429: Error,
+}

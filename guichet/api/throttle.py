@@ -20,8 +20,9 @@ from django.http import HttpRequest
 from ninja.throttling import BaseThrottle
 
 from guichet.api.models import DEFAULT_RATE_PER_MINUTE
+from guichet.api.principal import Principal
 from guichet.lib import clock
-from guichet.portal.ratelimit import client_address
+from guichet.lib.ratelimit import client_address
 
 WINDOW = 60
 
@@ -44,8 +45,6 @@ class KeyRateThrottle(BaseThrottle):
         self._local = threading.local()  # one instance serves every request
 
     def allow_request(self, request: HttpRequest) -> bool:
-        from guichet.api.auth import Principal
-
         found = getattr(request, "auth", None)
         if not isinstance(found, Principal):
             return True

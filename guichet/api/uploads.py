@@ -3,7 +3,7 @@ that carries them (as Zendesk's uploads): `POST /uploads` (multipart/form-data, 
 in a part named `files`) checks and stores them and answers a token per file; the reply,
 note or ticket names the tokens in `attachments`.
 
-Files are checked as the portal checks customers' files (`guichet.portal.uploads`: a short
+Files are checked as the portal checks customers' files (`guichet.tickets.uploads`: a short
 list of types recognised by their content, the brand's size limits) and stored not yet
 linked to a message (`guichet.tickets.attachments`); the ticket service that writes the
 message links them, once. A token is signed: it names the file, the caller and the brand,
@@ -24,15 +24,15 @@ from django.utils.translation import gettext_lazy as _
 from ninja import Field, Query, Router, Schema, Status
 
 from guichet.accounts.permissions import Action
-from guichet.api.auth import Principal, files_too_big, principal, refuse_body_over
+from guichet.api.auth import files_too_big, refuse_body_over
 from guichet.api.errors import ApiError
-from guichet.api.schemas import Error, Out
-from guichet.api.tickets import ERRORS, _brand
+from guichet.api.principal import Principal, principal
+from guichet.api.schemas import ERRORS, Error, Out
 from guichet.brands.models import Brand
 from guichet.lib import clock
 from guichet.lib.errors import InvalidRequest
-from guichet.portal.uploads import MAX_FILES, MB, check_uploads, store_uploads
 from guichet.tickets.models import Attachment
+from guichet.tickets.uploads import MAX_FILES, MB, check_uploads, store_uploads
 
 router = Router(tags=["uploads"])
 
@@ -108,7 +108,7 @@ def upload(request: HttpRequest, query: Query[UploadQuery]) -> Status:
     24 hours, once."""
     who = principal(request)
     who.require_write()
-    brand = _brand(who, query.brand)
+    brand = who.brand_for(query.brand)
     if not (who.can(Action.REPLY, brand) or who.can(Action.NOTE, brand)):
         raise PermissionDenied(Action.NOTE.value)
     intake = brand.get_policy().intake

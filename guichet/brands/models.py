@@ -55,9 +55,13 @@ class Brand(models.Model):
         return self.languages[0] if self.languages else "fr"
 
     def get_policy(self) -> Policy:
-        from guichet.policies.registry import policy_for
+        # Imported at the first policy read, not with the models: the policy schema
+        # (pydantic) is start-up time for the commands that never read one.
+        from guichet.policies.registry import policy_version
 
-        return policy_for(self)
+        if self.policy_id is None:
+            raise LookupError(f"brand {self.slug!r} has no policy in force")
+        return policy_version(self.policy_id, f"{self.slug} v{self.policy_id}")
 
 
 _brands: TTLCache[Brand] = ttl_cache(10)

@@ -11,10 +11,10 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from guichet.accounts.access import signed_in
+from guichet.accounts.admin.scoping import BrandScopedAdmin, ScopedInline
 from guichet.accounts.permissions import Action
 from guichet.contacts import services
 from guichet.contacts.models import Contact, ContactBlock, ContactEmail, ContactPhone
-from guichet.lib.admin import BrandScopedAdmin, ScopedInline
 from guichet.lib.errors import ServiceError
 
 

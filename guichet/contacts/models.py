@@ -19,7 +19,7 @@ class Contact(models.Model):
     created_at = models.DateTimeField(_("created"))
     updated_at = models.DateTimeField(_("updated"))
     # Set while a block is in force (its history: ContactBlock). A blocked contact's mail is
-    # quarantined and never answered (REQUIREMENTS AB-2).
+    # quarantined and never answered (docs/requirements.md AB-2).
     blocked_since = models.DateTimeField(_("blocked since"), null=True, blank=True)
     # Set when this record was merged into another record of the same customer
     # (contacts.services.contact_merge): it keeps its name and history, owns nothing any

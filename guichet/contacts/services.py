@@ -137,7 +137,7 @@ def contact_for_phone(*, brand: Brand, phone: str, name: str = "", language: str
     return _contact_by(brand, ContactPhone, "number", normalise_phone(phone), name, language)
 
 
-# --- blocking (REQUIREMENTS AB-2) ----------------------------------------------------------------
+# --- blocking (docs/requirements.md AB-2) ---------------------------------------------------------
 
 
 def contact_block(*, contact: Contact, actor: User, reason: str) -> ContactBlock:

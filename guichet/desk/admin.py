@@ -1,8 +1,8 @@
 from django.contrib import admin
 
+from guichet.accounts.admin.scoping import BrandScopedAdmin
 from guichet.accounts.permissions import Action
 from guichet.desk.models import CannedReply
-from guichet.lib.admin import BrandScopedAdmin
 
 
 @admin.register(CannedReply)

@@ -11,7 +11,8 @@ from django import forms
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from guichet.desk.queries import SORTS, Desk
+from guichet.accounts.permissions import StaffAccess
+from guichet.desk.queries import SORTS
 from guichet.marketplace.models import Seller
 from guichet.tickets.choices import Channel, Complexity, ContactType, Outcome, Priority, Status
 from guichet.tickets.models import Ticket
@@ -69,7 +70,7 @@ class FilterForm(forms.Form):
     )
     sort = forms.ChoiceField(label=_("Order"), required=False)
 
-    def __init__(self, desk: Desk, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, desk: StaffAccess, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         language = get_language() or "fr"
         fields = self.fields

@@ -1,17 +1,18 @@
-"""What the desk reads: who is looking (their brands, roles and teams), the inbox views
-with their filters, order and counts, one ticket with its timeline.
+"""What the desk reads: the inbox views (`tickets.queries`' views and filters, shared with
+the API) in the desk's order, with their counts, pages and rows; the staff to assign to.
 
 Every query runs inside the request's brand scope (BrandScopeMiddleware) and is further
-limited to the brands the person holds a role in: an object of another brand is never
-read, and `access_ticket` answers 404 for it exactly as for a reference that does not
-exist. Each page runs a fixed number of queries, whatever the length of its list.
+limited to the brands the person holds a role in (`accounts.permissions.StaffAccess`): an
+object of another brand is never read, and `tickets.queries.access_ticket` answers 404 for
+it exactly as for a reference that does not exist. Each page runs a fixed number of
+queries, whatever the length of its list.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -22,148 +23,38 @@ from django.db.models import (
     F,
     Max,
     Prefetch,
-    Q,
     QuerySet,
     Subquery,
     Sum,
 )
-from django.http import Http404
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
-from guichet.accounts.models import Membership, Role
-from guichet.accounts.permissions import Action, can, is_unrestricted
+from guichet.accounts.models import Membership
+from guichet.accounts.permissions import StaffAccess
 from guichet.brands.models import Brand
-from guichet.lib import clock
+from guichet.desk.templatetags.desk import due_in, person
 from guichet.tickets.choices import OPEN_STATUSES, ContactType, Status
 from guichet.tickets.models import PRIORITY_RANK, Ticket
+from guichet.tickets.queries import SOON, VIEWS, View, filtered, tickets_of, view_filter
 
 PAGE_SIZE = 50
 # A list counts its rows up to this many (40 pages of 50): past it the pager offers no
 # more pages and says "40+" (filters, sorts and search narrow a long list), and counting
 # stays cheap on any list (10,000 rows took 40-60 ms on the bench; docs/desk-performance.md).
 COUNTED = 2_000
-# A deadline closer than this turns amber in the lists ("breaching soon").
-SOON = timedelta(hours=4)
 # Counts per view are kept this long per person (a busy queue does not recount on every
 # refresh; the list itself is always current).
 COUNTS_SECONDS = 15
 
 
-@dataclass
-class Desk:
-    """The person at the desk: their brands (with roles) and teams, read once per request."""
-
-    user: Any
-    brands: list[Brand]
-    roles: dict[int, str]
-    teams: list[int]
-    now: datetime = field(default_factory=clock.now)
-
-    @property
-    def brand_ids(self) -> list[int]:
-        return [b.pk for b in self.brands]
-
-    def brand(self, pk: int) -> Brand | None:
-        return next((b for b in self.brands if b.pk == pk), None)
-
-    def can(self, action: Action, brand: Brand | int, level: int | None = None) -> bool:
-        target = brand if isinstance(brand, Brand) else self.brand(brand)
-        return target is not None and can(self.user, action, brand=target, level=level)
-
-    @property
-    def is_admin(self) -> bool:
-        return is_unrestricted(self.user) or Role.ADMIN in self.roles.values()
-
-
-def desk_for(user: Any) -> Desk:
-    if is_unrestricted(user):
-        brands = list(Brand.objects.filter(is_active=True).order_by("name"))
-        return Desk(user, brands, {b.pk: Role.ADMIN for b in brands}, [])
-    memberships = list(
-        Membership.objects.filter(user=user, is_active=True, brand__is_active=True)
-        .select_related("brand")
-        .prefetch_related("teams")
-        .order_by("brand__name")
-    )
-    return Desk(
-        user,
-        [m.brand for m in memberships],
-        {m.brand_id: m.role for m in memberships},
-        [team.pk for m in memberships for team in m.teams.all()],
-    )
-
-
 # --- the inbox views ----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class View:
-    key: str
-    label: Any
-    admin_only: bool = False
-
-
-VIEWS = [
-    View("mine", _("Mine")),
-    View("team", _("My team")),
-    View("unassigned", _("Unassigned")),
-    View("soon", _("Breaching soon")),
-    View("breached", _("Breached")),
-    View("escalated", _("Escalated to my level")),
-    View("waiting", _("Waiting on the customer")),
-    View("abusive", _("Flagged as abusive")),
-    View("closed", _("Closed")),
-]
-VIEW_KEYS = {view.key for view in VIEWS}
-
-
-def views_for(desk: Desk) -> list[View]:
+def views_for(desk: StaffAccess) -> list[View]:
     return [view for view in VIEWS if not view.admin_only or desk.is_admin]
-
-
-def _levels_handled(desk: Desk) -> Q:
-    """Tickets above level 1 at a level the person's role handles, brand by brand."""
-    condition = Q(pk__in=[])
-    for brand in desk.brands:
-        role = desk.roles.get(brand.pk)
-        levels = [
-            number
-            for number, level in enumerate(brand.get_policy().levels, start=1)
-            if number > 1 and (role in level.handled_by or role in (Role.MANAGER, Role.ADMIN))
-        ]
-        if levels:
-            condition |= Q(brand_id=brand.pk, level__in=levels)
-    return condition
-
-
-def view_filter(desk: Desk, key: str) -> Q:
-    open_ = Q(status__in=OPEN_STATUSES)
-    if key == "mine":
-        return open_ & Q(assignee=desk.user)
-    if key == "team":
-        return open_ & Q(team_id__in=desk.teams)
-    if key == "unassigned":
-        return open_ & Q(assignee__isnull=True)
-    if key == "soon":
-        return open_ & Q(next_due_at__gte=desk.now, next_due_at__lt=desk.now + SOON)
-    if key == "breached":
-        return open_ & Q(next_due_at__lt=desk.now)
-    if key == "escalated":
-        return open_ & _levels_handled(desk)
-    if key == "waiting":
-        return Q(status=Status.WAITING_CUSTOMER)
-    if key == "abusive":
-        return open_ & Q(abuse_flagged_at__isnull=False)
-    if key == "closed":
-        return Q(status=Status.CLOSED)
-    raise Http404
-
-
-def tickets_of(desk: Desk) -> QuerySet[Ticket]:
-    return Ticket.objects.filter(brand_id__in=desk.brand_ids)
 
 
 SORTS: dict[str, Any] = {
@@ -177,7 +68,7 @@ SORTS: dict[str, Any] = {
 }
 
 
-def ordered(desk: Desk, tickets: QuerySet[Ticket], sort: str) -> QuerySet[Ticket]:
+def ordered(desk: StaffAccess, tickets: QuerySet[Ticket], sort: str) -> QuerySet[Ticket]:
     due = F("next_due_at").asc(nulls_last=True)
     if sort == "priority":
         return tickets.order_by(PRIORITY_RANK, due, "pk")
@@ -197,38 +88,6 @@ def ordered(desk: Desk, tickets: QuerySet[Ticket], sort: str) -> QuerySet[Ticket
     return tickets.order_by("queue_rank", due, "created_at", "pk")
 
 
-def filtered(tickets: QuerySet[Ticket], filters: dict[str, Any]) -> QuerySet[Ticket]:
-    """Apply the list filters (already validated by the desk's filter form)."""
-    exact = {
-        "brand": "brand_id",
-        "contact_type": "contact_type",
-        "category": "category",
-        "channel": "channel",
-        "priority": "priority",
-        "level": "level",
-        "status": "status",
-        "seller": "seller_id",
-    }
-    for name, lookup in exact.items():
-        value = filters.get(name)
-        if value not in (None, ""):
-            tickets = tickets.filter(**{lookup: value})
-    # Days of the reader's time zone, compared as instants: `created_at__date` would cast
-    # every row's timestamp, which no index serves.
-    if filters.get("received_from"):
-        tickets = tickets.filter(created_at__gte=_day_starts(filters["received_from"]))
-    if filters.get("received_to"):
-        tickets = tickets.filter(
-            created_at__lt=_day_starts(filters["received_to"] + timedelta(days=1))
-        )
-    return tickets
-
-
-def _day_starts(day: date) -> datetime:
-    """The first instant of `day` in the current time zone (the reader's)."""
-    return datetime.combine(day, time.min, tzinfo=timezone.get_current_timezone())
-
-
 def closed_order(filters: Any) -> str:
     """The closed view's default order: closed tickets have no deadline to sort by, so the
     last closed (updated) first — or, when the list is narrowed to dates received, the
@@ -237,7 +96,7 @@ def closed_order(filters: Any) -> str:
     return "-created" if filters.get("received_from") or filters.get("received_to") else "-updated"
 
 
-def inbox(desk: Desk, key: str, filters: dict[str, Any], sort: str) -> QuerySet[Ticket]:
+def inbox(desk: StaffAccess, key: str, filters: dict[str, Any], sort: str) -> QuerySet[Ticket]:
     tickets = filtered(tickets_of(desk).filter(view_filter(desk, key)), filters)
     if key == "closed" and sort == "due":
         sort = closed_order(filters)
@@ -260,13 +119,13 @@ class CappedPaginator(Paginator):
 
 
 def inbox_page(
-    desk: Desk, key: str, filters: dict[str, Any], sort: str, number: Any, size: int
+    desk: StaffAccess, key: str, filters: dict[str, Any], sort: str, number: Any, size: int
 ) -> Page:
     """One page of a view: the list counted (up to `COUNTED`), then the page's rows."""
     return CappedPaginator(inbox(desk, key, filters, sort), size).get_page(number)
 
 
-def counts(desk: Desk, brand: int | None = None, *, fresh: bool = False) -> dict[str, int]:
+def counts(desk: StaffAccess, brand: int | None = None, *, fresh: bool = False) -> dict[str, int]:
     """Open tickets per view for this person, in one pass over the open tickets (kept
     `COUNTS_SECONDS`; "closed" is not counted: it only grows). Every counted view holds
     open tickets only. `fresh`: count again (the list has just changed under the person's
@@ -289,7 +148,7 @@ def counts(desk: Desk, brand: int | None = None, *, fresh: bool = False) -> dict
     return found
 
 
-def list_fingerprint(desk: Desk, filters: dict[str, Any]) -> str:
+def list_fingerprint(desk: StaffAccess, filters: dict[str, Any]) -> str:
     """The fingerprint of the tickets a list's filters select, whatever its view — except
     the dates received: the tickets updated last are found by walking back the index on
     `updated_at`, and those received in one March are far down it (200,000 rows on the
@@ -334,8 +193,6 @@ class Row:
 
 
 def rows(tickets: Iterable[Ticket], now: datetime) -> list[Row]:
-    from guichet.desk.templatetags.desk import due_in, person
-
     contact_types = {value: str(label) for value, label in ContactType.choices}
     statuses = {value: str(label) for value, label in Status.choices}
     base = reverse("desk:ticket", kwargs={"reference": "REF"}).removesuffix("REF/")
@@ -368,22 +225,7 @@ def due_state(due: datetime | None, now: datetime) -> str:
     return "ok"
 
 
-# --- one ticket -----------------------------------------------------------------------------------
-
-
-def access_ticket(desk: Desk, reference: str, *, action: Action = Action.VIEW_TICKET) -> Ticket:
-    """The ticket with this reference if the person may `action` on it, else 404 — the same
-    answer as for a reference that does not exist (another brand's ticket "does not
-    exist" here)."""
-    ticket = (
-        tickets_of(desk)
-        .select_related("brand", "contact", "assignee", "team", "seller")
-        .filter(reference=reference.upper())
-        .first()
-    )
-    if ticket is None or not desk.can(action, ticket.brand_id):
-        raise Http404
-    return ticket
+# --- people ---------------------------------------------------------------------------------------
 
 
 def staff_of(brand: Brand, teams: Iterable[int] = ()) -> list[Any]:

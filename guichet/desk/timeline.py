@@ -13,6 +13,8 @@ from typing import Any
 from django.core.exceptions import FieldDoesNotExist
 from django.utils.translation import gettext as _
 
+from guichet.accounts.models import User
+from guichet.notify.models import OutboundEmail, OutboxStatus
 from guichet.sla.models import DeadlineKind
 from guichet.tickets.choices import Outcome, Status, Verb
 from guichet.tickets.models import Attachment, Event, Message, Ticket
@@ -52,8 +54,6 @@ class Item:
 
     @property
     def sent_label(self) -> str:
-        from guichet.notify.models import OutboxStatus
-
         return _label(OutboxStatus, self.sent)
 
     @property
@@ -76,8 +76,6 @@ class Timeline:
 def timeline(ticket: Ticket, *, everything: bool = False) -> Timeline:
     """The ticket's history in order: all of it, or (by default) the first message and the
     latest RECENT entries. A fixed number of queries either way."""
-    from guichet.notify.models import OutboundEmail
-
     messages = Message.objects.filter(ticket=ticket).select_related("author_user", "author_contact")
     events = (
         Event.objects.filter(ticket=ticket)
@@ -132,8 +130,6 @@ def _attach(ticket: Ticket, items: list[Item], outbox: Any) -> None:
 
 
 def _staff_names(events: list[Event]) -> dict[int, str]:
-    from guichet.accounts.models import User
-
     ids = {
         e.data.get("to")
         for e in events

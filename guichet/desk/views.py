@@ -29,28 +29,39 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from guichet.accounts.access import signed_in, staff_required
-from guichet.accounts.permissions import Action
+from guichet.accounts.permissions import Action, StaffAccess, is_unrestricted, staff_access
 from guichet.desk import forms, queries
 from guichet.desk.canned import canned_for, fill
 from guichet.desk.models import CannedReply
-from guichet.desk.queries import Desk, access_ticket, desk_for
 from guichet.desk.timeline import timeline
+from guichet.intake.email import ingest
+from guichet.intake.models import InboundEmail, InboundState
 from guichet.lib.errors import Conflict, ServiceError
+from guichet.search.queries import search_tickets
 from guichet.tickets import services
 from guichet.tickets.attachments import attachment_download, attachment_store
 from guichet.tickets.choices import Status
 from guichet.tickets.models import Attachment, Message, Ticket
+from guichet.tickets.queries import (
+    VIEWS,
+    access_ticket,
+    assignable,
+    customer_tickets,
+    identity_check_needed,
+    order_reference_needed,
+    tickets_of,
+)
 
 
-def _desk(request: HttpRequest) -> Desk:
+def _desk(request: HttpRequest) -> StaffAccess:
     desk = getattr(request, "_desk", None)
     if desk is None:
-        desk = desk_for(request.user)
+        desk = staff_access(signed_in(request))
         request._desk = desk  # type: ignore[attr-defined]
     return desk
 
 
-def _context(request: HttpRequest, desk: Desk, **extra: Any) -> dict[str, Any]:
+def _context(request: HttpRequest, desk: StaffAccess, **extra: Any) -> dict[str, Any]:
     brand = extra.get("desk_brand") or (desk.brands[0] if len(desk.brands) == 1 else None)
     return {"desk": desk, "desk_brand": brand, "views": queries.views_for(desk), **extra}
 
@@ -84,7 +95,7 @@ def inbox(request: HttpRequest, view: str) -> HttpResponse:
         request,
         desk,
         view=view,
-        title=next(v.label for v in queries.VIEWS if v.key == view),
+        title=next(v.label for v in VIEWS if v.key == view),
         form=form,
         page=page,
         rows=queries.rows(page, desk.now),
@@ -103,9 +114,6 @@ def inbox(request: HttpRequest, view: str) -> HttpResponse:
 @staff_required
 @require_GET
 def search(request: HttpRequest) -> HttpResponse:
-    from guichet.accounts.permissions import is_unrestricted
-    from guichet.search.queries import search_tickets
-
     desk = _desk(request)
     text = request.GET.get("q", "").strip()[:200]
     hits = []
@@ -116,7 +124,7 @@ def search(request: HttpRequest) -> HttpResponse:
             limit=queries.PAGE_SIZE,
         )
         tickets = (
-            queries.tickets_of(desk)
+            tickets_of(desk)
             .select_related("contact", "assignee", "brand")
             .in_bulk([hit.ticket_id for hit in found])
         )
@@ -146,7 +154,7 @@ def _whole_history(request: HttpRequest) -> bool:
     return request.GET.get("history") == "all"
 
 
-def _live_context(desk: Desk, ticket: Ticket, *, everything: bool = False) -> dict[str, Any]:
+def _live_context(desk: StaffAccess, ticket: Ticket, *, everything: bool = False) -> dict[str, Any]:
     """What the head and the timeline show (also refreshed alone while the page is open)."""
     policy = ticket.brand.get_policy()
     language = get_language() or policy.default_language
@@ -166,14 +174,8 @@ def _live_context(desk: Desk, ticket: Ticket, *, everything: bool = False) -> di
 
 
 def _ticket_context(
-    request: HttpRequest, desk: Desk, ticket: Ticket, **extra: Any
+    request: HttpRequest, desk: StaffAccess, ticket: Ticket, **extra: Any
 ) -> dict[str, Any]:
-    from guichet.tickets.queries import (
-        customer_tickets,
-        identity_check_needed,
-        order_reference_needed,
-    )
-
     live = _live_context(desk, ticket, everything=_whole_history(request))
     policy = live["policy"]
     staff = queries.staff_of(ticket.brand, [ticket.team_id] if ticket.team_id else [])
@@ -214,7 +216,7 @@ def _ticket_context(
     )
 
 
-def _abilities(desk: Desk, ticket: Ticket) -> dict[str, bool]:
+def _abilities(desk: StaffAccess, ticket: Ticket) -> dict[str, bool]:
     brand = ticket.brand
     return {
         "reply": desk.can(Action.REPLY, brand),
@@ -251,7 +253,7 @@ def ticket_timeline(request: HttpRequest, reference: str) -> HttpResponse:
 
 
 def _answer(
-    request: HttpRequest, desk: Desk, ticket: Ticket, *, status: int = 200, **extra: Any
+    request: HttpRequest, desk: StaffAccess, ticket: Ticket, *, status: int = 200, **extra: Any
 ) -> HttpResponse:
     """After an action: the changed fragments for htmx, the page itself otherwise. A
     refusal keeps its status (403 for a role that may not, 4xx for a refused change)."""
@@ -264,7 +266,7 @@ def _answer(
     return render(request, "desk/_after_action.html", context, status=status)
 
 
-Act = Callable[[Desk, Ticket, Any], Any]
+Act = Callable[[StaffAccess, Ticket, Any], Any]
 
 
 def _act(
@@ -320,7 +322,7 @@ def take(request: HttpRequest, reference: str) -> HttpResponse:
     """ "Assign to me" (also the `a` key): only the revision seen is posted, so a second
     agent taking the same ticket at the same moment is told someone was faster."""
 
-    def act(desk: Desk, ticket: Ticket, data: dict[str, Any]) -> Any:
+    def act(desk: StaffAccess, ticket: Ticket, data: dict[str, Any]) -> Any:
         return services.ticket_assign(
             ticket=ticket,
             actor=signed_in(request),
@@ -334,10 +336,8 @@ def take(request: HttpRequest, reference: str) -> HttpResponse:
 @staff_required
 @require_POST
 def assign(request: HttpRequest, reference: str) -> HttpResponse:
-    from guichet.accounts.models import User
-
-    def act(desk: Desk, ticket: Ticket, data: dict[str, Any]) -> Any:
-        person = User.objects.filter(pk=data["assignee"]).first() if data["assignee"] else None
+    def act(desk: StaffAccess, ticket: Ticket, data: dict[str, Any]) -> Any:
+        person = assignable(ticket.brand, data["assignee"] or None)
         return services.ticket_assign(
             ticket=ticket,
             actor=signed_in(request),
@@ -358,7 +358,7 @@ def assign(request: HttpRequest, reference: str) -> HttpResponse:
 @staff_required
 @require_POST
 def change_fields(request: HttpRequest, reference: str) -> HttpResponse:
-    def act(desk: Desk, ticket: Ticket, data: dict[str, Any]) -> Any:
+    def act(desk: StaffAccess, ticket: Ticket, data: dict[str, Any]) -> Any:
         revision = _revision(data)
         changed = {
             name: data[name]
@@ -389,7 +389,7 @@ def change_fields(request: HttpRequest, reference: str) -> HttpResponse:
 @staff_required
 @require_POST
 def change_level(request: HttpRequest, reference: str) -> HttpResponse:
-    def act(desk: Desk, ticket: Ticket, data: dict[str, Any]) -> Any:
+    def act(desk: StaffAccess, ticket: Ticket, data: dict[str, Any]) -> Any:
         if data["to_level"] > ticket.level:
             return services.ticket_escalate(
                 ticket=ticket,
@@ -419,7 +419,7 @@ def change_level(request: HttpRequest, reference: str) -> HttpResponse:
 @staff_required
 @require_POST
 def close(request: HttpRequest, reference: str) -> HttpResponse:
-    def act(desk: Desk, ticket: Ticket, data: dict[str, Any]) -> Any:
+    def act(desk: StaffAccess, ticket: Ticket, data: dict[str, Any]) -> Any:
         return services.ticket_close(
             ticket=ticket,
             actor=signed_in(request),
@@ -434,7 +434,7 @@ def close(request: HttpRequest, reference: str) -> HttpResponse:
 @staff_required
 @require_POST
 def reopen(request: HttpRequest, reference: str) -> HttpResponse:
-    def act(desk: Desk, ticket: Ticket, data: dict[str, Any]) -> Any:
+    def act(desk: StaffAccess, ticket: Ticket, data: dict[str, Any]) -> Any:
         return services.ticket_reopen(
             ticket=ticket,
             actor=signed_in(request),
@@ -448,7 +448,7 @@ def reopen(request: HttpRequest, reference: str) -> HttpResponse:
 @staff_required
 @require_POST
 def identity(request: HttpRequest, reference: str) -> HttpResponse:
-    def act(desk: Desk, ticket: Ticket, data: dict[str, Any]) -> Any:
+    def act(desk: StaffAccess, ticket: Ticket, data: dict[str, Any]) -> Any:
         return services.ticket_record_identity_check(
             ticket=ticket, actor=signed_in(request), method=data["method"], note=data["note"]
         )
@@ -466,7 +466,7 @@ def identity(request: HttpRequest, reference: str) -> HttpResponse:
 @staff_required
 @require_POST
 def order(request: HttpRequest, reference: str) -> HttpResponse:
-    def act(desk: Desk, ticket: Ticket, data: dict[str, Any]) -> Any:
+    def act(desk: StaffAccess, ticket: Ticket, data: dict[str, Any]) -> Any:
         return services.ticket_validate_order(
             ticket=ticket, actor=signed_in(request), reference=data["reference"]
         )
@@ -481,7 +481,7 @@ def order(request: HttpRequest, reference: str) -> HttpResponse:
     )
 
 
-def _other(desk: Desk, ticket: Ticket, reference: str) -> Ticket:
+def _other(desk: StaffAccess, ticket: Ticket, reference: str) -> Ticket:
     """The other ticket of a link or merge: of the same brand, or "not found"."""
     other = access_ticket(desk, reference)
     if other.brand_id != ticket.brand_id:
@@ -492,7 +492,7 @@ def _other(desk: Desk, ticket: Ticket, reference: str) -> Ticket:
 @staff_required
 @require_POST
 def link(request: HttpRequest, reference: str) -> HttpResponse:
-    def act(desk: Desk, ticket: Ticket, data: dict[str, Any]) -> Any:
+    def act(desk: StaffAccess, ticket: Ticket, data: dict[str, Any]) -> Any:
         try:
             other = _other(desk, ticket, data["reference"])
         except Http404 as exc:
@@ -507,7 +507,7 @@ def link(request: HttpRequest, reference: str) -> HttpResponse:
 @staff_required
 @require_POST
 def merge(request: HttpRequest, reference: str) -> HttpResponse:
-    def act(desk: Desk, ticket: Ticket, data: dict[str, Any]) -> Any:
+    def act(desk: StaffAccess, ticket: Ticket, data: dict[str, Any]) -> Any:
         try:
             into = _other(desk, ticket, data["reference"])
         except Http404 as exc:
@@ -557,7 +557,7 @@ def split(request: HttpRequest, reference: str) -> HttpResponse:
 @staff_required
 @require_POST
 def thank(request: HttpRequest, reference: str) -> HttpResponse:
-    def act(desk: Desk, ticket: Ticket, data: dict[str, Any]) -> Any:
+    def act(desk: StaffAccess, ticket: Ticket, data: dict[str, Any]) -> Any:
         return services.ticket_thank_and_forward(
             ticket=ticket, actor=signed_in(request), text=data["text"]
         )
@@ -570,7 +570,7 @@ def thank(request: HttpRequest, reference: str) -> HttpResponse:
 @staff_required
 @require_POST
 def close_quietly(request: HttpRequest, reference: str) -> HttpResponse:
-    def act(desk: Desk, ticket: Ticket, data: dict[str, Any]) -> Any:
+    def act(desk: StaffAccess, ticket: Ticket, data: dict[str, Any]) -> Any:
         return services.ticket_close_without_reply(
             ticket=ticket, actor=signed_in(request), reason=data["reason"]
         )
@@ -583,7 +583,7 @@ def close_quietly(request: HttpRequest, reference: str) -> HttpResponse:
 def flag(request: HttpRequest, reference: str) -> HttpResponse:
     """Flag as abusive (AB-1, by hand), or lift the flag, with the reason."""
 
-    def act(desk: Desk, ticket: Ticket, data: dict[str, Any]) -> Any:
+    def act(desk: StaffAccess, ticket: Ticket, data: dict[str, Any]) -> Any:
         flagged = request.POST.get("flagged", "1") == "1"
         return services.ticket_flag_abuse(
             ticket=ticket, actor=signed_in(request), reason=data["reason"], flagged=flagged
@@ -677,7 +677,7 @@ def note(request: HttpRequest, reference: str) -> HttpResponse:
 
 
 def _editor(
-    request: HttpRequest, desk: Desk, ticket: Ticket, *, status: int = 200, **extra: Any
+    request: HttpRequest, desk: StaffAccess, ticket: Ticket, *, status: int = 200, **extra: Any
 ) -> HttpResponse:
     """The editor again (a problem, or a stale draft to confirm), the draft kept."""
     if status == 403 and not request.htmx:  # type: ignore[attr-defined]
@@ -734,9 +734,6 @@ def attachment(request: HttpRequest, reference: str, pk: int) -> HttpResponseBas
 
 @staff_required
 def quarantine(request: HttpRequest) -> HttpResponse:
-    from guichet.intake.email import ingest
-    from guichet.intake.models import InboundEmail, InboundState
-
     desk = _desk(request)
     allowed = [b.pk for b in desk.brands if desk.can(Action.VIEW_QUARANTINE, b)]
     if not allowed:

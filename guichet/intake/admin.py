@@ -24,11 +24,11 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from guichet.accounts.admin.scoping import BrandScopedAdmin
 from guichet.accounts.permissions import Action, brand_ids, can, is_unrestricted
 from guichet.brands.models import Brand
 from guichet.intake.email import imap, ingest
 from guichet.intake.models import InboundEmail, InboundState, Mailbox
-from guichet.lib.admin import BrandScopedAdmin
 
 # Changing one of these sends the password somewhere new: it must be typed again.
 CONNECTION_FIELDS = ("host", "port", "use_ssl", "username")

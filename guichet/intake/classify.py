@@ -1,5 +1,5 @@
 """First guesses for a request that arrives without a form: its language, its contact
-type and its category (REQUIREMENTS IN-6: suggested category on intake). Agents correct
+type and its category (docs/requirements.md IN-6: suggested category on intake). Agents correct
 them; a guess is never more than a starting point."""
 
 from __future__ import annotations

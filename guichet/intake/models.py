@@ -139,11 +139,13 @@ class Mailbox(models.Model):
         return f"{self.name} <{self.address}>"
 
     def set_password(self, password: str) -> None:
+        # cryptography loads when a mailbox's password is used, not with every process.
         from guichet.lib.crypto import encrypt
 
         self.password_encrypted = encrypt(password)
 
     def get_password(self) -> str:
+        # cryptography loads when a mailbox's password is used, not with every process.
         from guichet.lib.crypto import decrypt
 
         return decrypt(self.password_encrypted)

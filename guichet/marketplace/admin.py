@@ -1,7 +1,7 @@
 from django.contrib import admin
 
+from guichet.accounts.admin.scoping import BrandScopedAdmin
 from guichet.accounts.permissions import Action
-from guichet.lib.admin import BrandScopedAdmin
 from guichet.marketplace.models import Seller
 
 

@@ -1,4 +1,4 @@
-"""Sellers of a marketplace brand (REQUIREMENTS MK-1 to MK-3)."""
+"""Sellers of a marketplace brand (docs/requirements.md MK-1 to MK-3)."""
 
 from __future__ import annotations
 

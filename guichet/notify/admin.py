@@ -12,9 +12,9 @@ from django.template import TemplateSyntaxError
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from guichet.accounts.admin.scoping import BrandScopedAdmin
 from guichet.accounts.permissions import Action
 from guichet.lib import clock
-from guichet.lib.admin import BrandScopedAdmin
 from guichet.notify.letters import default_template, render
 from guichet.notify.models import LetterTemplate, OutboundEmail
 

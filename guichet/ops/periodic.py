@@ -1,43 +1,27 @@
 """Periodic jobs run by the task worker.
 
-Each job is a django.tasks Task with an interval. Every worker's scheduler thread
-tries to claim due runs; the claim is a conditional UPDATE, so exactly one worker
-enqueues each run, on SQLite or across hosts on PostgreSQL. Other apps add jobs with
-`register(...)` in their AppConfig.ready().
+Each job is a django.tasks Task with an interval, declared by its app with
+`guichet.lib.periodic.register(...)` in its AppConfig.ready(). Every worker's scheduler
+thread tries to claim due runs; the claim is a conditional UPDATE, so exactly one worker
+enqueues each run, on SQLite or across hosts on PostgreSQL.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.db import IntegrityError, transaction
 from django.tasks import Task
 
 from guichet.lib import clock
+from guichet.lib.periodic import PeriodicJob, jobs, register
 from guichet.ops.models import PeriodicRun
 
+__all__ = ["PeriodicJob", "claim_due", "jobs", "register"]
+
 logger = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class PeriodicJob:
-    name: str
-    task_path: str  # "guichet.sla.tasks.sweep": a module-level django.tasks Task
-    every: timedelta
-
-
-_jobs: dict[str, PeriodicJob] = {}
-
-
-def register(name: str, task_path: str, every: timedelta) -> None:
-    _jobs[name] = PeriodicJob(name, task_path, every)
-
-
-def jobs() -> list[PeriodicJob]:
-    return list(_jobs.values())
 
 
 def _task(job: PeriodicJob) -> Task:

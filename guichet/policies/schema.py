@@ -1,4 +1,4 @@
-"""The typed schema of a brand's policy file (REQUIREMENTS PL-5).
+"""The typed schema of a brand's policy file (docs/requirements.md PL-5).
 
 A policy is a TOML file. `load_policy` (loader.py) parses it, validates it against
 these models (unknown keys are errors, so a typo never passes silently), then runs the

@@ -3,6 +3,8 @@ from datetime import timedelta
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from guichet.lib import periodic
+
 
 class PortalConfig(AppConfig):
     name = "guichet.portal"
@@ -11,7 +13,6 @@ class PortalConfig(AppConfig):
     def ready(self) -> None:
         # Imported here: models and what uses them load once the apps are ready.
         from guichet.contacts.services import on_merge
-        from guichet.ops import periodic
         from guichet.portal import reactions
         from guichet.portal.services import portal_contact_merged
 

@@ -1,4 +1,4 @@
-"""Everything a brand keeps about a customer, as they may download it (REQUIREMENTS PD-1,
+"""Everything a brand keeps about a customer, as they may download it (docs/requirements.md PD-1,
 access and portability). Internal notes and staff-only data (events' reasons, staff
 names beyond the first name on replies) are not the customer's data and stay out."""
 

@@ -12,8 +12,8 @@ from django.utils.translation import gettext_lazy as _
 
 from guichet.contacts.services import clean_name
 from guichet.policies.schema import Policy
-from guichet.portal.uploads import ACCEPT
 from guichet.tickets.choices import ContactType
+from guichet.tickets.uploads import ACCEPT
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
 MESSAGE_MAX = 20_000

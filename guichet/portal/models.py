@@ -77,7 +77,7 @@ class PortalSession(models.Model):
 
 
 class SurveyLink(models.Model):
-    """The satisfaction survey of one closing of a ticket (REQUIREMENTS CL-1): emailed
+    """The satisfaction survey of one closing of a ticket (docs/requirements.md CL-1): emailed
     `send_at` (the policy's `[survey] send_after` after the closing), it lets whoever holds
     it answer once, without signing in, until it expires; after a "not satisfied" answer,
     the same browser may then take the request further once (next level or reopening)."""

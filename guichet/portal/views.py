@@ -32,11 +32,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from guichet.brands.models import Brand
-from guichet.lib import clock
+from guichet.lib import clock, ratelimit
 from guichet.lib.errors import InvalidRequest
 from guichet.lib.scoping import brand_scope
 from guichet.notify.letters import due_of
-from guichet.portal import queries, ratelimit, services, surveys
+from guichet.portal import queries, services, surveys
+from guichet.portal.export import export_contact
 from guichet.portal.forms import (
     ContactForm,
     DataRightsForm,
@@ -48,12 +49,13 @@ from guichet.portal.forms import (
     TrackForm,
 )
 from guichet.portal.models import PortalSession, SurveyAnswer, SurveyLink
-from guichet.portal.uploads import MB, check_uploads, store_uploads
+from guichet.portal.schedule import channels_of, week_of
 from guichet.tickets import services as tickets
 from guichet.tickets.actors import Customer
 from guichet.tickets.attachments import attachment_download
 from guichet.tickets.choices import Channel, ContactType, Outcome
 from guichet.tickets.models import Ticket
+from guichet.tickets.uploads import MB, check_uploads, store_uploads
 
 SENT_KEY = "portal_sent"
 
@@ -591,8 +593,6 @@ def attachment(request: HttpRequest, brand: Brand, reference: str, pk: int) -> H
 @require_GET
 @portal_page
 def hours(request: HttpRequest, brand: Brand) -> HttpResponse:
-    from guichet.portal.schedule import channels_of, week_of
-
     policy = brand.get_policy()
     language = _language(brand)
     today = clock.now().astimezone(ZoneInfo(brand.timezone)).date()
@@ -610,8 +610,6 @@ def hours(request: HttpRequest, brand: Brand) -> HttpResponse:
 @portal_page
 @customer_required
 def my_data(request: HttpRequest, brand: Brand) -> HttpResponse:
-    from guichet.portal.export import export_contact
-
     data = export_contact(brand, _session(request).contact)
     response = HttpResponse(
         json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True),

@@ -1,4 +1,4 @@
-"""Agent absences (REQUIREMENTS PL-2): work goes to colleagues; what cannot be done in
+"""Agent absences (docs/requirements.md PL-2): work goes to colleagues; what cannot be done in
 time because of the absence gets a delay letter."""
 
 from __future__ import annotations

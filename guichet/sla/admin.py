@@ -2,8 +2,9 @@ from typing import Any, ClassVar
 
 from django.contrib import admin
 
-from guichet.lib.admin import ScopedInline
+from guichet.accounts.admin.scoping import ScopedInline
 from guichet.sla.models import Deadline
+from guichet.tickets.admin import MessageInline, TicketAdmin
 
 
 class DeadlineInline(ScopedInline, admin.TabularInline):
@@ -27,3 +28,9 @@ class DeadlineInline(ScopedInline, admin.TabularInline):
     )
     readonly_fields = fields
     ordering = ["pk"]
+
+
+# A ticket's page shows its deadlines after its messages: the deadlines' app adds its inline
+# to the ticket's admin, from above it (tickets know nothing of deadlines).
+TicketAdmin.inlines = [*TicketAdmin.inlines]
+TicketAdmin.inlines.insert(TicketAdmin.inlines.index(MessageInline) + 1, DeadlineInline)

@@ -3,6 +3,8 @@ from datetime import timedelta
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from guichet.lib import periodic
+
 
 class SlaConfig(AppConfig):
     name = "guichet.sla"
@@ -10,7 +12,6 @@ class SlaConfig(AppConfig):
 
     def ready(self) -> None:
         # Imported here: models and what uses them load once the apps are ready.
-        from guichet.ops import periodic
         from guichet.sla.services import Deadlines
         from guichet.tickets import reactions
 

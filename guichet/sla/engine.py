@@ -1,8 +1,8 @@
 """The deadline engine: from a brand's policy and a ticket's facts, the deadlines it must
 meet and the moments the engine must act. Pure: no database, no clock.
 
-The same engine serves the live system (services.py turns a Ticket into Facts and keeps
-Deadline rows in step with the plan), the watcher (which acts when a planned moment comes)
+The same engine serves the live system (services.py keeps Deadline rows in step with the
+plan), the watcher (which acts when a planned moment comes)
 and the simulator (which runs thousands of tickets in memory). What a ticket must meet
 is decided here and nowhere else.
 
@@ -18,9 +18,10 @@ business-hours deadline. While a pause is open the deadline has no due moment.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from guichet.policies.durations import Duration
@@ -66,6 +67,87 @@ class Facts:
     revised: Mapping[tuple[str, int], datetime] = field(default_factory=dict)
     # Deadlines (kind, level) a delay letter was already sent for.
     letters_sent: frozenset[tuple[str, int]] = frozenset()
+
+
+class TicketState(Protocol):
+    """What the engine reads of a ticket: a Ticket, or the simulator's ticket in memory."""
+
+    @property
+    def created_at(self) -> datetime: ...
+    @property
+    def contact_type(self) -> str: ...
+    @property
+    def category(self) -> str: ...
+    @property
+    def priority(self) -> str: ...
+    @property
+    def complexity(self) -> str: ...
+    @property
+    def channel(self) -> str: ...
+    @property
+    def level(self) -> int: ...
+    @property
+    def level_started_at(self) -> datetime: ...
+    @property
+    def closed_at(self) -> datetime | None: ...
+    @property
+    def acknowledged_at(self) -> datetime | None: ...
+    @property
+    def first_responded_at(self) -> datetime | None: ...
+    @property
+    def answered_at(self) -> datetime | None: ...
+    @property
+    def last_update_at(self) -> datetime | None: ...
+    @property
+    def auto_acknowledge(self) -> bool: ...
+    @property
+    def reopened_at(self) -> datetime | None: ...
+
+
+class RunningDeadline(Protocol):
+    """A deadline as kept (a Deadline row, or the simulator's row) while it runs."""
+
+    @property
+    def kind(self) -> str: ...
+    @property
+    def level(self) -> int: ...
+    @property
+    def promised_due_at(self) -> datetime | None: ...
+
+
+def facts_for(
+    ticket: TicketState,
+    running: Iterable[RunningDeadline],
+    pauses: Sequence[tuple[datetime, datetime | None]],
+) -> Facts:
+    """The facts of a ticket, with its running deadlines (a delay letter moved these:
+    their new due moments, and the letters already sent) and its waits on the customer.
+    The live system and the simulator both plan from this."""
+    revised = {
+        (row.kind, row.level): row.promised_due_at
+        for row in running
+        if row.promised_due_at is not None
+    }
+    return Facts(
+        received_at=ticket.created_at,
+        contact_type=ticket.contact_type,
+        category=ticket.category,
+        priority=ticket.priority,
+        complexity=ticket.complexity,
+        channel=ticket.channel,
+        level=ticket.level,
+        level_started_at=ticket.level_started_at,
+        closed_at=ticket.closed_at,
+        acknowledged_at=ticket.acknowledged_at,
+        first_responded_at=ticket.first_responded_at,
+        answered_at=ticket.answered_at,
+        last_update_at=ticket.last_update_at,
+        acknowledge=ticket.auto_acknowledge,
+        reopened_at=ticket.reopened_at,
+        pauses=tuple(pauses),
+        revised=revised,
+        letters_sent=frozenset(revised),  # a delay letter was sent for these
+    )
 
 
 @dataclass(frozen=True)

@@ -12,16 +12,13 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING
 
+from guichet.brands.models import Brand
 from guichet.lib.bulk import save_fields
-from guichet.sla.engine import ACTIONS, Engine, Facts, Planned
+from guichet.sla.engine import ACTIONS, Engine, Facts, Planned, facts_for
 from guichet.sla.models import Deadline
 from guichet.tickets.choices import Status, Verb
 from guichet.tickets.models import Event, Pause, Ticket
-
-if TYPE_CHECKING:
-    from guichet.brands.models import Brand
 
 _engines: dict[int, Engine] = {}
 _lock = threading.Lock()
@@ -53,39 +50,16 @@ def pauses_of(tickets: list[Ticket]) -> dict[int, list[tuple[datetime, datetime 
     return found
 
 
-def facts_for(
+def ticket_facts(
     ticket: Ticket,
     rows: list[Deadline],
     pauses: list[tuple[datetime, datetime | None]] | None = None,
 ) -> Facts:
+    """The engine's facts of a ticket, from its deadline rows (the running ones count)
+    and its pauses (read if not given)."""
     if pauses is None:
         pauses = pauses_of([ticket])[ticket.pk]
-    revised = {
-        (row.kind, row.level): row.promised_due_at
-        for row in rows
-        if row.is_running and row.promised_due_at is not None
-    }
-    letters = frozenset(revised)  # a delay letter was sent for these
-    return Facts(
-        received_at=ticket.created_at,
-        contact_type=ticket.contact_type,
-        category=ticket.category,
-        priority=ticket.priority,
-        complexity=ticket.complexity,
-        channel=ticket.channel,
-        level=ticket.level,
-        level_started_at=ticket.level_started_at,
-        closed_at=ticket.closed_at,
-        acknowledged_at=ticket.acknowledged_at,
-        first_responded_at=ticket.first_responded_at,
-        answered_at=ticket.answered_at,
-        last_update_at=ticket.last_update_at,
-        acknowledge=ticket.auto_acknowledge,
-        reopened_at=ticket.reopened_at,
-        pauses=pauses,
-        revised=revised,
-        letters_sent=letters,
-    )
+    return facts_for(ticket, [row for row in rows if row.is_running], pauses)
 
 
 def next_action_at(row: Deadline) -> datetime | None:
@@ -188,7 +162,7 @@ def _refresh(
 ) -> list[Event]:
     running = {(row.kind, row.level): row for row in rows if row.is_running}
     met = {(row.kind, row.level) for row in rows if row.met_at is not None}
-    facts = facts_for(ticket, list(running.values()), pauses)
+    facts = ticket_facts(ticket, list(running.values()), pauses)
     planned = {item.key: item for item in engine_for(ticket.brand).plan(facts)}
     events: list[Event] = []
 
@@ -225,7 +199,7 @@ def _refresh(
 def plan_opening(ticket: Ticket) -> None:
     """Plan the deadlines of a ticket about to be inserted, and set its `next_due_at`, so the
     INSERT carries it. `deadlines_open` makes the rows once the ticket has its id."""
-    planned = engine_for(ticket.brand).plan(facts_for(ticket, []))
+    planned = engine_for(ticket.brand).plan(ticket_facts(ticket, []))
     rows = [_new_row(ticket, item) for item in planned]
     ticket.planned_deadlines = rows  # type: ignore[attr-defined]
     ticket.next_due_at = _next_due(rows)

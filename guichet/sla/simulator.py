@@ -1,4 +1,4 @@
-"""The policy simulator (REQUIREMENTS PL-5): run a policy against a period of made-up
+"""The policy simulator (docs/requirements.md PL-5): run a policy against a period of made-up
 traffic before it goes live, and see which promises it keeps.
 
 `simulate(policy, days=…, per_day=…, seed=…)` is a discrete-event simulation in memory (no
@@ -85,7 +85,7 @@ from django.utils.translation import pgettext
 
 from guichet.policies.schema import DeadlineRule, Policy
 from guichet.sla.businesstime import BusinessCalendar, elapsed
-from guichet.sla.engine import ACTIONS, Engine, Facts, Planned
+from guichet.sla.engine import ACTIONS, Engine, Planned, facts_for
 
 __all__ = ["DEFAULT_START", "GroupStats", "Result", "format_report", "simulate"]
 
@@ -246,7 +246,7 @@ class _Row:
         "level",
         "met_at",
         "original_due",
-        "promised",
+        "promised_due_at",
         "rule",
         "started_at",
         "warn_at",
@@ -269,7 +269,7 @@ class _Row:
         self.warnings = 0
         self.breached = False
         self.original_due: datetime | None = None  # set when a delay letter moved it
-        self.promised: datetime | None = None  # the date the delay letter promised
+        self.promised_due_at: datetime | None = None  # the date the delay letter promised
 
     def next_action(self) -> datetime | None:
         """As sla.services.next_action_at: the warning, then the due moment."""
@@ -305,15 +305,16 @@ class _Script:
 
 class _Ticket:
     __slots__ = (
-        "acknowledge",
         "acknowledged_at",
         "agent_escalation_due",
         "answered_at",
+        "auto_acknowledge",
         "category",
         "channel",
         "closed_at",
         "complexity",
         "contact_type",
+        "created_at",
         "engine_at",
         "engine_version",
         "first_responded_at",
@@ -325,7 +326,6 @@ class _Ticket:
         "outcome",
         "pauses",
         "priority",
-        "received_at",
         "reopened_at",
         "running",
         "script",
@@ -345,7 +345,7 @@ class _Ticket:
         script: _Script,
     ) -> None:
         self.id = ticket_id
-        self.received_at = received_at
+        self.created_at = received_at
         self.contact_type = contact_type
         self.category = category
         self.priority = priority
@@ -356,7 +356,7 @@ class _Ticket:
         self.level_started_at = received_at
         self.closed_at: datetime | None = None
         self.reopened_at: datetime | None = None
-        self.acknowledge = True
+        self.auto_acknowledge = True
         self.acknowledged_at: datetime | None = None
         self.first_responded_at: datetime | None = None
         self.answered_at: datetime | None = None
@@ -477,39 +477,12 @@ class _Simulation:
         return self.finish()
 
     # --- the engine's side: rows in step with the plan, the watcher's actions -------------
-    def facts(self, ticket: _Ticket) -> Facts:
-        """As sla.services.facts_for: the running rows give the revised due moments and the
-        letters already sent."""
-        revised: dict[tuple[str, int], datetime] = {}
-        letters: list[tuple[str, int]] = []
-        for key, row in ticket.running.items():
-            if row.promised is not None:
-                letters.append(key)
-                revised[key] = row.promised
-        return Facts(
-            received_at=ticket.received_at,
-            contact_type=ticket.contact_type,
-            category=ticket.category,
-            priority=ticket.priority,
-            complexity=ticket.complexity,
-            channel=ticket.channel,
-            level=ticket.level,
-            level_started_at=ticket.level_started_at,
-            closed_at=ticket.closed_at,
-            acknowledged_at=ticket.acknowledged_at,
-            first_responded_at=ticket.first_responded_at,
-            answered_at=ticket.answered_at,
-            last_update_at=ticket.last_update_at,
-            acknowledge=ticket.acknowledge,
-            reopened_at=ticket.reopened_at,
-            pauses=tuple(ticket.pauses),
-            revised=revised,
-            letters_sent=frozenset(letters),
-        )
-
     def refresh(self, ticket: _Ticket, now: datetime) -> None:
         """As sla.services.deadlines_refresh, then the ticket's next moment to act."""
-        planned = {item.key: item for item in self.engine.plan(self.facts(ticket))}
+        planned = {
+            item.key: item
+            for item in self.engine.plan(facts_for(ticket, ticket.running.values(), ticket.pauses))
+        }
         running = ticket.running
         for key, row in list(running.items()):
             item = planned.get(key)
@@ -613,7 +586,7 @@ class _Simulation:
         previous = protected.due_at
         new_due = self.engine.extended_due(rule.clock, previous, rule.target)
         protected.original_due = previous
-        protected.promised = new_due
+        protected.promised_due_at = new_due
         protected.due_at = new_due
         protected.warn_at = (
             self.engine.subtract(rule.clock, new_due, rule.warn_before)
@@ -669,8 +642,8 @@ class _Simulation:
         result.by_channel[ticket.channel] += 1
         result.by_complexity[ticket.complexity] += 1
         channel = self.policy.channel(ticket.channel)
-        ticket.acknowledge = channel is None or channel.acknowledge
-        if ticket.acknowledge:
+        ticket.auto_acknowledge = channel is None or channel.acknowledge
+        if ticket.auto_acknowledge:
             self.send(ticket, "acknowledgement", now)
         self.refresh(ticket, now)
         script = ticket.script

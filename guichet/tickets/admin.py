@@ -16,11 +16,10 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from guichet.accounts.access import signed_in
+from guichet.accounts.admin.scoping import BrandScopedAdmin, ScopedInline
 from guichet.accounts.models import User
 from guichet.accounts.permissions import Action
-from guichet.lib.admin import BrandScopedAdmin, ScopedInline
 from guichet.lib.errors import ServiceError
-from guichet.sla.admin import DeadlineInline
 from guichet.tickets import services
 from guichet.tickets.choices import Complexity, ContactType, Priority, Status
 from guichet.tickets.models import Event, Message, Ticket
@@ -176,7 +175,7 @@ class TicketAdmin(BrandScopedAdmin):
             },
         ),
     ]
-    inlines = [MessageInline, DeadlineInline, EventInline]
+    inlines = [MessageInline, EventInline]  # and the deadlines, which sla.admin adds
     actions = ["take"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Ticket]:

@@ -55,7 +55,7 @@ class Outcome(models.TextChoices):
 
 
 class OrderStatus(models.TextChoices):
-    """What the check of an order reference found (REQUIREMENTS IN-5)."""
+    """What the check of an order reference found (docs/requirements.md IN-5)."""
 
     VALID = "valid", _("Valid")
     INVALID = "invalid", _("Not a valid reference")

@@ -1,4 +1,4 @@
-"""Asking a merchant whether an order reference exists (REQUIREMENTS IN-5, Ivoire Toner).
+"""Asking a merchant whether an order reference exists (docs/requirements.md IN-5, Ivoire Toner).
 
 The address comes from a brand's policy (`validation.order_reference.lookup_url`), which a
 brand administrator writes: the lookup must not become a way into Guichet's own network

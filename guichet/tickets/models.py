@@ -106,13 +106,13 @@ class Ticket(models.Model):
         related_name="merged_tickets",
     )
     # The order reference the customer's request is about and the result of its last check
-    # (REQUIREMENTS IN-5); every check is also an event, with who and when.
+    # (docs/requirements.md IN-5); every check is also an event, with who and when.
     order_reference = models.CharField(_("order reference"), max_length=100, blank=True)
     order_status = models.CharField(
         _("order reference check"), max_length=12, choices=OrderStatus.choices, blank=True
     )
     order_checked_at = models.DateTimeField(_("order reference checked"), null=True, blank=True)
-    # Set while the ticket is flagged as abusive (REQUIREMENTS AB-1: by an agent, or by
+    # Set while the ticket is flagged as abusive (docs/requirements.md AB-1: by an agent, or by
     # detection); the flag and its removal are events, with the reason.
     abuse_flagged_at = models.DateTimeField(_("flagged as abusive"), null=True, blank=True)
 
@@ -232,7 +232,7 @@ class Pause(models.Model):
 
 
 class IdentityCheck(models.Model):
-    """The customer's identity was checked on this ticket (REQUIREMENTS IN-5, Jive): who,
+    """The customer's identity was checked on this ticket (docs/requirements.md IN-5, Jive): who,
     when and how — one of the methods the brand's policy lists."""
 
     brand = models.ForeignKey("brands.Brand", on_delete=models.PROTECT, related_name="+")

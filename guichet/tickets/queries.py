@@ -1,53 +1,171 @@
-"""Reads of tickets. One object is reached through `access_ticket`, which returns it or
-raises Http404 exactly like a missing ticket, whatever the reason."""
+"""Reads of tickets, for every surface: one ticket is reached through `access_ticket`, which
+returns it or raises Http404 exactly like a missing ticket, whatever the reason; lists
+through `tickets_of` and the inbox views; who may be given a ticket through `assignable`."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
-from guichet.accounts.models import Absence, Membership, User
-from guichet.accounts.permissions import Action, brand_ids, can, is_unrestricted
+from guichet.accounts.models import Absence, Membership, Role, User
+from guichet.accounts.permissions import Action, StaffAccess, is_unrestricted
+from guichet.brands.models import Brand
 from guichet.lib import clock
+from guichet.lib.errors import InvalidRequest
 from guichet.lib.scoping import all_brands, brand_scope
-from guichet.tickets.choices import OPEN_STATUSES, OrderStatus
+from guichet.tickets.choices import OPEN_STATUSES, OrderStatus, Status
 from guichet.tickets.models import IdentityCheck, Ticket
 
 
-def tickets_visible_to(user: Any) -> QuerySet[Ticket]:
-    """The tickets of the brands where `user` holds a staff role. Must be evaluated inside
-    the scope this function does not enter itself (the request's)."""
-    qs = Ticket.objects.select_related("brand", "contact", "assignee", "team")
-    if is_unrestricted(user):
-        return qs
-    return qs.filter(brand_id__in=brand_ids(user))
-
-
-def access_ticket(user: Any, reference: str, *, for_write: bool = False) -> Ticket:
-    """The ticket `reference` if `user` may see it (and change it, with `for_write`).
-
-    A ticket of another brand, a malformed reference and a missing ticket all give the
-    same 404, so references cannot be probed."""
+def access_ticket(
+    who: StaffAccess, reference: str, *, action: Action = Action.VIEW_TICKET
+) -> Ticket:
+    """The ticket `reference` if the staff member (or API key) may `action` on it, else
+    Http404 — for a ticket of another brand, a malformed reference and a missing ticket
+    alike, so references cannot be probed. The desk, the API and the admin's links all
+    reach a ticket through here."""
     if not isinstance(reference, str) or len(reference) > 20:
         raise Http404
-    scope = all_brands() if is_unrestricted(user) else brand_scope(brand_ids(user))
+    scope = all_brands() if is_unrestricted(who.user) else brand_scope(who.brand_ids)
     with scope:
         ticket = (
-            Ticket.objects.select_related("brand", "contact", "assignee", "team")
+            Ticket.objects.select_related("brand", "contact", "assignee", "team", "seller")
             .filter(reference=reference.upper())
             .first()
         )
-    if ticket is None:
-        raise Http404
-    if not can(user, Action.VIEW_TICKET, brand=ticket.brand):
-        raise Http404
-    if for_write and not can(user, Action.CHANGE_FIELDS, brand=ticket.brand):
+    if ticket is None or not who.can(action, ticket.brand):
         raise Http404
     return ticket
+
+
+# --- the inbox views (the desk's lists, the API's `view`) -----------------------------------------
+
+# A deadline closer than this turns amber in the lists ("breaching soon").
+SOON = timedelta(hours=4)
+
+
+@dataclass(frozen=True)
+class View:
+    key: str
+    label: Any
+    admin_only: bool = False
+
+
+VIEWS = [
+    View("mine", _("Mine")),
+    View("team", _("My team")),
+    View("unassigned", _("Unassigned")),
+    View("soon", _("Breaching soon")),
+    View("breached", _("Breached")),
+    View("escalated", _("Escalated to my level")),
+    View("waiting", _("Waiting on the customer")),
+    View("abusive", _("Flagged as abusive")),
+    View("closed", _("Closed")),
+]
+VIEW_KEYS = {view.key for view in VIEWS}
+
+
+def _levels_handled(who: StaffAccess) -> Q:
+    """Tickets above level 1 at a level the person's role handles, brand by brand."""
+    condition = Q(pk__in=[])
+    for brand in who.brands:
+        role = who.roles.get(brand.pk)
+        levels = [
+            number
+            for number, level in enumerate(brand.get_policy().levels, start=1)
+            if number > 1 and (role in level.handled_by or role in (Role.MANAGER, Role.ADMIN))
+        ]
+        if levels:
+            condition |= Q(brand_id=brand.pk, level__in=levels)
+    return condition
+
+
+def view_filter(who: StaffAccess, key: str) -> Q:
+    open_ = Q(status__in=OPEN_STATUSES)
+    if key == "mine":
+        return open_ & Q(assignee=who.user)
+    if key == "team":
+        return open_ & Q(team_id__in=who.teams)
+    if key == "unassigned":
+        return open_ & Q(assignee__isnull=True)
+    if key == "soon":
+        return open_ & Q(next_due_at__gte=who.now, next_due_at__lt=who.now + SOON)
+    if key == "breached":
+        return open_ & Q(next_due_at__lt=who.now)
+    if key == "escalated":
+        return open_ & _levels_handled(who)
+    if key == "waiting":
+        return Q(status=Status.WAITING_CUSTOMER)
+    if key == "abusive":
+        return open_ & Q(abuse_flagged_at__isnull=False)
+    if key == "closed":
+        return Q(status=Status.CLOSED)
+    raise Http404
+
+
+def tickets_of(who: StaffAccess) -> QuerySet[Ticket]:
+    """The tickets of the person's brands. Must be evaluated inside the request's scope."""
+    return Ticket.objects.filter(brand_id__in=who.brand_ids)
+
+
+def filtered(tickets: QuerySet[Ticket], filters: dict[str, Any]) -> QuerySet[Ticket]:
+    """Apply the list filters (already validated by the desk's filter form or the API's
+    schema)."""
+    exact = {
+        "brand": "brand_id",
+        "contact_type": "contact_type",
+        "category": "category",
+        "channel": "channel",
+        "priority": "priority",
+        "level": "level",
+        "status": "status",
+        "seller": "seller_id",
+    }
+    for name, lookup in exact.items():
+        value = filters.get(name)
+        if value not in (None, ""):
+            tickets = tickets.filter(**{lookup: value})
+    # Days of the reader's time zone, compared as instants: `created_at__date` would cast
+    # every row's timestamp, which no index serves.
+    if filters.get("received_from"):
+        tickets = tickets.filter(created_at__gte=_day_starts(filters["received_from"]))
+    if filters.get("received_to"):
+        tickets = tickets.filter(
+            created_at__lt=_day_starts(filters["received_to"] + timedelta(days=1))
+        )
+    return tickets
+
+
+def _day_starts(day: date) -> datetime:
+    """The first instant of `day` in the current time zone (the reader's)."""
+    return datetime.combine(day, time.min, tzinfo=timezone.get_current_timezone())
+
+
+# --- one customer's tickets, and the checks a request needs ---------------------------------------
+
+
+def assignable(brand: Brand, user_id: int | None) -> User | None:
+    """The person a ticket of `brand` may be given to: someone who works for the brand (an
+    active role in it) or a superuser; None for nobody. A person of another brand, one who
+    no longer works here and an id that does not exist are refused alike, with the words
+    the service uses: nobody learns whether another brand's people exist."""
+    if user_id is None:
+        return None
+    found = (
+        User.objects.filter(pk=user_id, is_active=True)
+        .filter(Q(is_superuser=True) | Q(memberships__brand=brand, memberships__is_active=True))
+        .first()
+    )
+    if found is None:
+        raise InvalidRequest(_("This person does not work for this brand."), code="assignee")
+    return found
 
 
 def customer_tickets(ticket: Ticket) -> QuerySet[Ticket]:
@@ -62,7 +180,7 @@ def customer_tickets(ticket: Ticket) -> QuerySet[Ticket]:
 
 def identity_check_needed(ticket: Ticket) -> bool:
     """Whether the customer's identity must still be checked on this ticket before an
-    account-level change (REQUIREMENTS IN-5): the brand's policy asks for it for this
+    account-level change (docs/requirements.md IN-5): the brand's policy asks for it for this
     contact type (`validation.identity_check.required_for`) and none is recorded."""
     rule = ticket.brand.get_policy().validation.identity_check
     if rule is None or ticket.contact_type not in rule.required_for:
@@ -72,7 +190,7 @@ def identity_check_needed(ticket: Ticket) -> bool:
 
 
 def order_reference_needed(ticket: Ticket) -> bool:
-    """Whether the request still needs a valid order reference (REQUIREMENTS IN-5): its
+    """Whether the request still needs a valid order reference (docs/requirements.md IN-5): its
     category is one the brand's rule names (`required_for_categories`) and the last check
     did not find the reference valid."""
     rule = ticket.brand.get_policy().validation.order_reference

@@ -1,4 +1,4 @@
-"""Tracking numbers (REQUIREMENTS IN-3): brand prefix, two-digit year, sequence.
+"""Tracking numbers (docs/requirements.md IN-3): brand prefix, two-digit year, sequence.
 
 EJ-26-00042 is the 42nd ticket EJ received in 2026 (in EJ's time zone). Numbers only grow:
 a deleted ticket never gives its number back.

@@ -11,8 +11,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from guichet.api.tests.conftest import Caller
+from guichet.brands.services import policy_publish
 from guichet.lib.scoping import brand_scope
-from guichet.policies.services import policy_publish
 from guichet.tickets.models import Attachment, Ticket
 
 pytestmark = pytest.mark.django_db

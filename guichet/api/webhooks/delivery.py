@@ -33,13 +33,15 @@ from datetime import datetime, timedelta
 from django.db import transaction
 
 from guichet.api.models import DeliveryStatus, WebhookAttempt, WebhookDelivery, WebhookEndpoint
-from guichet.api.webhooks.services import ALLOW_SETTING
 from guichet.api.webhooks.signing import signature
 from guichet.lib import clock, net
 from guichet.lib.crypto import SecretUnreadable, decrypt
 from guichet.lib.scoping import all_brands, brand_scope
 
 logger = logging.getLogger(__name__)
+
+# The hosts allowed although private (tests, an installation's own services): none by default.
+ALLOW_SETTING = "GUICHET_WEBHOOK_ALLOW_HOSTS"
 
 BACKOFF = [timedelta(minutes=4**n) for n in range(5)] + [timedelta(hours=12)] * 2
 MAX_ATTEMPTS = len(BACKOFF) + 1  # eight attempts over about 41 hours

@@ -14,10 +14,10 @@ from django.utils.translation import gettext_lazy as _
 from ninja import Field, Router, Schema, Status
 
 from guichet.accounts.permissions import Action
-from guichet.api.auth import Principal, principal
 from guichet.api.errors import ApiError
 from guichet.api.models import WebhookDelivery, WebhookEndpoint
-from guichet.api.tickets import ERRORS, _brand
+from guichet.api.principal import Principal, principal
+from guichet.api.schemas import ERRORS
 from guichet.api.webhooks.events import EventType
 from guichet.api.webhooks.services import webhook_create, webhook_delete, webhook_replay
 from guichet.brands.models import Brand
@@ -91,7 +91,7 @@ def _delivery_out(delivery: WebhookDelivery) -> dict[str, Any]:
 
 
 def _managed_brands(who: Principal) -> list[Brand]:
-    return [b for b in who.desk().brands if who.can(Action.MANAGE_POLICY, b)]
+    return [b for b in who.access().brands if who.can(Action.MANAGE_POLICY, b)]
 
 
 def _forbidden() -> ApiError:
@@ -127,7 +127,7 @@ def create_webhook(request: HttpRequest, payload: WebhookIn) -> Status:
     carries the signing secret, shown this once."""
     who = principal(request)
     who.require_write()
-    brand = _brand(who, payload.brand)
+    brand = who.brand_for(payload.brand)
     if not who.can(Action.MANAGE_POLICY, brand):
         raise _forbidden()
     endpoint, secret = webhook_create(

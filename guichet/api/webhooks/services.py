@@ -34,8 +34,10 @@ from guichet.api.schemas import (
     ticket_out,
     with_relations,
 )
+from guichet.api.webhooks.delivery import ALLOW_SETTING
 from guichet.api.webhooks.events import FROM_VERB, EventType
 from guichet.api.webhooks.signing import new_secret
+from guichet.api.webhooks.tasks import deliver_webhooks
 from guichet.brands.models import Brand
 from guichet.lib import clock, net
 from guichet.lib.crypto import encrypt
@@ -46,7 +48,6 @@ from guichet.tickets.models import Event, Ticket
 
 logger = logging.getLogger(__name__)
 
-ALLOW_SETTING = "GUICHET_WEBHOOK_ALLOW_HOSTS"
 
 _REFUSALS = {
     "url": _("This is not a valid URL."),
@@ -254,6 +255,4 @@ def webhook_replay(*, delivery: WebhookDelivery) -> WebhookDelivery:
 
 
 def _queue(ids: list[int]) -> None:
-    from guichet.api.webhooks.tasks import deliver_webhooks
-
     transaction.on_commit(lambda: deliver_webhooks.enqueue(ids), robust=True)

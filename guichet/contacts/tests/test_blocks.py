@@ -1,4 +1,4 @@
-"""Blocking a contact (REQUIREMENTS AB-2): its email is quarantined and never answered;
+"""Blocking a contact (docs/requirements.md AB-2): its email is quarantined and never answered;
 every block and every lifting is kept with who, when and why; only the roles the policy
 names may lift it."""
 

@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 from django.urls import reverse
 
+from guichet.accounts.permissions import staff_access
+from guichet.brands.services import policy_publish
 from guichet.desk import queries
 from guichet.lib.scoping import all_brands, brand_scope
-from guichet.policies.services import policy_publish
 from guichet.tickets import services
 from guichet.tickets.choices import Channel
 from guichet.tickets.models import Ticket
@@ -60,7 +61,7 @@ def test_the_default_order_is_the_policys_across_brands(world, frozen_clock):
             due = None if i % 4 == 3 else ticket.created_at + timedelta(hours=(i * 5) % 3)
             Ticket.objects.filter(pk=ticket.pk).update(next_due_at=due)
         fresh = list(Ticket.objects.filter(pk__in=[t.pk for t in tickets]))
-    desk = queries.desk_for(world.superuser)
+    desk = staff_access(world.superuser)
     with brand_scope(desk.brands):
         listed = list(queries.inbox(desk, "unassigned", {}, "due"))
     assert [t.pk for t in listed] == [t.pk for t in policy_order(fresh, [ej, jamla])]
@@ -71,7 +72,7 @@ def test_a_change_of_category_moves_the_ticket_in_the_queue(world, frozen_clock)
     frozen_clock.advance(timedelta(minutes=5))
     travel = open_ticket(world.ej, world.customer, "travel")
     with brand_scope(world.ej):
-        desk = queries.desk_for(world.agent)
+        desk = staff_access(world.agent)
         assert list(queries.inbox(desk, "unassigned", {}, "due")) == [world.ticket, travel]
         services.ticket_change(ticket=world.ticket, actor=world.agent, category="shopping")
         services.ticket_change(ticket=travel, actor=world.agent, category="billing")
@@ -88,7 +89,7 @@ def test_the_closed_view_lists_the_last_closed_first(world, frozen_clock):
             status="closed", updated_at=frozen_clock.now() + timedelta(hours=1)
         )
     with brand_scope(world.ej):
-        desk = queries.desk_for(world.agent)
+        desk = staff_access(world.agent)
         assert list(queries.inbox(desk, "closed", {}, "due")) == [first, second]
         assert list(queries.inbox(desk, "closed", {}, "created")) == [first, second]
 
@@ -145,7 +146,7 @@ def test_by_priority_lists_urgent_first_then_the_nearest_deadline(world, frozen_
             next_due_at=first_urgent.next_due_at - timedelta(hours=1)
         )
     with brand_scope(world.ej):
-        desk = queries.desk_for(world.lead)
+        desk = staff_access(world.lead)
         listed = list(queries.inbox(desk, "unassigned", {"priority": ""}, "priority"))
     rank = {"urgent": 0, "high": 1, "normal": 2, "low": 3}
     with all_brands():

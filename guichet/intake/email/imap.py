@@ -49,10 +49,11 @@ from django.conf import settings
 from django.db import DatabaseError, InterfaceError, OperationalError, transaction
 from django.db.models import Q
 from django.db.models.functions import Now
+from django.tasks import task
 
 from guichet.intake.email import ingest
+from guichet.intake.email.tasks import process_inbound
 from guichet.intake.models import InboundSource, Mailbox
-from guichet.intake.tasks import process_inbound
 from guichet.lib import clock
 from guichet.lib.crypto import SecretUnreadable
 from guichet.lib.scoping import all_brands, brand_scope
@@ -607,3 +608,9 @@ def poll_all() -> dict[str, int]:
             logger.exception("mailbox %s: poll failed", mailbox.pk)
             total["errors"] += 1
     return dict(total)
+
+
+@task
+def poll_mailboxes() -> dict[str, int]:
+    """Every active mailbox, polled (periodic)."""
+    return poll_all()

@@ -38,6 +38,8 @@ from guichet.lib import clock
 from guichet.lib.bulk import save_fields
 from guichet.lib.errors import ServiceError
 from guichet.lib.scoping import all_brands, brand_scope
+from guichet.notify.delivery import mark_bounced
+from guichet.notify.models import OutboundEmail
 from guichet.tickets import services
 from guichet.tickets.actors import SYSTEM
 from guichet.tickets.attachments import attachment_store
@@ -718,9 +720,6 @@ def _save_final(rows: list[InboundEmail]) -> None:
 
 
 def _bounce(row: InboundEmail, brand: Brand, parsed: ParsedEmail) -> None:
-    from guichet.notify.delivery import mark_bounced
-    from guichet.notify.models import OutboundEmail
-
     assert parsed.bounce is not None
     original = parsed.bounce.original_message_id
     outbound = (

@@ -47,6 +47,7 @@ from django.db import connection, connections
 
 from guichet.brands.models import Brand
 from guichet.intake.email import ingest
+from guichet.intake.email.tasks import process_inbound
 from guichet.intake.models import InboundSource
 
 logger = logging.getLogger(__name__)
@@ -218,8 +219,6 @@ def store_for_brands(
 
 def enqueue_processing(inbound_ids: list[int]) -> None:
     """Blocking: call in a database thread."""
-    from guichet.intake.tasks import process_inbound
-
     for inbound_id in inbound_ids:
         try:
             process_inbound.enqueue(inbound_id)

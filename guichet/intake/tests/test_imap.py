@@ -78,7 +78,7 @@ def queued() -> list[int]:
     return [
         result.args_kwargs["args"][0]
         for result in DBTaskResult.objects.filter(
-            task_path="guichet.intake.tasks.process_inbound", status="READY"
+            task_path="guichet.intake.email.tasks.process_inbound", status="READY"
         ).order_by("enqueued_at")
     ]
 
@@ -86,7 +86,7 @@ def queued() -> list[int]:
 def process_queued() -> list[InboundEmail]:
     """What the worker does with the queued tasks, in this process."""
     done = [ingest.process(inbound_id) for inbound_id in queued()]
-    DBTaskResult.objects.filter(task_path="guichet.intake.tasks.process_inbound").delete()
+    DBTaskResult.objects.filter(task_path="guichet.intake.email.tasks.process_inbound").delete()
     return done
 
 

@@ -21,8 +21,8 @@ from django_tasks_db.models import DBTaskResult
 from guichet.conftest import database_url
 from guichet.intake.email import ingest
 from guichet.intake.email.smtpd import Receiver
+from guichet.intake.email.tasks import process_inbound
 from guichet.intake.models import InboundEmail, InboundSource, InboundState, Mailbox
-from guichet.intake.tasks import process_inbound
 from guichet.lib.scoping import all_brands, brand_scope
 from guichet.notify.models import OutboundEmail
 
@@ -265,7 +265,7 @@ def test_after_the_250_the_message_is_queued_for_processing_and_becomes_a_ticket
         smtp.sendmail(CUSTOMER, [EJ], mail())
     receiver.settle()
     [row] = rows()
-    [task] = DBTaskResult.objects.filter(task_path="guichet.intake.tasks.process_inbound")
+    [task] = DBTaskResult.objects.filter(task_path="guichet.intake.email.tasks.process_inbound")
     assert task.args_kwargs["args"] == [row.pk]
     assert process_inbound.call(row.pk) == 1  # what the worker runs: processed one
     row.refresh_from_db()
@@ -282,7 +282,8 @@ def test_a_retry_is_not_queued_again(receiver):
             smtp.sendmail(CUSTOMER, [EJ], mail())
     receiver.settle()
     assert (
-        DBTaskResult.objects.filter(task_path="guichet.intake.tasks.process_inbound").count() == 1
+        DBTaskResult.objects.filter(task_path="guichet.intake.email.tasks.process_inbound").count()
+        == 1
     )
 
 

@@ -171,7 +171,7 @@ def test_the_acknowledgement_gives_the_tracking_page_in_the_customers_language(w
 @pytest.mark.parametrize("language", ["fr", "en"])
 def test_a_request_that_is_not_a_complaint_is_not_called_one(slug, language, frozen_clock):
     """EJ: "a request for information about the company's policies is not a complaint"
-    (REQUIREMENTS IN-1); the acknowledgement of a question quotes level 1's description
+    (docs/requirements.md IN-1); the acknowledgement of a question quotes level 1's description
     as what happens next, so that description must fit every kind of request."""
     brand = publish_preset(slug)
     customer = contact_for_email(

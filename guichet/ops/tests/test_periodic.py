@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytest
 from django.tasks import task
 
+from guichet.lib import periodic as registry
 from guichet.ops import periodic
 from guichet.ops.models import PeriodicRun
 
@@ -20,7 +21,7 @@ def probe() -> None:
 
 @pytest.fixture
 def probe_job(monkeypatch):
-    monkeypatch.setattr(periodic, "_jobs", {})
+    monkeypatch.setattr(registry, "_jobs", {})
     periodic.register("probe", "guichet.ops.tests.test_periodic.probe", timedelta(minutes=1))
 
 

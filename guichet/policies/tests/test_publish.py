@@ -1,11 +1,11 @@
 import pytest
 
 from guichet.brands.models import Brand, Team
+from guichet.brands.services import PolicyConflict, policy_publish
 from guichet.conftest import PRESETS, publish_preset
 from guichet.lib.scoping import brand_scope
 from guichet.policies.loader import PolicyInvalid
 from guichet.policies.models import PolicyVersion
-from guichet.policies.services import PolicyConflict, policy_publish
 
 pytestmark = pytest.mark.django_db
 

@@ -13,10 +13,10 @@ from django.core.cache import cache
 from django.template import engines
 
 from guichet.brands.models import Brand
+from guichet.brands.services import policy_publish
 from guichet.conftest import PRESETS, World
 from guichet.contacts.models import Contact
 from guichet.lib.scoping import brand_scope
-from guichet.policies.services import policy_publish
 from guichet.portal import services
 from guichet.portal.models import SignInLink
 

@@ -16,6 +16,7 @@ import django.test
 import pytest
 
 from guichet.brands.models import Brand
+from guichet.brands.services import policy_publish
 from guichet.conftest import PRESETS, World, last
 from guichet.contacts.services import contact_for_email
 from guichet.desk.timeline import describe
@@ -25,7 +26,6 @@ from guichet.lib.scoping import brand_scope
 from guichet.notify.delivery import deliver_due
 from guichet.notify.models import OutboundEmail, OutboxStatus
 from guichet.notify.outbox import SECRET_MARK
-from guichet.policies.services import policy_publish
 from guichet.portal import services as portal
 from guichet.portal import surveys
 from guichet.portal.models import SurveyAnswer, SurveyLink

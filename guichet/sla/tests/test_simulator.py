@@ -1,4 +1,4 @@
-"""The policy simulator (REQUIREMENTS PL-5): made-up traffic through the live deadline
+"""The policy simulator (docs/requirements.md PL-5): made-up traffic through the live deadline
 engine, with a moving clock. No database."""
 
 import os

@@ -141,7 +141,7 @@ def ticket_reopen(
     return ticket
 
 
-# --- compliments and comments (REQUIREMENTS IN-7) ------------------------------------------------
+# --- compliments and comments (docs/requirements.md IN-7) -----------------------------------------
 
 
 def ticket_thank_and_forward(

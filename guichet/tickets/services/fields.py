@@ -100,7 +100,7 @@ def ticket_set_status(
 def ticket_flag_abuse(
     *, ticket: Ticket, actor: User | System, reason: str, flagged: bool = True
 ) -> Ticket:
-    """Flag a ticket as abusive, or lift the flag (REQUIREMENTS AB-1: an agent flags by
+    """Flag a ticket as abusive, or lift the flag (docs/requirements.md AB-1: an agent flags by
     hand; detection flags as the system, `System("conduct")`). The reason is required and recorded."""
     with changing(ticket, actor) as change:
         require_staff(actor, Action.NOTE, brand=ticket.brand)

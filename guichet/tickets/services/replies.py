@@ -38,7 +38,7 @@ class Receipt(TypedDict, total=False):
 
 def ticket_receive(**receipt: Unpack[Receipt]) -> Message:
     """A customer's new message on an existing ticket. It resumes a paused clock and
-    reopens a closed ticket (REQUIREMENTS CL-1: a reply reopens) — unless it is
+    reopens a closed ticket (docs/requirements.md CL-1: a reply reopens) — unless it is
     `automatic` (an out-of-office reply), which is kept but changes nothing."""
     return tickets_receive([receipt])[0]
 

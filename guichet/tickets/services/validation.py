@@ -1,5 +1,5 @@
 """The checks a request may need before an account-level change or an answer
-(REQUIREMENTS IN-5): the customer's identity, recorded; the order reference, validated by
+(docs/requirements.md IN-5): the customer's identity, recorded; the order reference, validated by
 the brand's rule and, where it says so, by the merchant."""
 
 from __future__ import annotations

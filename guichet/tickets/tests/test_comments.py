@@ -1,14 +1,14 @@
-"""Comments (REQUIREMENTS IN-7, EJ): no answer needed unless they concern the service —
+"""Comments (docs/requirements.md IN-7, EJ): no answer needed unless they concern the service —
 closed without a word to the customer, with the reason recorded."""
 
 import pytest
 from django.core.exceptions import PermissionDenied
 
+from guichet.brands.services import policy_publish
 from guichet.conftest import PRESETS, last
 from guichet.lib.errors import InvalidRequest
 from guichet.lib.scoping import brand_scope
 from guichet.notify.models import OutboundEmail
-from guichet.policies.services import policy_publish
 from guichet.tickets import services
 from guichet.tickets.choices import Status, Verb
 

@@ -1,4 +1,4 @@
-"""Compliments (REQUIREMENTS IN-7, EJ): thanked, forwarded to the team concerned with the
+"""Compliments (docs/requirements.md IN-7, EJ): thanked, forwarded to the team concerned with the
 action recorded, and closed — in one action."""
 
 import pytest

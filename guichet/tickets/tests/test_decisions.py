@@ -1,4 +1,4 @@
-"""Outcomes and closing (REQUIREMENTS SLA-6): a complaint closes with an outcome, per level."""
+"""Outcomes and closing (docs/requirements.md SLA-6): a complaint closes with an outcome, per level."""
 
 import pytest
 from django.core.exceptions import PermissionDenied

@@ -1,4 +1,4 @@
-"""Identity checks (REQUIREMENTS IN-5, Jive): who checked, when, and how — one of the
+"""Identity checks (docs/requirements.md IN-5, Jive): who checked, when, and how — one of the
 brand's methods — before an account-level change."""
 
 import pytest

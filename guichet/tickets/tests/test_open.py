@@ -1,4 +1,4 @@
-"""Opening a ticket (REQUIREMENTS IN-1, IN-3, IN-6)."""
+"""Opening a ticket (docs/requirements.md IN-1, IN-3, IN-6)."""
 
 import pytest
 from django.core.exceptions import PermissionDenied

@@ -1,4 +1,4 @@
-"""Order references (REQUIREMENTS IN-5, Ivoire Toner): the brand's pattern, then the
+"""Order references (docs/requirements.md IN-5, Ivoire Toner): the brand's pattern, then the
 merchant's answer — asked without ever reaching an internal address (research note H37)."""
 
 import socket
@@ -10,10 +10,10 @@ import pytest
 from django.core.exceptions import PermissionDenied
 
 from guichet.accounts.models import Membership, Role
+from guichet.brands.services import policy_publish
 from guichet.conftest import PRESETS, last, make_staff
 from guichet.contacts.services import contact_for_email
 from guichet.lib.errors import InvalidRequest
-from guichet.policies.services import policy_publish
 from guichet.tickets import lookups, services
 from guichet.tickets.actors import SYSTEM
 from guichet.tickets.choices import OrderStatus, Verb

@@ -7,9 +7,9 @@ import importlib
 import pytest
 from django.apps import apps
 
+from guichet.brands.services import policy_publish
 from guichet.conftest import PRESETS
 from guichet.lib.scoping import all_brands
-from guichet.policies.services import policy_publish
 from guichet.tickets import services
 from guichet.tickets.choices import Channel, Direction
 from guichet.tickets.models import Message, Ticket

@@ -1,4 +1,4 @@
-"""Tracking numbers (REQUIREMENTS IN-3)."""
+"""Tracking numbers (docs/requirements.md IN-3)."""
 
 import re
 import threading

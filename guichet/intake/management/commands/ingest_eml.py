@@ -68,7 +68,7 @@ class Command(BaseCommand):
                 stored.append(result.inbound.pk)
                 duplicates += not result.created
         if queue:
-            from guichet.intake.tasks import process_inbound
+            from guichet.intake.email.tasks import process_inbound
 
             for inbound_id in stored:
                 process_inbound.enqueue(inbound_id)

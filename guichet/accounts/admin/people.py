@@ -12,11 +12,11 @@ from django.http import Http404, HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from guichet.accounts.access import StaffAdminSite
+from guichet.accounts.admin.scoping import BrandScopedAdmin, restrict_foreign_keys
 from guichet.accounts.models import Absence, Membership, User
 from guichet.accounts.permissions import Action, brand_ids, can, forget, is_unrestricted
-from guichet.brands.models import Brand
+from guichet.brands.models import Brand, Team
 from guichet.lib import clock
-from guichet.lib.admin import BrandScopedAdmin, restrict_foreign_keys
 
 # The admin signs in through the staff sign-in (lockout, second factor) and opens only
 # under the same rule as the desk. Swapping the default site's class is django-otp's
@@ -51,8 +51,6 @@ class MembershipInline(admin.TabularInline):
 
     def formfield_for_manytomany(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         if db_field.name == "teams" and not is_unrestricted(request.user):
-            from guichet.brands.models import Team
-
             kwargs["queryset"] = Team.objects.filter(brand_id__in=_managed_brand_ids(request.user))
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 

@@ -4,7 +4,7 @@ changes."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from django.db import transaction
 from django.db.models import Max
@@ -15,6 +15,21 @@ from guichet.lib.scoping import brand_scope
 from guichet.lib.ttlcache import clear_all
 from guichet.policies.loader import PolicyError, PolicyInvalid, load_policy
 from guichet.policies.models import PolicyVersion
+from guichet.policies.schema import Policy
+
+
+class PublishHook(Protocol):
+    def __call__(self, *, brand: Brand, policy: Policy) -> object: ...
+
+
+# What the apps above brands do when a brand's policy changes, by app (`on_publish`, in
+# their AppConfig.ready()), inside the publishing transaction: the tickets' rank in the
+# queue follows the categories the new policy serves first.
+publish_hooks: dict[str, PublishHook] = {}
+
+
+def on_publish(app: str, hook: PublishHook) -> None:
+    publish_hooks[app] = hook
 
 
 class PolicyConflict(Exception):
@@ -95,10 +110,7 @@ def policy_publish(
     brand.policy = version
     brand.save(update_fields=["policy"])
     if not created_brand:
-        # The categories served first may have changed: the tickets' stored rank follows
-        # (the published version is the record of the change; nothing per ticket).
-        from guichet.tickets.services import tickets_rerank
-
-        tickets_rerank(brand=brand, policy=policy)
+        for hook in publish_hooks.values():
+            hook(brand=brand, policy=policy)
     clear_all()  # teams, templates and addresses cached from the previous policy
     return PublishResult(brand, version, created_brand=created_brand, changed=True)

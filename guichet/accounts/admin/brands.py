@@ -2,9 +2,9 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from guichet.accounts.admin.scoping import BrandScopedAdmin
 from guichet.accounts.permissions import Action, brand_ids, is_unrestricted
 from guichet.brands.models import Brand, Team
-from guichet.lib.admin import BrandScopedAdmin
 
 
 @admin.register(Brand)

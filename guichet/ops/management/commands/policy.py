@@ -19,10 +19,10 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
 from guichet.brands.models import Brand
+from guichet.brands.services import PolicyConflict, policy_publish
 from guichet.lib.scoping import brand_scope
-from guichet.policies.loader import PolicyInvalid, load_policy_file
+from guichet.policies.loader import PolicyInvalid, load_policy_file, parse_policy
 from guichet.policies.models import PolicyVersion
-from guichet.policies.services import PolicyConflict, policy_publish
 from guichet.sla import simulator
 
 
@@ -173,7 +173,5 @@ def _day(value: str) -> date:
 def _json(version: PolicyVersion) -> str:
     policy = version.brand.get_policy() if version.brand.policy_id == version.pk else None
     if policy is None:
-        from guichet.policies.loader import parse_policy
-
         policy = parse_policy(version.text)
     return json.dumps(policy.model_dump(mode="json"), ensure_ascii=False, indent=2)

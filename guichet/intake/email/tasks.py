@@ -1,4 +1,5 @@
-"""Background work of the intake: processing stored messages, polling mailboxes."""
+"""Background work of the email channel: processing stored messages (queued by every way
+email arrives; the periodic polling of mailboxes is `imap.poll_mailboxes`)."""
 
 from __future__ import annotations
 
@@ -39,10 +40,3 @@ def process_pending() -> int:
             .values_list("pk", flat=True)[:500]
         )
     return ingest.process_many(ids, chunk=BATCH, skip_locked=True)
-
-
-@task
-def poll_mailboxes() -> dict[str, int]:
-    from guichet.intake.email.imap import poll_all
-
-    return poll_all()

@@ -8,7 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
-from guichet.policies.services import policy_publish
+from guichet.brands.services import policy_publish
 
 
 def preset_files() -> list[Path]:

@@ -14,7 +14,9 @@ from django.db import models
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 
+from guichet.accounts.models import User
 from guichet.accounts.permissions import Action, brand_ids, can, is_unrestricted
+from guichet.brands.models import Brand
 
 
 class BrandScopedAdmin(admin.ModelAdmin):
@@ -37,8 +39,6 @@ class BrandScopedAdmin(admin.ModelAdmin):
             return False
         if obj is not None:
             return can(user, action, brand=self._brand_of(obj))
-        from guichet.brands.models import Brand
-
         return any(can(user, action, brand=b) for b in Brand.objects.filter(pk__in=brand_ids(user)))
 
     def has_module_permission(self, request: HttpRequest) -> bool:
@@ -62,8 +62,6 @@ class BrandScopedAdmin(admin.ModelAdmin):
         qs = super().get_queryset(request)
         if is_unrestricted(request.user):
             return qs
-        from guichet.brands.models import Brand
-
         allowed = [
             b.pk
             for b in Brand.objects.filter(pk__in=brand_ids(request.user))
@@ -123,9 +121,6 @@ def restrict_foreign_keys(db_field: Any, request: HttpRequest, kwargs: dict[str,
     """Brands and people offered in a form: only those of the person's brands."""
     if is_unrestricted(request.user):
         return
-    from guichet.accounts.models import User
-    from guichet.brands.models import Brand
-
     ids = brand_ids(request.user)
     related = db_field.related_model
     if related is Brand:

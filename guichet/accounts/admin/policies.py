@@ -10,12 +10,12 @@ from django.contrib import admin
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from guichet.accounts.admin.scoping import BrandScopedAdmin
 from guichet.accounts.permissions import Action, can, is_unrestricted
 from guichet.brands.models import Brand
-from guichet.lib.admin import BrandScopedAdmin
+from guichet.brands.services import PolicyConflict, policy_publish
 from guichet.policies.loader import PolicyInvalid, load_policy
 from guichet.policies.models import PolicyVersion
-from guichet.policies.services import PolicyConflict, policy_publish
 
 
 class PublishForm(forms.ModelForm):
