@@ -6,6 +6,9 @@ from django.views.generic import RedirectView
 from guichet.api.api import api
 from guichet.ops.views import healthz
 
+# Every app's admin.py, which Guichet's AdminConfig does not load at start-up (guichet/apps.py).
+admin.autodiscover()
+
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("api/v1/", api.urls),
