@@ -2,10 +2,10 @@
 than when any process starts.
 
 `django.contrib.admin`'s own AppConfig imports every `admin.py` at start-up, and with them
-the service layer, the policy loader, the IMAP client and the webhooks: a third of the
-start-up of every `guichet` command, an MTA's `guichet ingest-eml` included, for an admin
-it never serves. Here they are loaded by the URLconf that serves the admin
-(`guichet/urls.py`) and by the admin's system checks, which must see every registration."""
+the service layer, the policy loader, the IMAP client and the webhooks: every `guichet`
+command, an MTA's `guichet ingest-eml` included, paid for them and for an admin it never
+serves. Here they are loaded by the URLconf that serves the admin (`guichet/urls.py`) and
+by the admin's system checks, which must see every registration."""
 
 from __future__ import annotations
 
