@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import secrets
 import sys
+from importlib.util import find_spec
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -49,7 +50,7 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "guichet.apps.AdminConfig",  # Django's admin, loaded when served (guichet/apps.py)
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -60,9 +61,6 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "axes",
-    # Its templates and static files: /api/v1/docs from this server, not from a CDN that
-    # the content security policy refuses (and an offline installation cannot reach).
-    "ninja",
     "guichet.accounts",
     "guichet.brands",
     "guichet.policies",
@@ -130,6 +128,15 @@ OTP_ADMIN_HIDE_SENSITIVE_DATA = True  # the admin never shows an authenticator's
 # A session lasts a working day (12 hours) from the last time it was saved.
 SESSION_COOKIE_AGE = env_int("GUICHET_SESSION_HOURS", 12) * 3600
 
+# django-ninja's templates and static files serve /api/v1/docs from this server, not from a
+# CDN that the content security policy refuses (and an offline installation cannot reach).
+# Found where ninja is installed without importing it: as an installed app, ninja (and
+# pydantic with it) was imported by every process, `guichet ingest-eml` included.
+_ninja = find_spec("ninja")
+if _ninja is None or _ninja.origin is None:
+    raise ImproperlyConfigured("django-ninja is not installed")
+NINJA_DIR = Path(_ninja.origin).parent
+
 ROOT_URLCONF = "guichet.urls"
 WSGI_APPLICATION = "guichet.wsgi.application"
 ASGI_APPLICATION = "guichet.asgi.application"
@@ -138,7 +145,7 @@ AUTH_USER_MODEL = "accounts.User"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [PACKAGE_DIR / "templates"],
+        "DIRS": [PACKAGE_DIR / "templates", NINJA_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -256,6 +263,7 @@ TIME_ZONE = "UTC"
 # --- Files ------------------------------------------------------------------------------------
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
+STATICFILES_DIRS = [NINJA_DIR / "static"]
 MEDIA_ROOT = Path(env_str("GUICHET_MEDIA_ROOT", str(VAR_DIR / "media")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

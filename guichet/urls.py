@@ -4,7 +4,11 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from guichet.api.api import api
+from guichet.links import customer_patterns
 from guichet.ops.views import healthz
+
+# Every app's admin.py, which Guichet's AdminConfig does not load at start-up (guichet/apps.py).
+admin.autodiscover()
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
@@ -16,6 +20,6 @@ urlpatterns += i18n_patterns(
     path("desk/account/", include("guichet.accounts.urls")),
     path("desk/", include("guichet.desk.urls")),
     path("admin/", admin.site.urls),
-    path("b/<slug:brand>/", include("guichet.portal.urls")),
+    *customer_patterns,  # /b/<brand>/, also reversed on their own (guichet/links.py)
     prefix_default_language=False,
 )

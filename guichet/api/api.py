@@ -13,9 +13,9 @@ from functools import wraps
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.utils import translation
 from ninja import NinjaAPI, Swagger
-from ninja.openapi.docs import render_template
 
 from guichet.api import contacts, errors, inbound, policy, tickets, uploads
 from guichet.api.auth import AUTH
@@ -37,7 +37,9 @@ class Docs(Swagger):
             "api": api,
             "add_csrf": True,
         }
-        return render_template(request, self.template, self.template_cdn, context)
+        # ninja's own template, found through settings.TEMPLATES (ninja is not an installed
+        # app, so ninja's render_template would take the CDN page that the CSP refuses).
+        return render(request, self.template, context)
 
 
 api = NinjaAPI(

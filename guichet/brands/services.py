@@ -4,32 +4,18 @@ changes."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 from django.db import transaction
 from django.db.models import Max
 
+from guichet.brands.hooks import publish_hooks
 from guichet.brands.models import Brand, Team
 from guichet.lib import clock
 from guichet.lib.scoping import brand_scope
 from guichet.lib.ttlcache import clear_all
 from guichet.policies.loader import PolicyError, PolicyInvalid, load_policy
 from guichet.policies.models import PolicyVersion
-from guichet.policies.schema import Policy
-
-
-class PublishHook(Protocol):
-    def __call__(self, *, brand: Brand, policy: Policy) -> object: ...
-
-
-# What the apps above brands do when a brand's policy changes, by app (`on_publish`, in
-# their AppConfig.ready()), inside the publishing transaction: the tickets' rank in the
-# queue follows the categories the new policy serves first.
-publish_hooks: dict[str, PublishHook] = {}
-
-
-def on_publish(app: str, hook: PublishHook) -> None:
-    publish_hooks[app] = hook
 
 
 class PolicyConflict(Exception):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -21,12 +21,16 @@ from django.utils import formats, translation
 
 from guichet.lib.ttlcache import TTLCache, ttl_cache
 from guichet.notify.models import LetterKind, LetterTemplate
-from guichet.policies.schema import Policy
 from guichet.sla.models import Deadline
 from guichet.tickets import services
 from guichet.tickets.actors import SYSTEM
 from guichet.tickets.choices import ContactType, Outcome
 from guichet.tickets.models import Message, Ticket
+
+if TYPE_CHECKING:
+    # For the annotations only: the schema (pydantic, holidays) is not imported by every
+    # process through NotifyConfig.ready(), only by those that read a policy.
+    from guichet.policies.schema import Policy
 
 DEFAULTS = Path(__file__).resolve().parent / "letters"
 _engine = Engine(autoescape=False)
@@ -93,7 +97,9 @@ def moment(value: datetime | None, ticket: Ticket, language: str) -> str:
 def portal_url(ticket: Ticket, name: str, language: str, **kwargs: str) -> str:
     """The absolute address of a page of the brand's portal, in `language` (SITE_URL)."""
     with translation.override(language):
-        path = reverse(f"portal:{name}", kwargs={"brand": ticket.brand.slug, **kwargs})
+        path = reverse(
+            f"portal:{name}", kwargs={"brand": ticket.brand.slug, **kwargs}, urlconf="guichet.links"
+        )
     return settings.SITE_URL + path
 
 

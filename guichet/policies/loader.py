@@ -103,19 +103,23 @@ def load_policy(text: str, source: str = "<policy>") -> LoadResult:
         result.errors.append(PolicyError((), line, f"TOML syntax error: {message}"))
         return result
 
-    lines = key_lines(text)
+    found: list[tuple[tuple[str | int, ...], str]]
     try:
         policy = Policy.model_validate(data)
     except ValidationError as exc:
-        for error in exc.errors():
-            path = tuple(p for p in error["loc"] if p != "root")
-            result.errors.append(PolicyError(path, line_of(lines, path), _pydantic_message(error)))
-        return result
-
-    for path, message in semantic_errors(policy):
-        result.errors.append(PolicyError(path, line_of(lines, path), message))
-    if not result.errors:
-        result.policy = policy
+        found = [
+            (tuple(p for p in error["loc"] if p != "root"), _pydantic_message(error))
+            for error in exc.errors()
+        ]
+    else:
+        found = semantic_errors(policy)
+        if not found:
+            result.policy = policy
+            return result
+    # The keys' lines only to place errors: mapping them takes as long as the rest of
+    # reading a valid policy, which every process that reads one does.
+    lines = key_lines(text)
+    result.errors += [PolicyError(path, line_of(lines, path), message) for path, message in found]
     return result
 
 

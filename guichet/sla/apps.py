@@ -12,7 +12,7 @@ class SlaConfig(AppConfig):
 
     def ready(self) -> None:
         # Imported here: models and what uses them load once the apps are ready.
-        from guichet.sla.services import Deadlines
+        from guichet.sla.timekeeper import Deadlines
         from guichet.tickets import reactions
 
         reactions.keep_time_with(Deadlines())

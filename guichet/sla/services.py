@@ -1,7 +1,7 @@
 """Keeping a ticket's Deadline rows in step with the engine's plan.
 
-`Deadlines` is the tickets' timekeeper (`tickets.reactions.keep_time_with`, in apps.py):
-every ticket change that sets a field of its ticket ends with `deadlines_refresh_many`,
+The tickets' timekeeper (`timekeeper.Deadlines`, registered in apps.py) calls it: every
+ticket change that sets a field of its ticket ends with `deadlines_refresh_many`,
 inside its transaction, so a ticket's deadlines always match its state. Each change of a
 deadline is an Event: set (or moved), met, cancelled. Breaches, warnings and the engine's
 own actions are the watcher's (watcher.py).
@@ -10,7 +10,7 @@ own actions are the watcher's (watcher.py).
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from datetime import datetime
 
 from guichet.brands.models import Brand
@@ -314,21 +314,3 @@ def _next_due(rows: Iterable[Deadline]) -> datetime | None:
         if row.is_running and row.due_at is not None and row.kind not in ACTIONS
     ]
     return min(dues) if dues else None
-
-
-class Deadlines:
-    """The tickets' timekeeper (`tickets.reactions.Timekeeper`): plans a new ticket's
-    deadlines and keeps them in step with its changes."""
-
-    def plan_opening(self, ticket: Ticket) -> None:
-        plan_opening(ticket)
-
-    def open(self, tickets: Sequence[Ticket]) -> list[Event]:
-        return deadlines_open(list(tickets))
-
-    def refresh(
-        self, changed: Sequence[tuple[Ticket, datetime]], *, reuse: set[int]
-    ) -> list[Event]:
-        if not changed:
-            return []
-        return deadlines_refresh_many(list(changed), reuse=reuse)

@@ -8,7 +8,7 @@ class TicketsConfig(AppConfig):
 
     def ready(self) -> None:
         # Imported here: models and what uses them load once the apps are ready.
-        from guichet.brands.services import on_publish
+        from guichet.brands.hooks import on_publish
         from guichet.contacts.services import on_merge
         from guichet.tickets.services import tickets_rerank
         from guichet.tickets.services.merging import tickets_follow_contact_merge

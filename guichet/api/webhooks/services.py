@@ -27,13 +27,6 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from guichet.api.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
-from guichet.api.schemas import (
-    EventOut,
-    TicketOut,
-    event_out,
-    ticket_out,
-    with_relations,
-)
 from guichet.api.webhooks.delivery import ALLOW_SETTING
 from guichet.api.webhooks.events import FROM_VERB, EventType
 from guichet.api.webhooks.signing import new_secret
@@ -209,6 +202,10 @@ def deliveries_for_event(event_id: int, event_type: str) -> list[int]:
 
 def payload(event: Event, event_type: str) -> dict[str, Any]:
     """What a delivery says: the event, and the ticket resource as the API gives it."""
+    # Here, not at the top: ApiConfig.ready() imports this module in every process, and the
+    # API's schemas bring django-ninja and pydantic's model building (0.05 s of start-up).
+    from guichet.api.schemas import EventOut, TicketOut, event_out, ticket_out, with_relations
+
     ticket = None
     if event.ticket_id is not None:
         found = with_relations(Ticket.objects.filter(pk=event.ticket_id)).get()

@@ -3,17 +3,21 @@ brand every object must belong to, and who may act."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext_lazy as _
 
 from guichet.accounts.models import Membership, User
 from guichet.brands.models import Brand
 from guichet.lib.errors import InvalidRequest
-from guichet.policies.schema import Policy
 from guichet.tickets.actors import Actor, Customer
 from guichet.tickets.choices import ContactType
 from guichet.tickets.models import Ticket
+
+if TYPE_CHECKING:
+    # Annotations only: the schema (pydantic) loads with the first policy read, not with
+    # every process that registers the services' hooks.
+    from guichet.policies.schema import Policy
 
 
 class Unset:

@@ -4,7 +4,7 @@ time) and the return to a lower level."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext_lazy as _
 
@@ -12,12 +12,16 @@ from guichet.accounts.models import User
 from guichet.accounts.permissions import Action
 from guichet.brands.models import team_id_for
 from guichet.lib.errors import InvalidRequest
-from guichet.policies.schema import Policy
 from guichet.tickets.actors import Actor, Customer, System, require_staff
 from guichet.tickets.choices import EscalationTrigger, Status, Verb
 from guichet.tickets.models import Ticket
 from guichet.tickets.services.change import Change, changing
 from guichet.tickets.services.checks import require_customer
+
+if TYPE_CHECKING:
+    # Annotations only: the schema (pydantic) loads with the first policy read, not with
+    # every process that registers the services' hooks.
+    from guichet.policies.schema import Policy
 
 
 def ticket_escalate(

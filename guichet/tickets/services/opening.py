@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Required, TypedDict, Unpack
+from typing import TYPE_CHECKING, Required, TypedDict, Unpack
 
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
@@ -19,7 +19,6 @@ from guichet.lib import clock
 from guichet.lib.errors import InvalidRequest
 from guichet.lib.scoping import brand_scope
 from guichet.marketplace.models import Seller
-from guichet.policies.schema import Policy
 from guichet.tickets import reactions
 from guichet.tickets.actors import SYSTEM, Actor, Customer, require_staff
 from guichet.tickets.choices import Channel, Complexity, Direction, Priority, Status, Verb
@@ -36,6 +35,11 @@ from guichet.tickets.services.checks import (
 )
 from guichet.tickets.services.messages import build_message, save_messages
 from guichet.tickets.services.ranking import queue_rank
+
+if TYPE_CHECKING:
+    # Annotations only: the schema (pydantic) loads with the first policy read, not with
+    # every process that registers the services' hooks.
+    from guichet.policies.schema import Policy
 
 
 class Opening(TypedDict, total=False):

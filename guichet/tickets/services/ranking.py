@@ -5,14 +5,18 @@ deadlines: kept by the services, redone for a brand when its policy is published
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Case, Q, QuerySet, Value, When
 
 from guichet.brands.models import Brand
 from guichet.lib.scoping import brand_scope
-from guichet.policies.schema import Policy
 from guichet.tickets.models import Ticket
+
+if TYPE_CHECKING:
+    # Annotations only: the schema (pydantic) loads with the first policy read, not with
+    # every process that registers the services' hooks.
+    from guichet.policies.schema import Policy
 
 
 def queue_rank(policy: Policy, category: str) -> int:

@@ -16,6 +16,8 @@ from guichet.lib.scoping import all_brands
 
 class Command(BaseCommand):
     help = "Inbound email: accounting and replays of quarantined messages."
+    # No system checks (the URLconf, every view and the API): `guichet check` does them.
+    requires_system_checks: list[str] = []
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)

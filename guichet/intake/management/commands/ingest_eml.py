@@ -33,6 +33,10 @@ def files(paths: list[str]) -> list[Path]:
 
 class Command(BaseCommand):
     help = "Store and process raw email messages (.eml files, or a directory of them)."
+    # No system checks: they import the URLconf and with it every view and the API, which
+    # storing and processing email never uses and an MTA's pipe would pay for every
+    # message. `guichet check` and `guichet migrate` check the installation.
+    requires_system_checks: list[str] = []
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("paths", nargs="+")

@@ -28,6 +28,8 @@ from guichet.sla import simulator
 
 class Command(BaseCommand):
     help = "Check, show, compare and publish policy files."
+    # No system checks (the URLconf, every view and the API): `guichet check` does them.
+    requires_system_checks: list[str] = []
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)

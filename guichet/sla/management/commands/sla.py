@@ -25,6 +25,8 @@ def moment(value: str) -> datetime:
 
 class Command(BaseCommand):
     help = "The policy engine's watcher."
+    # No system checks (the URLconf, every view and the API): `guichet check` does them.
+    requires_system_checks: list[str] = []
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
