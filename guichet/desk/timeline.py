@@ -24,6 +24,26 @@ FOLDED = {Verb.OPENED, Verb.REPLIED, Verb.MESSAGE_RECEIVED, Verb.NOTE_ADDED}
 # The engine's bookkeeping: shown small, grouped.
 QUIET = {Verb.DEADLINE_SET, Verb.DEADLINE_MET, Verb.DEADLINE_CANCELLED}
 
+# What happens to a ticket without changing anything an agent acts on — an email
+# delivered, a deadline's warning or breach, a survey answered: each moves the ticket's
+# revision (the page redraws its history), but a form drafted before it is not stale.
+UNEVENTFUL = QUIET | {
+    Verb.EMAIL_SENT,
+    Verb.EMAIL_FAILED,
+    Verb.EMAIL_BOUNCED,
+    Verb.DEADLINE_WARNED,
+    Verb.DEADLINE_BREACHED,
+    Verb.SURVEY_ANSWERED,
+}
+
+
+def uneventful_since(ticket: Ticket, moment: datetime) -> bool:
+    """Whether every change of the ticket after `moment` (its `updated_at` as a page saw
+    it) was uneventful."""
+    return (
+        not Event.objects.filter(ticket=ticket, at__gt=moment).exclude(verb__in=UNEVENTFUL).exists()
+    )
+
 
 @dataclass
 class Item:

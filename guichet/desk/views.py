@@ -24,6 +24,7 @@ from django.http import (
 )
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -33,7 +34,7 @@ from guichet.accounts.permissions import Action, StaffAccess, is_unrestricted, s
 from guichet.desk import forms, queries
 from guichet.desk.canned import canned_for, fill
 from guichet.desk.models import CannedReply
-from guichet.desk.timeline import timeline
+from guichet.desk.timeline import timeline, uneventful_since
 from guichet.intake.email import ingest
 from guichet.intake.models import InboundEmail, InboundState
 from guichet.lib.errors import Conflict, ServiceError
@@ -247,8 +248,13 @@ def ticket_timeline(request: HttpRequest, reference: str) -> HttpResponse:
     if request.GET.get("revision") == str(found.revision):
         return HttpResponse(status=204)
     live = _live_context(desk, found, everything=_whole_history(request))
-    # A poll (with the revision seen) found a change; otherwise "show earlier" asked.
-    context = _context(request, desk, **live, changed="revision" in request.GET)
+    # A poll (with the revision seen) found a change; otherwise "show earlier" asked. A
+    # change nobody needs to look at before acting (an email delivered, a deadline missed)
+    # brings the page's forms to the new revision (desk.js) instead of making them stale.
+    seen = parse_datetime(request.GET.get("since", ""))
+    uneventful = seen is not None and uneventful_since(found, seen)
+    changed = "revision" in request.GET and not uneventful
+    context = _context(request, desk, **live, changed=changed, uneventful=uneventful)
     return render(request, "desk/_refresh.html", context)
 
 

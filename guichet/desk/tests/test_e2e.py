@@ -31,7 +31,8 @@ from guichet.desk.tests import browser as e2e
 from guichet.lib.clock import FrozenClock
 from guichet.lib.scoping import brand_scope
 from guichet.tickets import services
-from guichet.tickets.choices import Channel
+from guichet.tickets.actors import System
+from guichet.tickets.choices import Channel, Verb
 from guichet.tickets.models import Message, Ticket
 
 browser = e2e.browser
@@ -308,6 +309,31 @@ def test_the_keyboard_moves_searches_shows_help_and_writes(desk_page, desk):
     page.keyboard.press("a")
     expect(page.locator("#flash")).to_contain_text("Le dossier vous est attribué.")
     expect(page.locator("#take-form")).to_have_count(0)
+    assert fresh(desk.booking).assignee_id == desk.world.agent.pk
+
+
+def test_an_uneventful_change_redraws_the_history_without_making_the_page_stale(desk_page, desk):
+    """A deadline missed while the page is open moves the ticket's revision; the history
+    shows it, and the page's forms act on the ticket as it is now (no "someone else
+    changed this ticket")."""
+    page = desk_page
+    page.clock.install()
+    sign_in(page, "agent")
+    page.goto(reverse("desk:ticket", args=[desk.booking.reference]))
+    expect(page.locator("#take-form")).to_be_visible()
+    desk.tick()
+    services.ticket_record(
+        ticket=desk.booking,
+        actor=System("sla"),
+        verb=Verb.DEADLINE_BREACHED,
+        data={"kind": "first_response", "level": 0},
+    )
+    page.clock.fast_forward(POLL_MS)
+    timeline = page.locator("#timeline")
+    expect(timeline).to_have_attribute("data-revision", str(fresh(desk.booking).revision))
+    expect(timeline).not_to_contain_text("Ce dossier vient de changer")
+    page.keyboard.press("a")
+    expect(page.locator("#flash")).to_contain_text("Le dossier vous est attribué.")
     assert fresh(desk.booking).assignee_id == desk.world.agent.pk
 
 

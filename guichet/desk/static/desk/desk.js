@@ -91,4 +91,15 @@
   }
   document.addEventListener("DOMContentLoaded", restore);
   document.addEventListener("htmx:afterSettle", restore);
+
+  // The history redrawn after an uneventful change (an email delivered, a deadline
+  // missed): the forms of the page act on the ticket as it is now, not as stale.
+  document.addEventListener("htmx:afterSettle", function () {
+    var timeline = document.getElementById("timeline");
+    if (!timeline || !timeline.hasAttribute("data-uneventful")) return;
+    var revision = timeline.getAttribute("data-revision");
+    document.querySelectorAll('input[name="revision"]').forEach(function (input) {
+      input.value = revision;
+    });
+  });
 })();
