@@ -13,7 +13,7 @@ STAMP := $(VENV)/.installed
 PORT ?= 8000
 export PORT
 
-.PHONY: help run test check lint typecheck migrations-check pytest bench bench-sla bench-email bench-desk bench-api bench-search clean messages
+.PHONY: help run test check lint typecheck migrations-check pytest bench bench-sla bench-email bench-desk bench-api bench-search bench-smoke clean messages
 
 help:
 	@echo "make run    start Guichet (web + worker) on http://127.0.0.1:$(PORT)/ with the five preset brands"
@@ -72,6 +72,11 @@ bench-api: $(STAMP)
 # search_tickets' times; the database is made once and reused.
 bench-search: $(STAMP)
 	$(BIN)/python bench/search.py
+
+# Every bench-* target above at a tiny size, each in fresh *_smoke databases: proves they
+# still run (CI runs it). Prints their figures and judges none; fails if a bench fails.
+bench-smoke: $(STAMP)
+	MAKE="$(MAKE)" $(BIN)/python bench/smoke.py
 
 clean:
 	rm -rf $(VENV) var/*.sqlite3* var/static .pytest_cache .mypy_cache .ruff_cache

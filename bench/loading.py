@@ -8,7 +8,8 @@ so a NOT NULL column a migration adds later breaks it (`make bench-sla` met
 the model instead: the loader gives SQL expressions for the columns it cares about, every
 other column gets what Django gives a new instance — its default, the database's own
 default (`db_default`), the moment of the insert for `auto_now`, NULL when nullable — so
-a column added to a model later never breaks a loader.
+a column added to a model later never breaks a loader. `make bench-smoke` runs every
+loader in CI to keep it so.
 """
 
 from __future__ import annotations
@@ -102,9 +103,10 @@ def literal(value: Any, connection: Any) -> str:
     return Literal(value).as_string(connection.connection).replace("%", "%%")
 
 
-def ensure_database(url: str, *, fresh: bool = False) -> None:
-    """Create the PostgreSQL database of `url` if it does not exist; with `fresh`, drop it
-    first (whoever is connected to it is disconnected)."""
+def ensure_database(url: str, *, fresh: bool = False, template: str | None = None) -> None:
+    """Create the PostgreSQL database of `url` if it does not exist (a copy of the database
+    of the URL `template` if given: nobody may be connected to that one); with `fresh`,
+    drop it first (whoever is connected to it is disconnected)."""
     import dj_database_url
     import psycopg
 
@@ -122,4 +124,5 @@ def ensure_database(url: str, *, fresh: bool = False) -> None:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
         if not exists:
-            conn.execute(f'CREATE DATABASE "{name}"')
+            copy = f' TEMPLATE "{dj_database_url.parse(template)["NAME"]}"' if template else ""
+            conn.execute(f'CREATE DATABASE "{name}"{copy}')

@@ -7,7 +7,9 @@
 3. 10,000 deadlines made due, then two worker processes (`guichet sla sweep --at`) act on
    them: actions per second (target: at least 1,000 on this 2-core machine).
 
-Prints figures; asserts nothing about durations. DATABASE_URL overrides the database.
+Prints figures; asserts nothing about durations. DATABASE_URL overrides the database,
+BENCH_TICKETS the number of tickets, BENCH_DUE the deadlines made due (`make bench-smoke`
+runs it with a few thousand).
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ os.environ.setdefault("LOG_LEVEL", "WARNING")
 
 TICKETS = int(os.environ.get("BENCH_TICKETS", "1000000"))
 DUE = int(os.environ.get("BENCH_DUE", "10000"))
+# make bench-smoke: a tiny size, to prove the bench runs; its figures are not judged.
+SMOKE = os.environ.get("BENCH_SMOKE") == "1"
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 
 
@@ -144,7 +148,11 @@ def due_query_figures() -> None:
     print("\nThe watcher's due query (the 200 most overdue deadlines):")
     print("  " + sql % tuple(repr(p) for p in params))
     print("\n".join("  | " + line for line in plan.splitlines()))
-    assert "deadline_next_action" in plan, "the due query does not use the partial index"
+    if "deadline_next_action" not in plan:
+        # At a smoke run's size a scan of the table may well be the planner's best choice.
+        if not SMOKE:
+            raise SystemExit("the due query does not use the partial index")
+        print("  (not the partial index: not judged at a smoke run's size)")
     times = []
     for _ in range(50):
         with transaction.atomic(), connection.cursor() as cursor:

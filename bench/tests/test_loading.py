@@ -1,6 +1,6 @@
 """bench.loading.insert_select, the one way the benchmarks' loaders write rows: every column
 a loader does not name gets what Django gives a new instance, so a column a migration adds
-later never breaks a loader."""
+later never breaks a loader (`make bench-smoke` runs the loaders themselves in CI)."""
 
 from __future__ import annotations
 
