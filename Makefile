@@ -13,7 +13,7 @@ STAMP := $(VENV)/.installed
 PORT ?= 8000
 export PORT
 
-.PHONY: help run test check lint typecheck layers migrations-check pytest bench bench-sla bench-email bench-desk bench-api clean messages
+.PHONY: help run test check lint typecheck layers migrations-check pytest bench bench-sla bench-email bench-desk bench-api bench-search bench-smoke clean messages
 
 help:
 	@echo "make run    start Guichet (web + worker) on http://127.0.0.1:$(PORT)/ with the five preset brands"
@@ -54,7 +54,7 @@ pytest: $(STAMP)
 messages: $(STAMP)
 	$(BIN)/python -m guichet.lib.messages --update
 
-bench: bench-sla bench-email bench-desk bench-api
+bench: bench-sla bench-email bench-desk bench-api bench-search
 
 bench-sla: $(STAMP)
 	$(BIN)/python bench/sla.py
@@ -71,6 +71,16 @@ bench-desk: $(STAMP)
 # and 1M tickets on PostgreSQL.
 bench-api: $(STAMP)
 	$(BIN)/python bench/api.py
+
+# Full-text search with 200,000 tickets (BENCH_TICKETS) on PostgreSQL: the index rebuild and
+# search_tickets' times; the database is made once and reused.
+bench-search: $(STAMP)
+	$(BIN)/python bench/search.py
+
+# Every bench-* target above at a tiny size, each in fresh *_smoke databases: proves they
+# still run (CI runs it). Prints their figures and judges none; fails if a bench fails.
+bench-smoke: $(STAMP)
+	MAKE="$(MAKE)" $(BIN)/python bench/smoke.py
 
 clean:
 	rm -rf $(VENV) var/*.sqlite3* var/static .pytest_cache .mypy_cache .ruff_cache

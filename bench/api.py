@@ -68,26 +68,6 @@ LIST_TARGET_MS = 100
 # --- the database --------------------------------------------------------------------------------
 
 
-def ensure_database() -> None:
-    import dj_database_url
-    import psycopg
-
-    settings = dj_database_url.parse(os.environ["DATABASE_URL"])
-    with psycopg.connect(
-        host=settings["HOST"] or "127.0.0.1",
-        port=settings["PORT"] or 5432,
-        user=settings["USER"],
-        password=settings.get("PASSWORD") or None,
-        dbname="postgres",
-        autocommit=True,
-    ) as conn:
-        exists = conn.execute(
-            "SELECT 1 FROM pg_database WHERE datname = %s", [settings["NAME"]]
-        ).fetchone()
-        if not exists:
-            conn.execute(f'CREATE DATABASE "{settings["NAME"]}"')
-
-
 def prepare() -> tuple[Any, str]:
     """The brand and a new API key's token."""
     import django
@@ -121,43 +101,9 @@ def scalar(sql: str, params: Any = None) -> Any:
         return cursor.fetchone()[0]
 
 
-def insert_select(model: Any, values: dict[str, str], source: str, params: dict[str, Any]) -> int:
-    """INSERT INTO the model's table SELECT `values` (column → SQL expression) FROM
-    `source`; every other NOT NULL column gets its Django default, so a column added later
-    by a migration does not break the bench."""
-    from guichet.lib.bulk import literal_cursor
-
-    columns, expressions = [], []
-    for field in model._meta.concrete_fields:
-        if field.primary_key or field.generated:
-            continue
-        column = field.column
-        if column in values:
-            expression = values[column]
-        elif field.null:
-            continue
-        else:
-            default = field.get_default()  # "" for text without a default
-            if default is None:
-                raise SystemExit(
-                    f"bench/api.py: say what to put in {model._meta.db_table}.{column}"
-                )
-            key = f"default_{column}"
-            params[key] = json.dumps(default) if isinstance(default, list | dict) else default
-            expression = f"%({key})s"
-        columns.append(f'"{column}"')
-        expressions.append(expression)
-    sql = (
-        f"INSERT INTO {model._meta.db_table} ({', '.join(columns)}) "
-        f"SELECT {', '.join(expressions)} FROM {source}"
-    )
-    with literal_cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.rowcount
-
-
 def contact_pool(brand: Any) -> tuple[int, int]:
     """CONTACT_POOL customers with an address each (made once): their first and last ids."""
+    from bench.loading import insert_select
     from guichet.contacts.models import Contact, ContactEmail
 
     have = scalar(
@@ -203,7 +149,7 @@ def contact_pool(brand: Any) -> tuple[int, int]:
 def load_to(brand: Any, size: int) -> bool:
     """Add tickets (with a running deadline each) until the brand has `size`; whether any
     were added."""
-
+    from bench.loading import insert_select
     from guichet.search.maintenance import triggers_paused
     from guichet.sla.models import Deadline
     from guichet.tickets.models import Ticket
@@ -467,7 +413,9 @@ def creation_figures(token: str, category: str) -> None:
 
 
 def main() -> None:
-    ensure_database()
+    from bench.loading import ensure_database
+
+    ensure_database(os.environ["DATABASE_URL"])
     brand, token = prepare()
     category = brand.get_policy().categories[0].key
     print(

@@ -4,7 +4,8 @@ library's email package for the scripts in bench/): the inbound email channel en
 A corpus of 1,000 realistic customer emails (bench/make_corpus.py, seed 1: French and
 English, 299 replies, HTML, attachments, RFC 2047/2231, ISO-8859-1 and raw 8-bit) is
 ingested with `guichet ingest-eml` (stored, parsed, threaded, acknowledgement queued) in
-three arrival orders, each into a fresh database:
+three arrival orders, each into a fresh database (a copy of one migrated once per run, with
+the `ej` preset; on PostgreSQL BENCH_POSTGRES and BENCH_POSTGRES_TEMPLATE name them):
 
 - all at once: every file in the folder, processed in name order;
 - over time: staged by reply depth (as mail arrives), replies carrying the real ticket
@@ -26,6 +27,7 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
+sys.path.insert(0, str(ROOT.parent))
 PYTHON = sys.executable
 WORK = Path(os.environ.get("BENCH_DIR", tempfile.gettempdir())) / "guichet-bench-email"
 POSTGRES = os.environ.get(
@@ -44,34 +46,61 @@ def guichet(env: dict[str, str], *args: str) -> str:
     return run.stdout
 
 
-def fresh_database(url: str) -> dict[str, str]:
-    env = {
+def environment(url: str) -> dict[str, str]:
+    return {
         **os.environ,
         "DATABASE_URL": url,
         "LOG_LEVEL": "ERROR",
         "GUICHET_VAR_DIR": str(WORK / "var"),
     }
-    if url.startswith("sqlite:"):
-        path = Path(url.removeprefix("sqlite:///"))
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
-    else:
-        import dj_database_url
-        import psycopg
 
-        settings = dj_database_url.parse(url)
-        with psycopg.connect(
-            host=settings["HOST"] or "127.0.0.1",
-            port=settings["PORT"] or 5432,
-            user=settings["USER"],
-            dbname="postgres",
-            autocommit=True,
-        ) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{settings["NAME"]}" WITH (FORCE)')
-            conn.execute(f'CREATE DATABASE "{settings["NAME"]}"')
-    guichet(env, "migrate", "-v0")
-    guichet(env, "load-presets", "ej")
-    return env
+
+def template_of(url: str) -> str:
+    if url.startswith("sqlite:"):
+        return url.removesuffix(".sqlite3") + "-template.sqlite3"
+    return os.environ.get("BENCH_POSTGRES_TEMPLATE", f"{url}_template")
+
+
+# The templates made by this run.
+_templates: set[str] = set()
+
+
+def fresh_database(url: str) -> dict[str, str]:
+    """The environment of a database just migrated, with the `ej` preset: a copy of a
+    template made once per run and database kind (migrating from nothing takes seconds,
+    three times per kind)."""
+    from bench.loading import ensure_database
+
+    template = template_of(url)
+    if template not in _templates:
+        env = environment(template)
+        if template.startswith("sqlite:"):
+            remove_sqlite(template)
+        else:
+            ensure_database(template, fresh=True)
+        guichet(env, "migrate", "-v0")
+        guichet(env, "load-presets", "ej")
+        _templates.add(template)
+    if url.startswith("sqlite:"):
+        remove_sqlite(url)
+        source, copy = sqlite_path(template), sqlite_path(url)
+        # The commands that made it have ended: their last changes are in the file, or
+        # still in its write-ahead log, copied with it.
+        for suffix in ("", "-wal"):
+            if Path(f"{source}{suffix}").exists():
+                shutil.copyfile(f"{source}{suffix}", f"{copy}{suffix}")
+    else:
+        ensure_database(url, fresh=True, template=template)
+    return environment(url)
+
+
+def sqlite_path(url: str) -> Path:
+    return Path(url.removeprefix("sqlite:///"))
+
+
+def remove_sqlite(url: str) -> None:
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{sqlite_path(url)}{suffix}").unlink(missing_ok=True)
 
 
 EXPORT = """

@@ -7,7 +7,9 @@
 3. 10,000 deadlines made due, then two worker processes (`guichet sla sweep --at`) act on
    them: actions per second (target: at least 1,000 on this 2-core machine).
 
-Prints figures; asserts nothing about durations. DATABASE_URL overrides the database.
+Prints figures; asserts nothing about durations. DATABASE_URL overrides the database,
+BENCH_TICKETS the number of tickets, BENCH_DUE the deadlines made due (`make bench-smoke`
+runs it with a few thousand).
 """
 
 from __future__ import annotations
@@ -29,35 +31,21 @@ os.environ.setdefault("LOG_LEVEL", "WARNING")
 
 TICKETS = int(os.environ.get("BENCH_TICKETS", "1000000"))
 DUE = int(os.environ.get("BENCH_DUE", "10000"))
+# make bench-smoke: a tiny size, to prove the bench runs; its figures are not judged.
+SMOKE = os.environ.get("BENCH_SMOKE") == "1"
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
-
-
-def ensure_database() -> None:
-    import dj_database_url
-    import psycopg
-
-    settings = dj_database_url.parse(os.environ["DATABASE_URL"])
-    with psycopg.connect(
-        host=settings["HOST"] or "127.0.0.1",
-        port=settings["PORT"] or 5432,
-        user=settings["USER"],
-        dbname="postgres",
-        autocommit=True,
-    ) as conn:
-        exists = conn.execute(
-            "SELECT 1 FROM pg_database WHERE datname = %s", [settings["NAME"]]
-        ).fetchone()
-        if not exists:
-            conn.execute(f'CREATE DATABASE "{settings["NAME"]}"')
 
 
 def populate() -> int:
     from django.core.management import call_command
     from django.db import connection
 
+    from bench.loading import insert_select
     from guichet.brands.models import Brand
     from guichet.contacts.services import contact_for_email
     from guichet.search.maintenance import rebuild, triggers_paused
+    from guichet.sla.models import Deadline
+    from guichet.tickets.models import Ticket
 
     call_command("migrate", verbosity=0)
     call_command("load_presets", "jamla24", verbosity=0, stdout=io.StringIO())
@@ -75,35 +63,61 @@ def populate() -> int:
         started = time.perf_counter()
         # The search index is rebuilt once after the load rather than row by row.
         with triggers_paused():
-            cursor.execute(
-                """
-                INSERT INTO tickets_ticket (brand_id, reference, contact_type, category, priority, complexity,
-                    status, level, channel, subject, language, contact_id, outcome, created_at, updated_at,
-                    level_started_at, revision)
-                SELECT %s, 'JM-B-' || g, 'question', 'order', 'normal', 'simple', 'open', 1, 'email',
-                    'bench ' || g, 'fr', %s, '', %s - (g %% 5000) * interval '1 minute',
-                    %s, %s - (g %% 5000) * interval '1 minute', 1
-                FROM generate_series(%s, %s) g
-                """,
-                [brand.pk, contact.pk, NOW, NOW, NOW, have + 1, TICKETS],
+            insert_select(
+                Ticket,
+                {
+                    "brand_id": "%(brand)s",
+                    "reference": "'JM-B-' || g",
+                    "contact_type": "'question'",
+                    "category": "'order'",
+                    "priority": "'normal'",
+                    "complexity": "'simple'",
+                    "status": "'open'",
+                    "level": "1",
+                    "channel": "'email'",
+                    "subject": "'bench ' || g",
+                    "language": "'fr'",
+                    "contact_id": "%(contact)s",
+                    "created_at": "%(now)s - (g %% 5000) * interval '1 minute'",
+                    "updated_at": "%(now)s",
+                    "level_started_at": "%(now)s - (g %% 5000) * interval '1 minute'",
+                },
+                "generate_series(%(first)s, %(last)s) g",
+                {
+                    "brand": brand.pk,
+                    "contact": contact.pk,
+                    "now": NOW,
+                    "first": have + 1,
+                    "last": TICKETS,
+                },
             )
             for kind, spread_minutes in (
                 ("first_response", 4 * 60),
                 ("resolution", 5 * 1440),
                 ("escalation", 1440),
             ):
-                cursor.execute(
-                    """
-                    INSERT INTO sla_deadline (brand_id, ticket_id, kind, level, rule, clock, target, started_at,
-                        due_at, warn_at, next_action_at, claimed_by)
-                    SELECT t.brand_id, t.id, %s, CASE WHEN %s = 'escalation' THEN 2 ELSE 0 END, 'bench',
-                        'calendar', 'bench', t.created_at,
-                        %s + interval '1 hour' + (t.id %% %s) * interval '1 minute', NULL,
-                        %s + interval '1 hour' + (t.id %% %s) * interval '1 minute', ''
-                    FROM tickets_ticket t WHERE t.reference LIKE 'JM-B-%%'
-                      AND NOT EXISTS (SELECT 1 FROM sla_deadline d WHERE d.ticket_id = t.id AND d.kind = %s)
-                    """,
-                    [kind, kind, NOW, spread_minutes, NOW, spread_minutes, kind],
+                insert_select(
+                    Deadline,
+                    {
+                        "brand_id": "t.brand_id",
+                        "ticket_id": "t.id",
+                        "kind": "%(kind)s",
+                        "level": "%(level)s",
+                        "rule": "'bench'",
+                        "clock": "'calendar'",
+                        "target": "'bench'",
+                        "started_at": "t.created_at",
+                        "due_at": "%(now)s + interval '1 hour' + (t.id %% %(spread)s) * interval '1 minute'",
+                        "next_action_at": "%(now)s + interval '1 hour' + (t.id %% %(spread)s) * interval '1 minute'",
+                    },
+                    "tickets_ticket t WHERE t.reference LIKE 'JM-B-%%' AND NOT EXISTS "
+                    "(SELECT 1 FROM sla_deadline d WHERE d.ticket_id = t.id AND d.kind = %(kind)s)",
+                    {
+                        "kind": kind,
+                        "level": 2 if kind == "escalation" else 0,
+                        "now": NOW,
+                        "spread": spread_minutes,
+                    },
                 )
         rebuild()
         cursor.execute("ANALYZE tickets_ticket")
@@ -134,7 +148,11 @@ def due_query_figures() -> None:
     print("\nThe watcher's due query (the 200 most overdue deadlines):")
     print("  " + sql % tuple(repr(p) for p in params))
     print("\n".join("  | " + line for line in plan.splitlines()))
-    assert "deadline_next_action" in plan, "the due query does not use the partial index"
+    if "deadline_next_action" not in plan:
+        # At a smoke run's size a scan of the table may well be the planner's best choice.
+        if not SMOKE:
+            raise SystemExit("the due query does not use the partial index")
+        print("  (not the partial index: not judged at a smoke run's size)")
     times = []
     for _ in range(50):
         with transaction.atomic(), connection.cursor() as cursor:
@@ -199,7 +217,9 @@ def act_figures(ids: list[int]) -> None:
 
 
 def main() -> None:
-    ensure_database()
+    from bench.loading import ensure_database
+
+    ensure_database(os.environ["DATABASE_URL"])
     import django
 
     django.setup()

@@ -3,15 +3,13 @@
 `world` is the cast of most tests: two preset brands (EJ and Jamla24), staff of each
 role in EJ, an outsider with the same roles in Jamla24, a customer of each brand and an
 open EJ complaint. `assert_hidden_from_outsider` is the isolation check every view and
-endpoint test uses.
-
-A test that is skipped fails the run: a test that did not run because something was
-missing (a browser, a server, a database) must be fixed, not ignored.
+endpoint test uses. The rules of the whole run (a skipped test fails it; PostgreSQL-only
+tests) are in the repository's root `conftest.py`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Generator, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -41,32 +39,6 @@ from guichet.tickets.models import Ticket
 PRESETS = Path(settings.GUICHET_PRESETS_DIR)
 # A Monday morning in Jamaica (EJ's business hours), fixed so tests read the same every day.
 T0 = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)
-
-
-@pytest.hookimpl(wrapper=True)
-def pytest_runtest_makereport(
-    item: pytest.Item, call: pytest.CallInfo[Any]
-) -> Generator[None, Any, Any]:
-    report: Any = yield
-    if report.skipped and not hasattr(report, "wasxfail"):
-        report.outcome = "failed"
-        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else report.longrepr
-        report.longrepr = f"skipped tests fail the run (something needed was missing): {reason}"
-    return report
-
-
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """PostgreSQL-only tests are deselected (not skipped) on SQLite: the PostgreSQL pass
-    of .ci/run runs them, and on it they must run."""
-    if connection.vendor == "postgresql":
-        return
-    kept: list[pytest.Item] = []
-    dropped: list[pytest.Item] = []
-    for item in items:
-        (dropped if item.get_closest_marker("postgres") else kept).append(item)
-    if dropped:
-        config.hook.pytest_deselected(items=dropped)
-        items[:] = kept
 
 
 @pytest.fixture(autouse=True)

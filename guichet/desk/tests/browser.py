@@ -44,7 +44,7 @@ from playwright.sync_api import (
     sync_playwright,
 )
 
-from guichet.lib.debian import ensure_installed
+from testsupport.debian import ensure_installed
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]

@@ -38,7 +38,7 @@ from pathlib import Path
 
 import pytest
 
-from guichet.lib.debian import ensure_installed
+from testsupport.debian import ensure_installed
 
 DOVECOT = Path("/usr/sbin/dovecot")
 USER = "guichet"

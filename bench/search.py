@@ -1,17 +1,18 @@
-# SQL here is assembled from constants and column names read from the catalog.
-# ruff: noqa: S608, S311
-"""Search at scale on PostgreSQL: a generated desk, the rebuild's time, search_tickets' times.
+# ruff: noqa: S311
+"""make bench-search: search at scale on PostgreSQL: a generated desk, the rebuild's time,
+search_tickets' times.
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/guichet_search_bench \\
-        .venv/bin/python -m guichet.search.measure --tickets 200000
+    make bench-search    # or: .venv/bin/python bench/search.py --tickets 200000 --runs 20
 
-1. The database (created if missing) is migrated and, once, filled with `--tickets` tickets
-   (three messages each, 30 to 120 words from a French and English vocabulary with a long
+1. A database `guichet_search_bench` (DATABASE_URL overrides it; created if missing) is
+   migrated and, once, filled with `--tickets` tickets (BENCH_TICKETS, default 200,000;
+   three messages each, 30 to 120 words from a French and English vocabulary with a long
    tail, one customer for two tickets, five brands) by INSERT … SELECT with the index
    triggers paused (guichet.search.maintenance.triggers_paused), then indexed by
    `rebuild()`, timed.
 2. `search_tickets` runs for words of every frequency (rare, middling, common, two words),
-   references, names and email prefixes, each for one brand and for all: p50, p95, max.
+   references, names and email prefixes, each for one brand and for all, `--runs`
+   (BENCH_SEARCH_RUNS, default 20) different queries of each kind: p50, p95, max.
 
 Prints figures; asserts nothing about them. docs/search.md keeps the last ones.
 """
@@ -23,9 +24,12 @@ import io
 import os
 import random
 import statistics
+import sys
 import time
-from typing import Any
+from pathlib import Path
 
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/guichet_search_bench")
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "guichet.settings")
 os.environ.setdefault("LOG_LEVEL", "WARNING")
@@ -47,45 +51,15 @@ FIRST = "Hélène Jean Marie Pierre Salma Youssef Awa Kofi Anna John Mary David 
 LAST = "Lefèvre Martin Bernard Alaoui Diallo Koné Smith Brown Dubois Moreau Girard".split()
 
 
-def ensure_database() -> None:
-    import dj_database_url
-    import psycopg
-
-    settings = dj_database_url.parse(os.environ["DATABASE_URL"])
-    with psycopg.connect(
-        host=settings["HOST"] or "127.0.0.1",
-        port=settings["PORT"] or 5432,
-        user=settings["USER"],
-        dbname="postgres",
-        autocommit=True,
-    ) as conn:
-        exists = conn.execute(
-            "SELECT 1 FROM pg_database WHERE datname = %s", [settings["NAME"]]
-        ).fetchone()
-        if not exists:
-            conn.execute(f'CREATE DATABASE "{settings["NAME"]}"')
-
-
-def _columns(cursor: Any, table: str, overrides: dict[str, str]) -> tuple[str, str]:
-    """Column list and expressions that copy a template row `x`, with some overridden."""
-    cursor.execute(
-        "SELECT column_name FROM information_schema.columns WHERE table_name = %s"
-        " AND column_name <> 'id' ORDER BY ordinal_position",
-        [table],
-    )
-    names = [row[0] for row in cursor.fetchall()]
-    return ", ".join(names), ", ".join(overrides.get(n, f"x.{n}") for n in names)
-
-
 def populate(tickets: int) -> None:
     from django.core.management import call_command
     from django.db import connection
 
+    from bench.loading import insert_select
     from guichet.brands.models import Brand
-    from guichet.contacts.services import contact_for_email
-    from guichet.lib.scoping import brand_scope
+    from guichet.contacts.models import Contact, ContactEmail
     from guichet.search.maintenance import rebuild, triggers_paused
-    from guichet.tickets import services
+    from guichet.tickets.models import Message, Ticket
 
     call_command("migrate", verbosity=0)
     with connection.cursor() as cursor:
@@ -94,19 +68,6 @@ def populate(tickets: int) -> None:
             return
     call_command("load_presets", verbosity=0, stdout=io.StringIO())
     brands = list(Brand.objects.order_by("pk"))
-    template = None
-    for brand in brands:
-        with brand_scope(brand):
-            contact = contact_for_email(brand=brand, email=f"x@{brand.slug}.test", name="X")
-            template = services.ticket_open(
-                brand=brand,
-                contact=contact,
-                contact_type=brand.get_policy().contact_types[0].type,
-                subject="x",
-                text="x",
-                channel="email",
-            )
-    assert template is not None
     print(f"creating {tickets:,} tickets and {3 * tickets:,} messages…", flush=True)
     started = time.perf_counter()
     vocabulary = COMMON + [a + b + c for a in SYLLABLES for b in SYLLABLES for c in SYLLABLES]
@@ -133,61 +94,70 @@ def populate(tickets: int) -> None:
                 f" generate_series(1, {count}) w WHERE w > {outer} * 0) d JOIN vocab v ON v.i = d.r)"
             )
 
-        names, values = _columns(
-            cursor,
-            "contacts_contact",
+        cursor.execute("SELECT coalesce(max(id), 0) FROM contacts_contact")
+        after = cursor.fetchone()[0]
+        contacts = max(1, tickets // 2)
+        insert_select(
+            Contact,
             {
                 "brand_id": "(SELECT id FROM brands WHERE i = 1 + mod(g, 5))",
                 "name": f"(ARRAY{FIRST!r})[1 + mod(g * 7, {len(FIRST)})] || ' ' || (ARRAY{LAST!r})[1 + mod(g / 3, {len(LAST)})]",
+                "language": "'fr'",
+                "created_at": "now()",
+                "updated_at": "now()",
             },
+            "generate_series(1, %(contacts)s) g",
+            {"contacts": contacts},
         )
-        contacts = max(1, tickets // 2)
-        cursor.execute(
-            f"INSERT INTO contacts_contact ({names}) SELECT {values} FROM generate_series(1, %s) g,"
-            " (SELECT * FROM contacts_contact ORDER BY id LIMIT 1) x",
-            [contacts],
+        insert_select(
+            ContactEmail,
+            {
+                "brand_id": "c.brand_id",
+                "contact_id": "c.id",
+                "address": "lower(translate(split_part(c.name, ' ', 1), 'éèô', 'eeo')) || '.' || c.id"
+                " || '@exemple' || mod(c.id, 7) || '.fr'",
+                "is_primary": "true",
+            },
+            "contacts_contact c WHERE c.id > %(after)s",
+            {"after": after},
         )
-        cursor.execute(
-            "INSERT INTO contacts_contactemail (address, is_primary, brand_id, contact_id)"
-            " SELECT lower(translate(split_part(c.name, ' ', 1), 'éèô', 'eeo')) || '.' || c.id"
-            " || '@exemple' || mod(c.id, 7) || '.fr', true, c.brand_id, c.id"
-            " FROM contacts_contact c WHERE NOT EXISTS"
-            " (SELECT FROM contacts_contactemail e WHERE e.contact_id = c.id)"
-        )
-        names, values = _columns(
-            cursor,
-            "tickets_ticket",
+        created = "now() - (g * interval '37 seconds')"
+        insert_select(
+            Ticket,
             {
                 "brand_id": "c.brand_id",
                 "contact_id": "c.id",
                 "reference": "'BN-' || lpad((g / 100000)::text, 2, '0') || '-' || lpad(mod(g, 100000)::text, 5, '0')",
+                "contact_type": "%(contact_type)s",
+                "channel": "'email'",
                 "subject": words("3 + mod(g, 5)", "g"),
-                "created_at": "now() - (g * interval '37 seconds')",
+                "language": "'fr'",
+                "created_at": created,
+                "updated_at": created,
+                "level_started_at": created,
+            },
+            "generate_series(1, %(tickets)s) g"
+            " JOIN contacts_contact c ON c.id = %(after)s + 1 + mod(g, %(contacts)s)",
+            {
+                "contact_type": brands[0].get_policy().contact_types[0].type,
+                "tickets": tickets,
+                "after": after,
+                "contacts": contacts,
             },
         )
-        cursor.execute(
-            f"INSERT INTO tickets_ticket ({names}) SELECT {values} FROM generate_series(1, %s) g"
-            " JOIN contacts_contact c ON c.id = (SELECT min(id) FROM contacts_contact WHERE name <> 'X') + mod(g, %s),"
-            " (SELECT * FROM tickets_ticket ORDER BY id LIMIT 1) x",
-            [tickets, contacts],
-        )
-        names, values = _columns(
-            cursor,
-            "tickets_message",
+        insert_select(
+            Message,
             {
                 "brand_id": "t.brand_id",
                 "ticket_id": "t.id",
                 "direction": "CASE WHEN k = 2 THEN 'out' ELSE 'in' END",
-                "is_automatic": "false",
+                "channel": "'email'",
+                "author_contact_id": "CASE WHEN k = 2 THEN NULL ELSE t.contact_id END",
                 "text": words("30 + mod(t.id * k, 90)", "(t.id + k)"),
+                "language": "t.language",
                 "created_at": "t.created_at + k * interval '1 hour'",
             },
-        )
-        cursor.execute(
-            f"INSERT INTO tickets_message ({names}) SELECT {values}"
-            " FROM tickets_ticket t CROSS JOIN generate_series(1, 3) k,"
-            " (SELECT * FROM tickets_message ORDER BY id LIMIT 1) x"
-            " WHERE t.reference LIKE 'BN-%%'"
+            "tickets_ticket t CROSS JOIN generate_series(1, 3) k WHERE t.reference LIKE 'BN-%%'",
         )
     print(f"  loaded in {time.perf_counter() - started:.0f} s", flush=True)
     started = time.perf_counter()
@@ -279,22 +249,29 @@ def measure(runs: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0] if __doc__ else None)
-    parser.add_argument("--tickets", type=int, default=200_000)
-    parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument(
+        "--tickets", type=int, default=int(os.environ.get("BENCH_TICKETS", "200000"))
+    )
+    parser.add_argument("--runs", type=int, default=int(os.environ.get("BENCH_SEARCH_RUNS", "20")))
     parser.add_argument("--rebuild", action="store_true", help="time rebuild() again")
     args = parser.parse_args()
-    ensure_database()
+    from bench.loading import ensure_database
+
+    ensure_database(os.environ["DATABASE_URL"])
     import django
 
     django.setup()
-    populate(args.tickets)
-    if args.rebuild:
-        from guichet.search.maintenance import rebuild
+    from guichet.lib.bulk import literal_parameters
 
-        started = time.perf_counter()
-        count = rebuild()
-        print(f"rebuild(): {count:,} documents in {time.perf_counter() - started:.1f} s")
-    measure(args.runs)
+    with literal_parameters():  # hand-written SQL with untyped parameters
+        populate(args.tickets)
+        if args.rebuild:
+            from guichet.search.maintenance import rebuild
+
+            started = time.perf_counter()
+            count = rebuild()
+            print(f"rebuild(): {count:,} documents in {time.perf_counter() - started:.1f} s")
+        measure(args.runs)
 
 
 if __name__ == "__main__":
