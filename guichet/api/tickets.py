@@ -39,6 +39,7 @@ from guichet.api.schemas import (
     ticket_out,
     with_relations,
 )
+from guichet.api.uploads import attachments_for
 from guichet.brands.models import Brand, Team
 from guichet.contacts.models import Contact
 from guichet.contacts.services import contact_for_email, contact_for_phone
@@ -248,13 +249,6 @@ def _attachments_field() -> Any:
     )
 
 
-def _files(who: Principal, brand: Brand, tokens: list[str]) -> list[Attachment]:
-    """The uploaded files a message names (`uploads.attachments_for`), for its service."""
-    from guichet.api.uploads import attachments_for  # uploads reads this module's helpers
-
-    return attachments_for(who, brand, tokens)
-
-
 class ContactIn(Schema):
     id: int | None = Field(None, description="an existing contact of the brand")
     email: str | None = Field(None, max_length=254)
@@ -342,7 +336,7 @@ def create_ticket(request: HttpRequest, payload: TicketIn, response: HttpRespons
             html=payload.html,
             language=payload.language,
             seller=_seller(brand, payload.seller),
-            attachments=_files(who, brand, payload.attachments),
+            attachments=attachments_for(who, brand, payload.attachments),
             actor=who.user,
         )
         return 201, _fresh(ticket)
@@ -455,7 +449,7 @@ def reply(request: HttpRequest, reference: str, payload: ReplyIn) -> Status:
         text=payload.text,
         html=payload.html,
         subject=payload.subject,
-        attachments=_files(who, ticket.brand, payload.attachments),
+        attachments=attachments_for(who, ticket.brand, payload.attachments),
         status_after=payload.status_after,
         full_answer=payload.full_answer,
         expected_revision=payload.revision,
@@ -481,7 +475,7 @@ def note(request: HttpRequest, reference: str, payload: NoteIn) -> Status:
         actor=who.user,
         text=payload.text,
         html=payload.html,
-        attachments=_files(who, ticket.brand, payload.attachments),
+        attachments=attachments_for(who, ticket.brand, payload.attachments),
     )
     return Status(201, _with_message(ticket, message))
 

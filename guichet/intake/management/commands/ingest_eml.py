@@ -13,6 +13,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from guichet.brands.models import Brand
 from guichet.intake.email import ingest
 from guichet.intake.email.stats import inbound_stats
+from guichet.intake.email.tasks import process_inbound
 from guichet.intake.models import InboundSource
 
 CHUNK = 100
@@ -72,8 +73,6 @@ class Command(BaseCommand):
                 stored.append(result.inbound.pk)
                 duplicates += not result.created
         if queue:
-            from guichet.intake.email.tasks import process_inbound
-
             for inbound_id in stored:
                 process_inbound.enqueue(inbound_id)
         else:
