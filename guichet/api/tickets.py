@@ -41,9 +41,10 @@ from guichet.api.schemas import (
 )
 from guichet.api.uploads import attachments_for
 from guichet.brands.models import Brand, Team
-from guichet.contacts.models import Contact
+from guichet.contacts.models import Contact, ContactEmail
 from guichet.contacts.services import contact_for_email, contact_for_phone
 from guichet.marketplace.models import Seller
+from guichet.sla.models import Deadline
 from guichet.tickets import services
 from guichet.tickets.actors import Customer
 from guichet.tickets.attachments import attachment_download
@@ -88,12 +89,20 @@ def _ticket(who: Principal, reference: str) -> Ticket:
     return access_ticket(who.access(), reference)
 
 
-def _fresh(ticket: Ticket) -> dict[str, Any]:
-    """The ticket as it is now, read again with everything its representation shows, as
-    a page reads it: the row joined with its customer, then each relation that is set by
-    its id (joined, the six tables cost PostgreSQL 2 ms of planning, six times the query)."""
-    found = _full(Ticket.objects.filter(pk=ticket.pk)).get()
-    return TicketOut.model_validate(ticket_out(found)).model_dump(mode="json")
+def _answer(ticket: Ticket) -> dict[str, Any]:
+    """The ticket's representation from the instance in hand — the one a service just
+    changed (it locked and refreshed the row, and the related objects it holds stay loaded
+    while unchanged; one that changed is read by its id when shown) or the one
+    `access_ticket` read with its relations. Only what a write may change beside the row is
+    read again: the live deadlines and the customer's addresses, two small queries. (Read
+    again whole, as a page reads it, the ticket cost a third of a creation's time.) The
+    dict is validated once, by the operation's response schema."""
+    ticket.live_deadlines = list(  # type: ignore[attr-defined]
+        Deadline.objects.filter(ticket=ticket, cancelled_at__isnull=True)
+    )
+    contact = ticket.contact
+    contact.email_rows = list(ContactEmail.objects.filter(contact=contact))  # type: ignore[attr-defined]
+    return ticket_out(ticket)
 
 
 class TicketFilters(Schema):
@@ -171,7 +180,7 @@ def list_tickets(request: HttpRequest, filters: Query[TicketFilters]) -> dict[st
 def read_ticket(request: HttpRequest, reference: str) -> dict[str, Any]:
     who = principal(request)
     who.require_read()
-    return _fresh(_ticket(who, reference))
+    return _answer(_ticket(who, reference))
 
 
 @router.get(
@@ -339,7 +348,7 @@ def create_ticket(request: HttpRequest, payload: TicketIn, response: HttpRespons
             attachments=attachments_for(who, brand, payload.attachments),
             actor=who.user,
         )
-        return 201, _fresh(ticket)
+        return 201, _answer(ticket)
 
     status, body, replayed = idempotency.once(
         request,
@@ -407,7 +416,7 @@ def update_ticket(request: HttpRequest, reference: str, payload: TicketPatch) ->
                 status=sent["status"],
                 expected_revision=None if changes else payload.revision,
             )
-    return _fresh(ticket)
+    return _answer(ticket)
 
 
 class ReplyIn(Revision):
@@ -433,7 +442,7 @@ def _with_message(ticket: Ticket, message: Message) -> dict[str, Any]:
         .prefetch_related("attachments")
         .get(pk=message.pk)
     )
-    return {"ticket": _fresh(ticket), "message": message_out(ticket, found)}
+    return {"ticket": _answer(ticket), "message": message_out(ticket, found)}
 
 
 @router.post(
@@ -505,7 +514,7 @@ def assign(request: HttpRequest, reference: str, payload: AssignIn) -> dict[str,
         reason=payload.reason.strip(),
         expected_revision=payload.revision,
     )
-    return _fresh(ticket)
+    return _answer(ticket)
 
 
 class EscalateIn(Revision):
@@ -527,7 +536,7 @@ def escalate(request: HttpRequest, reference: str, payload: EscalateIn) -> dict[
         to_level=payload.to_level,
         expected_revision=payload.revision,
     )
-    return _fresh(ticket)
+    return _answer(ticket)
 
 
 class EscalationRequestIn(Revision):
@@ -552,7 +561,7 @@ def request_escalation(
         reason=payload.reason,
         expected_revision=payload.revision,
     )
-    return _fresh(ticket)
+    return _answer(ticket)
 
 
 class OutcomeIn(Revision):
@@ -574,7 +583,7 @@ def set_outcome(request: HttpRequest, reference: str, payload: OutcomeIn) -> dic
         summary=payload.summary,
         expected_revision=payload.revision,
     )
-    return _fresh(ticket)
+    return _answer(ticket)
 
 
 class CloseIn(Revision):
@@ -592,7 +601,7 @@ def close(request: HttpRequest, reference: str, payload: CloseIn) -> dict[str, A
         summary=payload.summary,
         expected_revision=payload.revision,
     )
-    return _fresh(ticket)
+    return _answer(ticket)
 
 
 class ReopenIn(Revision):
@@ -605,4 +614,4 @@ def reopen(request: HttpRequest, reference: str, payload: ReopenIn) -> dict[str,
     services.ticket_reopen(
         ticket=ticket, actor=who.user, reason=payload.reason, expected_revision=payload.revision
     )
-    return _fresh(ticket)
+    return _answer(ticket)

@@ -113,7 +113,7 @@ def test_two_calls_racing_with_one_token_attach_its_file_once(world, api, monkey
 
     caller = api()
     [token] = tokens(upload(caller, ("facture.pdf", PDF)))
-    real = api_tickets._files
+    real = api_tickets.attachments_for
     first: list = []
 
     def checked_then_overtaken(who, brand, given):
@@ -123,7 +123,7 @@ def test_two_calls_racing_with_one_token_attach_its_file_once(world, api, monkey
             first[0] = caller.post(ticket_url(world, "notes"), {"text": "1", "attachments": given})
         return found
 
-    monkeypatch.setattr(api_tickets, "_files", checked_then_overtaken)
+    monkeypatch.setattr(api_tickets, "attachments_for", checked_then_overtaken)
     late = caller.post(ticket_url(world, "notes"), {"text": "2", "attachments": [token]})
     assert first[0].status_code == 201
     assert late.status_code == 422 and late.json()["code"] == "upload_used"
