@@ -276,6 +276,24 @@ def _live(
     now: datetime,
     seller: Seller | None,
 ) -> Ticket:
+    """One ticket's story from `received` up to its plan's state or to `now`, whichever
+    comes first. Every random draw is made in the same order for the same plan, so a seed
+    gives the same demo."""
+    subject, body = _opening_text(rng, brand, policy, plan)
+    agent = people[rng.choice(["agent", "agent", "agent2"])]
+    with clock.frozen(received) as frozen:
+        time = _Timeline(frozen, now)
+        try:
+            ticket = _open(brand, contact, plan, subject, body, agent, seller)
+            time.ticket = ticket
+            _Life(rng, policy, people, contact, plan, agent, ticket, time).live()
+            return ticket
+        finally:
+            time.finish()
+
+
+def _opening_text(rng: random.Random, brand: Brand, policy: Policy, plan: Plan) -> tuple[str, str]:
+    """The customer's subject and message, about the plan's category and an order."""
     category = policy.category(plan.category)
     thing = category.name.get(plan.language) if category else ""
     order_rule = policy.validation.order_reference
@@ -284,103 +302,155 @@ def _live(
         if order_rule and order_rule.example
         else f"{brand.reference_prefix}-R{rng.randrange(10000, 99999)}"
     )
-    subject, body = _text(rng, plan, thing, ref)
-    agent = people[rng.choice(["agent", "agent", "agent2"])]
-    with clock.frozen(received) as frozen:
-        time = _Timeline(frozen, now)
-        try:
-            opening: services.Opening = {
-                "brand": brand,
-                "contact": contact,
-                "contact_type": plan.contact_type,
-                "subject": subject,
-                "text": body,
-                "channel": plan.channel,
-                "category": plan.category,
-                "complexity": plan.complexity,
-                "language": plan.language,
-                "seller": seller,
-            }
-            if plan.channel in (Channel.PHONE, Channel.LETTER):
-                opening["actor"] = agent  # an agent logged the call or the letter
-            ticket = services.ticket_open(**opening)
-            time.ticket = ticket
-            if plan.state == "new" or not time.advance(rng.uniform(5, 180)):
-                return ticket
-            services.ticket_assign(ticket=ticket, actor=agent, assignee=agent)
-            if not time.advance(rng.uniform(20, 900)):
-                return ticket
-            name = contact.name.split(" ")[0]
-            reply = rng.choice(content.REPLIES[plan.language]).format(
-                name=name, agent=agent.first_name
+    return _text(rng, plan, thing, ref)
+
+
+def _open(
+    brand: Brand,
+    contact: Contact,
+    plan: Plan,
+    subject: str,
+    body: str,
+    agent: User,
+    seller: Seller | None,
+) -> Ticket:
+    """Open the ticket at the clock's moment (the caller froze it at its reception)."""
+    opening: services.Opening = {
+        "brand": brand,
+        "contact": contact,
+        "contact_type": plan.contact_type,
+        "subject": subject,
+        "text": body,
+        "channel": plan.channel,
+        "category": plan.category,
+        "complexity": plan.complexity,
+        "language": plan.language,
+        "seller": seller,
+    }
+    if plan.channel in (Channel.PHONE, Channel.LETTER):
+        opening["actor"] = agent  # an agent logged the call or the letter
+    return services.ticket_open(**opening)
+
+
+@dataclass
+class _Life:
+    """The steps of an opened ticket's life, in order. Each step says whether the story
+    goes on: False once the plan's state is reached or the next moment would be in the
+    future (`_Timeline.advance`)."""
+
+    rng: random.Random
+    policy: Policy
+    people: dict[str, User]
+    contact: Contact
+    plan: Plan
+    agent: User
+    ticket: Ticket
+    time: _Timeline
+
+    def live(self) -> None:
+        steps = (self.take, self.answer, self.hear_back, self.climb, self.wait, self.decide)
+        for step in steps:
+            if not step():
+                return
+
+    def reply_text(self, agent: User) -> str:
+        name = self.contact.name.split(" ")[0]
+        return self.rng.choice(content.REPLIES[self.plan.language]).format(
+            name=name, agent=agent.first_name
+        )
+
+    def take(self) -> bool:
+        """An agent takes the new ticket."""
+        if self.plan.state == "new" or not self.time.advance(self.rng.uniform(5, 180)):
+            return False
+        services.ticket_assign(ticket=self.ticket, actor=self.agent, assignee=self.agent)
+        return True
+
+    def answer(self) -> bool:
+        """The agent's first reply (waiting on the customer, sometimes), and a note."""
+        rng, plan, agent = self.rng, self.plan, self.agent
+        if not self.time.advance(rng.uniform(20, 900)):
+            return False
+        reply = self.reply_text(agent)
+        waiting = plan.state == "waiting_customer" and plan.level == 1
+        services.ticket_reply(
+            ticket=self.ticket,
+            actor=agent,
+            text=reply,
+            status_after=Status.WAITING_CUSTOMER if waiting or rng.random() < 0.3 else None,
+        )
+        if waiting:
+            return False
+        if rng.random() < 0.3:
+            services.ticket_note(ticket=self.ticket, actor=agent, text=rng.choice(content.NOTES))
+        return True
+
+    def hear_back(self) -> bool:
+        """The customer writes again, more often than not."""
+        rng = self.rng
+        if rng.random() < 0.6:
+            if not self.time.advance(rng.uniform(60, 2 * 24 * 60)):
+                return False
+            services.ticket_receive(
+                ticket=self.ticket,
+                contact=self.contact,
+                channel=self.plan.channel,
+                text=rng.choice(content.CUSTOMER_FOLLOW_UPS[self.plan.language]),
             )
-            waiting = plan.state == "waiting_customer" and plan.level == 1
-            services.ticket_reply(
+        return True
+
+    def climb(self) -> bool:
+        """Up to the plan's level (or the one the policy's clock reached): escalated by the
+        agent or the customer, taken and answered by each level's handler."""
+        rng, ticket, policy = self.rng, self.ticket, self.policy
+        for level in range(2, max(self.plan.level, ticket.level) + 1):
+            if not self.time.advance(rng.uniform(120, 2 * 24 * 60)):
+                return False
+            if ticket.level < level:  # not already moved up by the policy's own clock
+                by_customer = policy.escalation.customer_may_request and rng.random() < 0.4
+                services.ticket_escalate(
+                    ticket=ticket,
+                    actor=Customer(self.contact) if by_customer else self.agent,
+                    reason=rng.choice(content.ESCALATION_REASONS),
+                )
+            handler = _handler(self.people, policy, level)
+            if not self.time.advance(rng.uniform(30, 600)):
+                return False
+            services.ticket_assign(ticket=ticket, actor=handler, assignee=handler)
+            if not self.time.advance(rng.uniform(60, 24 * 60)):
+                return False
+            services.ticket_reply(ticket=ticket, actor=handler, text=self.reply_text(handler))
+        return True
+
+    def wait(self) -> bool:
+        """Tickets planned open or waiting stay so."""
+        if self.plan.state == "waiting_third_party":
+            services.ticket_set_status(
+                ticket=self.ticket, actor=self.agent, status=Status.WAITING_THIRD_PARTY
+            )
+            return False
+        return self.plan.state not in ("open", "waiting_customer")
+
+    def decide(self) -> bool:
+        """The decision closes the ticket, or the customer withdraws."""
+        if not self.time.advance(self.rng.uniform(60, 3 * 24 * 60)):
+            return False
+        ticket = self.ticket
+        if self.plan.withdrawn:
+            services.ticket_close(
                 ticket=ticket,
-                actor=agent,
-                text=reply,
-                status_after=Status.WAITING_CUSTOMER if waiting or rng.random() < 0.3 else None,
+                actor=Customer(self.contact),
+                outcome=Outcome.WITHDRAWN,
+                summary="Withdrawn by the customer.",
             )
-            if waiting:
-                return ticket
-            if rng.random() < 0.3:
-                services.ticket_note(ticket=ticket, actor=agent, text=rng.choice(content.NOTES))
-            if rng.random() < 0.6:
-                if not time.advance(rng.uniform(60, 2 * 24 * 60)):
-                    return ticket
-                services.ticket_receive(
-                    ticket=ticket,
-                    contact=contact,
-                    channel=plan.channel,
-                    text=rng.choice(content.CUSTOMER_FOLLOW_UPS[plan.language]),
-                )
-            for level in range(2, max(plan.level, ticket.level) + 1):
-                if not time.advance(rng.uniform(120, 2 * 24 * 60)):
-                    return ticket
-                if ticket.level < level:  # not already moved up by the policy's own clock
-                    by_customer = policy.escalation.customer_may_request and rng.random() < 0.4
-                    services.ticket_escalate(
-                        ticket=ticket,
-                        actor=Customer(contact) if by_customer else agent,
-                        reason=rng.choice(content.ESCALATION_REASONS),
-                    )
-                handler = _handler(people, policy, level)
-                if not time.advance(rng.uniform(30, 600)):
-                    return ticket
-                services.ticket_assign(ticket=ticket, actor=handler, assignee=handler)
-                if not time.advance(rng.uniform(60, 24 * 60)):
-                    return ticket
-                reply = rng.choice(content.REPLIES[plan.language]).format(
-                    name=name, agent=handler.first_name
-                )
-                services.ticket_reply(ticket=ticket, actor=handler, text=reply)
-            if plan.state == "waiting_third_party":
-                services.ticket_set_status(
-                    ticket=ticket, actor=agent, status=Status.WAITING_THIRD_PARTY
-                )
-                return ticket
-            if plan.state in ("open", "waiting_customer"):
-                return ticket
-            if not time.advance(rng.uniform(60, 3 * 24 * 60)):
-                return ticket
-            decider = _handler(people, policy, ticket.level)
-            if plan.withdrawn:
-                services.ticket_close(
-                    ticket=ticket,
-                    actor=Customer(contact),
-                    outcome=Outcome.WITHDRAWN,
-                    summary="Withdrawn by the customer.",
-                )
-            else:
-                services.ticket_close(
-                    ticket=ticket,
-                    actor=decider,
-                    outcome=plan.outcome or None,
-                    summary="Décision écrite envoyée au client." if plan.outcome else "",
-                )
-            return ticket
-        finally:
-            time.finish()
+        else:
+            services.ticket_close(
+                ticket=ticket,
+                actor=_handler(self.people, self.policy, ticket.level),
+                outcome=self.plan.outcome or None,
+                summary="Décision écrite envoyée au client." if self.plan.outcome else "",
+            )
+        return True
 
 
 def load_demo(

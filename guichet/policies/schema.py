@@ -544,120 +544,163 @@ def _walk(value: Any, path: tuple[str | int, ...]) -> Iterator[tuple[tuple[str |
             yield from _walk(item, (*path, i))
 
 
-def semantic_errors(policy: Policy) -> list[tuple[tuple[str | int, ...], str]]:
-    """Cross-reference checks that a per-field schema cannot express."""
-    errors: list[tuple[tuple[str | int, ...], str]] = []
+# A key path in the policy ("levels", 2, "team") and what is wrong there.
+_Problem = tuple[tuple[str | int, ...], str]
 
-    def unique(items: list[Any], attr: str, section: str) -> set[str]:
+
+def semantic_errors(policy: Policy) -> list[tuple[tuple[str | int, ...], str]]:
+    """Cross-reference checks that a per-field schema cannot express: each of `_CHECKS` in
+    turn, one per rule. `policy` has passed the schema (its fields have their types)."""
+    defined = _Defined(
+        teams={t.key for t in policy.teams},
+        levels={level.key for level in policy.levels},
+        categories={c.key for c in policy.categories},
+        contact_types={c.type for c in policy.contact_types},
+    )
+    errors: list[_Problem] = []
+    for check in _CHECKS:
+        errors.extend(check(policy, defined))
+    return errors
+
+
+@dataclass(frozen=True)
+class _Defined:
+    """The keys a policy defines, which other sections name."""
+
+    teams: set[str]
+    levels: set[str]
+    categories: set[str]
+    contact_types: set[str]
+
+
+def _duplicate_keys(policy: Policy, defined: _Defined) -> Iterator[_Problem]:
+    sections: list[tuple[str, list[Any], str]] = [
+        ("teams", policy.teams, "key"),
+        ("levels", policy.levels, "key"),
+        ("categories", policy.categories, "key"),
+        ("contact_types", policy.contact_types, "type"),
+    ]
+    for section, items, attr in sections:
         seen: set[str] = set()
         for i, item in enumerate(items):
             key = getattr(item, attr)
             if key in seen:
-                errors.append(((section, i, attr), f"{key!r} is defined twice"))
+                yield (section, i, attr), f"{key!r} is defined twice"
             seen.add(key)
-        return seen
 
-    teams = unique(policy.teams, "key", "teams")
-    levels = unique(policy.levels, "key", "levels")
-    categories = unique(policy.categories, "key", "categories")
-    contact_types = unique(policy.contact_types, "type", "contact_types")
 
+def _levels(policy: Policy, defined: _Defined) -> Iterator[_Problem]:
     for i, level in enumerate(policy.levels):
-        if level.team not in teams:
-            errors.append((("levels", i, "team"), f"no team {level.team!r} in [[teams]]"))
+        if level.team not in defined.teams:
+            yield ("levels", i, "team"), f"no team {level.team!r} in [[teams]]"
         is_last = i == len(policy.levels) - 1
         if level.final and not is_last:
-            errors.append((("levels", i, "final"), "only the last level can be final"))
+            yield ("levels", i, "final"), "only the last level can be final"
         if is_last and not level.final:
-            errors.append((("levels", i, "final"), "the last level must say final = true"))
-    for i, category in enumerate(policy.categories):
-        if category.team and category.team not in teams:
-            errors.append((("categories", i, "team"), f"no team {category.team!r} in [[teams]]"))
+            yield ("levels", i, "final"), "the last level must say final = true"
 
+
+def _category_teams(policy: Policy, defined: _Defined) -> Iterator[_Problem]:
+    for i, category in enumerate(policy.categories):
+        if category.team and category.team not in defined.teams:
+            yield ("categories", i, "team"), f"no team {category.team!r} in [[teams]]"
+
+
+def _deadlines(policy: Policy, defined: _Defined) -> Iterator[_Problem]:
     for i, rule in enumerate(policy.deadlines):
         for j, key in enumerate(rule.categories):
-            if key not in categories:
-                errors.append((("deadlines", i, "categories", j), f"no category {key!r}"))
+            if key not in defined.categories:
+                yield ("deadlines", i, "categories", j), f"no category {key!r}"
         for j, key in enumerate(rule.levels):
-            if key not in levels:
-                errors.append((("deadlines", i, "levels", j), f"no level {key!r}"))
+            if key not in defined.levels:
+                yield ("deadlines", i, "levels", j), f"no level {key!r}"
         for j, key in enumerate(rule.contact_types):
-            if key not in contact_types:
-                errors.append(
-                    (("deadlines", i, "contact_types", j), f"contact type {key!r} is not enabled")
-                )
+            if key not in defined.contact_types:
+                yield ("deadlines", i, "contact_types", j), f"contact type {key!r} is not enabled"
         if rule.kind == "level" and not rule.levels:
-            errors.append(
-                (("deadlines", i, "levels"), "a level deadline names the levels it applies to")
-            )
+            yield ("deadlines", i, "levels"), "a level deadline names the levels it applies to"
         if rule.aim and rule.aim.as_timedelta() > rule.target.as_timedelta():
-            errors.append((("deadlines", i, "aim"), "the aim must not be later than the target"))
+            yield ("deadlines", i, "aim"), "the aim must not be later than the target"
         if rule.warn_before and rule.warn_before.as_timedelta() >= rule.target.as_timedelta():
-            errors.append(
-                (("deadlines", i, "warn_before"), "warn_before must be shorter than the target")
-            )
+            yield ("deadlines", i, "warn_before"), "warn_before must be shorter than the target"
 
+
+def _automatic_escalations(policy: Policy, defined: _Defined) -> Iterator[_Problem]:
     previous = 0
     for i, auto in enumerate(policy.escalation.automatic):
         path = ("escalation", "automatic", i, "to_level")
-        if auto.to_level not in levels:
-            errors.append((path, f"no level {auto.to_level!r}"))
+        if auto.to_level not in defined.levels:
+            yield path, f"no level {auto.to_level!r}"
             continue
         number = policy.level_number(auto.to_level)
         if number == 1:
-            errors.append((path, "automatic escalation cannot go to the first level"))
+            yield path, "automatic escalation cannot go to the first level"
         if number <= previous:
-            errors.append((path, "automatic escalations must climb the ladder in order"))
+            yield path, "automatic escalations must climb the ladder in order"
         previous = number
 
-    if policy.delay_letter and not any(
-        r.kind == policy.delay_letter.deadline for r in policy.deadlines
-    ):
-        errors.append(
-            (
-                ("delay_letter", "deadline"),
-                f"no [[deadlines]] of kind {policy.delay_letter.deadline!r}",
-            )
-        )
+
+def _delay_letter(policy: Policy, defined: _Defined) -> Iterator[_Problem]:
+    letter = policy.delay_letter
+    if letter and not any(r.kind == letter.deadline for r in policy.deadlines):
+        yield ("delay_letter", "deadline"), f"no [[deadlines]] of kind {letter.deadline!r}"
+
+
+def _order_reference(policy: Policy, defined: _Defined) -> Iterator[_Problem]:
     order_rule = policy.validation.order_reference
     if order_rule:
         for j, key in enumerate(order_rule.required_for_categories):
-            if key not in categories:
-                errors.append(
-                    (
-                        ("validation", "order_reference", "required_for_categories", j),
-                        f"no category {key!r}",
-                    )
-                )
+            if key not in defined.categories:
+                path = ("validation", "order_reference", "required_for_categories", j)
+                yield path, f"no category {key!r}"
+
+
+def _survey(policy: Policy, defined: _Defined) -> Iterator[_Problem]:
     survey = policy.survey
     if survey.not_satisfied_at_most >= survey.scale:
-        errors.append(
-            (
-                ("survey", "not_satisfied_at_most"),
-                f"must be below the top of the scale ({survey.scale})",
-            )
+        yield (
+            ("survey", "not_satisfied_at_most"),
+            f"must be below the top of the scale ({survey.scale})",
         )
     for j, key in enumerate(survey.contact_types):
-        if key not in contact_types:
-            errors.append((("survey", "contact_types", j), f"contact type {key!r} is not enabled"))
+        if key not in defined.contact_types:
+            yield ("survey", "contact_types", j), f"contact type {key!r} is not enabled"
+
+
+def _channels(policy: Policy, defined: _Defined) -> Iterator[_Problem]:
     kinds = [c.kind for c in policy.channels]
     for i, kind in enumerate(kinds):
         if kind in kinds[:i] and kind not in ("social", "phone", "email"):
-            errors.append((("channels", i, "kind"), f"channel {kind!r} is listed twice"))
+            yield ("channels", i, "kind"), f"channel {kind!r} is listed twice"
 
+
+def _languages(policy: Policy, defined: _Defined) -> Iterator[_Problem]:
+    """Every translated text of the policy is in each of the brand's languages, and in no
+    other."""
     languages = set(policy.brand.languages)
     for where, value in _walk(policy, ()):
         if isinstance(value, LocalText):
             missing = sorted(languages - set(value.root))
             extra = sorted(set(value.root) - languages)
             if missing:
-                errors.append(
-                    (
-                        where,
-                        f"missing the {', '.join(missing)} text (brand languages: "
-                        f"{', '.join(policy.brand.languages)})",
-                    )
+                yield (
+                    where,
+                    f"missing the {', '.join(missing)} text (brand languages: "
+                    f"{', '.join(policy.brand.languages)})",
                 )
             if extra:
-                errors.append((where, f"text in {', '.join(extra)}, which is not a brand language"))
-    return errors
+                yield where, f"text in {', '.join(extra)}, which is not a brand language"
+
+
+_CHECKS = (
+    _duplicate_keys,
+    _levels,
+    _category_teams,
+    _deadlines,
+    _automatic_escalations,
+    _delay_letter,
+    _order_reference,
+    _survey,
+    _channels,
+    _languages,
+)

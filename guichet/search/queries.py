@@ -157,92 +157,146 @@ def _postgresql_candidates(
     The bound is sqrt(window × documents), which keeps both ways under that many rows
     (about 14,000 for a million documents)."""
     with transaction.atomic(), connection.cursor() as cursor:
-        # Each term's query is made by the database function the index was built with
-        # (French and English lexemes, email-address prefix), once.
-        each = ", ".join(["search_term_query(%s)::text"] * len(terms))
-        cursor.execute(
-            f"SELECT ARRAY[{each}], reltuples FROM pg_class WHERE relname = 'search_document'",
-            terms,
-        )
-        queries, documents = cursor.fetchone()
-        combined = "(" + " && ".join(["%s::tsquery"] * len(queries)) + ")"
+        queries, documents = _term_queries(cursor, terms)
+        match = _Match(queries, brands)
         bound = max(2 * window, int(math.sqrt(window * max(documents, 1))))
-        on_brands = "" if brands is None else "AND d.brand_id = ANY(%s::bigint[])"
-        brand_params: list[Any] = [] if brands is None else [brands]
-        _plan(cursor, seqscan=False, indexscan=False)  # the GIN index only
-        cursor.execute(
-            f"SELECT count(*) FROM (SELECT FROM search_document d"
-            f" WHERE d.document @@ {combined} LIMIT %s) s",
-            [*queries, bound],
-        )
-        many = cursor.fetchone()[0] >= bound
-        ids: list[int] = []
-        if many:
-            # The most recent `walk` documents of each brand, newest first, filtered.
-            _plan(cursor, seqscan=False, indexscan=True, bitmapscan=False)
-            walk = 2 * bound
-            if brands is None:
-                recent = "(SELECT * FROM search_document ORDER BY active_at DESC LIMIT %s)"
-                recent_params: list[Any] = [walk]
-            else:
-                recent = (
-                    "("
-                    + " UNION ALL ".join(
-                        [
-                            "(SELECT * FROM search_document WHERE brand_id = %s"
-                            " ORDER BY active_at DESC LIMIT %s)"
-                        ]
-                        * len(brands)
-                    )
-                    + ")"
-                )
-                recent_params = [x for brand in brands for x in (brand, walk)]
-            cursor.execute(
-                f"SELECT d.ticket_id FROM"
-                f" (SELECT * FROM {recent} r ORDER BY r.active_at DESC LIMIT %s) d"
-                f" WHERE d.document @@ {combined} ORDER BY d.active_at DESC LIMIT %s",
-                [*recent_params, walk, *queries, window],
-            )
-            ids = [row[0] for row in cursor.fetchall()]
-            # Too few among the most recent (common elsewhere, rare in these brands):
-            # the GIN index finds them all after all.
-            many = len(ids) >= window
-        if not many:
-            _plan(cursor, seqscan=False, indexscan=False)
-            cursor.execute(
-                f"SELECT d.ticket_id FROM search_document d"
-                f" WHERE d.document @@ {combined} {on_brands}"
-                f" ORDER BY d.active_at DESC LIMIT %s",
-                [*queries, *brand_params, window],
-            )
-            ids = [row[0] for row in cursor.fetchall()]
+        ids = None
+        if _counts_at_least(cursor, match, bound):
+            ids = _recent_matches(cursor, match, window, walk=2 * bound)
+        if ids is None:
+            ids = _all_matches(cursor, match, window)
         _plan(cursor)
         if references:
-            cursor.execute(
-                f"SELECT d.ticket_id FROM tickets_ticket t"
-                f" JOIN search_document d ON d.ticket_id = t.id"
-                f" WHERE t.reference = ANY(%s::text[]) AND d.document @@ {combined} {on_brands}",
-                [references, *queries, *brand_params],
-            )
-            ids += [row[0] for row in cursor.fetchall() if row[0] not in ids]
+            ids += [i for i in _referenced(cursor, match, references) if i not in ids]
         if not ids:
             return [], []
-        # What ranks them; the tickets themselves have the last word on their brand.
-        ticket_brands = "" if brands is None else "AND t.brand_id = ANY(%s::bigint[])"
-        cursor.execute(
-            f"""
-            SELECT d.ticket_id, d.active_at, t.reference = ANY(%s::text[]),
-                   ARRAY(SELECT d.subject @@ q::tsquery FROM unnest(%s::text[]) WITH ORDINALITY AS u(q, i) ORDER BY u.i),
-                   ARRAY(SELECT d.customer @@ q::tsquery FROM unnest(%s::text[]) WITH ORDINALITY AS u(q, i) ORDER BY u.i)
-            FROM search_document d JOIN tickets_ticket t ON t.id = d.ticket_id {ticket_brands}
-            WHERE d.ticket_id = ANY(%s::bigint[])
-            """,
-            [references, queries, queries, *brand_params, ids],
+        candidates = _ranked(cursor, match, ids, references)
+    return candidates, _needles(queries)
+
+
+@dataclass(frozen=True)
+class _Match:
+    """The SQL condition that a document (`d`) matches every term, and the one that it is
+    of the brands searched (none: every brand), with their parameters."""
+
+    queries: list[str]  # each term's tsquery, as text
+    brands: list[int] | None
+
+    @property
+    def combined(self) -> str:
+        return "(" + " && ".join(["%s::tsquery"] * len(self.queries)) + ")"
+
+    @property
+    def on_brands(self) -> str:
+        return "" if self.brands is None else "AND d.brand_id = ANY(%s::bigint[])"
+
+    @property
+    def brand_params(self) -> list[Any]:
+        return [] if self.brands is None else [self.brands]
+
+
+def _term_queries(cursor: Any, terms: list[str]) -> tuple[list[str], float]:
+    """Each term's query, made by the database function the index was built with (French
+    and English lexemes, email-address prefix), once; and how many documents the table
+    holds, as the planner estimates it."""
+    each = ", ".join(["search_term_query(%s)::text"] * len(terms))
+    cursor.execute(
+        f"SELECT ARRAY[{each}], reltuples FROM pg_class WHERE relname = 'search_document'",
+        terms,
+    )
+    queries, documents = cursor.fetchone()
+    return queries, documents
+
+
+def _counts_at_least(cursor: Any, match: _Match, bound: int) -> bool:
+    """Whether `bound` documents (of any brand) match, counted in the GIN index alone."""
+    _plan(cursor, seqscan=False, indexscan=False)  # the GIN index only
+    cursor.execute(
+        f"SELECT count(*) FROM (SELECT FROM search_document d"
+        f" WHERE d.document @@ {match.combined} LIMIT %s) s",
+        [*match.queries, bound],
+    )
+    return cursor.fetchone()[0] >= bound
+
+
+def _recent_matches(cursor: Any, match: _Match, window: int, *, walk: int) -> list[int] | None:
+    """The `window` most recently active matches among the most recent `walk` documents
+    of each brand, newest first; None when fewer match there (common elsewhere, rare in
+    these brands: the GIN index finds them all after all)."""
+    _plan(cursor, seqscan=False, indexscan=True, bitmapscan=False)
+    brands = match.brands
+    if brands is None:
+        recent = "(SELECT * FROM search_document ORDER BY active_at DESC LIMIT %s)"
+        recent_params: list[Any] = [walk]
+    else:
+        recent = (
+            "("
+            + " UNION ALL ".join(
+                [
+                    "(SELECT * FROM search_document WHERE brand_id = %s"
+                    " ORDER BY active_at DESC LIMIT %s)"
+                ]
+                * len(brands)
+            )
+            + ")"
         )
-        rows = cursor.fetchall()
-    candidates = [
-        _Candidate(row[0], row[1], bool(row[2]), list(row[3]), list(row[4])) for row in rows
+        recent_params = [x for brand in brands for x in (brand, walk)]
+    cursor.execute(
+        f"SELECT d.ticket_id FROM"
+        f" (SELECT * FROM {recent} r ORDER BY r.active_at DESC LIMIT %s) d"
+        f" WHERE d.document @@ {match.combined} ORDER BY d.active_at DESC LIMIT %s",
+        [*recent_params, walk, *match.queries, window],
+    )
+    ids = [row[0] for row in cursor.fetchall()]
+    return ids if len(ids) >= window else None
+
+
+def _all_matches(cursor: Any, match: _Match, window: int) -> list[int]:
+    """The `window` most recently active matches, all read through the GIN index."""
+    _plan(cursor, seqscan=False, indexscan=False)
+    cursor.execute(
+        f"SELECT d.ticket_id FROM search_document d"
+        f" WHERE d.document @@ {match.combined} {match.on_brands}"
+        f" ORDER BY d.active_at DESC LIMIT %s",
+        [*match.queries, *match.brand_params, window],
+    )
+    return [row[0] for row in cursor.fetchall()]
+
+
+def _referenced(cursor: Any, match: _Match, references: list[str]) -> list[int]:
+    """The matching tickets whose reference was typed."""
+    cursor.execute(
+        f"SELECT d.ticket_id FROM tickets_ticket t"
+        f" JOIN search_document d ON d.ticket_id = t.id"
+        f" WHERE t.reference = ANY(%s::text[]) AND d.document @@ {match.combined}"
+        f" {match.on_brands}",
+        [references, *match.queries, *match.brand_params],
+    )
+    return [row[0] for row in cursor.fetchall()]
+
+
+def _ranked(cursor: Any, match: _Match, ids: list[int], references: list[str]) -> list[_Candidate]:
+    """What ranks these tickets; the tickets themselves have the last word on their brand."""
+    ticket_brands = "" if match.brands is None else "AND t.brand_id = ANY(%s::bigint[])"
+    cursor.execute(
+        f"""
+        SELECT d.ticket_id, d.active_at, t.reference = ANY(%s::text[]),
+               ARRAY(SELECT d.subject @@ q::tsquery FROM unnest(%s::text[]) WITH ORDINALITY AS u(q, i) ORDER BY u.i),
+               ARRAY(SELECT d.customer @@ q::tsquery FROM unnest(%s::text[]) WITH ORDINALITY AS u(q, i) ORDER BY u.i)
+        FROM search_document d JOIN tickets_ticket t ON t.id = d.ticket_id {ticket_brands}
+        WHERE d.ticket_id = ANY(%s::bigint[])
+        """,
+        [references, match.queries, match.queries, *match.brand_params, ids],
+    )
+    return [
+        _Candidate(row[0], row[1], bool(row[2]), list(row[3]), list(row[4]))
+        for row in cursor.fetchall()
     ]
+
+
+def _needles(queries: list[str]) -> list[str]:
+    """The lexemes of the terms' queries, folded, longest first: what a snippet looks for
+    in the messages."""
     needles: list[str] = []
     for query_text in queries:
         for lexeme in _LEXEME.findall(query_text):
@@ -250,7 +304,7 @@ def _postgresql_candidates(
             # "@…" lexemes are email addresses: the customer matched, not a message.
             if not lexeme.startswith("@"):
                 needles.append(_fold(lexeme)[0])
-    return candidates, sorted(set(needles), key=lambda n: (-len(n), n))
+    return sorted(set(needles), key=lambda n: (-len(n), n))
 
 
 def _plan(cursor: Any, **allowed: bool) -> None:

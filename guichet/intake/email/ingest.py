@@ -470,6 +470,17 @@ def _apply(brand: Brand, emails: list[_Email], threads: list[Thread | None]) -> 
     The emails are of one brand and join distinct tickets."""
     joins = [(e, t) for e, t in zip(emails, threads, strict=True) if t and t.participant]
     opens = [(e, t) for e, t in zip(emails, threads, strict=True) if not (t and t.participant)]
+    opens = _without_outside_robots(opens)
+    contacts = _unblocked_contacts(brand, [e for e, _t in joins] + [e for e, _t in opens])
+    _join(brand, [(e, t) for e, t in joins if id(e) in contacts], contacts)
+    _open_new([(e, t) for e, t in opens if id(e) in contacts], contacts)
+
+
+def _without_outside_robots(
+    opens: list[tuple[_Email, Thread | None]],
+) -> list[tuple[_Email, Thread | None]]:
+    """The emails to open tickets for, without those of robots writing about a ticket they
+    are not part of (ignored)."""
     for email, thread in opens:
         if thread is not None and email.robot:
             _outcome(
@@ -478,8 +489,12 @@ def _apply(brand: Brand, emails: list[_Email], threads: list[Thread | None]) -> 
                 "robot_not_participant",
                 f"automatic mail about {thread.ticket.reference}",
             )
-    opens = [(e, t) for e, t in opens if not (t and e.robot)]
-    writers = [e for e, _t in joins] + [e for e, _t in opens]
+    return [(e, t) for e, t in opens if not (t and e.robot)]
+
+
+def _unblocked_contacts(brand: Brand, writers: list[_Email]) -> dict[int, Contact]:
+    """The contact of each writer, by `id` of their email, found or made in one go; the
+    email of a blocked contact is quarantined and left out."""
     contacts = dict(
         zip(
             (id(e) for e in writers),
@@ -499,8 +514,14 @@ def _apply(brand: Brand, emails: list[_Email], threads: list[Thread | None]) -> 
                 "blocked_sender",
                 f"{email.address} is blocked since {since:%Y-%m-%d %H:%M} UTC: no ticket, no reply",
             )
-    joins = [(e, t) for e, t in joins if id(e) not in blocked]
-    opens = [(e, t) for e, t in opens if id(e) not in blocked]
+    return {key: contact for key, contact in contacts.items() if key not in blocked}
+
+
+def _join(
+    brand: Brand, joins: list[tuple[_Email, Thread | None]], contacts: dict[int, Contact]
+) -> None:
+    """Each email becomes a message of its thread's ticket, where its sender takes part;
+    the tickets that answer the same message are linked to it. Each thread is given."""
     receipts = []
     for email, thread in joins:
         assert thread is not None
@@ -531,6 +552,11 @@ def _apply(brand: Brand, emails: list[_Email], threads: list[Thread | None]) -> 
             )
         email.row.ticket, email.row.message = thread.ticket, message
         _outcome(email.row, InboundState.TICKET_MESSAGE, f"threaded_by_{thread.by}")
+
+
+def _open_new(opens: list[tuple[_Email, Thread | None]], contacts: dict[int, Contact]) -> None:
+    """Each email opens a ticket, linked to the thread it answers when its sender is not a
+    participant of it."""
     tickets = services.tickets_open([_opening(e, contacts[id(e)]) for e, _t in opens])
     for (email, thread), ticket in zip(opens, tickets, strict=True):
         if thread is not None:

@@ -14,13 +14,13 @@ registry and bodies with the content manager, and
 compat32 keeps header values raw (8-bit bytes as surrogate escapes) and `headers.py`
 decodes them tolerantly: RFC 2047 words anywhere, RFC 2231 parameters, addresses with the
 strict `getaddresses` (CVE-2023-27043), unknown charsets. Payloads are read raw and decoded
-here too (`get_payload()` would re-decode 8-bit text with the declared charset).
+by `parts.py` too (`get_payload()` would re-decode 8-bit text with the declared charset).
 
 Effort is bounded:
 - nesting deeper than `max_depth` (multipart or message/rfc822) is cut: FeedParser recurses
   once per level and a "MIME of death" of 1,000 levels raises RecursionError in it, so when
   the raw bytes announce more containers than `max_depth`, the levels below are relabelled
-  as one opaque part before parsing (`_limit_structure`), listed withheld ("too_deep");
+  as one opaque part before parsing (`limit_structure`), listed withheld ("too_deep");
 - at most `max_parts` parts are read; the attachments of further parts are listed withheld
   ("too_many_parts"), and bytes beyond 5 × `max_parts` parts are not parsed at all;
 - an attachment larger than `max_attachment_bytes` is never decoded (its size is computed
@@ -35,11 +35,8 @@ bytes as text ("parser_failure").
 
 from __future__ import annotations
 
-import binascii
 import html as html_lib
-import mimetypes
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.message import Message
@@ -48,6 +45,13 @@ from email.policy import compat32
 from urllib.parse import unquote
 
 from guichet.intake.email import robots
+from guichet.intake.email.bodies import (
+    clean_text,
+    html_text,
+    safe_html,
+    sniff_html_charset,
+    unflow,
+)
 from guichet.intake.email.charsets import decode_bytes, decode_unlabelled
 from guichet.intake.email.headers import (
     MAX_HEADER_CHARS,
@@ -66,23 +70,51 @@ from guichet.intake.email.headers import (
     unfold,
 )
 from guichet.intake.email.ical import calendar_to_text
+from guichet.intake.email.limits import (
+    TOO_DEEP,
+    TOO_DEEP_TYPE,
+    TOO_LARGE,
+    TOO_MANY_PARTS,
+    TOTAL_TOO_LARGE,
+    Limits,
+    limit_structure,
+)
+from guichet.intake.email.parts import (
+    clean_filename,
+    content_id,
+    decode_transfer,
+    defect_name,
+    encoded_size,
+    first,
+    first_raw,
+    guess_type,
+    header_map,
+    joined,
+    payload_bytes,
+    raw_payload,
+    transfer_encoding,
+    valid_type,
+)
 from guichet.intake.email.quoting import split_quoted
 from guichet.intake.email.robots import BounceInfo
 from guichet.intake.email.tnef import unpack as unpack_tnef
-from guichet.lib.html import html_to_text, sanitize_html, text_to_html
+from guichet.lib.html import text_to_html
 
-__all__ = ["Address", "BounceInfo", "ParsedAttachment", "ParsedEmail", "parse_email"]
+# The cleaning helpers of parts and bodies are imported from here too (by the tests).
+__all__ = [
+    "Address",
+    "BounceInfo",
+    "ParsedAttachment",
+    "ParsedEmail",
+    "clean_filename",
+    "clean_text",
+    "parse_email",
+    "unflow",
+]
 
 MAX_TEXT_CHARS = 2_000_000
 MAX_SUBJECT_CHARS = 2_000
-MAX_HTML_DEPTH = 1_000
-MAX_FILENAME_CHARS = 200
 FORWARDED_MARKER = "---------- Forwarded message ---------"
-
-TOO_LARGE = "too_large"
-TOTAL_TOO_LARGE = "total_too_large"
-TOO_MANY_PARTS = "too_many_parts"
-TOO_DEEP = "too_deep"
 
 
 @dataclass(frozen=True)
@@ -137,7 +169,7 @@ def parse_email(
     except Exception:
         data = b""
     try:
-        limits = _Limits(
+        limits = Limits(
             attachment=max(0, int(max_attachment_bytes)),
             total=max(0, int(max_total_attachment_bytes)),
             parts=max(1, int(max_parts)),
@@ -146,14 +178,6 @@ def parse_email(
         return _Parser(data, limits).parse()
     except Exception:
         return _last_resort(data)
-
-
-@dataclass(frozen=True)
-class _Limits:
-    attachment: int
-    total: int
-    parts: int
-    depth: int
 
 
 @dataclass
@@ -184,7 +208,7 @@ class _Collected:
 
 
 class _Parser:
-    def __init__(self, raw: bytes, limits: _Limits) -> None:
+    def __init__(self, raw: bytes, limits: Limits) -> None:
         self.raw = raw
         self.limits = limits
         self.defects: list[str] = []
@@ -201,7 +225,7 @@ class _Parser:
 
     def parse(self) -> ParsedEmail:
         message = self._parse_mime()
-        headers = _header_map(message)
+        headers = header_map(message)
         self._check_duplicates(headers)
         top = self._content_header(message, "content-type")
         if top.value == "multipart/report":
@@ -211,7 +235,7 @@ class _Parser:
         return self._assemble(headers, body)
 
     def _parse_mime(self) -> Message:
-        data = _limit_structure(self.raw, self.limits, self.defects)
+        data = limit_structure(self.raw, self.limits, self.defects)
         try:
             return BytesParser(policy=compat32).parsebytes(data)
         except RecursionError:
@@ -236,13 +260,13 @@ class _Parser:
         self.parts_seen += 1
         self._record_defects(part)
         content = self._content_header(part, "content-type")
-        ctype = _valid_type(content.value)
+        ctype = valid_type(content.value)
         if not ctype:
             ctype = "message/rfc822" if parent == "multipart/digest" else "text/plain"
         payload = part.get_payload()
-        if ctype == _TOO_DEEP_TYPE.decode():  # relabelled by _limit_structure
+        if ctype == TOO_DEEP_TYPE.decode():  # relabelled by limit_structure
             self.attachments.append(
-                _Draft("attachment.bin", ctype, None, _encoded_size(part), "", False, TOO_DEEP)
+                _Draft("attachment.bin", ctype, None, encoded_size(part), "", False, TOO_DEEP)
             )
             return
         if self.parts_seen > self.limits.parts or depth > self.limits.depth:
@@ -256,7 +280,7 @@ class _Parser:
         children = (
             [c for c in payload if isinstance(c, Message)] if isinstance(payload, list) else []
         )
-        if ctype in _FORWARDED_TYPES and _transfer_encoding(part) in _ENCODED:
+        if ctype in _FORWARDED_TYPES and transfer_encoding(part) in _ENCODED:
             inner = self._encoded_message(part, children, depth)
             if inner is not None:
                 self._walk_message(inner, depth, into)
@@ -265,7 +289,7 @@ class _Parser:
             self._walk_multipart(part, ctype, content, children, depth, into)
         elif ctype == "message/delivery-status" and isinstance(payload, list):
             if self.report_type:
-                self.report_blocks.extend(_header_map(block) for block in children[:100])
+                self.report_blocks.extend(header_map(block) for block in children[:100])
         elif ctype in _FORWARDED_TYPES and children:
             self._walk_message(children[0], depth, into)
         elif maintype == "message" and children:
@@ -284,10 +308,10 @@ class _Parser:
             if children[0].keys():
                 return None  # it has headers: it was not encoded after all
             source = children[0]
-        if _encoded_size(source, _transfer_encoding(part)) > self.limits.attachment:
+        if encoded_size(source, transfer_encoding(part)) > self.limits.attachment:
             return None
-        data = _decode_transfer(_raw_payload(source), _transfer_encoding(part), self.defects)
-        remaining = _Limits(
+        data = decode_transfer(raw_payload(source), transfer_encoding(part), self.defects)
+        remaining = Limits(
             self.limits.attachment,
             self.limits.total,
             self.limits.parts,
@@ -295,7 +319,7 @@ class _Parser:
         )
         try:
             return BytesParser(policy=compat32).parsebytes(
-                _limit_structure(data, remaining, self.defects)
+                limit_structure(data, remaining, self.defects)
             )
         except Exception:
             self.defects.append("mime_unparseable")
@@ -333,13 +357,13 @@ class _Parser:
     def _walk_message(self, inner: Message, depth: int, into: _Collected) -> None:
         """A message/rfc822 part: its text becomes a forwarded section, its attachments
         are listed, its Message-ID is remembered (a returned message in a bounce)."""
-        headers = _header_map(inner)
-        message_id = parse_message_id(_first(headers, "message-id"))
+        headers = header_map(inner)
+        message_id = parse_message_id(first(headers, "message-id"))
         if message_id:
             self.returned_ids.append(message_id)
         lines = []
         for name, label in (("from", "From"), ("date", "Date"), ("subject", "Subject")):
-            value = _first(headers, name)
+            value = first(headers, name)
             if value:
                 lines.append(f"{label}: {header_text(value)}")
         for name, label in (("to", "To"), ("cc", "Cc")):
@@ -367,9 +391,9 @@ class _Parser:
         )
         if ctype == "text/rfc822-headers":
             headers = BytesParser(policy=compat32).parsebytes(
-                _payload_bytes(part, self.defects)[: MAX_HEADER_CHARS * 4], headersonly=True
+                payload_bytes(part, self.defects)[: MAX_HEADER_CHARS * 4], headersonly=True
             )
-            message_id = parse_message_id(_first(_header_map(headers), "message-id"))
+            message_id = parse_message_id(first(header_map(headers), "message-id"))
             if message_id:
                 self.returned_ids.append(message_id)
             return
@@ -382,11 +406,11 @@ class _Parser:
         if ctype == "text/x-amp-html":
             return  # Gmail's AMP copy of the HTML alternative: a script-driven duplicate
         if ctype in _BODY_TYPES and not as_attachment:
-            data = _payload_bytes(part, self.defects)
+            data = payload_bytes(part, self.defects)
             charset = content.params.get("charset")
             if ctype == "text/html":
                 if not charset:
-                    charset = _sniff_html_charset(data)
+                    charset = sniff_html_charset(data)
                 into.units.append(_Unit(html=self._text(data, charset)))
             else:
                 text = self._text(data, charset)
@@ -413,15 +437,15 @@ class _Parser:
         disposition: ContentHeader,
         filename: str,
     ) -> _Draft:
-        content_id = _content_id(part)
-        location = _first_raw(part, "content-location")
-        size = _encoded_size(part)
+        cid = content_id(part)
+        location = first_raw(part, "content-location")
+        size = encoded_size(part)
         draft = _Draft(
             filename=clean_filename(filename, ctype),
             content_type=ctype,
             data=None,
             size=size,
-            content_id=content_id,
+            content_id=cid,
             inline=False,  # set when the HTML body shows it (_map_inline_images)
             withheld_reason="",
             location=clean_line(decode_8bit(unfold(location)))[:1000] if location else "",
@@ -430,7 +454,7 @@ class _Parser:
             draft.withheld_reason = TOO_LARGE
             self.defects.append("attachment_too_large")
         else:
-            self._keep(draft, _payload_bytes(part, self.defects))
+            self._keep(draft, payload_bytes(part, self.defects))
         self.attachments.append(draft)
         return draft
 
@@ -460,7 +484,7 @@ class _Parser:
                     if isinstance(child, Message):
                         child_content = self._content_header(child, "content-type")
                         stack.append(
-                            (child, _valid_type(child_content.value) or "text/plain", child_content)
+                            (child, valid_type(child_content.value) or "text/plain", child_content)
                         )
                 continue
             disposition = self._content_header(current, "content-disposition")
@@ -474,8 +498,8 @@ class _Parser:
                     filename=clean_filename(filename or "", current_type),
                     content_type=current_type,
                     data=None,
-                    size=_encoded_size(current),
-                    content_id=_content_id(current),
+                    size=encoded_size(current),
+                    content_id=content_id(current),
                     inline=False,
                     withheld_reason=reason,
                 )
@@ -485,7 +509,7 @@ class _Parser:
     def _calendar(
         self, part: Message, content: ContentHeader, filename: str, disposition: ContentHeader
     ) -> None:
-        data = _payload_bytes(part, self.defects)
+        data = payload_bytes(part, self.defects)
         rendered = ""
         if len(data) <= 5_000_000:
             try:
@@ -496,7 +520,7 @@ class _Parser:
             self.calendars.append(clean_text(rendered))
         self._attach(
             part,
-            _valid_type(content.value) or "text/calendar",
+            valid_type(content.value) or "text/calendar",
             content,
             disposition,
             filename or "invite.ics",
@@ -511,9 +535,9 @@ class _Parser:
         disposition: ContentHeader,
     ) -> bool:
         """Unpack a winmail.dat; False when it must stay one opaque attachment."""
-        if _encoded_size(part) > self.limits.attachment:
+        if encoded_size(part) > self.limits.attachment:
             return False
-        unpacked = unpack_tnef(_payload_bytes(part, self.defects), self.defects)
+        unpacked = unpack_tnef(payload_bytes(part, self.defects), self.defects)
         if unpacked is None:
             return False
         if not (unpacked.text.strip() or unpacked.html.strip() or unpacked.attachments):
@@ -525,7 +549,7 @@ class _Parser:
             )
         for inner in unpacked.attachments:
             name = clean_filename(inner.name, inner.content_type or "")
-            declared = _valid_type(inner.content_type) or _guess_type(name)
+            declared = valid_type(inner.content_type) or guess_type(name)
             draft = _Draft(
                 filename=name,
                 content_type=declared,
@@ -544,13 +568,13 @@ class _Parser:
 
     def _record_defects(self, part: Message) -> None:
         for defect in getattr(part, "defects", [])[:20]:
-            self.defects.append(_defect_name(type(defect).__name__))
+            self.defects.append(defect_name(type(defect).__name__))
 
     # --- the result ----------------------------------------------------------------------
 
     def _assemble(self, headers: dict[str, list[str]], body: _Collected) -> ParsedEmail:
         defects = self.defects
-        subject = header_text(_first(headers, "subject") or "", defects)
+        subject = header_text(first(headers, "subject") or "", defects)
         if len(subject) > MAX_SUBJECT_CHARS:
             subject = subject[:MAX_SUBJECT_CHARS]
             defects.append("subject_truncated")
@@ -561,16 +585,16 @@ class _Parser:
         reply_to = parse_addresses(headers.get("reply-to", []), defects, field="reply_to")
         to = parse_addresses(headers.get("to", []), defects, field="to")
         cc = parse_addresses(headers.get("cc", []), defects, field="cc")
-        message_id = parse_message_id(_first(headers, "message-id"))
+        message_id = parse_message_id(first(headers, "message-id"))
         if not message_id:
             defects.append("missing_message_id")
-        date_value = _first(headers, "date")
+        date_value = first(headers, "date")
         date = parse_date(date_value)
         if date_value is None:
             defects.append("missing_date")
         elif date is None:
             defects.append("bad_date")
-        return_path = _return_path(_first(headers, "return-path"))
+        return_path = _return_path(first(headers, "return-path"))
 
         units = body.units or []
         if self.tnef_bodies and not any(_unit_text(unit).strip() for unit in units):
@@ -584,7 +608,7 @@ class _Parser:
         html = ""
         if any(unit.html.strip() for unit in units):
             html = "".join(
-                _safe_html(_unit_html(unit), unit_text, defects)
+                safe_html(_unit_html(unit), unit_text, defects)
                 for unit, unit_text in zip(units, texts, strict=True)
             )
         new_text, quoted_text = split_quoted(text)
@@ -601,8 +625,8 @@ class _Parser:
         )
         return ParsedEmail(
             message_id=message_id,
-            in_reply_to=parse_message_ids(_first(headers, "in-reply-to")),
-            references=parse_message_ids(_joined(headers, "references")),
+            in_reply_to=parse_message_ids(first(headers, "in-reply-to")),
+            references=parse_message_ids(joined(headers, "references")),
             subject=subject,
             sender=sender,
             reply_to=reply_to,
@@ -694,200 +718,6 @@ _FORWARDED_TYPES = ("message/rfc822", "message/global", "message/news")
 _ENCODED = ("base64", "quoted-printable")
 _IMG_SRC = re.compile(r"""(<img\b[^>]{0,2000}?\bsrc\s*=\s*)(["']?)([^"'\s>]{1,2000})\2""", re.I)
 _CID_REF = re.compile(r"""cid:([^"'\s>)]{1,500})""", re.I)
-_TYPE = re.compile(r"[a-z0-9][a-z0-9!#$&^_.+-]{0,63}/[a-z0-9][a-z0-9!#$&^_.+-]{0,127}")
-_DEFECT_WORD = re.compile(r"(?<!^)(?=[A-Z])")
-_TEXT_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufeff]")
-_META_CHARSET = re.compile(
-    rb"""<meta[^>]{0,300}?charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]{1,40})""", re.I
-)
-_WINDOWS_RESERVED = re.compile(r"(?i)^(con|prn|aux|nul|com[0-9]|lpt[0-9])(\..*)?$")
-_FALLBACK_EXTENSIONS = {
-    "message/rfc822": ".eml",
-    "text/calendar": ".ics",
-    "text/plain": ".txt",
-    "text/html": ".html",
-    "application/pdf": ".pdf",
-    "image/jpeg": ".jpg",
-    "image/png": ".png",
-    "image/gif": ".gif",
-    "application/ms-tnef": ".dat",
-}
-
-
-def _header_map(message: Message) -> dict[str, list[str]]:
-    headers: dict[str, list[str]] = {}
-    for name, value in message.raw_items():
-        key = name.strip().lower()
-        limit = MAX_HEADER_CHARS * 4 if key == "references" else MAX_HEADER_CHARS
-        headers.setdefault(key, []).append(value[:limit] if isinstance(value, str) else "")
-    return headers
-
-
-def _first(headers: dict[str, list[str]], name: str) -> str | None:
-    values = headers.get(name)
-    return values[0] if values else None
-
-
-def _joined(headers: dict[str, list[str]], name: str) -> str | None:
-    values = headers.get(name)
-    return " ".join(values) if values else None
-
-
-def _first_raw(part: Message, name: str) -> str:
-    for key, value in part.raw_items():
-        if key.lower() == name and isinstance(value, str):
-            return value
-    return ""
-
-
-def _valid_type(value: str) -> str:
-    value = value.strip().lower()
-    return value if _TYPE.fullmatch(value) else ""
-
-
-def _defect_name(class_name: str) -> str:
-    name = class_name.removesuffix("Defect")
-    return _DEFECT_WORD.sub("_", name).lower() or "defect"
-
-
-def _content_id(part: Message) -> str:
-    value = _first_raw(part, "content-id")
-    return clean_line(decode_8bit(unfold(value[:1000]))).strip().strip("<>").strip()
-
-
-def _transfer_encoding(part: Message) -> str:
-    value = _first_raw(part, "content-transfer-encoding")
-    return clean_line(value).strip("\"' ").lower()
-
-
-def _raw_payload(part: Message) -> bytes:
-    # Not get_payload(): for a part with 8-bit bytes it decodes them with the declared
-    # charset and replaces what fails; the stored payload keeps them as surrogate escapes.
-    payload = getattr(part, "_payload", None)
-    if isinstance(payload, bytes):
-        return payload
-    if not isinstance(payload, str):
-        return b""
-    return payload.encode("utf-8", "surrogateescape")
-
-
-_NOT_BASE64 = re.compile(rb"[^A-Za-z0-9+/]")
-
-
-def _encoded_size(part: Message, encoding: str | None = None) -> int:
-    """The decoded size of a part, computed from its encoded form without decoding it."""
-    payload = _raw_payload(part)
-    encoding = _transfer_encoding(part) if encoding is None else encoding
-    if encoding == "base64":
-        stripped = payload.translate(None, b" \t\r\n")
-        return len(stripped) * 3 // 4 - min(2, len(stripped) - len(stripped.rstrip(b"=")))
-    return len(payload)
-
-
-def _payload_bytes(part: Message, defects: list[str]) -> bytes:
-    """The decoded content of a leaf part; transfer-encoding errors are tolerated."""
-    return _decode_transfer(_raw_payload(part), _transfer_encoding(part), defects)
-
-
-def _decode_transfer(payload: bytes, encoding: str, defects: list[str]) -> bytes:
-    if encoding == "base64":
-        try:
-            return binascii.a2b_base64(payload)
-        except (binascii.Error, ValueError):
-            pass
-        data = _NOT_BASE64.sub(b"", payload.split(b"=", 1)[0])
-        if len(data) % 4 == 1:
-            data = data[:-1]
-            defects.append("truncated_base64")
-        try:
-            return binascii.a2b_base64(data + b"=" * (-len(data) % 4))
-        except (binascii.Error, ValueError):
-            defects.append("bad_base64")
-            return b""
-    if encoding == "quoted-printable":
-        try:
-            return binascii.a2b_qp(payload)
-        except (binascii.Error, ValueError):
-            defects.append("bad_quoted_printable")
-            return payload
-    if encoding in ("x-uuencode", "uuencode", "uue", "x-uue"):
-        return _uudecode(payload, defects)
-    if encoding not in ("", "7bit", "8bit", "binary"):
-        defects.append("unknown_transfer_encoding")
-    return payload
-
-
-def _uudecode(payload: bytes, defects: list[str]) -> bytes:
-    out = bytearray()
-    started = False
-    for line in payload.splitlines():
-        if not started:
-            started = line.startswith(b"begin ")
-            continue
-        if line.strip() in (b"end", b"`", b""):
-            if line.strip() == b"end":
-                break
-            continue
-        try:
-            out += binascii.a2b_uu(line)
-        except binascii.Error:
-            try:
-                out += binascii.a2b_uu(line[: ((line[0] - 32) & 63) * 4 // 3 + 1])
-            except (binascii.Error, IndexError):
-                defects.append("bad_uuencode")
-    return bytes(out)
-
-
-def _sniff_html_charset(data: bytes) -> str | None:
-    match = _META_CHARSET.search(data[:4096])
-    return match.group(1).decode("ascii") if match else None
-
-
-def clean_text(text: str) -> str:
-    """Body text: LF line ends, no NUL or other control characters (PostgreSQL refuses NUL
-    in text), no lone surrogates."""
-    text = no_surrogates(text).replace("\r\n", "\n").replace("\r", "\n")
-    return _TEXT_CONTROL.sub("", text)
-
-
-def clean_filename(value: str, content_type: str = "") -> str:
-    """A display name safe to show and to save: the last path component, no control or
-    bidirectional-override characters, no leading dots, at most 200 characters (the
-    extension kept), never a reserved Windows device name, never empty. `a.pdf%00.exe`
-    keeps its `%` and its real extension; nothing is percent-decoded."""
-    name = unicodedata.normalize("NFC", clean_line(value))
-    components = [c for c in re.split(r"[/\\]", name) if c.strip(" .")]
-    name = components[-1] if components else ""
-    name = name.strip().lstrip(".").rstrip(". ")
-    if len(name) > MAX_FILENAME_CHARS:
-        stem, dot, extension = name.rpartition(".")
-        if dot and 0 < len(extension) <= 16:
-            name = stem[: MAX_FILENAME_CHARS - len(extension) - 1] + "." + extension
-        else:
-            name = name[:MAX_FILENAME_CHARS]
-    if _WINDOWS_RESERVED.match(name):
-        name = "_" + name
-    if not name:
-        kind = content_type.split("/", 1)[0]
-        stem = {"image": "image", "message": "message", "text": "text"}.get(kind, "attachment")
-        name = stem + _extension(content_type)
-    return name
-
-
-# Python's own table, not the host's /etc/mime.types: the same guesses on every machine.
-_MIME_TYPES = mimetypes.MimeTypes()
-
-
-def _extension(content_type: str) -> str:
-    if content_type in _FALLBACK_EXTENSIONS:
-        return _FALLBACK_EXTENSIONS[content_type]
-    guessed = _MIME_TYPES.guess_extension(content_type, strict=False) if content_type else None
-    return guessed or ".bin"
-
-
-def _guess_type(filename: str) -> str:
-    guessed, _ = _MIME_TYPES.guess_type(filename, strict=False)
-    return guessed or "application/octet-stream"
 
 
 def _return_path(value: str | None) -> str | None:
@@ -907,7 +737,7 @@ def _format_address(address: Address) -> str:
 def _unit_text(unit: _Unit) -> str:
     text = unit.plain
     if not text.strip() and unit.html:
-        text = _html_text(unit.html)
+        text = html_text(unit.html)
     if unit.forwarded:
         return f"{FORWARDED_MARKER}\n{unit.forwarded.strip()}\n\n{text}".rstrip()
     return text
@@ -919,107 +749,6 @@ def _unit_html(unit: _Unit) -> str:
         header = html_lib.escape(unit.forwarded.strip()).replace("\n", "<br>")
         return f"<hr><p>{html_lib.escape(FORWARDED_MARKER)}<br>{header}</p><blockquote>{inner}</blockquote>"
     return inner
-
-
-def _html_text(html: str) -> str:
-    try:
-        return clean_text(html_to_text(html))
-    except Exception:
-        return clean_text(html_lib.unescape(re.sub(r"<[^>]*>", " ", html)))
-
-
-def _safe_html(html: str, text: str, defects: list[str]) -> str:
-    """Sanitised HTML; HTML nested too deeply for the sanitiser (whose time grows with the
-    square of the depth: 20,000 nested <div> take 0.7 s) is shown as its `text` instead."""
-    if _html_depth(html) > MAX_HTML_DEPTH:
-        defects.append("html_too_deep")
-        return text_to_html(text)
-    try:
-        return sanitize_html(html.replace("\x00", ""))
-    except Exception:
-        defects.append("html_unreadable")
-        return text_to_html(text)
-
-
-_TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9]{0,15})[^>]{0,2000}?(/?)>")
-# Void elements, and elements the HTML parser closes by itself, do not nest.
-_FLAT_TAGS = frozenset(
-    [
-        "area",
-        "base",
-        "br",
-        "col",
-        "embed",
-        "hr",
-        "img",
-        "input",
-        "link",
-        "meta",
-        "param",
-        "source",
-        "track",
-        "wbr",
-        "p",
-        "li",
-        "td",
-        "th",
-        "tr",
-        "option",
-        "dt",
-        "dd",
-        "tbody",
-        "thead",
-        "tfoot",
-        "colgroup",
-    ]
-)
-
-
-def _html_depth(html: str) -> int:
-    """An upper estimate of the nesting depth of `html`, cheap when it has few tags."""
-    if html.count("<") - html.count("</") <= MAX_HTML_DEPTH:
-        return 0  # fewer opening tags than the limit: it cannot nest deeper
-    depth = deepest = 0
-    for match in _TAG.finditer(html):
-        closing, name, self_closing = match.groups()
-        if self_closing or name.lower() in _FLAT_TAGS:
-            continue
-        if closing:
-            depth = max(0, depth - 1)
-        else:
-            depth += 1
-            deepest = max(deepest, depth)
-    return deepest
-
-
-def unflow(text: str, *, delsp: bool = False) -> str:
-    """RFC 3676 format=flowed: soft line breaks (a line ending in a space) joined,
-    space-stuffing removed, quote depth kept."""
-    out: list[str] = []
-    paragraph: str | None = None
-    paragraph_depth = 0
-    for line in text.split("\n"):
-        depth = len(line) - len(line.lstrip(">"))
-        content = line[depth:]
-        if content.startswith(" "):
-            content = content[1:]
-        soft = content.endswith(" ") and content.rstrip() != "--"
-        if paragraph is not None and depth != paragraph_depth:
-            out.append(_quote_prefix(paragraph_depth) + paragraph)
-            paragraph = None
-        if paragraph is None:
-            paragraph, paragraph_depth = "", depth
-        paragraph += content[:-1] if soft and delsp else content
-        if not soft:
-            out.append(_quote_prefix(depth) + paragraph)
-            paragraph = None
-    if paragraph is not None:
-        out.append(_quote_prefix(paragraph_depth) + paragraph)
-    return "\n".join(out)
-
-
-def _quote_prefix(depth: int) -> str:
-    return ">" * depth + " " if depth else ""
 
 
 def _finish(draft: _Draft) -> ParsedAttachment:
@@ -1035,133 +764,6 @@ def _finish(draft: _Draft) -> ParsedAttachment:
 
 
 # --- structure limits before parsing ---------------------------------------------------------
-
-_TOO_DEEP_TYPE = b"application/x-guichet-too-deep"
-_HEADER_LINE = re.compile(rb"^[!-9;-~]+[ \t]*:")
-
-
-def _limit_structure(raw: bytes, limits: _Limits, defects: list[str]) -> bytes:
-    """Relabel containers nested deeper than `limits.depth` as opaque parts and cut the
-    bytes after 5 × `limits.parts` parts, so that FeedParser's effort stays bounded.
-    Only run when cheap counts say the message could exceed a limit."""
-    lowered = raw.lower()
-    containers = lowered.count(b"multipart/") * 2 + lowered.count(b"message/")
-    delimiters = raw.count(b"\n--")
-    hard_parts = limits.parts * 5
-    if containers <= limits.depth and delimiters <= hard_parts:
-        return raw
-    lines = raw.split(b"\n")
-    out: list[bytes] = []
-    if lines and lines[0].startswith(b"From "):  # an mbox separator line
-        out.append(lines.pop(0))
-    stack: list[tuple[bytes, str]] = []  # (boundary or b"", container type)
-    in_headers = True
-    block: list[bytes] = []
-    parts = 0
-    relabelled = False
-
-    def close_headers() -> None:
-        nonlocal in_headers, relabelled
-        in_headers = False
-        content = _block_content_type(block)
-        if not content.value and stack and stack[-1][1] == "multipart/digest":
-            content = ContentHeader("message/rfc822", {})
-            implicit = True
-        else:
-            implicit = False
-        kind = content.value
-        nested = kind.startswith("message/") and kind != "message/delivery-status"
-        boundary = content.params.get("boundary", "").encode("utf-8", "surrogateescape")
-        container = (kind.startswith("multipart/") and bool(boundary)) or nested
-        if container and len(stack) >= limits.depth:
-            relabelled = True
-            if implicit:
-                out.append(b"Content-Type: " + _TOO_DEEP_TYPE + b"\r")
-            out.extend(_relabelled(block))
-        else:
-            out.extend(block)
-            if container:
-                stack.append((boundary if not nested else b"", kind))
-                in_headers = nested
-        block.clear()
-
-    for line in lines:
-        stripped = line.rstrip(b"\r")
-        if stripped.startswith(b"--") and stack:
-            matched = _matching_boundary(stripped, stack)
-            if matched is not None:
-                index, closing = matched
-                if in_headers:
-                    out.extend(block)
-                    block.clear()
-                del stack[index + (1 if not closing else 0) :]
-                out.append(line)
-                if closing:
-                    in_headers = False
-                    continue
-                parts += 1
-                if parts > hard_parts:
-                    out.pop()
-                    defects.append(TOO_MANY_PARTS)
-                    break
-                in_headers = True
-                continue
-        if in_headers:
-            if stripped == b"" or not (_HEADER_LINE.match(stripped) or stripped[:1] in b" \t"):
-                close_headers()
-                out.append(line)
-            else:
-                block.append(line)
-            continue
-        out.append(line)
-    else:
-        if in_headers:
-            out.extend(block)
-    if relabelled:
-        defects.append(TOO_DEEP)
-    return b"\n".join(out)
-
-
-def _matching_boundary(line: bytes, stack: list[tuple[bytes, str]]) -> tuple[int, bool] | None:
-    for index in range(len(stack) - 1, -1, -1):
-        boundary = stack[index][0]
-        if not boundary:
-            continue
-        delimiter = b"--" + boundary
-        if line.startswith(delimiter):
-            rest = line[len(delimiter) :]
-            closing = rest.startswith(b"--")
-            if closing:
-                rest = rest[2:]
-            if not rest.strip(b" \t"):
-                return index, closing
-    return None
-
-
-def _block_content_type(block: list[bytes]) -> ContentHeader:
-    value: bytes | None = None
-    for line in block:
-        if value is not None and line[:1] in b" \t":
-            value += line
-            continue
-        if value is not None:
-            break
-        if line[:13].lower() == b"content-type:":
-            value = line[13:]
-    if value is None:
-        return ContentHeader("", {})
-    return parse_content_header(value.decode("utf-8", "surrogateescape"))
-
-
-def _relabelled(block: list[bytes]) -> list[bytes]:
-    result: list[bytes] = []
-    skipping = False
-    for line in block:
-        if skipping and line[:1] in b" \t":
-            continue
-        skipping = line[:13].lower() == b"content-type:"
-        result.append(b"Content-Type: " + _TOO_DEEP_TYPE + b"\r" if skipping else line)
-    return result
 
 
 def _last_resort(raw: bytes) -> ParsedEmail:

@@ -329,80 +329,104 @@ def rtf_to_text(rtf: bytes) -> str:
     match = re.search(rb"\\ansicpg(\d{3,5})", rtf[:2000])
     if match:
         codepage = f"cp{int(match.group(1))}"
-    out: list[str] = []
-    pending = bytearray()
-    stack: list[tuple[bool, int]] = []
-    skipping = False
-    skip_after_unicode = 1
-    to_skip = 0
-    group_start = False
-
-    def flush() -> None:
-        if pending:
-            out.append(decode_bytes(bytes(pending), codepage, []))
-            pending.clear()
-
+    reader = _RtfReader(codepage)
     for token in _RTF_TOKEN.finditer(rtf[:MAX_RTF_BYTES]):
+        reader.read(token)
+    return reader.text()
+
+
+class _RtfReader:
+    """Reads an RTF document one token at a time: the text so far, the bytes waiting to be
+    decoded in the document's code page, and for each open group whether it is skipped and
+    how many characters follow a \\uN for readers without Unicode (\\ucN)."""
+
+    def __init__(self, codepage: str) -> None:
+        self.codepage = codepage
+        self.out: list[str] = []
+        self.pending = bytearray()
+        self.stack: list[tuple[bool, int]] = []
+        self.skipping = False
+        self.skip_after_unicode = 1
+        self.to_skip = 0
+        self.group_start = False
+
+    def flush(self) -> None:
+        if self.pending:
+            self.out.append(decode_bytes(bytes(self.pending), self.codepage, []))
+            self.pending.clear()
+
+    def read(self, token: re.Match[bytes]) -> None:
         word, argument, hex_byte, symbol, brace = token.groups()
         text = token.group(0)
         if brace == b"{":
-            stack.append((skipping, skip_after_unicode))
-            group_start = True
-            continue
+            self.stack.append((self.skipping, self.skip_after_unicode))
+            self.group_start = True
+            return
         if brace == b"}":
-            if stack:
-                skipping, skip_after_unicode = stack.pop()
-            group_start = False
-            continue
-        starts_group, group_start = group_start, False
-        if to_skip and (hex_byte or (not word and not symbol and text[:1] not in b"\r\n")):
+            if self.stack:
+                self.skipping, self.skip_after_unicode = self.stack.pop()
+            self.group_start = False
+            return
+        starts_group, self.group_start = self.group_start, False
+        # The characters that follow a \uN, for readers without Unicode, are dropped.
+        if self.to_skip and (hex_byte or (not word and not symbol and text[:1] not in b"\r\n")):
             if hex_byte:
-                to_skip -= 1
-                continue
-            count = min(to_skip, len(text))
-            to_skip -= count
+                self.to_skip -= 1
+                return
+            count = min(self.to_skip, len(text))
+            self.to_skip -= count
             text = text[count:]
             if not text:
-                continue
+                return
         if symbol == b"*":  # an ignorable destination: {\\* ...}
-            skipping = True
-            continue
-        if word is not None:
-            if starts_group and word in _RTF_SKIP:
-                skipping = True
-            if skipping:
-                continue
-            if word in (b"par", b"line", b"row"):
-                flush()
-                out.append("\n")
-            elif word == b"tab" or word == b"cell":
-                flush()
-                out.append("\t")
-            elif word == b"uc" and argument:
-                skip_after_unicode = max(0, int(argument))
-            elif word == b"u" and argument:
-                flush()
-                code = int(argument)
-                if code < 0:
-                    code += 65536
-                out.append(chr(code) if 0 < code < 0xD800 or 0xDFFF < code < 0x110000 else "\ufffd")
-                to_skip = skip_after_unicode
-            continue
-        if skipping:
-            continue
+            self.skipping = True
+        elif word is not None:
+            self.control_word(word, argument, starts_group)
+        elif not self.skipping:
+            self.literal(hex_byte, symbol, text)
+
+    def control_word(self, word: bytes, argument: bytes | None, starts_group: bool) -> None:
+        """A control word: a destination skipped, a break, a Unicode character."""
+        if starts_group and word in _RTF_SKIP:
+            self.skipping = True
+        if self.skipping:
+            return
+        if word in (b"par", b"line", b"row"):
+            self.flush()
+            self.out.append("\n")
+        elif word == b"tab" or word == b"cell":
+            self.flush()
+            self.out.append("\t")
+        elif word == b"uc" and argument:
+            self.skip_after_unicode = max(0, int(argument))
+        elif word == b"u" and argument:
+            self.flush()
+            code = int(argument)
+            if code < 0:
+                code += 65536
+            self.out.append(
+                chr(code) if 0 < code < 0xD800 or 0xDFFF < code < 0x110000 else "\ufffd"
+            )
+            self.to_skip = self.skip_after_unicode
+
+    def literal(self, hex_byte: bytes | None, symbol: bytes | None, text: bytes) -> None:
+        """Text outside a skipped group: a \\'hh byte, an escaped symbol, plain bytes."""
         if hex_byte is not None:
-            pending.append(int(hex_byte, 16))
+            self.pending.append(int(hex_byte, 16))
         elif symbol is not None:
             if symbol in (b"\\", b"{", b"}"):
-                pending.extend(symbol)
+                self.pending.extend(symbol)
             elif symbol == b"~":
-                pending.extend(b"\xa0")
+                self.pending.extend(b"\xa0")
             elif symbol in (b"\n", b"\r"):
-                flush()
-                out.append("\n")
+                self.flush()
+                self.out.append("\n")
         elif text[:1] not in b"\r\n":
-            pending.extend(text)
-    flush()
-    result = "".join(out).replace("\xa0", " ")
-    result = re.sub(r"[ \t]+\n", "\n", result)
-    return re.sub(r"\n{3,}", "\n\n", result).strip()
+            self.pending.extend(text)
+
+    def text(self) -> str:
+        """The text read, once every token has been."""
+        self.flush()
+        result = "".join(self.out).replace("\xa0", " ")
+        result = re.sub(r"[ \t]+\n", "\n", result)
+        return re.sub(r"\n{3,}", "\n\n", result).strip()

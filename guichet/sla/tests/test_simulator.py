@@ -21,6 +21,8 @@ from guichet.policies.schema import Policy
 from guichet.sla import simulator
 from guichet.sla.engine import Engine
 from guichet.sla.simulator import Result, format_report, simulate
+from guichet.sla.simulator.simulation import Simulation
+from guichet.sla.simulator.traffic import Arrival, Script, Traffic
 
 SLUGS = ["ej", "ivoire-toner", "jamla24", "jive", "respect"]
 SMALL = {"days": 7, "per_day": 40}
@@ -199,9 +201,7 @@ def test_respect_offers_no_escalation_on_request():
 def test_calls_and_chats_arrive_while_the_brand_is_open():
     pol = policy("ivoire-toner")
     engine_calendar = Engine(pol).calendar
-    arrivals = simulator._Traffic(pol, engine_calendar, random.Random(3)).generate(
-        date(2026, 1, 5), 14, 60
-    )
+    arrivals = Traffic(pol, engine_calendar, random.Random(3)).generate(date(2026, 1, 5), 14, 60)
     live = [a for a in arrivals if a.channel in ("phone", "chat")]
     assert live and all(engine_calendar.is_open(a.at) for a in live)
     assert {a.channel for a in arrivals} <= {"phone", "email", "chat", "social", "sms", "web"}
@@ -216,7 +216,7 @@ def test_calls_and_chats_arrive_while_the_brand_is_open():
 
 def slow(**changes):
     """A ticket whose staff never answer within the period of the test."""
-    script = simulator._Script(
+    script = Script(
         first_hours=0.5,
         live_minutes=5.0,
         solved_live=False,
@@ -238,8 +238,8 @@ def slow(**changes):
 
 
 def simulate_one(slug, at, category, **changes):
-    sim = simulator._Simulation(policy(slug), days=1, per_day=0, seed=1, start=at.date())
-    arrival = simulator._Arrival(at, "complaint", "email", category, "simple", slow(**changes))
+    sim = Simulation(policy(slug), days=1, per_day=0, seed=1, start=at.date())
+    arrival = Arrival(at, "complaint", "email", category, "simple", slow(**changes))
     sim.run([arrival])
     return sim
 

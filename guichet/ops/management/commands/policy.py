@@ -2,7 +2,7 @@
 
 `check` prints OK per valid file and every error of an invalid one with its key path and
 line, and exits non-zero if any file is invalid. `simulate` runs a file against made-up
-traffic (guichet/sla/simulator.py) and prints what it would keep of its promises; the same
+traffic (guichet/sla/simulator/) and prints what it would keep of its promises; the same
 options give the same output."""
 
 from __future__ import annotations
