@@ -6,6 +6,10 @@ from django.views.generic import RedirectView
 from guichet.api.api import api
 from guichet.ops.views import healthz
 
+# Requests refused before a view reads them (a NUL character, a body over Django's limits):
+# the API's JSON error or a page, with the right status (guichet.views.bad_request).
+handler400 = "guichet.views.bad_request"
+
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("api/v1/", api.urls),

@@ -17,8 +17,9 @@ from django.utils import translation
 from ninja import NinjaAPI, Swagger
 from ninja.openapi.docs import render_template
 
-from guichet.api import contacts, errors, inbound, policy, tickets, uploads
+from guichet.api import contacts, errors, inbound, policy, tickets, uploads, values
 from guichet.api.auth import AUTH, principal
+from guichet.api.parser import JsonObjectParser
 from guichet.api.throttle import KeyRateThrottle
 from guichet.api.webhooks import routes as webhooks
 
@@ -50,6 +51,7 @@ api = NinjaAPI(
     auth=AUTH,
     throttle=KeyRateThrottle(),
     docs=Docs(),
+    parser=JsonObjectParser(),
 )
 errors.install(api)
 
@@ -74,4 +76,5 @@ for prefix, router in [
     ("/webhooks", webhooks.router),
 ]:
     router.add_decorator(scoped)
+    router.add_decorator(values.checked)
     api.add_router(prefix, router)

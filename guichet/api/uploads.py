@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.core import signing
-from django.core.exceptions import PermissionDenied, RequestDataTooBig, TooManyFilesSent
+from django.core.exceptions import PermissionDenied, TooManyFilesSent
 from django.http import HttpRequest
 from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext_lazy as _
@@ -31,6 +31,7 @@ from guichet.api.tickets import ERRORS, _brand
 from guichet.brands.models import Brand
 from guichet.lib import clock
 from guichet.lib.errors import InvalidRequest
+from guichet.lib.inputs import NulCharacter, nul_in_querydict
 from guichet.portal.uploads import MAX_FILES, MB, check_uploads, store_uploads
 from guichet.tickets.models import Attachment
 
@@ -120,10 +121,16 @@ def upload(request: HttpRequest, query: Query[UploadQuery]) -> Status:
         raise ApiError(
             422, "too_many", _("Attach at most %(count)s files."), count=MAX_FILES
         ) from error
-    except (MultiPartParserError, RequestDataTooBig) as error:
+    except MultiPartParserError as error:
         raise ApiError(
             400, "multipart", _("The body is not a valid multipart/form-data request.")
         ) from error
+    # (Text fields over Django's limits, RequestDataTooBig and TooManyFieldsSent, are 413
+    # `too_large`: `errors.refusal`.) The files' names are cleaned when they are stored;
+    # Django reads the text fields with the files: a NUL in one is refused (`form.<name>`).
+    nul = nul_in_querydict(request.POST, "form")
+    if nul is not None:
+        raise NulCharacter(nul)
     if not files:
         raise ApiError(
             422,

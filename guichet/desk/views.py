@@ -36,6 +36,7 @@ from guichet.desk.models import CannedReply
 from guichet.desk.queries import Desk, access_ticket, desk_for
 from guichet.desk.timeline import timeline
 from guichet.lib.errors import Conflict, ServiceError
+from guichet.lib.inputs import posted_id
 from guichet.tickets import services
 from guichet.tickets.attachments import attachment_download, attachment_store
 from guichet.tickets.choices import Status
@@ -691,7 +692,7 @@ def insert_canned(request: HttpRequest, reference: str) -> HttpResponse:
     desk = _desk(request)
     found = access_ticket(desk, reference, action=Action.REPLY)
     chosen = CannedReply.objects.filter(
-        brand_id=found.brand_id, is_active=True, pk=request.POST.get("canned") or 0
+        brand_id=found.brand_id, is_active=True, pk=posted_id(request.POST.get("canned"))
     ).first()
     draft = request.POST.get("text", "").rstrip()
     if chosen is not None:
@@ -739,7 +740,7 @@ def quarantine(request: HttpRequest) -> HttpResponse:
         "raw"
     )
     if request.method == "POST":
-        row = rows.filter(pk=request.POST.get("inbound") or 0).first()
+        row = rows.filter(pk=posted_id(request.POST.get("inbound"))).first()
         if row is None:
             raise Http404
         done = ingest.replay(row.pk)
