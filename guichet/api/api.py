@@ -17,7 +17,7 @@ from django.utils import translation
 from ninja import NinjaAPI, Swagger
 from ninja.openapi.docs import render_template
 
-from guichet.api import contacts, errors, inbound, policy, tickets, uploads, values
+from guichet.api import contacts, document, errors, inbound, policy, tickets, uploads, values
 from guichet.api.auth import AUTH, principal
 from guichet.api.parser import JsonObjectParser
 from guichet.api.throttle import KeyRateThrottle
@@ -40,7 +40,13 @@ class Docs(Swagger):
         return render_template(request, self.template, self.template_cdn, context)
 
 
-api = NinjaAPI(
+class GuichetApi(NinjaAPI):
+    def get_openapi_schema(self, *args: Any, **kwargs: Any) -> Any:
+        """ninja's document, with the refusals every operation shares (`document`)."""
+        return document.complete(super().get_openapi_schema(*args, **kwargs))
+
+
+api = GuichetApi(
     title="Guichet API",
     version="1",
     urls_namespace="api",

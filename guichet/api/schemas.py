@@ -4,14 +4,16 @@ their relations loaded by the queries that fetch them (`TICKET_RELATIONS`)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
-from datetime import datetime
-from typing import Any
+from datetime import date, datetime
+from typing import Annotated, Any
 
 from django.db.models import Prefetch, QuerySet
 from django.urls import reverse
 from ninja import Schema
-from pydantic import BaseModel
+from pydantic import BaseModel, BeforeValidator
+from pydantic_core import PydanticCustomError
 
 from guichet.contacts.models import Contact, ContactEmail
 from guichet.sla.models import Deadline
@@ -38,6 +40,20 @@ def with_relations(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
             to_attr="live_deadlines",
         ),
     )
+
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _iso_date(value: Any) -> Any:
+    if isinstance(value, str) and not _ISO_DATE.fullmatch(value):
+        raise PydanticCustomError("date_parsing", "Input should be a date: YYYY-MM-DD")
+    return value
+
+
+# A date a client sends, as the document says it (`format: date`): pydantic alone would
+# also read a number ("0", "20261231") as a Unix time.
+IsoDate = Annotated[date, BeforeValidator(_iso_date)]
 
 
 class Out(BaseModel):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from datetime import date, datetime
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from django.core.exceptions import ValidationError
@@ -31,6 +31,7 @@ from guichet.api.errors import ApiError
 from guichet.api.schemas import (
     Error,
     EventOut,
+    IsoDate,
     MessageOut,
     TicketOut,
     TicketPage,
@@ -130,8 +131,8 @@ class TicketFilters(Schema):
     level: int | None = Field(None, ge=1, le=20)
     status: TicketStatus | None = None
     seller: int | None = None
-    received_from: date | None = None
-    received_to: date | None = None
+    received_from: IsoDate | None = None
+    received_to: IsoDate | None = None
     sort: Sort = Field("-created", description="keyset order of the pages")
     cursor: str | None = Field(None, max_length=200, description="next_cursor of a page")
     limit: int = Field(50, ge=1, le=MAX_LIMIT)

@@ -91,7 +91,10 @@ def upload_token(attachment: Attachment, who: Principal, expires_at: datetime) -
                         "properties": {
                             "files": {
                                 "type": "array",
-                                "items": {"type": "string", "format": "binary"},
+                                # An empty file is no file (and some clients send
+                                # an empty part as a text field).
+                                "items": {"type": "string", "format": "binary", "minLength": 1},
+                                "minItems": 1,
                                 "maxItems": MAX_FILES,
                             }
                         },

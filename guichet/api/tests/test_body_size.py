@@ -5,6 +5,8 @@ upload), over the raw email's (GUICHET_INBOUND_MAX_BYTES) or with too many field
 says it is too large is refused before it is read. (The limits are lowered here: the
 tests send kilobytes, not megabytes.)"""
 
+import json
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils.crypto import get_random_string
@@ -121,3 +123,12 @@ def test_an_uploads_text_fields_over_djangos_limits_are_413_too_large(world, api
         headers=caller._headers({}),
     )
     assert too_large(many)["message"] == "The request has too many fields."
+
+
+def test_the_document_declares_413_where_a_body_is_read(client):
+    document = client.get("/api/v1/openapi.json").json()
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            if "requestBody" in operation:
+                assert "413" in operation["responses"], (method, path)
+    assert json.dumps(document)  # the document stays JSON
