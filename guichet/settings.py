@@ -79,6 +79,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: a NUL character (PostgreSQL refuses text holding one) in the path, headers or
+    # cookies is refused before anything reads them, the session's cookie included
+    # (guichet.lib.inputs).
+    "guichet.lib.inputs.NulMiddleware",
     *(["guichet.lib.proxy.ForwardedForMiddleware"] if env_bool("BEHIND_PROXY") else []),
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

@@ -10,6 +10,10 @@ from guichet.ops.views import healthz
 # Every app's admin.py, which Guichet's AdminConfig does not load at start-up (guichet/apps.py).
 admin.autodiscover()
 
+# Requests refused before a view reads them (a NUL character, a body over Django's limits):
+# the API's JSON error or a page, with the right status (guichet.views.bad_request).
+handler400 = "guichet.views.bad_request"
+
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("api/v1/", api.urls),

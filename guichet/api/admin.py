@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from guichet.accounts.admin.scoping import BrandScopedAdmin, ScopedInline
 from guichet.accounts.permissions import Action
+from guichet.api.events import EventType
 from guichet.api.keys import api_key_create, api_key_revoke
 from guichet.api.models import (
     ApiKey,
@@ -21,7 +22,6 @@ from guichet.api.models import (
     WebhookDelivery,
     WebhookEndpoint,
 )
-from guichet.api.webhooks.events import EventType
 from guichet.api.webhooks.services import (
     check_url,
     webhook_create,

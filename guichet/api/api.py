@@ -17,8 +17,9 @@ from django.shortcuts import render
 from django.utils import translation
 from ninja import NinjaAPI, Swagger
 
-from guichet.api import contacts, errors, inbound, policy, tickets, uploads
+from guichet.api import contacts, document, errors, inbound, policy, tickets, uploads, values
 from guichet.api.auth import AUTH
+from guichet.api.parser import JsonObjectParser
 from guichet.api.principal import principal
 from guichet.api.throttle import KeyRateThrottle
 from guichet.api.webhooks import routes as webhooks
@@ -42,7 +43,13 @@ class Docs(Swagger):
         return render(request, self.template, context)
 
 
-api = NinjaAPI(
+class GuichetApi(NinjaAPI):
+    def get_openapi_schema(self, *args: Any, **kwargs: Any) -> Any:
+        """ninja's document, with the refusals every operation shares (`document`)."""
+        return document.complete(super().get_openapi_schema(*args, **kwargs))
+
+
+api = GuichetApi(
     title="Guichet API",
     version="1",
     urls_namespace="api",
@@ -53,6 +60,7 @@ api = NinjaAPI(
     auth=AUTH,
     throttle=KeyRateThrottle(),
     docs=Docs(),
+    parser=JsonObjectParser(),
 )
 errors.install(api)
 
@@ -77,4 +85,5 @@ for prefix, router in [
     ("/webhooks", webhooks.router),
 ]:
     router.add_decorator(scoped)
+    router.add_decorator(values.checked)
     api.add_router(prefix, router)

@@ -110,10 +110,13 @@ def refuse_body_over(request: HttpRequest, limit_mb: int) -> None:
 
 
 def _refuse_oversized(request: HttpRequest, user: Any) -> None:
-    """A body larger than any call of this person takes (the files of one message in the
-    most generous of their brands) is refused before the CSRF check reads it: on a POST
-    that check parses the body, files to disk, to look for a form's token. (A key's calls
-    are refused by the upload itself, before it reads.)"""
+    """A multipart body larger than any call of this person takes (the files of one
+    message in the most generous of their brands) is refused before the CSRF check reads
+    it: on a POST that check parses the body, files to disk, to look for a form's token.
+    (A key's calls are refused by the upload itself, before it reads.) Other bodies are
+    held to DATA_UPLOAD_MAX_MEMORY_SIZE by Django as they are read (413 `too_large`)."""
+    if request.content_type != "multipart/form-data":
+        return
     if body_size(request) <= settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
         return
     limit = max(

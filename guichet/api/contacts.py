@@ -7,18 +7,18 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
-from ninja import Field, Query, Router, Schema
+from ninja import Query, Router
 
 from guichet.accounts.permissions import Action, require
 from guichet.api.errors import ApiError
 from guichet.api.principal import principal
-from guichet.api.schemas import ERRORS, ContactOut, contact_out
+from guichet.api.schemas import ERRORS, ContactIn, ContactOut, ContactSearch, MergeIn, contact_out
 from guichet.contacts.models import Contact, ContactEmail, ContactPhone
 from guichet.contacts.services import (
-    contact_for_email,
-    contact_for_phone,
+    contact_for,
     contact_merge,
     normalise_email,
     normalise_phone,
@@ -29,12 +29,6 @@ router = Router(tags=["contacts"])
 
 def _contacts() -> Any:
     return Contact.objects.prefetch_related("emails", "phones")
-
-
-class ContactSearch(Schema):
-    email: str | None = Field(None, max_length=254)
-    phone: str | None = Field(None, max_length=32)
-    brand: str | None = Field(None, description="brand slug (staff sessions with several)")
 
 
 @router.get(
@@ -74,14 +68,6 @@ def read_contact(request: HttpRequest, contact_id: int) -> dict[str, Any]:
     return contact_out(found)
 
 
-class ContactIn(Schema):
-    brand: str | None = Field(None, description="brand slug (staff sessions with several)")
-    email: str | None = Field(None, max_length=254)
-    phone: str | None = Field(None, max_length=32)
-    name: str = Field("", max_length=200)
-    language: str = Field("", max_length=8)
-
-
 @router.post("", response={200: ContactOut, **ERRORS}, summary="Find or create a customer")
 def create_contact(request: HttpRequest, payload: ContactIn) -> dict[str, Any]:
     """The brand's customer with this email address (or, without one, phone number),
@@ -97,27 +83,16 @@ def create_contact(request: HttpRequest, payload: ContactIn) -> dict[str, Any]:
             _("The language “%(value)s” is not one of the brand's languages."),
             value=payload.language,
         )
-    try:
-        if payload.email:
-            contact = contact_for_email(
-                brand=brand, email=payload.email, name=payload.name, language=payload.language
-            )
-        elif payload.phone:
-            contact = contact_for_phone(
-                brand=brand, phone=payload.phone, name=payload.name, language=payload.language
-            )
-        else:
-            raise ApiError(422, "contact", _("Give an email address or a phone number."))
-    except ValidationError as error:
-        raise ApiError(
-            422, "contact", _("This is not a valid email address or phone number.")
-        ) from error
+    if not payload.email and not payload.phone:
+        raise ApiError(422, "contact", _("Give an email address or a phone number."))
+    contact = contact_for(
+        brand=brand,
+        email=payload.email or "",
+        phone=payload.phone or "",
+        name=payload.name,
+        language=payload.language,
+    )
     return contact_out(_contacts().get(pk=contact.pk))
-
-
-class MergeIn(Schema):
-    into: int = Field(..., description="the id of the record to keep (of the same brand)")
-    reason: str = Field("", max_length=2000)
 
 
 @router.post(
@@ -135,8 +110,10 @@ def merge_contact(request: HttpRequest, contact_id: int, payload: MergeIn) -> di
     brand_ids = [b.pk for b in who.access().brands if who.can(Action.VIEW_TICKET, b)]
     found = {
         contact.pk: contact
+        # Two equalities rather than `pk__in`: an id past what the column holds (any
+        # integer is one) then finds nothing instead of failing the query.
         for contact in Contact.objects.select_related("brand").filter(
-            pk__in=[contact_id, payload.into], brand_id__in=brand_ids
+            Q(pk=contact_id) | Q(pk=payload.into), brand_id__in=brand_ids
         )
     }
     if contact_id not in found or payload.into not in found:

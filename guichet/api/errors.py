@@ -4,7 +4,13 @@ language the call asks for (`Accept-Language`; French otherwise).
 
 The service layer's errors keep their codes (`ServiceError.code`: `closed`, `reason`,
 `outcome_required`…); a refusal of the permission resolver is `forbidden`; an object of
-another brand is `not_found`, exactly as one that does not exist."""
+another brand is `not_found`, exactly as one that does not exist.
+
+A request refused before it is understood answers the same way, whether the refusal
+comes from inside an operation or from Django before it (`refusal`, which the project's
+`handler400` also calls): a NUL character is a validation error of its field (422), a
+body or form over Django's limits is 413 `too_large`, a body that is not JSON 400 `json`,
+anything else Django cannot read 400 `bad_request`."""
 
 from __future__ import annotations
 
@@ -12,7 +18,14 @@ import logging
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import (
+    BadRequest,
+    PermissionDenied,
+    RequestDataTooBig,
+    SuspiciousOperation,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
@@ -20,7 +33,10 @@ from django.utils.translation.trans_real import parse_accept_lang_header
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
 
+from guichet.api.parser import NotJson
 from guichet.lib.errors import ServiceError
+from guichet.lib.inputs import NulCharacter
+from guichet.tickets.uploads import MAX_FILES, MB
 
 logger = logging.getLogger(__name__)
 
@@ -76,8 +92,66 @@ def error_response(
     return response
 
 
+def field_errors(
+    request: HttpRequest, errors: list[dict[str, Any]]
+) -> tuple[str, Any, dict[str, Any]]:
+    """The body of a validation error: `errors` (pydantic's, or the API's own with a lazy
+    message) as `{field, code, message}`, messages in the caller's language."""
+    with translation.override(request_language(request)):
+        return (
+            "validation",
+            _("Some fields are not valid: see “errors”."),
+            {
+                "errors": [
+                    {
+                        "field": ".".join(str(part) for part in error.get("loc", ())),
+                        "code": error.get("type", "invalid"),
+                        "message": str(error.get("msg", "")),
+                    }
+                    for error in errors
+                ]
+            },
+        )
+
+
+def refusal(api: NinjaAPI, request: HttpRequest, exc: Exception) -> HttpResponse:
+    """The answer to a request refused as unreadable (`BadRequest`, Django's
+    `SuspiciousOperation`), raised in an operation or before it (the middleware, Django
+    reading the body): a NUL is 422 on its field, a body or a number of fields over
+    Django's limits 413 `too_large`, too many files 422 `too_many` (as an upload of more
+    than five), the rest 400 `bad_request`."""
+    if isinstance(exc, NulCharacter):
+        code, text, extra = field_errors(
+            request, [{"loc": (exc.field,), "type": "null_character", "msg": exc.message}]
+        )
+        return error_response(api, request, 422, code, text, **extra)
+    if isinstance(exc, RequestDataTooBig):
+        return error_response(
+            api,
+            request,
+            413,
+            "too_large",
+            _("The request is larger than %(limit)s MB."),
+            {"limit": max(1, settings.DATA_UPLOAD_MAX_MEMORY_SIZE // MB)},
+        )
+    if isinstance(exc, TooManyFieldsSent):
+        return error_response(api, request, 413, "too_large", _("The request has too many fields."))
+    if isinstance(exc, TooManyFilesSent):  # as an upload of too many files
+        return error_response(
+            api,
+            request,
+            422,
+            "too_many",
+            _("Attach at most %(count)s files."),
+            {"count": MAX_FILES},
+        )
+    return error_response(api, request, 400, "bad_request", _("This request cannot be read."))
+
+
 # Service refusals answered as the API's own checks answer the same thing.
-_SERVICE_STATUS = {"not_found": 404, "upload_used": 422}
+# Refusals of what a call names (resolved in `contacts.services.contact_for`,
+# `tickets.queries`) with the status the API has always given them.
+_SERVICE_STATUS = {"not_found": 404, "upload_used": 422, "contact": 422, "team": 422}
 
 
 def install(api: NinjaAPI) -> None:
@@ -102,22 +176,8 @@ def install(api: NinjaAPI) -> None:
         return error_response(api, request, 404, "not_found", _("Not found."))
 
     def validation_error(request: HttpRequest, exc: Any) -> HttpResponse:
-        errors = [
-            {
-                "field": ".".join(str(part) for part in error.get("loc", ())),
-                "code": error.get("type", "invalid"),
-                "message": error.get("msg", ""),
-            }
-            for error in exc.errors
-        ]
-        return error_response(
-            api,
-            request,
-            422,
-            "validation",
-            _("Some fields are not valid: see “errors”."),
-            errors=errors,
-        )
+        code, message, extra = field_errors(request, exc.errors)
+        return error_response(api, request, 422, code, message, **extra)
 
     def unauthenticated(request: HttpRequest, exc: Any) -> HttpResponse:
         response = error_response(
@@ -136,7 +196,19 @@ def install(api: NinjaAPI) -> None:
         )
 
     def http_error(request: HttpRequest, exc: Any) -> HttpResponse:
+        # ninja answers 400 for any error of its body parser (`guichet.api.parser`),
+        # keeping it as the cause: the cause says what was wrong.
+        cause = exc.__cause__
+        if isinstance(cause, ValidationError):
+            return validation_error(request, cause)
+        if isinstance(cause, BadRequest | SuspiciousOperation):
+            return refusal(api, request, cause)
+        if isinstance(cause, NotJson):
+            return error_response(api, request, 400, "json", _("The body is not valid JSON."))
         return error_response(api, request, exc.status_code, "error", str(exc))
+
+    def refused(request: HttpRequest, exc: Any) -> HttpResponse:
+        return refusal(api, request, exc)
 
     def unexpected(request: HttpRequest, exc: Any) -> HttpResponse:
         logger.exception("API error on %s %s", request.method, request.path)
@@ -152,4 +224,6 @@ def install(api: NinjaAPI) -> None:
     api.add_exception_handler(AuthenticationError, unauthenticated)
     api.add_exception_handler(Throttled, throttled)
     api.add_exception_handler(HttpError, http_error)
+    api.add_exception_handler(BadRequest, refused)
+    api.add_exception_handler(SuspiciousOperation, refused)
     api.add_exception_handler(Exception, unexpected)

@@ -7,13 +7,13 @@ from django.conf import settings
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
-from ninja import Router, Schema, Status
+from ninja import Router, Status
 
-from guichet.api.auth import ApiKeyAuth
+from guichet.api.auth import ApiKeyAuth, body_size
 from guichet.api.errors import ApiError
 from guichet.api.keys import has_scope
 from guichet.api.models import Scope
-from guichet.api.schemas import ERRORS, Error
+from guichet.api.schemas import ERRORS, Error, InboundAccepted
 from guichet.intake.email import ingest
 from guichet.intake.email.tasks import process_inbound
 from guichet.intake.models import InboundSource
@@ -21,10 +21,9 @@ from guichet.intake.models import InboundSource
 router = Router(tags=["inbound"])
 
 
-class InboundAccepted(Schema):
-    id: int
-    duplicate: bool
-    state: str
+def _too_large() -> ApiError:
+    limit = settings.GUICHET_INBOUND_MAX_BYTES // (1024 * 1024)
+    return ApiError(413, "too_large", _("The message is larger than %(limit)s MB."), limit=limit)
 
 
 @router.post(
@@ -45,14 +44,16 @@ def inbound_email(request: HttpRequest) -> Status:
         raise ApiError(
             403, "scope", _("This API key cannot deliver email (scope inbound or write needed).")
         )
+    # Refused before it is read when it says it is too large, else once read.
+    if body_size(request) > settings.GUICHET_INBOUND_MAX_BYTES:
+        raise _too_large()
     raw = request.body
     if not raw.strip():
         raise ApiError(
             400, "empty_message", _("The body must be the raw message (message/rfc822).")
         )
     if len(raw) > settings.GUICHET_INBOUND_MAX_BYTES:
-        limit = settings.GUICHET_INBOUND_MAX_BYTES // (1024 * 1024)
-        raise ApiError(413, "too_large", _("The message is larger than %(limit)s MB."), limit=limit)
+        raise _too_large()
     stored = ingest.store(
         raw,
         source=InboundSource.UPLOAD,

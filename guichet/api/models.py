@@ -110,7 +110,7 @@ class WebhookEndpoint(models.Model):
     brand = models.ForeignKey("brands.Brand", on_delete=models.CASCADE, related_name="webhooks")
     url = models.URLField(_("URL"), max_length=2000)
     description = models.CharField(_("description"), max_length=200, blank=True)
-    # Webhook event types ("ticket.created"…, `guichet.api.webhooks.events.EventType`).
+    # Webhook event types ("ticket.created"…, `guichet.api.events.EventType`).
     events = models.JSONField(_("events"), default=list)
     # The signing secret, encrypted with guichet.lib.crypto; shown once, at creation.
     sealed_secret = models.TextField(editable=False)

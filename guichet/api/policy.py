@@ -5,17 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Field, Query, Router, Schema
+from ninja import Query, Router
 
 from guichet.api.principal import principal
-from guichet.api.schemas import ERRORS, PolicyOut
+from guichet.api.schemas import ERRORS, PolicyOut, PolicyQuery
 from guichet.policies.models import PolicyVersion
 
 router = Router(tags=["policy"])
-
-
-class PolicyQuery(Schema):
-    brand: str | None = Field(None, description="brand slug (staff sessions with several)")
 
 
 @router.get("", response={200: PolicyOut, **ERRORS}, summary="The brand's policy in force")

@@ -1,22 +1,29 @@
-"""What the API answers: the resources' schemas (they make the OpenAPI document) and the
-functions that turn rows into them. Rows are read inside the call's brand scope, with
+"""The API's schemas, every one of them (they make the OpenAPI document): what the
+operations answer, with the functions that turn rows into them, and what they take. Rows are read inside the call's brand scope, with
 their relations loaded by the queries that fetch them (`TICKET_RELATIONS`)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
-from datetime import datetime
-from typing import Any
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
+from uuid import UUID
 
 from django.db.models import Prefetch, QuerySet
 from django.urls import reverse
-from ninja import Schema
-from pydantic import BaseModel
+from ninja import Field, Schema
+from pydantic import BaseModel, BeforeValidator, StringConstraints
+from pydantic_core import PydanticCustomError
 
 from guichet.accounts.models import User
+from guichet.api.events import EventType
 from guichet.contacts.models import Contact, ContactEmail
 from guichet.sla.models import Deadline
+from guichet.tickets.choices import Channel, Complexity, ContactType, Outcome, Priority
+from guichet.tickets.choices import Status as TicketStatus
 from guichet.tickets.models import Attachment, Event, Message, Ticket
+from guichet.tickets.queries import VIEW_KEYS
 
 # What a ticket's representation reads: load these with the tickets, never one by one.
 TICKET_SELECT = ["contact"]
@@ -39,6 +46,20 @@ def with_relations(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
             to_attr="live_deadlines",
         ),
     )
+
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _iso_date(value: Any) -> Any:
+    if isinstance(value, str) and not _ISO_DATE.fullmatch(value):
+        raise PydanticCustomError("date_parsing", "Input should be a date: YYYY-MM-DD")
+    return value
+
+
+# A date a client sends, as the document says it (`format: date`): pydantic alone would
+# also read a number ("0", "20261231") as a Unix time.
+IsoDate = Annotated[date, BeforeValidator(_iso_date)]
 
 
 class Out(BaseModel):
@@ -339,3 +360,231 @@ ERRORS: dict[int, Any] = {
     422: ValidationErrorOut | Error,
     429: Error,
 }
+
+
+# --- what the operations take -------------------------------------------------------------------
+# (Every schema of the API lives here, so the OpenAPI document has one name for each.)
+
+# Tickets (`tickets.py`)
+
+View = Literal[tuple(sorted(VIEW_KEYS))]  # type: ignore[valid-type]
+Sort = Literal["-created", "created", "-updated", "updated"]
+MAX_LIMIT = 200
+
+
+class TicketFilters(Schema):
+    view: View | None = Field(None, description="one of the desk's inbox views")  # type: ignore[valid-type]
+    brand: str | None = Field(None, description="brand slug (staff sessions with several)")
+    contact_type: ContactType | None = None
+    category: str | None = Field(None, max_length=40)
+    channel: Channel | None = None
+    priority: Priority | None = None
+    level: int | None = Field(None, ge=1, le=20)
+    status: TicketStatus | None = None
+    seller: int | None = None
+    received_from: IsoDate | None = None
+    received_to: IsoDate | None = None
+    sort: Sort = Field("-created", description="keyset order of the pages")
+    cursor: str | None = Field(None, max_length=200, description="next_cursor of a page")
+    limit: int = Field(50, ge=1, le=MAX_LIMIT)
+
+
+UploadToken = Annotated[str, StringConstraints(min_length=1, max_length=500)]
+
+
+def _attachments_field() -> Any:
+    return Field(
+        [],
+        max_length=20,
+        description="tokens of files uploaded with POST /uploads (at most 5)",
+    )
+
+
+class CustomerIn(Schema):
+    """The customer of a new ticket: an existing record by its id, or found (or created)
+    by their address or number."""
+
+    id: int | None = Field(None, description="an existing contact of the brand")
+    email: str | None = Field(None, max_length=254)
+    phone: str | None = Field(None, max_length=32)
+    name: str = Field("", max_length=200)
+    language: str = Field("", max_length=8)
+
+
+class TicketIn(Schema):
+    brand: str | None = Field(None, description="brand slug (staff sessions with several)")
+    contact: CustomerIn
+    contact_type: ContactType
+    category: str = Field("", max_length=40)
+    priority: Priority | None = None
+    complexity: Complexity = Complexity.SIMPLE
+    channel: Channel = Channel.API
+    subject: str = Field(..., min_length=1, max_length=300)
+    text: str = Field("", max_length=100_000)
+    html: str = Field("", max_length=500_000)
+    language: str = Field("", max_length=8)
+    seller: int | None = None
+    attachments: list[UploadToken] = _attachments_field()
+
+
+class Revision(Schema):
+    revision: int | None = Field(
+        None, description="the ticket's revision you saw: refused with 409 if it changed since"
+    )
+
+
+class TicketPatch(Revision):
+    contact_type: ContactType | None = None
+    category: str | None = Field(None, max_length=40)
+    priority: Priority | None = None
+    complexity: Complexity | None = None
+    subject: str | None = Field(None, max_length=300)
+    language: str | None = Field(None, max_length=8)
+    seller: int | None = Field(None, description="a seller's id; send null to clear")
+    status: TicketStatus | None = Field(
+        None, description="open or waiting states (close and reopen have their own calls)"
+    )
+
+
+class ReplyIn(Revision):
+    text: str = Field("", max_length=100_000)
+    html: str = Field("", max_length=500_000)
+    subject: str = Field("", max_length=300)
+    status_after: (
+        Literal[TicketStatus.OPEN, TicketStatus.WAITING_CUSTOMER, TicketStatus.WAITING_THIRD_PARTY]
+        | None
+    ) = None
+    full_answer: bool = Field(False, description="this reply is the full written answer")
+    attachments: list[UploadToken] = _attachments_field()
+
+
+class TicketAndMessage(Schema):
+    ticket: TicketOut
+    message: MessageOut
+
+
+class NoteIn(Schema):
+    text: str = Field("", max_length=100_000)
+    html: str = Field("", max_length=500_000)
+    attachments: list[UploadToken] = _attachments_field()
+
+
+class AssignIn(Revision):
+    assignee: int | None = Field(..., description="a staff member's id, or null for nobody")
+    team: str | None = Field(None, description="a team's key; omit to keep the team")
+    reason: str = Field("", max_length=500)
+
+
+class EscalateIn(Revision):
+    reason: str = Field("", max_length=2000)
+    to_level: int | None = Field(None, ge=2, description="default: the next level")
+
+
+class EscalationRequestIn(Revision):
+    reason: str = Field("", max_length=2000, description="the customer's words")
+
+
+class OutcomeIn(Revision):
+    outcome: Outcome
+    summary: str = Field("", max_length=5000)
+
+
+class CloseIn(Revision):
+    outcome: Outcome | None = Field(None, description="needed for a complaint if not set yet")
+    summary: str = Field("", max_length=5000)
+
+
+class ReopenIn(Revision):
+    reason: str = Field(..., max_length=2000)
+
+
+# Customers (`contacts.py`)
+
+
+class ContactSearch(Schema):
+    email: str | None = Field(None, max_length=254)
+    phone: str | None = Field(None, max_length=32)
+    brand: str | None = Field(None, description="brand slug (staff sessions with several)")
+
+
+class ContactIn(Schema):
+    brand: str | None = Field(None, description="brand slug (staff sessions with several)")
+    email: str | None = Field(None, max_length=254)
+    phone: str | None = Field(None, max_length=32)
+    name: str = Field("", max_length=200)
+    language: str = Field("", max_length=8)
+
+
+class MergeIn(Schema):
+    into: int = Field(..., description="the id of the record to keep (of the same brand)")
+    reason: str = Field("", max_length=2000)
+
+
+# Uploads (`uploads.py`)
+
+
+class UploadOut(Out):
+    token: str
+    filename: str
+    content_type: str
+    size: int
+    expires_at: datetime
+
+
+class UploadsOut(Out):
+    uploads: list[UploadOut]
+
+
+class UploadQuery(Schema):
+    brand: str | None = Field(None, description="brand slug (staff sessions with several)")
+
+
+# The policy (`policy.py`) and raw email (`inbound.py`)
+
+
+class PolicyQuery(Schema):
+    brand: str | None = Field(None, description="brand slug (staff sessions with several)")
+
+
+class InboundAccepted(Schema):
+    id: int
+    duplicate: bool
+    state: str
+
+
+# Webhooks (`webhooks/routes.py`)
+
+
+class WebhookOut(Schema):
+    id: int
+    brand: str
+    url: str
+    description: str
+    events: list[str]
+    active: bool
+    created_at: datetime
+
+
+class WebhookCreated(WebhookOut):
+    secret: str = Field(description="the signing secret: shown in this answer only")
+
+
+class WebhookIn(Schema):
+    url: str = Field(max_length=2000)
+    events: list[EventType] = Field(min_length=1)
+    description: str = Field("", max_length=200)
+    brand: str | None = Field(None, description="brand slug (staff sessions with several)")
+
+
+class DeliveryOut(Schema):
+    id: UUID
+    event: str
+    event_id: int | None
+    status: str
+    attempts: int
+    last_status_code: int | None
+    last_error: str
+    next_attempt_at: datetime | None
+    created_at: datetime
+    delivered_at: datetime | None
+    replay_of: UUID | None

@@ -11,17 +11,15 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from datetime import date, datetime
-from typing import Annotated, Any, Literal
+from datetime import datetime
+from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
-from ninja import Field, Query, Router, Schema, Status
-from pydantic import StringConstraints
+from ninja import Query, Router, Status
 
 from guichet.accounts.permissions import Action, require
 from guichet.api import idempotency
@@ -29,10 +27,22 @@ from guichet.api.errors import ApiError
 from guichet.api.principal import Principal, principal
 from guichet.api.schemas import (
     ERRORS,
+    AssignIn,
+    CloseIn,
+    EscalateIn,
+    EscalationRequestIn,
     EventOut,
     MessageOut,
+    NoteIn,
+    OutcomeIn,
+    ReopenIn,
+    ReplyIn,
+    TicketAndMessage,
+    TicketFilters,
+    TicketIn,
     TicketOut,
     TicketPage,
+    TicketPatch,
     event_out,
     message_out,
     recorders,
@@ -40,30 +50,19 @@ from guichet.api.schemas import (
     with_relations,
 )
 from guichet.api.uploads import attachments_for
-from guichet.brands.models import Brand, Team
-from guichet.contacts.models import Contact, ContactEmail
-from guichet.contacts.services import contact_for_email, contact_for_phone
-from guichet.marketplace.models import Seller
+from guichet.contacts.models import ContactEmail
+from guichet.contacts.services import contact_for
 from guichet.sla.models import Deadline
 from guichet.tickets import services
 from guichet.tickets.actors import Customer
 from guichet.tickets.attachments import attachment_download
-from guichet.tickets.choices import (
-    Channel,
-    Complexity,
-    ContactType,
-    Outcome,
-    Priority,
-)
-from guichet.tickets.choices import (
-    Status as TicketStatus,
-)
 from guichet.tickets.models import Attachment, Event, Message, Ticket
 from guichet.tickets.queries import (
-    VIEW_KEYS,
     access_ticket,
     assignable,
     filtered,
+    seller_of,
+    team_of,
     tickets_of,
     view_filter,
 )
@@ -71,10 +70,7 @@ from guichet.tickets.queries import (
 router = Router(tags=["tickets"])
 
 
-View = Literal[tuple(sorted(VIEW_KEYS))]  # type: ignore[valid-type]
-Sort = Literal["-created", "created", "-updated", "updated"]
 SORT_FIELD = {"created": "created_at", "updated": "updated_at"}
-MAX_LIMIT = 200
 
 
 # --- reading -------------------------------------------------------------------------------------
@@ -103,23 +99,6 @@ def _answer(ticket: Ticket) -> dict[str, Any]:
     contact = ticket.contact
     contact.email_rows = list(ContactEmail.objects.filter(contact=contact))  # type: ignore[attr-defined]
     return ticket_out(ticket)
-
-
-class TicketFilters(Schema):
-    view: View | None = Field(None, description="one of the desk's inbox views")  # type: ignore[valid-type]
-    brand: str | None = Field(None, description="brand slug (staff sessions with several)")
-    contact_type: ContactType | None = None
-    category: str | None = Field(None, max_length=40)
-    channel: Channel | None = None
-    priority: Priority | None = None
-    level: int | None = Field(None, ge=1, le=20)
-    status: TicketStatus | None = None
-    seller: int | None = None
-    received_from: date | None = None
-    received_to: date | None = None
-    sort: Sort = Field("-created", description="keyset order of the pages")
-    cursor: str | None = Field(None, max_length=200, description="next_cursor of a page")
-    limit: int = Field(50, ge=1, le=MAX_LIMIT)
 
 
 def _encode_cursor(sort: str, ticket: Ticket) -> str:
@@ -247,74 +226,6 @@ def download_attachment(request: HttpRequest, reference: str, attachment_id: int
 
 # --- creating ------------------------------------------------------------------------------------
 
-UploadToken = Annotated[str, StringConstraints(min_length=1, max_length=500)]
-
-
-def _attachments_field() -> Any:
-    return Field(
-        [],
-        max_length=20,
-        description="tokens of files uploaded with POST /uploads (at most 5)",
-    )
-
-
-class ContactIn(Schema):
-    id: int | None = Field(None, description="an existing contact of the brand")
-    email: str | None = Field(None, max_length=254)
-    phone: str | None = Field(None, max_length=32)
-    name: str = Field("", max_length=200)
-    language: str = Field("", max_length=8)
-
-
-class TicketIn(Schema):
-    brand: str | None = Field(None, description="brand slug (staff sessions with several)")
-    contact: ContactIn
-    contact_type: ContactType
-    category: str = Field("", max_length=40)
-    priority: Priority | None = None
-    complexity: Complexity = Complexity.SIMPLE
-    channel: Channel = Channel.API
-    subject: str = Field(..., min_length=1, max_length=300)
-    text: str = Field("", max_length=100_000)
-    html: str = Field("", max_length=500_000)
-    language: str = Field("", max_length=8)
-    seller: int | None = None
-    attachments: list[UploadToken] = _attachments_field()
-
-
-def _contact(brand: Brand, given: ContactIn) -> Contact:
-    if given.id is not None:
-        found = (
-            Contact.objects.select_related("merged_into").filter(pk=given.id, brand=brand).first()
-        )
-        if found is None:
-            raise ApiError(404, "not_found", _("Not found."))
-        # A merged record's id stands for the record it was merged into.
-        return found.merged_into or found
-    try:
-        if given.email:
-            return contact_for_email(
-                brand=brand, email=given.email, name=given.name, language=given.language
-            )
-        if given.phone:
-            return contact_for_phone(
-                brand=brand, phone=given.phone, name=given.name, language=given.language
-            )
-    except ValidationError as error:
-        raise ApiError(
-            422, "contact", _("This is not a valid email address or phone number.")
-        ) from error
-    raise ApiError(422, "contact", _("Give the customer's id, email address or phone number."))
-
-
-def _seller(brand: Brand, seller_id: int | None) -> Seller | None:
-    if seller_id is None:
-        return None
-    found = Seller.objects.filter(pk=seller_id, brand=brand).first()
-    if found is None:
-        raise ApiError(404, "not_found", _("Not found."))
-    return found
-
 
 @router.post(
     "",
@@ -331,7 +242,15 @@ def create_ticket(request: HttpRequest, payload: TicketIn, response: HttpRespons
     require(who.user, Action.REPLY, brand=brand)
 
     def create() -> tuple[int, Any]:
-        contact = _contact(brand, payload.contact)
+        given = payload.contact
+        contact = contact_for(
+            brand=brand,
+            contact_id=given.id,
+            email=given.email or "",
+            phone=given.phone or "",
+            name=given.name,
+            language=given.language,
+        )
         ticket = services.ticket_open(
             brand=brand,
             contact=contact,
@@ -344,7 +263,7 @@ def create_ticket(request: HttpRequest, payload: TicketIn, response: HttpRespons
             text=payload.text,
             html=payload.html,
             language=payload.language,
-            seller=_seller(brand, payload.seller),
+            seller=seller_of(brand, payload.seller) if payload.seller is not None else None,
             attachments=attachments_for(who, brand, payload.attachments),
             actor=who.user,
         )
@@ -366,25 +285,6 @@ def create_ticket(request: HttpRequest, payload: TicketIn, response: HttpRespons
 # --- changing ------------------------------------------------------------------------------------
 
 
-class Revision(Schema):
-    revision: int | None = Field(
-        None, description="the ticket's revision you saw: refused with 409 if it changed since"
-    )
-
-
-class TicketPatch(Revision):
-    contact_type: ContactType | None = None
-    category: str | None = Field(None, max_length=40)
-    priority: Priority | None = None
-    complexity: Complexity | None = None
-    subject: str | None = Field(None, max_length=300)
-    language: str | None = Field(None, max_length=8)
-    seller: int | None = Field(None, description="a seller's id; send null to clear")
-    status: TicketStatus | None = Field(
-        None, description="open or waiting states (close and reopen have their own calls)"
-    )
-
-
 def _write(request: HttpRequest, reference: str) -> tuple[Principal, Ticket]:
     who = principal(request)
     who.require_write()
@@ -403,7 +303,9 @@ def update_ticket(request: HttpRequest, reference: str, payload: TicketPatch) ->
         if name in sent and sent[name] is not None
     }
     if "seller" in sent:
-        changes["seller"] = _seller(ticket.brand, sent["seller"])
+        changes["seller"] = (
+            seller_of(ticket.brand, sent["seller"]) if sent["seller"] is not None else None
+        )
     with transaction.atomic():
         if changes:
             services.ticket_change(
@@ -417,23 +319,6 @@ def update_ticket(request: HttpRequest, reference: str, payload: TicketPatch) ->
                 expected_revision=None if changes else payload.revision,
             )
     return _answer(ticket)
-
-
-class ReplyIn(Revision):
-    text: str = Field("", max_length=100_000)
-    html: str = Field("", max_length=500_000)
-    subject: str = Field("", max_length=300)
-    status_after: (
-        Literal[TicketStatus.OPEN, TicketStatus.WAITING_CUSTOMER, TicketStatus.WAITING_THIRD_PARTY]
-        | None
-    ) = None
-    full_answer: bool = Field(False, description="this reply is the full written answer")
-    attachments: list[UploadToken] = _attachments_field()
-
-
-class TicketAndMessage(Schema):
-    ticket: TicketOut
-    message: MessageOut
 
 
 def _with_message(ticket: Ticket, message: Message) -> dict[str, Any]:
@@ -466,12 +351,6 @@ def reply(request: HttpRequest, reference: str, payload: ReplyIn) -> Status:
     return Status(201, _with_message(ticket, message))
 
 
-class NoteIn(Schema):
-    text: str = Field("", max_length=100_000)
-    html: str = Field("", max_length=500_000)
-    attachments: list[UploadToken] = _attachments_field()
-
-
 @router.post(
     "/{reference}/notes",
     response={201: TicketAndMessage, **ERRORS},
@@ -489,12 +368,6 @@ def note(request: HttpRequest, reference: str, payload: NoteIn) -> Status:
     return Status(201, _with_message(ticket, message))
 
 
-class AssignIn(Revision):
-    assignee: int | None = Field(..., description="a staff member's id, or null for nobody")
-    team: str | None = Field(None, description="a team's key; omit to keep the team")
-    reason: str = Field("", max_length=500)
-
-
 @router.post("/{reference}/assign", response={200: TicketOut, **ERRORS}, summary="Assign")
 def assign(request: HttpRequest, reference: str, payload: AssignIn) -> dict[str, Any]:
     who, ticket = _write(request, reference)
@@ -503,9 +376,7 @@ def assign(request: HttpRequest, reference: str, payload: AssignIn) -> dict[str,
     if "team" in payload.model_fields_set:
         team = None
         if payload.team:
-            team = Team.objects.filter(brand=ticket.brand, key=payload.team).first()
-            if team is None:
-                raise ApiError(422, "team", _("This brand has no such team."))
+            team = team_of(ticket.brand, payload.team)
     services.ticket_assign(
         ticket=ticket,
         actor=who.user,
@@ -515,11 +386,6 @@ def assign(request: HttpRequest, reference: str, payload: AssignIn) -> dict[str,
         expected_revision=payload.revision,
     )
     return _answer(ticket)
-
-
-class EscalateIn(Revision):
-    reason: str = Field("", max_length=2000)
-    to_level: int | None = Field(None, ge=2, description="default: the next level")
 
 
 @router.post(
@@ -537,10 +403,6 @@ def escalate(request: HttpRequest, reference: str, payload: EscalateIn) -> dict[
         expected_revision=payload.revision,
     )
     return _answer(ticket)
-
-
-class EscalationRequestIn(Revision):
-    reason: str = Field("", max_length=2000, description="the customer's words")
 
 
 @router.post(
@@ -564,11 +426,6 @@ def request_escalation(
     return _answer(ticket)
 
 
-class OutcomeIn(Revision):
-    outcome: Outcome
-    summary: str = Field("", max_length=5000)
-
-
 @router.post(
     "/{reference}/outcome",
     response={200: TicketOut, **ERRORS},
@@ -586,11 +443,6 @@ def set_outcome(request: HttpRequest, reference: str, payload: OutcomeIn) -> dic
     return _answer(ticket)
 
 
-class CloseIn(Revision):
-    outcome: Outcome | None = Field(None, description="needed for a complaint if not set yet")
-    summary: str = Field("", max_length=5000)
-
-
 @router.post("/{reference}/close", response={200: TicketOut, **ERRORS}, summary="Close")
 def close(request: HttpRequest, reference: str, payload: CloseIn) -> dict[str, Any]:
     who, ticket = _write(request, reference)
@@ -602,10 +454,6 @@ def close(request: HttpRequest, reference: str, payload: CloseIn) -> dict[str, A
         expected_revision=payload.revision,
     )
     return _answer(ticket)
-
-
-class ReopenIn(Revision):
-    reason: str = Field(..., max_length=2000)
 
 
 @router.post("/{reference}/reopen", response={200: TicketOut, **ERRORS}, summary="Reopen")

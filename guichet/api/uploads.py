@@ -17,20 +17,21 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.core import signing
-from django.core.exceptions import PermissionDenied, RequestDataTooBig, TooManyFilesSent
+from django.core.exceptions import PermissionDenied, TooManyFilesSent
 from django.http import HttpRequest
 from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext_lazy as _
-from ninja import Field, Query, Router, Schema, Status
+from ninja import Query, Router, Status
 
 from guichet.accounts.permissions import Action
 from guichet.api.auth import files_too_big, refuse_body_over
 from guichet.api.errors import ApiError
 from guichet.api.principal import Principal, principal
-from guichet.api.schemas import ERRORS, Error, Out
+from guichet.api.schemas import ERRORS, Error, UploadQuery, UploadsOut
 from guichet.brands.models import Brand
 from guichet.lib import clock
 from guichet.lib.errors import InvalidRequest
+from guichet.lib.inputs import NulCharacter, nul_in_querydict
 from guichet.tickets.models import Attachment
 from guichet.tickets.uploads import MAX_FILES, MB, check_uploads, store_uploads
 
@@ -47,22 +48,6 @@ _STATUS = {
     "file_content": 415,
     "too_many": 422,
 }
-
-
-class UploadOut(Out):
-    token: str
-    filename: str
-    content_type: str
-    size: int
-    expires_at: datetime
-
-
-class UploadsOut(Out):
-    uploads: list[UploadOut]
-
-
-class UploadQuery(Schema):
-    brand: str | None = Field(None, description="brand slug (staff sessions with several)")
 
 
 def upload_token(attachment: Attachment, who: Principal, expires_at: datetime) -> str:
@@ -90,7 +75,10 @@ def upload_token(attachment: Attachment, who: Principal, expires_at: datetime) -
                         "properties": {
                             "files": {
                                 "type": "array",
-                                "items": {"type": "string", "format": "binary"},
+                                # An empty file is no file (and some clients send
+                                # an empty part as a text field).
+                                "items": {"type": "string", "format": "binary", "minLength": 1},
+                                "minItems": 1,
                                 "maxItems": MAX_FILES,
                             }
                         },
@@ -120,10 +108,16 @@ def upload(request: HttpRequest, query: Query[UploadQuery]) -> Status:
         raise ApiError(
             422, "too_many", _("Attach at most %(count)s files."), count=MAX_FILES
         ) from error
-    except (MultiPartParserError, RequestDataTooBig) as error:
+    except MultiPartParserError as error:
         raise ApiError(
             400, "multipart", _("The body is not a valid multipart/form-data request.")
         ) from error
+    # (Text fields over Django's limits, RequestDataTooBig and TooManyFieldsSent, are 413
+    # `too_large`: `errors.refusal`.) The files' names are cleaned when they are stored;
+    # Django reads the text fields with the files: a NUL in one is refused (`form.<name>`).
+    nul = nul_in_querydict(request.POST, "form")
+    if nul is not None:
+        raise NulCharacter(nul)
     if not files:
         raise ApiError(
             422,

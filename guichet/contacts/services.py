@@ -88,6 +88,44 @@ def contact_for_email(*, brand: Brand, email: str, name: str = "", language: str
     return _contact_by(brand, ContactEmail, "address", normalise_email(email), name, language)
 
 
+def contact_for(
+    *,
+    brand: Brand,
+    contact_id: int | None = None,
+    email: str = "",
+    phone: str = "",
+    name: str = "",
+    language: str = "",
+) -> Contact:
+    """The customer a request names, resolved the same way on every surface: the brand's
+    record with this id (a merged record stands for the record it was merged into), else
+    the record of this email address, else of this phone number — made if new. A record
+    of another brand and an id of no record are refused alike (`not_found`); an address
+    or number that is not one, or nothing to find the customer by, is refused (`contact`)."""
+    if contact_id is not None:
+        with brand_scope(brand):
+            found = (
+                Contact.objects.select_related("merged_into")
+                .filter(pk=contact_id, brand=brand)
+                .first()
+            )
+        if found is None:
+            raise InvalidRequest(_("Not found."), code="not_found")
+        return found.merged_into or found
+    try:
+        if email:
+            return contact_for_email(brand=brand, email=email, name=name, language=language)
+        if phone:
+            return contact_for_phone(brand=brand, phone=phone, name=name, language=language)
+    except ValidationError as error:
+        raise InvalidRequest(
+            _("This is not a valid email address or phone number."), code="contact"
+        ) from error
+    raise InvalidRequest(
+        _("Give the customer's id, email address or phone number."), code="contact"
+    )
+
+
 def contacts_for_emails(*, brand: Brand, people: list[tuple[str, str, str]]) -> list[Contact]:
     """`contact_for_email` for many (address, name, language) at once, in that order: one
     query for those already known, the new ones created together. Addresses are normalised

@@ -38,6 +38,7 @@ from guichet.desk.timeline import timeline, uneventful_since
 from guichet.intake.email import ingest
 from guichet.intake.models import InboundEmail, InboundState
 from guichet.lib.errors import Conflict, ServiceError
+from guichet.lib.inputs import posted_id
 from guichet.search.queries import search_tickets
 from guichet.tickets import services
 from guichet.tickets.attachments import attachment_download, attachment_store
@@ -703,7 +704,7 @@ def insert_canned(request: HttpRequest, reference: str) -> HttpResponse:
     desk = _desk(request)
     found = access_ticket(desk, reference, action=Action.REPLY)
     chosen = CannedReply.objects.filter(
-        brand_id=found.brand_id, is_active=True, pk=request.POST.get("canned") or 0
+        brand_id=found.brand_id, is_active=True, pk=posted_id(request.POST.get("canned"))
     ).first()
     draft = request.POST.get("text", "").rstrip()
     if chosen is not None:
@@ -748,7 +749,7 @@ def quarantine(request: HttpRequest) -> HttpResponse:
         "raw"
     )
     if request.method == "POST":
-        row = rows.filter(pk=request.POST.get("inbound") or 0).first()
+        row = rows.filter(pk=posted_id(request.POST.get("inbound"))).first()
         if row is None:
             raise Http404
         done = ingest.replay(row.pk)

@@ -16,10 +16,11 @@ from django.utils.translation import gettext_lazy as _
 
 from guichet.accounts.models import Absence, Membership, Role, User
 from guichet.accounts.permissions import Action, StaffAccess, is_unrestricted
-from guichet.brands.models import Brand
+from guichet.brands.models import Brand, Team
 from guichet.lib import clock
 from guichet.lib.errors import InvalidRequest
 from guichet.lib.scoping import all_brands, brand_scope
+from guichet.marketplace.models import Seller
 from guichet.tickets.choices import OPEN_STATUSES, OrderStatus, Status
 from guichet.tickets.models import IdentityCheck, Ticket
 
@@ -165,6 +166,22 @@ def assignable(brand: Brand, user_id: int | None) -> User | None:
     )
     if found is None:
         raise InvalidRequest(_("This person does not work for this brand."), code="assignee")
+    return found
+
+
+def team_of(brand: Brand, key: str) -> Team:
+    """The brand's team with this key, or a refusal (`team`)."""
+    found = Team.objects.filter(brand=brand, key=key).first()
+    if found is None:
+        raise InvalidRequest(_("This brand has no such team."), code="team")
+    return found
+
+
+def seller_of(brand: Brand, seller_id: int) -> Seller:
+    """The brand's seller with this id; another brand's and none are "not found" alike."""
+    found = Seller.objects.filter(pk=seller_id, brand=brand).first()
+    if found is None:
+        raise InvalidRequest(_("Not found."), code="not_found")
     return found
 
 

@@ -6,8 +6,8 @@ import re
 from pathlib import Path
 from typing import Any
 
+from guichet.api.events import EventType
 from guichet.api.models import WebhookDelivery
-from guichet.api.webhooks.events import EventType
 from guichet.api.webhooks.services import webhook_create
 from guichet.lib.scoping import brand_scope
 

@@ -5,61 +5,24 @@ Another brand's endpoint answers 404, as one that does not exist."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
-from ninja import Field, Router, Schema, Status
+from ninja import Router, Status
 
 from guichet.accounts.permissions import Action
 from guichet.api.errors import ApiError
 from guichet.api.models import WebhookDelivery, WebhookEndpoint
 from guichet.api.principal import Principal, principal
-from guichet.api.schemas import ERRORS
-from guichet.api.webhooks.events import EventType
+from guichet.api.schemas import ERRORS, DeliveryOut, WebhookCreated, WebhookIn, WebhookOut
 from guichet.api.webhooks.services import webhook_create, webhook_delete, webhook_replay
 from guichet.brands.models import Brand
 
 router = Router(tags=["webhooks"])
 
 DELIVERIES_SHOWN = 50
-
-
-class WebhookOut(Schema):
-    id: int
-    brand: str
-    url: str
-    description: str
-    events: list[str]
-    active: bool
-    created_at: datetime
-
-
-class WebhookCreated(WebhookOut):
-    secret: str = Field(description="the signing secret: shown in this answer only")
-
-
-class WebhookIn(Schema):
-    url: str = Field(max_length=2000)
-    events: list[EventType] = Field(min_length=1)
-    description: str = Field("", max_length=200)
-    brand: str | None = Field(None, description="brand slug (staff sessions with several)")
-
-
-class DeliveryOut(Schema):
-    id: UUID
-    event: str
-    event_id: int | None
-    status: str
-    attempts: int
-    last_status_code: int | None
-    last_error: str
-    next_attempt_at: datetime | None
-    created_at: datetime
-    delivered_at: datetime | None
-    replay_of: UUID | None
 
 
 def _out(endpoint: WebhookEndpoint) -> dict[str, Any]:

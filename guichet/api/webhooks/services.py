@@ -26,9 +26,9 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
+from guichet.api.events import FROM_VERB, EventType
 from guichet.api.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
 from guichet.api.webhooks.delivery import ALLOW_SETTING
-from guichet.api.webhooks.events import FROM_VERB, EventType
 from guichet.api.webhooks.signing import new_secret
 from guichet.api.webhooks.tasks import deliver_webhooks
 from guichet.brands.models import Brand

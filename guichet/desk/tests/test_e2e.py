@@ -332,6 +332,8 @@ def test_an_uneventful_change_redraws_the_history_without_making_the_page_stale(
     timeline = page.locator("#timeline")
     expect(timeline).to_have_attribute("data-revision", str(fresh(desk.booking).revision))
     expect(timeline).not_to_contain_text("Ce dossier vient de changer")
+    revision = str(fresh(desk.booking).revision)
+    expect(page.locator("#take-form input[name=revision]")).to_have_value(revision)
     page.keyboard.press("a")
     expect(page.locator("#flash")).to_contain_text("Le dossier vous est attribué.")
     assert fresh(desk.booking).assignee_id == desk.world.agent.pk

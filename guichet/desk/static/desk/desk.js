@@ -94,7 +94,7 @@
 
   // The history redrawn after an uneventful change (an email delivered, a deadline
   // missed): the forms of the page act on the ticket as it is now, not as stale.
-  document.addEventListener("htmx:afterSettle", function () {
+  document.addEventListener("htmx:afterSwap", function () {
     var timeline = document.getElementById("timeline");
     if (!timeline || !timeline.hasAttribute("data-uneventful")) return;
     var revision = timeline.getAttribute("data-revision");
