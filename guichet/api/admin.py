@@ -11,6 +11,7 @@ from django.contrib import admin, messages
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from guichet.accounts.access import signed_in
 from guichet.accounts.admin.scoping import BrandScopedAdmin, ScopedInline
 from guichet.accounts.permissions import Action
 from guichet.api.events import EventType
@@ -92,7 +93,7 @@ class ApiKeyAdmin(BrandScopedAdmin):
             scopes=list(form.cleaned_data["scopes"]),
             role=form.cleaned_data["role"],
             rate_per_minute=form.cleaned_data["rate_per_minute"],
-            actor=request.user,
+            actor=signed_in(request),
         )
         obj.pk = key.pk
         obj.__dict__.update(key.__dict__)
@@ -170,7 +171,7 @@ class WebhookEndpointAdmin(BrandScopedAdmin):
             url=data["url"],
             events=list(data["events"]),
             description=data.get("description", ""),
-            actor=request.user,
+            actor=signed_in(request),
         )
         obj.pk = endpoint.pk
         obj.__dict__.update(endpoint.__dict__)

@@ -11,7 +11,6 @@ import hashlib
 import hmac
 import secrets
 from datetime import timedelta
-from typing import Any
 
 from django.db import transaction
 
@@ -49,7 +48,7 @@ def api_key_create(
     scopes: list[str],
     role: str = Role.AGENT,
     rate_per_minute: int = DEFAULT_RATE_PER_MINUTE,
-    actor: Any = None,
+    actor: User | None = None,
 ) -> tuple[ApiKey, str]:
     """A new key and its clear text, which is shown once and never stored."""
     unknown = set(scopes) - set(Scope.values)
@@ -75,7 +74,7 @@ def api_key_create(
             rate_per_minute=rate_per_minute,
             user=key_user(prefix=prefix, name=name, language=brand.default_language),
             created_at=clock.now(),
-            created_by=actor if getattr(actor, "pk", None) else None,
+            created_by=actor,
         )
     return key, f"gch_{prefix}_{secret}"
 

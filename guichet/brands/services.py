@@ -4,7 +4,7 @@ changes."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.db.models import Max
@@ -16,6 +16,10 @@ from guichet.lib.scoping import brand_scope
 from guichet.lib.ttlcache import clear_all
 from guichet.policies.loader import PolicyError, PolicyInvalid, load_policy
 from guichet.policies.models import PolicyVersion
+
+if TYPE_CHECKING:
+    # For the annotation only: people (accounts) sit above brands.
+    from guichet.accounts.models import User
 
 
 class PolicyConflict(Exception):
@@ -32,7 +36,7 @@ class PublishResult:
 
 @transaction.atomic
 def policy_publish(
-    *, text: str, source: str = "", actor: Any = None, note: str = ""
+    *, text: str, source: str = "", actor: User | None = None, note: str = ""
 ) -> PublishResult:
     """Validate `text` and make it the policy in force of the brand it names (creating the
     brand if needed). Publishing the text already in force changes nothing."""
@@ -87,7 +91,7 @@ def policy_publish(
             source=source[:200],
             note=note[:300],
             created_at=now,
-            created_by=actor if getattr(actor, "pk", None) else None,
+            created_by=actor,
         )
         for team in policy.teams:
             Team.objects.update_or_create(

@@ -10,6 +10,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from guichet.accounts.access import signed_in
 from guichet.accounts.admin.scoping import BrandScopedAdmin
 from guichet.accounts.permissions import Action, can, is_unrestricted
 from guichet.brands.models import Brand
@@ -97,7 +98,7 @@ class PolicyVersionAdmin(BrandScopedAdmin):
             result = policy_publish(
                 text=form.cleaned_data["text"],
                 source="admin",
-                actor=request.user,
+                actor=signed_in(request),
                 note=form.cleaned_data["note"],
             )
         except (PolicyInvalid, PolicyConflict) as exc:  # checked in the form; a race can still fail

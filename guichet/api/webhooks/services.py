@@ -26,6 +26,7 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
+from guichet.accounts.models import User
 from guichet.api.events import FROM_VERB, EventType
 from guichet.api.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
 from guichet.api.webhooks.delivery import ALLOW_SETTING
@@ -81,7 +82,7 @@ def _check_events(events: list[str]) -> list[str]:
 
 
 def webhook_create(
-    *, brand: Brand, url: str, events: list[str], description: str = "", actor: Any = None
+    *, brand: Brand, url: str, events: list[str], description: str = "", actor: User | None = None
 ) -> tuple[WebhookEndpoint, str]:
     """A new endpoint and its signing secret, which is shown once (stored encrypted).
     The caller has checked that `actor` may manage the brand's integrations."""
@@ -96,7 +97,7 @@ def webhook_create(
             description=description.strip()[:200],
             sealed_secret=encrypt(secret),
             created_at=clock.now(),
-            created_by=actor if getattr(actor, "pk", None) else None,
+            created_by=actor,
         )
     _subscribed.clear()
     return endpoint, secret
