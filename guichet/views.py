@@ -12,6 +12,8 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from guichet.api.api import api
+from guichet.api.errors import refusal
 from guichet.lib.inputs import NulCharacter
 
 
@@ -24,9 +26,6 @@ def bad_request(request: HttpRequest, exception: Exception | None = None) -> Htt
 
     It may run before the locale middleware: the language comes from the request."""
     if request.path_info.startswith(reverse("api:api-root")):
-        from guichet.api.api import api
-        from guichet.api.errors import refusal
-
         return refusal(api, request, exception or ValueError())
     language = translation.get_language_from_request(request, check_path=True)
     with translation.override(language):

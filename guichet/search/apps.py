@@ -8,6 +8,7 @@ class SearchConfig(AppConfig):
     verbose_name = _("Search")
 
     def ready(self) -> None:
+        # Imported here: what uses the models loads once the apps are ready.
         from guichet.search import sqlite
 
         # SQLite's triggers are reinstalled around every migrate (see guichet.search.sqlite).
