@@ -18,6 +18,7 @@ from typing import Any
 import django.test
 import pytest
 from django.conf import settings
+from django.core.cache import cache
 from django.db import connection
 from django.utils import translation
 from django_otp import DEVICE_ID_SESSION_KEY
@@ -218,7 +219,10 @@ def _fresh_addresses() -> None:
 
 @pytest.fixture(autouse=True)
 def _fresh_caches() -> None:
-    # Teams and letter templates are cached per process; each test starts with its own.
+    # Teams and letter templates are cached per process, the desk's counts per person in
+    # Django's cache (keyed by user id, which a rolled-back test gives again): each test
+    # starts with its own.
     from guichet.lib.ttlcache import clear_all
 
     clear_all()
+    cache.clear()

@@ -21,6 +21,7 @@ from django.http import (
     HttpRequest,
     HttpResponse,
     HttpResponseBase,
+    QueryDict,
 )
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -30,10 +31,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from guichet.accounts.access import signed_in, staff_required
+from guichet.accounts.models import Role
 from guichet.accounts.permissions import Action, StaffAccess, is_unrestricted, staff_access
 from guichet.desk import forms, queries
 from guichet.desk.canned import canned_for, fill
-from guichet.desk.models import CannedReply
+from guichet.desk.models import CannedReply, SavedView
+from guichet.desk.services import saved_view_create, saved_view_delete, saved_view_rename
 from guichet.desk.timeline import timeline, uneventful_since
 from guichet.intake.email import ingest
 from guichet.intake.models import InboundEmail, InboundState
@@ -65,7 +68,21 @@ def _desk(request: HttpRequest) -> StaffAccess:
 
 def _context(request: HttpRequest, desk: StaffAccess, **extra: Any) -> dict[str, Any]:
     brand = extra.get("desk_brand") or (desk.brands[0] if len(desk.brands) == 1 else None)
-    return {"desk": desk, "desk_brand": brand, "views": queries.views_for(desk), **extra}
+    role = desk.roles.get(brand.pk) if brand is not None else None
+    return {
+        "desk": desk,
+        "desk_brand": brand,
+        "views": queries.views_for(desk),
+        # Who is signed in, as their menu says it: their role in the brand shown.
+        "me_role": f"{Role(role).label} · {brand.name}" if brand and role else "",
+        **extra,
+    }
+
+
+def _views_counted(desk: StaffAccess) -> dict[str, Any]:
+    """The person's saved views and the counts of every view (for the views' list)."""
+    saved = queries.saved_views_of(desk)
+    return {"saved_views": saved, "counts": queries.counts(desk, saved=saved)}
 
 
 @staff_required
@@ -82,35 +99,181 @@ def inbox(request: HttpRequest, view: str) -> HttpResponse:
     desk = _desk(request)
     if view not in {v.key for v in queries.views_for(desk)}:
         raise Http404
-    data = request.GET.copy()
+    title = next(v.label for v in VIEWS if v.key == view)
+    return _list(request, desk, view=view, data=request.GET.copy(), title=title)
+
+
+@staff_required
+@require_GET
+def saved_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """One of the person's saved views: its inbox view with its filters and order, as they
+    apply today; if one of them names something out of the person's reach now (a brand
+    they left, another brand's team), the list shows nothing and says so."""
+    desk = _desk(request)
+    saved = queries.access_saved_view(desk, pk)
+    options = queries.FilterChoices(desk)
+    applied = queries.saved_filters(options, saved)
+    data = QueryDict(mutable=True)
+    data.update(saved.filters)
+    if saved.sort:
+        data["sort"] = saved.sort
+    return _list(
+        request,
+        desk,
+        view=saved.base,
+        data=data,
+        title=saved.name,
+        saved=saved,
+        rejected=applied.rejected,
+        options=options,
+    )
+
+
+def _list(
+    request: HttpRequest,
+    desk: StaffAccess,
+    *,
+    view: str,
+    data: QueryDict,
+    title: Any,
+    saved: SavedView | None = None,
+    rejected: list[str] | None = None,
+    options: queries.FilterChoices | None = None,
+) -> HttpResponse:
+    """A list: `view` narrowed by the filters of `data` (a query string, or a saved
+    view's), one page of it, the filters in force as chips, and the views with counts."""
+    options = options or queries.FilterChoices(desk)
     if view == "closed" and not data.get("sort"):
         data["sort"] = queries.closed_order(data)  # closed tickets have no deadline
-    form = forms.FilterForm(desk, data)
+    form = forms.FilterForm(desk, view, data, options=options)
     filters = form.values()
     sort = filters.pop("sort", "due")
     fingerprint = queries.list_fingerprint(desk, filters)
     if request.htmx and request.GET.get("fp") == fingerprint:  # type: ignore[attr-defined]
         return HttpResponse(status=204)  # nothing changed: htmx keeps what is shown
-    page = queries.inbox_page(desk, view, filters, sort, request.GET.get("page"), queries.PAGE_SIZE)
-    query = {k: v for k, v in request.GET.items() if k not in ("page", "fp") and v}
+    if rejected:
+        page = Paginator(Ticket.objects.none(), queries.PAGE_SIZE).get_page(1)
+    else:
+        page = queries.inbox_page(
+            desk, view, filters, sort, request.GET.get("page"), queries.PAGE_SIZE
+        )
+    # The list's filters and order as a query string (what is in force, nothing else).
+    params = {name: str(data[name]) for name in [*filters, "sort"] if data.get(name)}
+    if params.get("sort") == ("due" if view != "closed" else queries.closed_order(data)):
+        del params["sort"]
+    inbox_url = reverse("desk:inbox", args=[view])
+    chips = [
+        {
+            "label": label,
+            "value": shown,
+            "remove": _with_query(inbox_url, {k: v for k, v in params.items() if k != name}),
+        }
+        for name, label, shown in form.chips()
+    ]
+    saved_views = queries.saved_views_of(desk)
     context = _context(
         request,
         desk,
         view=view,
-        title=next(v.label for v in VIEWS if v.key == view),
+        title=title,
         form=form,
         page=page,
         rows=queries.rows(page, desk.now),
+        saved=saved,
+        saved_views=saved_views,
+        rejected=[str(forms.FilterForm.LABELS.get(name, name)) for name in rejected or ()],
         # A live refresh reaching here means the list changed: its counts are redone too.
-        counts=queries.counts(desk, filters.get("brand"), fresh=bool(request.htmx)),  # type: ignore[attr-defined]
-        query=urlencode(query),
+        counts=queries.counts(
+            desk,
+            filters.get("brand"),
+            saved_views,
+            options,
+            fresh=bool(request.htmx),  # type: ignore[attr-defined]
+        ),
+        # The views keep the filters in force (not a saved view's: those are its own).
+        query="" if saved else urlencode(params),
+        list_url=request.path,
+        inbox_url=inbox_url,
+        chips=chips,
+        can_save=bool(params) and saved is None,
+        save_form=forms.SavedViewForm(initial={"query": urlencode(params)}),
+        rename_form=forms.RenameViewForm(initial={"name": saved.name}) if saved else None,
         fingerprint=fingerprint,
         sort=sort,
-        sorts=queries.SORTS,
+        columns=_columns(desk, view, form),
     )
     if request.htmx:  # type: ignore[attr-defined]
         return render(request, "desk/inbox.html#list", context)
     return render(request, "desk/inbox.html", context)
+
+
+def _columns(desk: StaffAccess, view: str, form: forms.FilterForm) -> dict[str, bool]:
+    """The list's optional columns: only those that tell the tickets apart here."""
+    return {
+        "brand": len(desk.brands) > 1,
+        "level": "level" in form.fields,
+        "assignee": view not in ("mine", "unassigned"),
+    }
+
+
+def _with_query(url: str, params: dict[str, str]) -> str:
+    return f"{url}?{urlencode(params)}" if params else url
+
+
+@staff_required
+@require_POST
+def view_save(request: HttpRequest) -> HttpResponse:
+    """Save the list as it is filtered and sorted as one of the person's views."""
+    desk = _desk(request)
+    base = request.POST.get("base", "")
+    if base not in {v.key for v in queries.views_for(desk)}:
+        raise Http404
+    form = forms.SavedViewForm(request.POST)
+    query = QueryDict(request.POST.get("query", "")[:2000])
+    back = _with_query(reverse("desk:inbox", args=[base]), query.dict())
+    if not form.is_valid():
+        messages.error(request, _("Give the view a name (at most 60 characters)."))
+        return redirect(back)
+    values = forms.FilterForm(desk, base, query).values()
+    sort = values.pop("sort", "")
+    try:
+        created = saved_view_create(
+            desk=desk, name=form.cleaned_data["name"], base=base, filters=values, sort=sort
+        )
+    except ServiceError as error:
+        messages.error(request, str(error))
+        return redirect(back)
+    messages.success(request, _("View saved: it is in your views."))
+    return redirect("desk:saved", pk=created.pk)
+
+
+@staff_required
+@require_POST
+def view_rename(request: HttpRequest, pk: int) -> HttpResponse:
+    desk = _desk(request)
+    saved = queries.access_saved_view(desk, pk)
+    form = forms.RenameViewForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Give the view a name (at most 60 characters)."))
+        return redirect("desk:saved", pk=saved.pk)
+    try:
+        saved_view_rename(desk=desk, view=saved, name=form.cleaned_data["name"])
+    except ServiceError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("View renamed."))
+    return redirect("desk:saved", pk=saved.pk)
+
+
+@staff_required
+@require_POST
+def view_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    desk = _desk(request)
+    saved = queries.access_saved_view(desk, pk)
+    base = saved.base
+    saved_view_delete(desk=desk, view=saved)
+    messages.success(request, _("View deleted."))
+    return redirect("desk:inbox", view=base)
 
 
 @staff_required
@@ -144,7 +307,7 @@ def search(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "desk/search.html",
-        _context(request, desk, q=text, hits=hits, counts=queries.counts(desk)),
+        _context(request, desk, q=text, hits=hits, **_views_counted(desk)),
     )
 
 
@@ -766,5 +929,5 @@ def quarantine(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "desk/quarantine.html",
-        _context(request, desk, page=page, counts=queries.counts(desk)),
+        _context(request, desk, page=page, **_views_counted(desk)),
     )
