@@ -6,7 +6,10 @@ naming a brand or a team they lost shows nothing, and a view of a brand they lef
 shown at all."""
 
 import pytest
+from django.core.cache import cache
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from guichet.accounts.models import Membership, Role
@@ -17,6 +20,7 @@ from guichet.desk.models import SavedView
 from guichet.desk.services import saved_view_create
 from guichet.lib.errors import InvalidRequest
 from guichet.lib.scoping import brand_scope
+from guichet.lib.ttlcache import clear_all
 from guichet.tickets import services
 from guichet.tickets.choices import Channel
 
@@ -203,3 +207,29 @@ def test_a_filter_naming_a_team_no_longer_in_reach_shows_nothing(client, world):
     assert "ne vous est plus accessible" in page or "n’avez plus accès" in page
     assert jamla_ticket.reference not in page and world.ticket.reference not in page
     assert '<span>Service client Jamla</span><span class="count">' not in nav(page)
+
+
+def test_saved_views_cost_no_query_each(client, world, gallery):
+    """The list's page runs as many queries with one saved view as with six: their counts
+    are taken in the pass that counts the built-in views."""
+
+    def queries_for_the_page():
+        cache.clear()  # the counts recounted, as every 15 seconds
+        clear_all()  # and the brands read again (the viewer's time zone), both times
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(reverse("desk:inbox", args=["unassigned"])).status_code == 200
+        return len(captured.captured_queries)
+
+    desk = staff_access(world.agent)
+    client.force_login(world.agent)
+    with brand_scope(world.ej):
+        saved_view_create(desk=desk, name="Vue 0", base="mine", filters={"priority": "high"})
+    one = queries_for_the_page()
+    with brand_scope(world.ej):
+        for n, base in enumerate(
+            ["unassigned", "soon", "breached", "escalated", "closed"], start=1
+        ):
+            saved_view_create(
+                desk=desk, name=f"Vue {n}", base=base, filters={"team": gallery.team_id}
+            )
+    assert queries_for_the_page() == one
