@@ -158,9 +158,9 @@ def _list(
             desk, view, filters, sort, request.GET.get("page"), queries.PAGE_SIZE
         )
     # The list's filters and order as a query string (what is in force, nothing else).
-    params = {name: str(data[name]) for name in [*filters, "sort"] if data.get(name)}
-    if params.get("sort") == ("due" if view != "closed" else queries.closed_order(data)):
-        del params["sort"]
+    params = {name: str(data[name]) for name in filters}
+    if sort != ("due" if view != "closed" else queries.closed_order(data)):
+        params["sort"] = sort
     inbox_url = reverse("desk:inbox", args=[view])
     chips = [
         {
