@@ -79,7 +79,7 @@ def privacy_link(policy: Policy, brand_name: str, language: str) -> str:
     address = policy.privacy_policy_url(language)
     if not address:
         return ""
-    text = str(_("The privacy policy of %(brand)s") % {"brand": brand_name})
+    text = str(_("Read the privacy policy of %(brand)s") % {"brand": brand_name})
     text = elide(text, brand_name) if language == "fr" else text
     return format_html('<a href="{}" rel="noopener">{}</a>', address, text)
 

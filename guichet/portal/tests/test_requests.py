@@ -192,17 +192,17 @@ def test_not_satisfied_moves_to_the_next_level_with_the_reason(
     signed_in: django.test.Client, world: World
 ) -> None:
     html = page(signed_in, world, reference=world.ticket.reference).content.decode()
-    assert "I am not satisfied" not in html, "nothing to review before an answer"
-    assert "once we have answered" in html
+    assert "Ask for the next level" not in html, "nothing to review before an answer"
+    assert "escalate-reason" not in html and "once we have answered" in html
     refused = signed_in.post(
         url(world.ej, "escalate", reference=world.ticket.reference), {"reason": "Too early."}
     )
     assert refused.status_code == 400
-    assert "once we have answered" in refused.content.decode()
+    assert "une fois que nous vous aurons répondu" in refused.content.decode()
     assert fresh(world.ticket).level == 1
     services.ticket_reply(ticket=world.ticket, actor=world.agent, text="Here is our answer.")
     html = page(signed_in, world, reference=world.ticket.reference).content.decode()
-    assert "I am not satisfied" in html
+    assert "Ask for the next level" in html and "once we have answered" not in html
     refused = signed_in.post(url(world.ej, "escalate", reference=world.ticket.reference), {})
     assert refused.status_code == 400
     assert fresh(world.ticket).level == 1

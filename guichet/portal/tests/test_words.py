@@ -66,12 +66,12 @@ def test_the_consent_links_the_privacy_policy(browser: django.test.Client, world
     html = browser.get(url(world.ej, "contact")).content.decode()
     link = (
         '<a href="https://www.experiencejamaique.com/politique-de-confidentialite" '
-        'rel="noopener">La politique de confidentialité d’Expérience Jamaïque</a>'
+        'rel="noopener">Lire la politique de confidentialité d’Expérience Jamaïque</a>'
     )
     assert link in html
     assert 'target="_blank"' not in html  # it opens as any link does
     english = browser.get("/en" + url(world.ej, "contact")).content.decode()
-    assert "The privacy policy of Expérience Jamaïque</a>" in english
+    assert "Read the privacy policy of Expérience Jamaïque</a>" in english
 
 
 def test_a_privacy_policy_per_language(
@@ -101,7 +101,7 @@ def test_without_a_privacy_policy_there_is_no_link(browser: django.test.Client, 
     brand = policy_publish(text=text, source="test").brand
     html = browser.get(url(brand, "contact")).content.decode()
     assert "politique de confidentialité" not in html.lower().split("<footer>")[1]
-    assert 'rel="noopener">La politique' not in html
+    assert 'rel="noopener">Lire la politique' not in html
 
 
 def test_the_sign_in_email_elides_the_brand_name(
