@@ -20,6 +20,7 @@ from django.urls import URLPattern, path, reverse
 from django.utils import formats, translation
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from guichet.accounts.admin.scoping import BrandScopedAdmin
@@ -186,6 +187,15 @@ class LetterTemplateForm(forms.ModelForm):
         fields = ["brand", "kind", "language", "subject", "body"]
         widgets = {"body": forms.Textarea(attrs={"rows": 18, "cols": 90})}
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        here = translation.get_language() or "fr"
+        self.fields["brand"].label = capfirst(_("brand"))
+        self.fields["language"] = forms.ChoiceField(
+            label=capfirst(_("language")),
+            choices=[(code, language_name(code, here)) for code, _name in settings.LANGUAGES],
+        )
+
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         brand, language = data.get("brand"), data.get("language")
@@ -210,6 +220,29 @@ class LetterTemplateForm(forms.ModelForm):
         return data
 
 
+class LanguageFilter(admin.SimpleListFilter):
+    title = _("language")
+    parameter_name = "language"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        here = translation.get_language() or "fr"
+        return [(code, language_name(code, here)) for code, _name in settings.LANGUAGES]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        return queryset.filter(language=self.value()) if self.value() else queryset
+
+
+class PreviewForm(LetterTemplateForm):
+    """The form being edited, read for a preview: a wording that exists already (the one
+    being changed) is no reason to refuse one."""
+
+    def validate_unique(self) -> None:
+        return None
+
+    def validate_constraints(self) -> None:
+        return None
+
+
 # Values for the syntax check of a wording (any string does: the check is the template's).
 _SYNTAX_SAMPLE = {"reference": "AB-26-00042"}
 
@@ -225,14 +258,31 @@ class LetterTemplateAdmin(BrandScopedAdmin):
     add_action = Action.MANAGE_LETTERS
     delete_action = Action.MANAGE_LETTERS
     form = LetterTemplateForm
-    list_display = ["kind", "language", "brand", "updated_at"]
-    list_filter = ["brand", "kind", "language"]
+    list_display = ["kind", "language_label", "brand_name", "updated_at"]
+    list_filter = ["brand", "kind", LanguageFilter]
+    list_select_related = ["brand"]
     readonly_fields = ["preview", "default"]
     change_form_template = "admin/notify/lettertemplate/change_form.html"
     change_list_template = "admin/notify/lettertemplate/change_list.html"
 
     class Media:
         css = {"all": ["notify/letters-admin.css"]}
+
+    @admin.display(description=_("brand"), ordering="brand__name")
+    def brand_name(self, obj: LetterTemplate) -> str:
+        return obj.brand.name
+
+    @admin.display(description=_("language"), ordering="language")
+    def language_label(self, obj: LetterTemplate) -> str:
+        return language_name(obj.language, translation.get_language() or "fr")
+
+    def get_list_filter(self, request: HttpRequest) -> Any:
+        """No brand filter for a person who words the letters of one brand: it would only
+        list brands that are not theirs."""
+        filters = list(super().get_list_filter(request))
+        if not is_unrestricted(request.user) and letter_brands(request.user).count() <= 1:
+            filters.remove("brand")
+        return filters
 
     @admin.display(description=_("preview (with sample values)"))
     def preview(self, obj: LetterTemplate) -> str:
@@ -301,7 +351,7 @@ class LetterTemplateAdmin(BrandScopedAdmin):
         (the form's "Preview" button posts here, to a new tab)."""
         if request.method != "POST":
             raise PermissionDenied
-        form = LetterTemplateForm(request.POST)
+        form = PreviewForm(request.POST)
         form.fields["brand"].queryset = letter_brands(request.user)  # type: ignore[attr-defined]
         rows: list[dict[str, Any]] = []
         if form.is_valid():  # another brand's letters: "not a valid choice", no preview

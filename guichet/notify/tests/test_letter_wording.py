@@ -119,6 +119,18 @@ def test_preview_shows_an_unsaved_edit(client: Any, world: World, frozen_clock: 
     assert broken.status_code == 200 and "letter-preview" not in broken.content.decode()
 
 
+def test_preview_of_an_edit_of_a_saved_wording(
+    client: Any, world: World, frozen_clock: Any
+) -> None:
+    saved(world, frozen_clock)
+    client.force_login(world.manager)
+    response = client.post(
+        reverse("admin:notify_lettertemplate_preview"),
+        wording(brand=world.ej.pk, subject="Reçu : {{ reference }}"),
+    )
+    assert "Reçu : EJ-26-00042" in response.content.decode()
+
+
 def test_the_change_form_has_a_preview_button(client: Any, world: World, frozen_clock: Any) -> None:
     template = saved(world, frozen_clock)
     client.force_login(world.manager)
