@@ -63,7 +63,7 @@ def test_the_customer_cannot_ask_for_the_next_level_before_any_answer(world):
     with pytest.raises(InvalidRequest) as caught:
         services.ticket_escalate(ticket=world.ticket, actor=Customer(world.customer), reason="r")
     assert caught.value.code == "not_answered"
-    assert "once we have answered" in str(caught.value)
+    assert "une fois que nous vous aurons répondu" in str(caught.value)  # French, by default
     assert world.ticket.level == 1
 
 
