@@ -47,7 +47,11 @@ ALLOWED_HOSTS = env_list(
     "ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"] + (["testserver"] if TESTING else [])
 )
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
-SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# The public address of the site, which every link in an email starts with (letters, sign-in
+# links, surveys). Set it in production (`guichet check --deploy` warns when it is not);
+# without it, `guichet up` gives its processes the address it serves on (--host, --port).
+GUICHET_SITE_URL_SET = bool(env_str("SITE_URL").strip())
+SITE_URL = (env_str("SITE_URL").strip() or "http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
     "guichet.apps.AdminConfig",  # Django's admin, loaded when served (guichet/apps.py)
