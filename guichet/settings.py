@@ -327,7 +327,8 @@ LOGGING = {
 }
 
 # --- Email ----------------------------------------------------------------------------------------
-# Without EMAIL_HOST, outgoing email is written to files in var/outbox/ (nothing leaves the machine).
+# Without EMAIL_HOST, outgoing email is written to var/outbox/, one .eml file per message named
+# by time and recipient (guichet.lib.mailfiles); nothing leaves the machine.
 _email_host = env_str("EMAIL_HOST")
 if _email_host:
     MAILERS = {
@@ -347,10 +348,16 @@ if _email_host:
 else:
     MAILERS = {
         "default": {
-            "BACKEND": "django.core.mail.backends.filebased.EmailBackend",
-            "OPTIONS": {"file_path": str(VAR_DIR / "outbox")},
+            "BACKEND": "guichet.lib.mailfiles.EmlBackend",
+            "OPTIONS": {"directory": str(VAR_DIR / "outbox")},
         }
     }
+# The desk's development mail viewer (/desk/dev/mail/, administrators only) lists those files.
+# On with DEBUG or GUICHET_DEV_MAIL_VIEWER=1 (`guichet up` sets it for the server it starts);
+# never when email goes out by SMTP (EMAIL_HOST) or with GUICHET_PRODUCTION.
+GUICHET_DEV_MAIL_VIEWER = (
+    env_bool("GUICHET_DEV_MAIL_VIEWER", DEBUG) and not _email_host and not PRODUCTION
+)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "guichet@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # The right-hand side of the Message-IDs of outgoing email: stable, so replies thread.

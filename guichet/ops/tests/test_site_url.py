@@ -43,6 +43,7 @@ def run_up(monkeypatch: pytest.MonkeyPatch, settings: Any) -> Any:
     SITE_URL was when the demo was loaded, and the processes it started."""
     monkeypatch.delenv("SITE_URL", raising=False)
     monkeypatch.delenv("GUICHET_EMAIL_DOMAIN", raising=False)
+    monkeypatch.delenv("GUICHET_DEV_MAIL_VIEWER", raising=False)
     monkeypatch.setenv("GUICHET_SMTPD_PORT", str(free_port()))
     seen: dict[str, Any] = {"started": []}
 
@@ -79,6 +80,7 @@ def test_without_site_url_up_links_to_the_host_and_port_it_serves_on(
         assert child.env["SITE_URL"] == f"http://127.0.0.1:{port}"
         # Message-IDs end alike in every process (the host of the default SITE_URL).
         assert child.env["GUICHET_EMAIL_DOMAIN"] == settings.GUICHET_EMAIL_DOMAIN
+        assert child.env["GUICHET_DEV_MAIL_VIEWER"] == "1"  # the desk's development mail
     assert settings.SITE_URL == "http://127.0.0.1:8000", "given back when up ends"
 
 

@@ -5,7 +5,8 @@ the SMTP receiver (`guichet smtpd`) runs too, on 127.0.0.1 and that port.
 Links in emails start with SITE_URL. When it is not set, the address this command serves
 on (`http://<host>:<port>`) takes its place, in this process (the demo's letters) and in
 every process it starts (the web server's and the worker's letters and sign-in links), so
-that `PORT=8731 make run` sends links that open."""
+that `PORT=8731 make run` sends links that open. The web server it starts shows the desk's
+development mail viewer (GUICHET_DEV_MAIL_VIEWER, docs/email.md) unless told otherwise."""
 
 from __future__ import annotations
 
@@ -185,9 +186,12 @@ def site_url_of(host: str, port: int) -> Iterator[str]:
 
 def children_environment(site_url: str) -> dict[str, str]:
     """The environment of the processes `guichet up` starts: its own, with SITE_URL the
-    address their links must carry, and the right-hand side of Message-IDs this process
-    uses (it follows SITE_URL's host unless set: every process must write the same)."""
+    address their links must carry, the right-hand side of Message-IDs this process uses
+    (it follows SITE_URL's host unless set: every process must write the same), and the
+    desk's development mail viewer on unless said otherwise (settings.py keeps it off
+    with EMAIL_HOST or GUICHET_PRODUCTION)."""
     env = dict(os.environ)
     env["SITE_URL"] = site_url
     env.setdefault("GUICHET_EMAIL_DOMAIN", settings.GUICHET_EMAIL_DOMAIN)
+    env.setdefault("GUICHET_DEV_MAIL_VIEWER", "1")
     return env
