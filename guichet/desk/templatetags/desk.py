@@ -9,6 +9,8 @@ from django import template
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from guichet.lib.contrast import nearest_compliant
+
 register = template.Library()
 
 
@@ -47,38 +49,19 @@ def person(user: Any) -> str:
     return user.get_full_name() or user.username
 
 
-def _luminance(rgb: tuple[float, float, float]) -> float:
-    """WCAG's relative luminance of an sRGB colour (channels 0-255)."""
-
-    def linear(channel: float) -> float:
-        c = channel / 255
-        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
-
-    r, g, b = (linear(c) for c in rgb)
-    return 0.2126 * r + 0.7152 * g + 0.0722 * b
-
-
-# WCAG AA for text: white text on the colour, and the colour as text on white.
-READABLE = 4.5
 DEFAULT_COLOUR = "#1f4e79"
 
 
 @register.filter
 def readable(colour: str | None) -> str:
-    """The brand's colour, darkened (same hue) until white text on it — and it as text on
-    white — reaches WCAG AA's 4.5:1: the desk's bar, buttons and links carry it. A colour
-    that already does is kept; one that is not a #rrggbb colour gives the default."""
-    value = (colour or "").strip().lstrip("#")
-    if len(value) != 6:
-        return DEFAULT_COLOUR
+    """The brand's colour as the desk draws it (its bar, buttons and links): itself, or
+    the nearest shade that white text on it and it as text on white read at 4.5:1 — a
+    policy published before `policy check` refused such colours keeps its colour until
+    published again. Not a #rrggbb colour: the default."""
     try:
-        rgb = tuple(float(int(value[i : i + 2], 16)) for i in (0, 2, 4))
+        return nearest_compliant(colour or "")
     except ValueError:
         return DEFAULT_COLOUR
-    r, g, b = rgb
-    while 1.05 / (_luminance((r, g, b)) + 0.05) < READABLE:
-        r, g, b = r * 0.95, g * 0.95, b * 0.95
-    return "#{:02x}{:02x}{:02x}".format(*(round(c) for c in (r, g, b)))
 
 
 @register.filter

@@ -175,7 +175,7 @@ def test_an_agent_saves_uses_renames_and_deletes_a_view(desk_page, desk: Desk):
     page.locator("#id_contact_type").select_option("complaint")
     page.get_by_role("button", name="Appliquer les filtres").click()
     chips = page.locator("ul.chips")
-    expect(chips).to_contain_text("Type\u202f: Réclamation")
+    expect(chips).to_contain_text("Type\u00a0: Réclamation")
     page.locator("#id_sort").select_option("created")  # sent as soon as chosen
     expect(page).to_have_url(re.compile(r"sort=created"))
     expect(row(page, desk.parcel)).to_be_visible()

@@ -99,7 +99,7 @@ def test_the_filters_in_force_are_chips_each_removable(client, world):
     assert world.ticket.priority == "high"  # a billing complaint
     page = client.get(url, {"status": "new", "priority": "high"}).content.decode()
     chips = page[page.index('class="chips"') : page.index("</ul>", page.index('class="chips"'))]
-    assert "Statut\u202f: Nouveau" in chips and "Priorité\u202f: Haute" in chips
+    assert "Statut\u00a0: Nouveau" in chips and "Priorité\u00a0: Haute" in chips
     # Each chip's link keeps the other filters; "Réinitialiser" drops them all.
     assert f'href="{url}?priority=high"' in chips
     assert f'href="{url}?status=new"' in chips
