@@ -19,8 +19,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from django.db.models import Q
-from django.utils.translation import gettext as _
+from django.db.models import F, Q
 
 from guichet.accounts.models import Membership, User
 from guichet.desk.queries import due_state
@@ -38,8 +37,8 @@ _RULE = re.compile(r"^deadlines\[(\d+)\]$")
 @dataclass
 class NextDeadline:
     what: str  # "First response", or the policy rule's own label
-    due_at: datetime
-    state: str  # "ok", "soon" or "late" (queries.due_state)
+    due_at: datetime | None  # None while paused (the time left is not counting)
+    state: str  # "ok", "soon" or "late" (queries.due_state); "" while paused
     zone: ZoneInfo  # the brand's: the time is shown as the brand's customers read it
     paused: bool  # the ticket waits on the customer: its clocks stand still
 
@@ -82,24 +81,28 @@ def handling(
 def next_deadline(
     ticket: Ticket, policy: Policy, language: str, now: datetime
 ) -> NextDeadline | None:
-    """The earliest running promise to the customer (the one `next_due_at` holds)."""
-    if ticket.status == Status.CLOSED or ticket.next_due_at is None:
+    """The earliest running promise to the customer (the one `next_due_at` holds); while
+    the ticket waits on the customer, the promise whose clock is paused."""
+    if ticket.status == Status.CLOSED:
         return None
-    row = (
-        Deadline.objects.filter(
-            ticket=ticket, met_at__isnull=True, cancelled_at__isnull=True, due_at__isnull=False
-        )
+    paused = ticket.status == Status.WAITING_CUSTOMER
+    running = (
+        Deadline.objects.filter(ticket=ticket, met_at__isnull=True, cancelled_at__isnull=True)
         .exclude(kind__in=ACTION_KINDS)
-        .order_by("due_at", "pk")
-        .first()
+        .order_by(
+            F("due_at").asc(nulls_first=True) if paused else F("due_at").asc(nulls_last=True),
+            "pk",
+        )
     )
-    due = row.due_at if row is not None and row.due_at is not None else ticket.next_due_at
+    row = running.first()
+    if row is None or (row.due_at is None and not paused):
+        return None
     return NextDeadline(
-        what=_what(row, policy, language) if row is not None else _("next deadline"),
-        due_at=due,
-        state=due_state(due, now),
+        what=_what(row, policy, language),
+        due_at=row.due_at,
+        state=due_state(row.due_at, now) if row.due_at else "",
         zone=_zone(ticket.brand.timezone),
-        paused=ticket.status == Status.WAITING_CUSTOMER,
+        paused=paused,
     )
 
 

@@ -48,7 +48,7 @@ NOTABLE = {
 # Events this close together, by the same person (or by Guichet on their behalf), are one
 # moment: one request may call several services (classification, then status).
 MOMENT = timedelta(seconds=5)
-# A moment's line names this many changes; "and N more" says the rest.
+# A moment's line names this many changes; "N more changes" says the rest.
 HEADLINES = 3
 
 # What happens to a ticket without changing anything an agent acts on — an email
@@ -170,8 +170,8 @@ class Moment:
     @property
     def headline(self) -> str:
         """ "priority: Normal → High · 2 deadlines updated": each change in a few words
-        (the same words said once, with how many times), the engine's bookkeeping
-        counted, at most HEADLINES of them and how many more."""
+        (the same words said once, with how many times; at most HEADLINES, then how many
+        more), then the engine's bookkeeping, counted."""
         said: dict[str, int] = {}
         bookkeeping = 0
         for item in self.events:
@@ -185,15 +185,15 @@ class Moment:
             words if times == 1 else _("%(what)s (×%(n)d)") % {"what": words, "n": times}
             for words, times in said.items()
         ]
+        if len(parts) > HEADLINES:
+            more = len(parts) - (HEADLINES - 1)
+            rest = ngettext("%(n)d more change", "%(n)d more changes", more) % {"n": more}
+            parts = [*parts[: HEADLINES - 1], rest]
         if bookkeeping:
             parts.append(
                 ngettext("%(n)d deadline updated", "%(n)d deadlines updated", bookkeeping)
                 % {"n": bookkeeping}
             )
-        if len(parts) > HEADLINES:
-            more = len(parts) - (HEADLINES - 1)
-            rest = ngettext("%(n)d more change", "%(n)d more changes", more) % {"n": more}
-            parts = [*parts[: HEADLINES - 1], rest]
         return " · ".join(parts)
 
 
