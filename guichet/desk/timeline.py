@@ -25,7 +25,7 @@ from guichet.accounts.models import User
 from guichet.lib.html import sanitize_reply
 from guichet.notify.models import OutboundEmail, OutboxStatus
 from guichet.sla.models import DeadlineKind
-from guichet.tickets.choices import Direction, Outcome, Status, Verb
+from guichet.tickets.choices import Direction, EscalationTrigger, Outcome, Status, Verb
 from guichet.tickets.models import Attachment, Event, Message, Ticket
 
 # Events shown with the message they carry rather than on a line of their own.
@@ -366,7 +366,15 @@ def describe(event: Event, names: dict[int, str] | None = None) -> str:
             "from": data.get("from", "?"),
             "to": data.get("to", "?"),
         }
-        if data.get("reason"):
+        if data.get("trigger") == EscalationTrigger.TIME:
+            # The watcher's reason is the level's time and the rule ("24h (escalation…)").
+            after = str(data.get("reason") or "").split(" (")[0]
+            detail += " — " + (
+                _("automatically, after %(time)s") % {"time": after}
+                if after
+                else _("automatically")
+            )
+        elif data.get("reason"):
             detail += f" — {data['reason']}"
     elif verb in (
         Verb.DEADLINE_SET,

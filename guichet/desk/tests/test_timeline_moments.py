@@ -189,3 +189,16 @@ def test_the_live_refresh_redraws_the_moments(client, world, frozen_clock):
     body = answer.content.decode()
     assert answer.status_code == 200 and "priorité : Haute → Urgente" in body
     assert body.count('class="moment') == len(moments(world.ticket))
+
+
+def test_an_escalation_by_time_says_so_in_words(world, frozen_clock):
+    frozen_clock.advance(days=1)
+    services.ticket_escalate(
+        ticket=fresh(world.ticket),
+        actor=System("sla"),
+        to_level=2,
+        reason="24h (escalation.automatic[0])",
+    )
+    _who, line, lines = said(moments(world.ticket)[-1])
+    assert line.startswith("Escalated: level 1 → 2 — automatically, after 24h")
+    assert "escalation.automatic" not in line + str(lines)
