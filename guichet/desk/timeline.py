@@ -344,6 +344,8 @@ def _headline(event: Event, names: dict[int, str]) -> str:
         to = data.get("to")
         if not isinstance(to, int):
             return _("unassigned")
+        if to == event.actor_user_id:
+            return _("took the ticket")
         return _("assigned to %(name)s") % {"name": names.get(to, "?")}
     return Truncator(describe(event, names)).chars(100)
 

@@ -93,8 +93,11 @@ def test_two_people_or_two_moments_make_two_lines(world, frozen_clock):
     services.ticket_change(ticket=fresh(world.ticket), actor=world.agent, priority="urgent")
     frozen_clock.advance(minutes=5)
     services.ticket_change(ticket=fresh(world.ticket), actor=world.agent, complexity="complex")
+    frozen_clock.advance(minutes=5)
+    services.ticket_assign(ticket=fresh(world.ticket), actor=world.agent2, assignee=world.agent2)
     lines = [said(m)[:2] for m in moments(world.ticket)]
     assert ("Lead", "assigned to Agent") in lines
+    assert ("Agent2", "took the ticket") in lines
     assert ("Agent", "priority: High → Urgent") in lines
     assert any(actor == "Agent" and "complexity" in headline for actor, headline in lines)
 
