@@ -269,6 +269,7 @@ def test_the_keyboard_moves_searches_shows_help_and_writes(desk_page, desk):
     assert target
     page.keyboard.press("Enter")
     expect(page).to_have_url(re.compile(re.escape(target) + "$"))
+    page.wait_for_load_state()  # its scripts run once its two stylesheets are in
 
     # On a ticket: r writes the reply, n a note, e the reason of an escalation, a takes it.
     page.keyboard.press("r")

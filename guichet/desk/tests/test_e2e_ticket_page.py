@@ -28,7 +28,7 @@ PHONE_390: ViewportSize = {"width": 390, "height": 844}
 
 
 def open_ticket(page: Page, reference: str) -> None:
-    page.goto(reverse("desk:ticket", args=[reference]))
+    page.goto(reverse("desk:ticket", args=[reference]))  # waits for the page to load
     expect(page.locator("#head h1")).to_contain_text(reference)
 
 
@@ -59,7 +59,7 @@ def test_the_editor_formats_a_reply_and_sends_html_and_text(desk_page: Page, des
     for _ in "la FAQ":
         page.keyboard.press("Shift+ArrowLeft")
     page.once("dialog", lambda dialog: dialog.accept("ej.example/faq"))
-    page.get_by_role("button", name="Insérer un lien").click()
+    page.get_by_role("button", name="Ajouter un lien").click()
     expect(box.locator("a")).to_have_attribute("href", "https://ej.example/faq")
     expect(box.locator("b")).to_have_text("Hélène")
     expect(box.locator("ul > li")).to_have_count(2)
@@ -148,8 +148,8 @@ def test_after_an_escalation_the_head_shows_who_has_it_and_hands_it_over(
         other = lead.new_page()
         sign_in(other, "lead")
         open_ticket(other, desk.billing.reference)
-        handoff = other.locator("#handoff-form")
-        expect(handoff).to_contain_text("Personne n’a encore pris ce dossier")
+        handoff = other.locator("#head .who #handoff-form")
+        expect(handoff).to_contain_text("Le confier à")
         expect(handoff.locator("option")).to_have_text(["Investigator", "Lead"])
         e2e.shoot(other, "head-after-escalation-lead")
         handoff.locator("select").select_option(label="Investigator")

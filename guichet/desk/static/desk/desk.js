@@ -25,6 +25,7 @@
   }
 
   function focusKey(key) {
+    enhance();  // a key pressed as the page opens finds the editor shown
     var field = document.querySelector('[data-key="' + key + '"]');
     if (!field) return false;
     for (var box = field.closest("details"); box; box = box.parentElement.closest("details")) {
@@ -155,6 +156,7 @@
       }, true);
     });
   }
+  enhance();  // deferred: the page is parsed
   document.addEventListener("DOMContentLoaded", enhance);
   document.addEventListener("htmx:afterSettle", enhance);
   document.addEventListener("htmx:oobAfterSwap", enhance);
