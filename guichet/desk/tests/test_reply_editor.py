@@ -127,8 +127,11 @@ def test_the_timeline_shows_the_formatted_reply_and_nothing_unsafe(client, world
 
 def test_a_draft_that_says_nothing_is_not_sent(client, world):
     client.force_login(world.agent)
-    answer = send(client, world.ticket, html="<p><br></p><b> </b>", text="")
+    answer = send(
+        client, world.ticket, html="<p><br></p><b> </b><script>alert(1)</script>", text=""
+    )
     assert answer.status_code == 400
+    assert "<script>alert" not in answer.content.decode()  # the draft comes back sanitised
     with brand_scope(world.ej):
         assert not Message.objects.filter(ticket=world.ticket, is_automatic=False, direction="out")
 
