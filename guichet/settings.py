@@ -47,7 +47,11 @@ ALLOWED_HOSTS = env_list(
     "ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"] + (["testserver"] if TESTING else [])
 )
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
-SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# The public address of the site, which every link in an email starts with (letters, sign-in
+# links, surveys). Set it in production (`guichet check --deploy` warns when it is not);
+# without it, `guichet up` gives its processes the address it serves on (--host, --port).
+GUICHET_SITE_URL_SET = bool(env_str("SITE_URL").strip())
+SITE_URL = (env_str("SITE_URL").strip() or "http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
     "guichet.apps.AdminConfig",  # Django's admin, loaded when served (guichet/apps.py)
@@ -323,7 +327,8 @@ LOGGING = {
 }
 
 # --- Email ----------------------------------------------------------------------------------------
-# Without EMAIL_HOST, outgoing email is written to files in var/outbox/ (nothing leaves the machine).
+# Without EMAIL_HOST, outgoing email is written to var/outbox/, one .eml file per message named
+# by time and recipient (guichet.lib.mailfiles); nothing leaves the machine.
 _email_host = env_str("EMAIL_HOST")
 if _email_host:
     MAILERS = {
@@ -343,10 +348,16 @@ if _email_host:
 else:
     MAILERS = {
         "default": {
-            "BACKEND": "django.core.mail.backends.filebased.EmailBackend",
-            "OPTIONS": {"file_path": str(VAR_DIR / "outbox")},
+            "BACKEND": "guichet.lib.mailfiles.EmlBackend",
+            "OPTIONS": {"directory": str(VAR_DIR / "outbox")},
         }
     }
+# The desk's development mail viewer (/desk/dev/mail/, administrators only) lists those files.
+# On with DEBUG or GUICHET_DEV_MAIL_VIEWER=1 (`guichet up` sets it for the server it starts);
+# never when email goes out by SMTP (EMAIL_HOST) or with GUICHET_PRODUCTION.
+GUICHET_DEV_MAIL_VIEWER = (
+    env_bool("GUICHET_DEV_MAIL_VIEWER", DEBUG) and not _email_host and not PRODUCTION
+)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "guichet@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # The right-hand side of the Message-IDs of outgoing email: stable, so replies thread.

@@ -6,6 +6,7 @@ from django.views.generic import RedirectView
 from guichet.api.api import api
 from guichet.links import customer_patterns
 from guichet.ops.views import healthz
+from guichet.views import favicon
 
 # Every app's admin.py, which Guichet's AdminConfig does not load at start-up (guichet/apps.py).
 admin.autodiscover()
@@ -13,12 +14,15 @@ admin.autodiscover()
 # Requests refused before a view reads them (a NUL character, a body over Django's limits):
 # the API's JSON error or a page, with the right status (guichet.views.bad_request).
 handler400 = "guichet.views.bad_request"
+handler404 = "guichet.views.not_found"
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", RedirectView.as_view(pattern_name="desk:home", permanent=False), name="home"),
+    # Browsers ask for /favicon.ico on pages that name no icon (the API's, a bare error page).
+    path("favicon.ico", favicon),
 ]
 urlpatterns += i18n_patterns(
     path("desk/account/", include("guichet.accounts.urls")),

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.template.loader import render_to_string
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
 from guichet.api.api import api
-from guichet.api.errors import refusal
+from guichet.api.errors import error_response, refusal
 from guichet.lib.inputs import NulCharacter
 
 
@@ -31,9 +33,44 @@ def bad_request(request: HttpRequest, exception: Exception | None = None) -> Htt
     with translation.override(language):
         status, title, message = _page(exception)
         html = render_to_string(
-            "refused.html", {"language": language, "title": title, "message": message}
+            "refused.html",
+            {"language": language, "title": title, "message": message, "back": "/"},
         )
     response = HttpResponse(html, status=status)
+    response["Content-Language"] = language
+    return response
+
+
+def favicon(request: HttpRequest) -> HttpResponse:
+    """/favicon.ico, which browsers ask for on pages that name no icon of their own."""
+    return HttpResponsePermanentRedirect(static("desk/favicon.svg"))
+
+
+# /b/<brand>/ and /en/b/<brand>/: a missing page of a brand's portal leads back to its start.
+_PORTAL = re.compile(r"^((?:/[a-z]{2})?/b/[-a-z0-9]+/)")
+
+
+def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """Django's `handler404`: a page in the reader's language that says what happened and
+    leads back (Django's own is one line of English with no way on)."""
+    if request.path_info.startswith(reverse("api:api-root")):
+        return error_response(api, request, 404, "not_found", _("Not found."))
+    language = translation.get_language_from_request(request, check_path=True)
+    portal = _PORTAL.match(request.path_info)
+    with translation.override(language):
+        html = render_to_string(
+            "refused.html",
+            {
+                "language": language,
+                "title": _("Page not found"),
+                "message": _(
+                    "There is no page at this address. It may have moved, or the link may "
+                    "be incomplete."
+                ),
+                "back": portal.group(1) if portal else "/",
+            },
+        )
+    response = HttpResponse(html, status=404)
     response["Content-Language"] = language
     return response
 

@@ -30,6 +30,7 @@ from django.shortcuts import resolve_url
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext_lazy as _
 from django_htmx.http import HttpResponseClientRedirect
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -184,7 +185,12 @@ class StaffRequiredMixin:
 class StaffAdminSite(AdminSite):
     """The admin under the same rule as the desk. Its own sign-in form is not used:
     /admin/login/ sends to the staff sign-in (lockout, second factor) and back.
-    `guichet/accounts/admin.py` makes the default site one of these."""
+    `guichet/accounts/admin.py` makes the default site one of these. It carries
+    Guichet's name, not Django's."""
+
+    site_header = _("Guichet administration")
+    site_title = _("Guichet administration")
+    index_title = _("Brands, people, policies and letters")
 
     def has_permission(self, request: HttpRequest) -> bool:
         return super().has_permission(request) and step_needed(request) is None

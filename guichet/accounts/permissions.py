@@ -32,6 +32,7 @@ class Action(StrEnum):
     DECIDE = "decide"  # set an outcome, close or reopen at the ticket's level
     VIEW_REPORTS = "view_reports"
     MANAGE_REPLIES = "manage_replies"  # the brand's canned replies
+    MANAGE_LETTERS = "manage_letters"  # the wording of the brand's letters to customers
     BLOCK = "block"  # stop a contact's correspondence (the conduct policy's last step)
     LIFT_BLOCK = "lift_block"
     MERGE_CONTACTS = "merge_contacts"  # two records of one customer become one
@@ -62,10 +63,18 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
     Role.TEAM_LEAD: frozenset(_LEAD),
     Role.INVESTIGATOR: frozenset(_HANDLE),
     Role.DIRECTOR: frozenset(_LEAD | {Action.LIFT_BLOCK}),
-    Role.MANAGER: frozenset(_LEAD | {Action.LIFT_BLOCK, Action.MANAGE_PEOPLE}),
+    Role.MANAGER: frozenset(
+        _LEAD | {Action.LIFT_BLOCK, Action.MANAGE_PEOPLE, Action.MANAGE_LETTERS}
+    ),
     Role.ADMIN: frozenset(
         _LEAD
-        | {Action.LIFT_BLOCK, Action.MANAGE_PEOPLE, Action.MANAGE_POLICY, Action.VIEW_QUARANTINE}
+        | {
+            Action.LIFT_BLOCK,
+            Action.MANAGE_PEOPLE,
+            Action.MANAGE_LETTERS,
+            Action.MANAGE_POLICY,
+            Action.VIEW_QUARANTINE,
+        }
     ),
 }
 

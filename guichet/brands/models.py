@@ -110,3 +110,27 @@ class Team(models.Model):
     def display_name(self, lang: str | None = None) -> str:
         lang = lang or get_language() or "fr"
         return self.names.get(lang) or next(iter(self.names.values()), self.key)
+
+
+class BrandLogo(models.Model):
+    """The brand's logo as the portal shows it: an upload checked and redrawn as PNG
+    (`guichet.lib.images`), set through `brands.services.brand_set_logo`. Its digest
+    names the address it is served at, so a new logo is a new address."""
+
+    brand = models.OneToOneField(
+        Brand, on_delete=models.CASCADE, primary_key=True, related_name="logo"
+    )
+    png = models.BinaryField(_("image (PNG)"))
+    width = models.PositiveSmallIntegerField(_("width"))
+    height = models.PositiveSmallIntegerField(_("height"))
+    digest = models.CharField(_("SHA-256"), max_length=64)
+    updated_at = models.DateTimeField(_("updated"))
+
+    objects = BrandScopedManager()
+
+    class Meta:
+        verbose_name = _("logo")
+        verbose_name_plural = _("logos")
+
+    def __str__(self) -> str:
+        return f"{self.brand_id}: {self.width}×{self.height}"

@@ -1,8 +1,9 @@
 """Publishing a policy: the only way a brand's policy (and the brand fields copied from it)
-changes."""
+changes. Setting the brand's logo (checked and redrawn, never stored as uploaded)."""
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -10,8 +11,9 @@ from django.db import transaction
 from django.db.models import Max
 
 from guichet.brands.hooks import publish_hooks
-from guichet.brands.models import Brand, Team
+from guichet.brands.models import Brand, BrandLogo, Team
 from guichet.lib import clock
+from guichet.lib.images import checked_picture
 from guichet.lib.scoping import brand_scope
 from guichet.lib.ttlcache import clear_all
 from guichet.policies.loader import PolicyError, PolicyInvalid, load_policy
@@ -104,3 +106,26 @@ def policy_publish(
             hook(brand=brand, policy=policy)
     clear_all()  # teams, templates and addresses cached from the previous policy
     return PublishResult(brand, version, created_brand=created_brand, changed=True)
+
+
+def brand_set_logo(*, brand: Brand, data: bytes) -> BrandLogo:
+    """Check `data` (PNG, JPEG or WebP, by its content) and make it the brand's logo,
+    redrawn as PNG; InvalidRequest says why an image is refused."""
+    picture = checked_picture(data)
+    with brand_scope(brand), transaction.atomic():
+        logo, _created = BrandLogo.objects.update_or_create(
+            brand=brand,
+            defaults={
+                "png": picture.png,
+                "width": picture.width,
+                "height": picture.height,
+                "digest": hashlib.sha256(picture.png).hexdigest(),
+                "updated_at": clock.now(),
+            },
+        )
+    return logo
+
+
+def brand_remove_logo(*, brand: Brand) -> None:
+    with brand_scope(brand):
+        BrandLogo.objects.filter(brand=brand).delete()

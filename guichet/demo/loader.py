@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import random
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -71,6 +72,7 @@ class Plan:
     outcome: str = ""
     withdrawn: bool = False
     complexity: str = "simple"
+    story: content.Story | None = None
     extras: dict[str, Any] = field(default_factory=dict)
 
 
@@ -82,14 +84,7 @@ def ensure_people(brand: Brand, policy: Policy) -> dict[str, User]:
     """The brand's demo staff, created once; returns them by username suffix."""
     people: dict[str, User] = {}
     password = _demo_password_hash()
-    team_for_role = {
-        Role.AGENT: policy.levels[0].team,
-        Role.TEAM_LEAD: policy.levels[0].team,
-        Role.INVESTIGATOR: policy.levels[min(1, len(policy.levels) - 1)].team,
-        Role.DIRECTOR: policy.levels[-1].team,
-        Role.MANAGER: policy.levels[-1].team,
-        Role.ADMIN: None,
-    }
+    team_for_role = _teams(policy)
     with brand_scope(brand):
         for suffix, role, first, last in STAFF:
             username = f"{brand.slug}-{suffix}"
@@ -113,6 +108,19 @@ def ensure_people(brand: Brand, policy: Policy) -> dict[str, User]:
                 membership.teams.add(*Team.objects.filter(brand=brand, key=team_key))
             people[suffix] = user
     return people
+
+
+def _teams(policy: Policy) -> dict[str, str | None]:
+    """The team of each demo role: level 1's for agents and leads, level 2's for the
+    investigator, the last level's for the director and the manager."""
+    return {
+        Role.AGENT: policy.levels[0].team,
+        Role.TEAM_LEAD: policy.levels[0].team,
+        Role.INVESTIGATOR: policy.levels[min(1, len(policy.levels) - 1)].team,
+        Role.DIRECTOR: policy.levels[-1].team,
+        Role.MANAGER: policy.levels[-1].team,
+        Role.ADMIN: None,
+    }
 
 
 def ensure_canned_replies(brand: Brand) -> None:
@@ -167,7 +175,9 @@ def _channels(policy: Policy) -> list[str]:
 
 def _plans(rng: random.Random, policy: Policy, count: int) -> list[Plan]:
     """Every contact type, category and channel at least once; complaints cover every
-    level and every outcome; the rest at random, complaints weighted up."""
+    level and every outcome; the rest at random, complaints weighted up. The oldest end
+    closed, the newest are still in progress. Each plan has its story and a category that
+    fits it (`_tell`)."""
     types: list[str] = [t.type for t in policy.contact_types]
     complaints: list[str] = [t for t in types if t in ("complaint", "dispute")] or types
     categories = [c.key for c in policy.categories]
@@ -177,6 +187,8 @@ def _plans(rng: random.Random, policy: Policy, count: int) -> list[Plan]:
     coverage = max(len(levels), len(outcomes)) * 2
     plans = []
     decided = 0
+    filed: Counter[str] = Counter(dict.fromkeys(categories, 0))
+    told: Counter[int] = Counter()
     for i in range(count):
         if i < len(types):
             contact_type = types[i]
@@ -186,13 +198,11 @@ def _plans(rng: random.Random, policy: Policy, count: int) -> list[Plan]:
             contact_type = rng.choice(types + complaints)
         plan = Plan(
             contact_type=contact_type,
-            category=categories[i % len(categories)]
-            if i < 2 * len(categories)
-            else rng.choice(categories),
+            category="",
             channel=channels[i % len(channels)] if i < 2 * len(channels) else rng.choice(channels),
             language="en" if i % 3 == 1 else "fr",
             level=1,
-            state="closed",
+            state=_state(rng, i, count),
             complexity="complex" if rng.random() < 0.3 else "simple",
         )
         if contact_type in complaints:
@@ -204,22 +214,99 @@ def _plans(rng: random.Random, policy: Policy, count: int) -> list[Plan]:
                 plan.outcome = rng.choice(outcomes)
             plan.withdrawn = plan.outcome == Outcome.WITHDRAWN
             decided += 1
+        _tell(rng, policy, plan, filed, told)
         plans.append(plan)
     return plans
 
 
+def _state(rng: random.Random, index: int, count: int) -> str:
+    """States follow age: the oldest are closed, the newest still in progress."""
+    if index >= count - 12:
+        return rng.choice(["new", "open", "waiting_customer", "waiting_third_party", "open"])
+    if index >= count - 20 and rng.random() < 0.5:
+        return rng.choice(["open", "waiting_customer"])
+    return "closed"
+
+
+def departments(policy: Policy) -> set[str]:
+    """The teams that are the own team of some category: a department a category is
+    routed to (EJ's online gallery, Ivoire Toner's experts, Respect's management)."""
+    return {c.team for c in policy.categories if c.team}
+
+
+def concerned(policy: Policy, category: str, level: int) -> bool:
+    """Whether a ticket of `category` may be at `level`, and at every level on its way: a
+    level whose team is a department takes only the categories routed to that department
+    (EJ's level 2, "the department concerned", is the online gallery's: a billing complaint
+    has no business there)."""
+    own = policy.category(category)
+    for number in range(2, level + 1):
+        team = policy.level_at(number).team
+        if team in departments(policy) and (own is None or own.team != team):
+            return False
+    return True
+
+
+def fitting(policy: Policy, story: content.Story) -> list[str]:
+    """The brand's categories `story` may be filed under ("" for none)."""
+    keys = [c.key for c in policy.categories]
+    if story.categories is None:
+        return [key for key in keys if key not in content.RESERVED]
+    if not story.categories:
+        return [""]
+    return [key for key in keys if key in story.categories]
+
+
+def _tell(
+    rng: random.Random,
+    policy: Policy,
+    plan: Plan,
+    filed: Counter[str],
+    told: Counter[int],
+) -> None:
+    """Choose the plan's story and category: a story of its contact type that can reach
+    its level and state (a wait on the customer needs a question to them, a wait on a third
+    party someone to wait on), filed under a category it fits and that every level on its
+    way is concerned with; the least used category first, then the least told story (so
+    the demo covers every category). A plan no story can take that far stops lower."""
+    stories = content.STORIES.get(plan.contact_type) or content.STORIES["question"]
+    for level in range(plan.level, 0, -1):
+        options = [
+            (index, story, category)
+            for index, story in enumerate(stories)
+            for category in fitting(policy, story)
+            if concerned(policy, category, level)
+        ]
+        if options:
+            plan.level = level
+            break
+    else:
+        raise ValueError(f"no demo story fits a {plan.contact_type} of this brand")
+    needs = {"waiting_customer": "ask", "waiting_third_party": "third_party"}.get(plan.state)
+    if needs:
+        able = [option for option in options if getattr(option[1], needs)]
+        if able:
+            options = able
+        else:
+            plan.state = "open"
+    fewest = min((filed[category], told[index]) for index, _story, category in options)
+    index, story, category = rng.choice([o for o in options if (filed[o[2]], told[o[0]]) == fewest])
+    filed[category] += 1
+    told[index] += 1
+    plan.story, plan.category = story, category
+
+
 def _handler(people: dict[str, User], policy: Policy, level: int) -> User:
-    roles = policy.level_at(level).handled_by
-    for suffix, role, *_ in STAFF:
-        if role in roles:
+    """Who handles `level`: a person of a role the level's `handled_by` names, from the
+    level's own team if one is (EJ's level 2: the gallery's investigator, not a lead of
+    the front line)."""
+    step = policy.level_at(level)
+    teams = _teams(policy)
+    able = [(suffix, role) for suffix, role, *_ in STAFF if role in step.handled_by]
+    for suffix, role in able:
+        if teams.get(role) == step.team:
             return people[suffix]
-    return people["manager"]
-
-
-def _text(rng: random.Random, plan: Plan, thing: str, ref: str) -> tuple[str, str]:
-    options = content.MESSAGES.get(plan.contact_type, content.MESSAGES["question"])
-    subject, body = rng.choice(options.get(plan.language) or options["fr"])
-    return subject.format(thing=thing, ref=ref), body.format(thing=thing, ref=ref)
+    return people[able[0][0]] if able else people["manager"]
 
 
 def _received_at(rng: random.Random, now: datetime, index: int, count: int) -> datetime:
@@ -293,16 +380,26 @@ def _live(
 
 
 def _opening_text(rng: random.Random, brand: Brand, policy: Policy, plan: Plan) -> tuple[str, str]:
-    """The customer's subject and message, about the plan's category and an order."""
+    """The customer's subject and message: the plan's story, about its category and an
+    order (the `ref` the rest of the story quotes, kept on the plan)."""
     category = policy.category(plan.category)
-    thing = category.name.get(plan.language) if category else ""
     order_rule = policy.validation.order_reference
-    ref = (
+    plan.extras["thing"] = category.name.get(plan.language) if category else ""
+    plan.extras["ref"] = (
         order_rule.example
         if order_rule and order_rule.example
         else f"{brand.reference_prefix}-R{rng.randrange(10000, 99999)}"
     )
-    return _text(rng, plan, thing, ref)
+    assert plan.story is not None
+    return say(plan.story.subject, plan), say(plan.story.body, plan)
+
+
+def say(text: dict[str, str], plan: Plan, **names: str) -> str:
+    """A text of the demo in the plan's language, with its story's values filled in."""
+    language = plan.language if plan.language in text else "fr"
+    return text[language].format(
+        thing=plan.extras.get("thing", ""), ref=plan.extras.get("ref", ""), **names
+    )
 
 
 def _open(
@@ -334,9 +431,11 @@ def _open(
 
 @dataclass
 class _Life:
-    """The steps of an opened ticket's life, in order. Each step says whether the story
-    goes on: False once the plan's state is reached or the next moment would be in the
-    future (`_Timeline.advance`)."""
+    """The steps of an opened ticket's life, in order, each answering the one before: the
+    agent takes it, asks the customer what the story asks (and hears back) then answers
+    it, the complaint climbs to its planned level, waits if planned, and is decided. Each
+    step says whether the story goes on: False once the plan's state is reached or the
+    next moment would be in the future (`_Timeline.advance`)."""
 
     rng: random.Random
     policy: Policy
@@ -347,17 +446,26 @@ class _Life:
     ticket: Ticket
     time: _Timeline
 
+    @property
+    def story(self) -> content.Story:
+        assert self.plan.story is not None
+        return self.plan.story
+
     def live(self) -> None:
-        steps = (self.take, self.answer, self.hear_back, self.climb, self.wait, self.decide)
+        steps = (self.take, self.answer, self.climb, self.wait, self.decide)
         for step in steps:
             if not step():
                 return
 
-    def reply_text(self, agent: User) -> str:
+    def said(self, text: dict[str, str], agent: User, **more: str) -> str:
         name = self.contact.name.split(" ")[0]
-        return self.rng.choice(content.REPLIES[self.plan.language]).format(
-            name=name, agent=agent.first_name
-        )
+        return say(text, self.plan, name=name, agent=agent.first_name, **more)
+
+    @property
+    def unanswered(self) -> bool:
+        """A comment that needs no answer, where the policy lets it go without one."""
+        rule = self.policy.contact_type(self.plan.contact_type)
+        return bool(self.story.no_reply) and rule is not None and rule.reply != "required"
 
     def take(self) -> bool:
         """An agent takes the new ticket."""
@@ -367,64 +475,85 @@ class _Life:
         return True
 
     def answer(self) -> bool:
-        """The agent's first reply (waiting on the customer, sometimes), and a note."""
-        rng, plan, agent = self.rng, self.plan, self.agent
+        """What the story asks first, if anything, and the customer's reply; then the
+        answer to the request (a compliment's is its thanks, and it is forwarded)."""
+        rng, plan, agent, story = self.rng, self.plan, self.agent, self.story
+        if self.unanswered:
+            return True
         if not self.time.advance(rng.uniform(20, 900)):
             return False
-        reply = self.reply_text(agent)
-        waiting = plan.state == "waiting_customer" and plan.level == 1
-        services.ticket_reply(
-            ticket=self.ticket,
-            actor=agent,
-            text=reply,
-            status_after=Status.WAITING_CUSTOMER if waiting or rng.random() < 0.3 else None,
-        )
-        if waiting:
-            return False
-        if rng.random() < 0.3:
-            services.ticket_note(ticket=self.ticket, actor=agent, text=rng.choice(content.NOTES))
-        return True
-
-    def hear_back(self) -> bool:
-        """The customer writes again, more often than not."""
-        rng = self.rng
-        if rng.random() < 0.6:
-            if not self.time.advance(rng.uniform(60, 2 * 24 * 60)):
+        if story.ask and story.info:  # the answer rests on what the customer tells
+            services.ticket_reply(
+                ticket=self.ticket,
+                actor=agent,
+                text=self.said(story.ask, agent),
+                status_after=Status.WAITING_CUSTOMER,
+            )
+            if plan.state == "waiting_customer" or not self.time.advance(rng.uniform(60, 1440)):
                 return False
             services.ticket_receive(
                 ticket=self.ticket,
                 contact=self.contact,
-                channel=self.plan.channel,
-                text=rng.choice(content.CUSTOMER_FOLLOW_UPS[self.plan.language]),
+                channel=plan.channel,
+                text=say(story.info, plan),
             )
+            if not self.time.advance(rng.uniform(20, 600)):
+                return False
+        rule = self.policy.contact_type(plan.contact_type)
+        if rule is not None and rule.thank_and_forward:
+            if plan.state == "closed":  # thanked, forwarded and closed in one action
+                services.ticket_thank_and_forward(
+                    ticket=self.ticket, actor=agent, text=self.said(story.answer, agent)
+                )
+            return False
+        services.ticket_reply(
+            ticket=self.ticket, actor=agent, text=self.said(story.answer, agent), full_answer=True
+        )
+        if story.note and rng.random() < 0.5:
+            services.ticket_note(ticket=self.ticket, actor=agent, text=story.note)
         return True
 
     def climb(self) -> bool:
         """Up to the plan's level (or the one the policy's clock reached): escalated by the
-        agent or the customer, taken and answered by each level's handler."""
+        agent or at the customer's request, taken and answered by each level's handler."""
         rng, ticket, policy = self.rng, self.ticket, self.policy
-        for level in range(2, max(self.plan.level, ticket.level) + 1):
+        level = 1
+        while level < max(self.plan.level, ticket.level):
+            level += 1
             if not self.time.advance(rng.uniform(120, 2 * 24 * 60)):
                 return False
             if ticket.level < level:  # not already moved up by the policy's own clock
                 by_customer = policy.escalation.customer_may_request and rng.random() < 0.4
+                language = self.plan.language if self.plan.language in ("fr", "en") else "fr"
                 services.ticket_escalate(
                     ticket=ticket,
                     actor=Customer(self.contact) if by_customer else self.agent,
-                    reason=rng.choice(content.ESCALATION_REASONS),
+                    reason=rng.choice(content.CUSTOMER_REASONS[language])
+                    if by_customer
+                    else content.AGENT_REASONS[why_up(policy, level)],
                 )
-            handler = _handler(self.people, policy, level)
             if not self.time.advance(rng.uniform(30, 600)):
                 return False
+            if ticket.level > level:  # the policy's clock moved it on meanwhile (Jamla24)
+                continue
+            handler = _handler(self.people, policy, level)
             services.ticket_assign(ticket=ticket, actor=handler, assignee=handler)
             if not self.time.advance(rng.uniform(60, 24 * 60)):
                 return False
-            services.ticket_reply(ticket=ticket, actor=handler, text=self.reply_text(handler))
+            if ticket.level > level:  # likewise
+                continue
+            level_name = policy.text(policy.level_at(level).name, self.plan.language)
+            services.ticket_reply(
+                ticket=ticket,
+                actor=handler,
+                text=self.said(content.LEVEL_REPLY, handler, level=level_name),
+            )
         return True
 
     def wait(self) -> bool:
-        """Tickets planned open or waiting stay so."""
+        """Tickets planned open or waiting stay so; a wait on a third party says on whom."""
         if self.plan.state == "waiting_third_party":
+            services.ticket_note(ticket=self.ticket, actor=self.agent, text=self.story.third_party)
             services.ticket_set_status(
                 ticket=self.ticket, actor=self.agent, status=Status.WAITING_THIRD_PARTY
             )
@@ -432,25 +561,42 @@ class _Life:
         return self.plan.state not in ("open", "waiting_customer")
 
     def decide(self) -> bool:
-        """The decision closes the ticket, or the customer withdraws."""
-        if not self.time.advance(self.rng.uniform(60, 3 * 24 * 60)):
+        """The decision closes the ticket (a complaint with its outcome, in the customer's
+        words when they withdraw it), or a comment is closed without an answer."""
+        plan = self.plan
+        decided = plan.contact_type in ("complaint", "dispute")
+        if not self.time.advance(
+            self.rng.uniform(60, 3 * 24 * 60) if decided else self.rng.uniform(30, 600)
+        ):
             return False
         ticket = self.ticket
-        if self.plan.withdrawn:
+        if self.unanswered:
+            services.ticket_close_without_reply(
+                ticket=ticket, actor=self.agent, reason=self.story.no_reply
+            )
+        elif plan.withdrawn:
             services.ticket_close(
                 ticket=ticket,
                 actor=Customer(self.contact),
                 outcome=Outcome.WITHDRAWN,
-                summary="Withdrawn by the customer.",
+                summary=say(content.SUMMARIES[Outcome.WITHDRAWN], plan),
             )
         else:
             services.ticket_close(
                 ticket=ticket,
                 actor=_handler(self.people, self.policy, ticket.level),
-                outcome=self.plan.outcome or None,
-                summary="Décision écrite envoyée au client." if self.plan.outcome else "",
+                outcome=plan.outcome or None,
+                summary=say(content.SUMMARIES[plan.outcome], plan) if plan.outcome else "",
             )
         return True
+
+
+def why_up(policy: Policy, level: int) -> str:
+    """Why an agent sends a complaint to `level`: the key of its reason in AGENT_REASONS."""
+    target = policy.level_at(level)
+    if target.team in departments(policy):
+        return "department"
+    return "final" if target.final else "higher"
 
 
 def load_demo(
@@ -480,15 +626,8 @@ def load_demo(
                         )
                     )
         plans = _plans(rng, policy, per_brand)
-        # States follow age: the oldest are closed, the newest still in progress.
         for index, plan in enumerate(plans):
             received = _received_at(rng, now, index, len(plans))
-            if index >= len(plans) - 12:
-                plan.state = rng.choice(
-                    ["new", "open", "waiting_customer", "waiting_third_party", "open"]
-                )
-            elif index >= len(plans) - 20 and rng.random() < 0.5:
-                plan.state = rng.choice(["open", "waiting_customer"])
             contact = contacts[index % len(contacts)]
             plan.language = contact.language or plan.language
             seller = (

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from guichet.desk import views
+from guichet.desk import devmail, views
 
 app_name = "desk"
 urlpatterns = [
@@ -30,4 +30,11 @@ urlpatterns = [
     path("t/<str:reference>/close-quietly/", views.close_quietly, name="close_quietly"),
     path("t/<str:reference>/flag/", views.flag, name="flag"),
     path("t/<str:reference>/files/<int:pk>/", views.attachment, name="attachment"),
+    # The development mail viewer: a 404 unless enabled (guichet/desk/devmail.py).
+    path("dev/mail/", devmail.mail_list, name="devmail"),
+    path("dev/mail/<str:name>/", devmail.mail_message, name="devmail_message"),
+    path("dev/mail/<str:name>/raw/", devmail.mail_raw, name="devmail_raw"),
+    path(
+        "dev/mail/<str:name>/files/<int:index>/", devmail.mail_attachment, name="devmail_attachment"
+    ),
 ]

@@ -7,7 +7,9 @@
                                               entry is translated, and the committed .mo
                                               files match their .po files
 
-Source strings are English; French is translated in guichet/locale/fr.
+Source strings are English; French is translated in guichet/locale/fr, with French
+typography's non-breaking spaces (before : ; ? ! », after «): `--update` puts them where a
+translator typed a plain space, `--check` reports any it finds missing.
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ from typing import Any
 from babel.messages.extract import extract_python
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+
+from guichet.lib.french import typography
 
 PACKAGE = Path(__file__).resolve().parent.parent
 LOCALE = PACKAGE / "locale"
@@ -92,12 +96,22 @@ def _mo_bytes(lang: str) -> bytes:
     return buffer.getvalue()
 
 
+def _strings(message: Any) -> tuple[str, ...]:
+    return message.string if isinstance(message.string, tuple) else (message.string,)
+
+
 def normalise_headers() -> None:
-    """Stable catalogue headers (project, plural forms of the language, not fuzzy)."""
+    """Stable catalogue headers (project, plural forms of the language, not fuzzy), and
+    French typography in the French catalogue."""
     from babel.messages.pofile import write_po
 
     for lang in LANGUAGES:
         catalog = _catalog(lang)
+        if lang == "fr":
+            for message in catalog:
+                if message.id and message.string:
+                    fixed = tuple(typography(text) for text in _strings(message))
+                    message.string = fixed if isinstance(message.string, tuple) else fixed[0]
         catalog.project = "Guichet"
         catalog.version = ""
         catalog.copyright_holder = "the Guichet authors"
@@ -130,9 +144,14 @@ def check() -> list[str]:
             for message in catalog:
                 if not message.id:
                     continue
-                strings = message.string if isinstance(message.string, tuple) else (message.string,)
+                strings = _strings(message)
                 if not all(strings) or message.fuzzy:
                     problems.append(f"fr: untranslated or fuzzy: {message.id!r}")
+                elif any(typography(text) != text for text in strings):
+                    problems.append(
+                        f"fr: a plain space where French typography wants a non-breaking "
+                        f"one (run `make messages`): {message.id!r}"
+                    )
         mo = po.with_suffix(".mo")
         if not mo.exists() or mo.read_bytes() != _mo_bytes(lang):
             problems.append(f"{mo} does not match its .po: run `make messages`")

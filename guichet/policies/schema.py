@@ -32,6 +32,8 @@ from pydantic import (
     model_validator,
 )
 
+from guichet.lib.contrast import AA_TEXT, WHITE, contrast_ratio, nearest_compliant
+from guichet.lib.french import typography
 from guichet.policies.durations import Duration
 
 SCHEMA_VERSION = 1
@@ -139,8 +141,24 @@ class LocalText(RootModel[dict[Lang, str]]):
         return value
 
     def get(self, lang: str, fallback: str = "fr") -> str:
-        texts: dict[str, str] = {str(k): v for k, v in self.root.items()}
-        return texts.get(lang) or texts.get(fallback) or next(iter(texts.values()))
+        return self.pick(lang, fallback)[1]
+
+    def pick(self, lang: str, fallback: str = "fr") -> tuple[str, str]:
+        """(the language given, the text): in `lang`, else in `fallback`, else the first."""
+        texts: dict[str, str] = {str(k): v for k, v in self.root.items() if v}
+        for candidate in (lang, fallback):
+            if candidate in texts:
+                return candidate, texts[candidate]
+        return next(iter(texts.items()))
+
+
+def _web_address(value: Any) -> Any:
+    """A link a customer follows: https:// (or http://), nothing else (no javascript:)."""
+    texts = value.root.values() if isinstance(value, LocalText) else [value]
+    for text in texts:
+        if text and not str(text).startswith(("https://", "http://")):
+            raise ValueError(f"{text!r} is not a web address (https://…)")
+    return value
 
 
 # --- brand and calendar ----------------------------------------------------------------------
@@ -155,6 +173,11 @@ class BrandSection(Strict):
     languages: Annotated[list[Lang], Field(min_length=1)]
     colour: Annotated[str, Field(pattern=r"^#[0-9a-fA-F]{6}$")] = "#1f4e79"
     website: str = ""
+    # The brand's privacy policy, linked from the consent of the portal's forms: one
+    # address, or one per language ({ fr = "https://…", en = "https://…" }).
+    privacy_policy_url: LocalText | str = ""
+
+    _privacy_policy_url = field_validator("privacy_policy_url")(_web_address)
 
     @field_validator("languages")
     @classmethod
@@ -256,7 +279,8 @@ class Channel(Strict):
     address: str = ""
     phone: str = ""
     url: str = ""
-    postal_address: str = ""
+    # One address, or the address as each language writes it ({ fr = "…", en = "…" }).
+    postal_address: LocalText | str = ""
     networks: list[str] = []
     public: bool = True
     acknowledge: bool = True
@@ -528,8 +552,19 @@ class Policy(Strict):
     def default_language(self) -> str:
         return self.brand.default_language
 
-    def text(self, value: LocalText | None, lang: str) -> str:
-        return value.get(lang, self.default_language) if value else ""
+    def text(self, value: LocalText | str | None, lang: str) -> str:
+        """A translated text in `lang` (else in the brand's first language); a plain
+        string, where the policy allows one for every language, as it is."""
+        if isinstance(value, str):
+            return value
+        if not value:
+            return ""
+        given, text = value.pick(lang, self.default_language)
+        # French typography's non-breaking spaces, whatever space the author typed.
+        return typography(text) if given == "fr" else text
+
+    def privacy_policy_url(self, lang: str) -> str:
+        return self.text(self.brand.privacy_policy_url, lang)
 
 
 def _walk(value: Any, path: tuple[str | int, ...]) -> Iterator[tuple[tuple[str | int, ...], Any]]:
@@ -692,6 +727,20 @@ def _languages(policy: Policy, defined: _Defined) -> Iterator[_Problem]:
                 yield where, f"text in {', '.join(extra)}, which is not a brand language"
 
 
+def _colour(policy: Policy, defined: _Defined) -> Iterator[_Problem]:
+    """The brand's colour is text on white and the background of white text (the
+    portal's links, header and buttons): at least 4.5:1 against white (WCAG AA)."""
+    colour = policy.brand.colour
+    ratio = contrast_ratio(colour, WHITE)
+    if ratio < AA_TEXT:
+        yield (
+            ("brand", "colour"),
+            f"{colour} on white (and white on it) has a contrast of {ratio:.1f}:1, below "
+            f"the {AA_TEXT}:1 text needs (WCAG AA); the nearest shade that passes is "
+            f"{nearest_compliant(colour, WHITE)}",
+        )
+
+
 _CHECKS = (
     _duplicate_keys,
     _levels,
@@ -703,4 +752,5 @@ _CHECKS = (
     _survey,
     _channels,
     _languages,
+    _colour,
 )

@@ -7,10 +7,12 @@ import re
 from typing import Any
 
 from django import forms
-from django.conf import settings
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from guichet.contacts.services import clean_name
+from guichet.lib.french import elide
+from guichet.lib.names import autonym
 from guichet.policies.schema import Policy
 from guichet.tickets.choices import ContactType
 from guichet.tickets.uploads import ACCEPT
@@ -61,13 +63,25 @@ def consent_text(policy: Policy, brand_name: str, language: str) -> str:
     if policy.intake.consent is not None:
         return policy.text(policy.intake.consent, language)
     years = max(1, round(policy.retention.closed_tickets.as_timedelta().days / 365))
-    return str(
+    text = str(
         _(
             "I agree that %(brand)s keeps what I send in this form to handle my request, "
             "for up to %(years)s years after it is closed, and may contact me about it."
         )
         % {"brand": brand_name, "years": years}
     )
+    return elide(text, brand_name) if language == "fr" else text
+
+
+def privacy_link(policy: Policy, brand_name: str, language: str) -> str:
+    """A link to the brand's privacy policy (`[brand] privacy_policy_url`), or "". It opens
+    as any link does, in the same tab; `noopener` as for every page of another site."""
+    address = policy.privacy_policy_url(language)
+    if not address:
+        return ""
+    text = str(_("Read the privacy policy of %(brand)s") % {"brand": brand_name})
+    text = elide(text, brand_name) if language == "fr" else text
+    return format_html('<a href="{}" rel="noopener">{}</a>', address, text)
 
 
 class ContactForm(HoneypotMixin):
@@ -110,8 +124,8 @@ class ContactForm(HoneypotMixin):
         fields["category"].choices = [("", _("I don't know"))] + [
             (c.key, policy.text(c.name, language)) for c in policy.categories
         ]
-        names = dict(settings.LANGUAGES)
-        fields["language"].choices = [(code, names[code]) for code in policy.brand.languages]
+        # Each language in its own name: a reader finds theirs whatever the page's language.
+        fields["language"].choices = [(code, autonym(code)) for code in policy.brand.languages]
         self.fields["language"].initial = (
             language if language in policy.brand.languages else policy.default_language
         )
@@ -124,6 +138,7 @@ class ContactForm(HoneypotMixin):
             if rule.example:
                 field.help_text = _("For example: %(example)s") % {"example": rule.example}
         self.fields["consent"].label = consent_text(policy, brand_name, language)
+        self.fields["consent"].help_text = privacy_link(policy, brand_name, language)
 
     def clean_name(self) -> str:
         return clean_name(self.cleaned_data["name"])

@@ -13,7 +13,7 @@ from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 from django.utils.translation import get_language
 
-from guichet.brands.models import Brand
+from guichet.brands.models import Brand, BrandLogo
 from guichet.contacts.models import Contact
 from guichet.notify.letters import due_of
 from guichet.tickets.choices import Verb
@@ -22,6 +22,13 @@ from guichet.tickets.models import Attachment, Event, Message, Ticket
 # Events the customer is told about on the timeline (their data stays out: reasons an
 # agent wrote are for the staff).
 PUBLIC_VERBS = {Verb.ESCALATED, Verb.LEVEL_RETURNED, Verb.CLOSED, Verb.REOPENED}
+
+
+def brand_logo(brand: Brand) -> dict[str, Any] | None:
+    """The brand's logo as a page places it (digest and size; not its bytes), or None.
+    Call inside the brand's scope."""
+    found = BrandLogo.objects.filter(brand=brand).values("digest", "width", "height").first()
+    return dict(found) if found else None
 
 
 def customer_tickets(brand: Brand, contact: Contact) -> QuerySet[Ticket]:

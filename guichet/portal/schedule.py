@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
-from guichet.policies.schema import WEEKDAYS, Policy, WeekHours
+from guichet.policies.durations import Duration
+from guichet.policies.schema import WEEKDAYS, Channel, Policy, WeekHours
 
 DAY_NAMES = {
     "mon": _("Monday"),
@@ -31,19 +33,71 @@ CHANNEL_NAMES = {
 }
 
 
+def spoken(duration: Duration) -> str:
+    """A policy's duration as a sentence says it: "30 seconds", "1 day 12 hours"."""
+    hours, rest = divmod(duration.seconds, 3600)
+    minutes, seconds = divmod(rest, 60)
+    parts = []
+    if duration.days:
+        parts.append(ngettext("%(n)d day", "%(n)d days", duration.days) % {"n": duration.days})
+    if hours:
+        parts.append(ngettext("%(n)d hour", "%(n)d hours", hours) % {"n": hours})
+    if minutes:
+        parts.append(ngettext("%(n)d minute", "%(n)d minutes", minutes) % {"n": minutes})
+    if seconds or not parts:
+        parts.append(ngettext("%(n)d second", "%(n)d seconds", seconds) % {"n": seconds})
+    return " ".join(parts)
+
+
 def week_of(hours: WeekHours) -> list[dict[str, Any]]:
     """One row per weekday: its name and its opening intervals ("" when closed)."""
     return [
-        {"day": DAY_NAMES[day], "intervals": [str(i) for i in getattr(hours, day)]}
+        {
+            "day": DAY_NAMES[day],
+            "intervals": [str(i).replace("-", "–") for i in getattr(hours, day)],
+        }
         for day in WEEKDAYS
     ]
 
 
+# Social networks by their own names (proper nouns: the same in every language).
+NETWORK_NAMES = {
+    "facebook": "Facebook",
+    "instagram": "Instagram",
+    "twitter": "X (Twitter)",
+    "x": "X",
+    "linkedin": "LinkedIn",
+    "youtube": "YouTube",
+    "tiktok": "TikTok",
+    "whatsapp": "WhatsApp",
+}
+
+
+def _reachable(channel: Channel) -> bool:
+    """Whether the page can tell a customer how to use the channel: our contact form, or
+    an address, a number, a link or networks to look for. A channel the policy names
+    without any of them (a chat, a help centre, SMS with no number) is not shown: a
+    heading the reader can do nothing with. Notifications are ours to send, never a way
+    to reach us; the API is for the brand's own systems."""
+    if channel.kind in ("push", "api"):
+        return False
+    if channel.kind == "web":
+        return True
+    return bool(
+        channel.address
+        or channel.phone
+        or channel.url.startswith(("https://", "http://"))
+        or channel.postal_address
+        or channel.networks
+    )
+
+
 def channels_of(policy: Policy, language: str) -> list[dict[str, Any]]:
-    """The channels the public may use (not the ones the policy marks private)."""
+    """The channels the public may use and can reach (not the ones the policy marks
+    private, nor those it gives no way to use), worded in `language`."""
     rows = []
     for channel in policy.channels:
-        if not channel.public or channel.kind == "api":
+        if not channel.public or not _reachable(channel):
             continue
         rows.append(
             {
@@ -52,10 +106,10 @@ def channels_of(policy: Policy, language: str) -> list[dict[str, Any]]:
                 "address": channel.address,
                 "phone": channel.phone,
                 "url": channel.url if channel.url.startswith(("https://", "http://")) else "",
-                "postal_address": channel.postal_address,
-                "networks": channel.networks,
-                "answer_within": str(channel.answer_within) if channel.answer_within else "",
-                "respond_within": str(channel.respond_within) if channel.respond_within else "",
+                "postal_address": policy.text(channel.postal_address, language),
+                "networks": [NETWORK_NAMES.get(n.lower(), n) for n in channel.networks],
+                "answer_within": spoken(channel.answer_within) if channel.answer_within else "",
+                "respond_within": spoken(channel.respond_within) if channel.respond_within else "",
                 "week": week_of(channel.hours) if channel.hours else None,
             }
         )

@@ -202,7 +202,11 @@ def survey_follow_ups(link: SurveyLink) -> list[str]:
     if ticket.merged_into_id is not None:
         return []
     choices = []
-    if policy.escalation.customer_may_request and ticket.level < policy.final_level:
+    if (
+        policy.escalation.customer_may_request
+        and ticket.level < policy.final_level
+        and ticket.has_answer
+    ):
         choices.append("escalate")
     if ticket.status == Status.CLOSED:
         choices.append("reopen")

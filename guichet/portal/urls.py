@@ -12,6 +12,7 @@ urlpatterns = [
     path("contact/sent", views.contact_sent, name="contact_sent"),
     path("track", views.track, name="track"),
     path("hours", views.hours, name="hours"),
+    path("logo/<str:digest>.png", views.logo, name="logo"),
     path("signin/<str:token>", views.signin, name="signin"),
     path("signin", views.signin_confirm, name="signin_confirm"),
     path("signout", views.signout, name="signout"),

@@ -31,8 +31,8 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from guichet.brands.models import Brand
-from guichet.lib import clock, ratelimit
+from guichet.brands.models import Brand, BrandLogo
+from guichet.lib import clock, names, ratelimit
 from guichet.lib.errors import InvalidRequest
 from guichet.lib.scoping import brand_scope
 from guichet.notify.letters import due_of
@@ -116,18 +116,22 @@ def _render(
     request: HttpRequest, brand: Brand, template: str, context: dict[str, Any], status: int = 200
 ) -> HttpResponse:
     policy = brand.get_policy()
-    names = dict(settings.LANGUAGES)
+    known = dict(settings.LANGUAGES)
     current = _language(brand)
     base = {
         "brand": brand,
         "policy": policy,
         "customer": getattr(request.portal_session, "contact", None),  # type: ignore[attr-defined]
         "language": current,
+        # Each language in its own name ("English" on a French page): the reader who
+        # needs the switch does not read the page's language.
         "other_languages": [
-            {"code": code, "name": names[code], "url": translate_url(request.path, code)}
+            {"code": code, "name": names.autonym(code), "url": translate_url(request.path, code)}
             for code in brand.languages
-            if code != current and code in names
+            if code != current and code in known
         ],
+        "logo": queries.brand_logo(brand),
+        "privacy_policy_url": policy.privacy_policy_url(current),
     }
     return render(request, template, base | context, status=status)
 
@@ -434,11 +438,13 @@ def _detail(
     policy = brand.get_policy()
     language = _language(brand)
     level = policy.level_at(ticket.level)
-    can_escalate = (
+    may_ask_next_level = (
         policy.escalation.customer_may_request
         and ticket.level < policy.final_level
         and ticket.merged_into_id is None
     )
+    # The next level reviews an answer: offered once the brand has given one.
+    can_escalate = may_ask_next_level and ticket.has_answer
     context = {
         "ticket": ticket,
         "timeline": queries.public_timeline(ticket),
@@ -449,6 +455,7 @@ def _detail(
             policy.text(policy.level_at(ticket.level + 1).name, language) if can_escalate else ""
         ),
         "can_escalate": can_escalate,
+        "escalate_later": may_ask_next_level and not ticket.has_answer,
         "escalate_label": policy.text(policy.escalation.request_label, language),
         "can_ask_another": policy.escalation.another_person
         and ticket.is_open
@@ -587,6 +594,26 @@ def attachment(request: HttpRequest, brand: Brand, reference: str, pk: int) -> H
     return attachment_download(stored)
 
 
+# --- the brand's logo ----------------------------------------------------------------------------
+
+
+@require_GET
+@portal_page
+def logo(request: HttpRequest, brand: Brand, digest: str) -> HttpResponse:
+    """The brand's logo: a PNG we drew ourselves from the upload (`brand_set_logo`), served
+    as nothing but an image — its own type, nosniff, a CSP that runs nothing — and kept
+    by caches as long as they like, its digest being its address."""
+    found = BrandLogo.objects.filter(brand=brand, digest=digest).first()
+    if found is None:
+        raise Http404
+    response = HttpResponse(bytes(found.png), content_type="image/png")
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Content-Disposition"] = 'inline; filename="logo.png"'
+    response["Cache-Control"] = "public, max-age=31536000, immutable"
+    return response
+
+
 # --- opening hours and my data ---------------------------------------------------------------------
 
 
@@ -598,10 +625,15 @@ def hours(request: HttpRequest, brand: Brand) -> HttpResponse:
     today = clock.now().astimezone(ZoneInfo(brand.timezone)).date()
     context = {
         "week": week_of(policy.calendar.hours),
+        "zone": names.zone_name(brand.timezone, language),
         "channels": channels_of(policy, language),
         "ombudsman": policy.ombudsman,
         "ombudsman_name": policy.text(policy.ombudsman.name, language) if policy.ombudsman else "",
-        "closures": [c for c in policy.calendar.closures if c.end >= today],
+        "closures": [
+            {"start": c.start, "end": c.end, "reason": policy.text(c.reason, language)}
+            for c in policy.calendar.closures
+            if c.end >= today
+        ],
     }
     return _render(request, brand, "portal/hours.html", context)
 

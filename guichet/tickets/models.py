@@ -204,6 +204,12 @@ class Ticket(models.Model):
     def is_open(self) -> bool:
         return self.status != Status.CLOSED
 
+    @property
+    def has_answer(self) -> bool:
+        """Whether the brand has answered the customer: a person's reply (not an automatic
+        letter) or a decision. Before it, there is nothing to take to the next level."""
+        return self.first_responded_at is not None or self.answered_at is not None
+
 
 class Pause(models.Model):
     """A time the ticket waited on the customer: its deadlines' clocks stood still."""

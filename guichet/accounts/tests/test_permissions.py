@@ -63,6 +63,7 @@ MATRIX = {
         "manage_replies",
         "lift_block",
         "manage_people",
+        "manage_letters",
     },
     Role.ADMIN: {a.value for a in Action},
 }

@@ -191,6 +191,9 @@ def test_escalation_needs_a_reason_where_the_policy_says_so(world, api):
 
 
 def test_the_customers_request_for_the_next_level_is_recorded_as_theirs(world, api):
+    refused = api().post(url(world, "escalation-requests"), {"reason": "Pas de réponse"})
+    assert refused.status_code == 400 and refused.json()["code"] == "not_answered"
+    api().post(url(world, "replies"), {"text": "Voici notre réponse."})
     response = api().post(url(world, "escalation-requests"), {"reason": "Pas satisfaite"})
     assert response.status_code == 200, response.json()
     assert response.json()["level"] == 2

@@ -124,7 +124,7 @@ def test_after_an_escalation_the_head_shows_who_has_it_and_hands_it_over(
     open_ticket(page, desk.billing.reference)
     head = page.locator("#head")
     expect(head.locator(".who")).to_contain_text("Agent")
-    expect(head.locator(".level")).to_contain_text("Niveau 1 – service de livraison")
+    expect(head.locator(".level")).to_contain_text("Niveau 1 – service clients")
     expect(head.locator(".deadline")).to_contain_text("Première réponse")
 
     page.keyboard.press("e")  # the level's form opens among the actions

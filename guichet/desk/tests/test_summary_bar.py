@@ -33,15 +33,15 @@ def test_the_head_says_who_at_which_level_until_when(client, world):
     client.force_login(world.agent)
     shown = head(client, world.ticket)
     assert "Traité par" in shown and "<strong>Agent</strong>" in shown
-    assert "Service de livraison (niveau 1)" in shown  # the team
-    assert "Niveau 1 – service de livraison" in shown  # the level, as the policy names it
+    assert "Service clients (niveau 1)" in shown  # the team
+    assert "Niveau 1 – service clients" in shown  # the level, as the policy names it
     assert "niveau 1 sur 3" in shown
     # The next deadline: what it is, when in Jamaica (EJ's time zone), how long is left.
     assert "Première réponse" in shown
     assert "mar 24 novembre, 09:00 EST" in shown and 'datetime="2026-11-24T09:00:00-05:00"' in shown
     assert "dans 1 j 0 h" in shown and 'class="deadline ok"' in shown
     english = head(client, world.ticket, "/en")
-    assert "Handled by" in english and "Level 1 – service delivery" in english
+    assert "Handled by" in english and "Level 1 – customer service" in english
     assert "level 1 of 3" in english and "First response" in english
     assert "Tue 24 November, 09:00 EST" in english and "in 1 d 0 h" in english
 

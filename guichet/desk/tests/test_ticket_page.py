@@ -206,10 +206,10 @@ def test_the_timeline_speaks_the_readers_language_not_stored_keys(client, world)
     services.ticket_reply(ticket=ticket, actor=world.agent, text="Bien reçu.")
     client.force_login(world.agent)
     page = client.get(url("ticket", world.ticket)).content.decode()
-    assert "priorité : Haute → Urgente" in page  # billing is served at high priority
+    assert "priorité\u00a0: Haute → Urgente" in page  # billing is served at high priority
     assert "Facturation" in page  # the category's name in the policy, not "billing"
-    assert "Échéance fixée : Première réponse" in page  # a deadline's kind
-    assert "courriel : En attente d’envoi" in page
+    assert "Échéance fixée\u00a0: Première réponse" in page  # a deadline's kind
+    assert "courriel\u00a0: En attente d’envoi" in page
     english = client.get("/en" + url("ticket", world.ticket)).content.decode()
     assert "priority: High → Urgent" in english and "Deadline set: First response" in english
     assert "Billing" in english and "email: Queued" in english

@@ -190,7 +190,7 @@ def test_the_live_refresh_redraws_the_moments(client, world, frozen_clock):
         reverse("desk:timeline", args=[ticket.reference]), seen, HTTP_HX_REQUEST="true"
     )
     body = answer.content.decode()
-    assert answer.status_code == 200 and "priorité : Haute → Urgente" in body
+    assert answer.status_code == 200 and "priorité\u00a0: Haute → Urgente" in body
     assert body.count('class="moment') == len(moments(world.ticket))
 
 

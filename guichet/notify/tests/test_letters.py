@@ -29,7 +29,7 @@ def test_the_acknowledgement_gives_reference_process_and_expected_dates_in_the_c
     assert email.to_address == "helene@exemple.fr" and email.status == OutboxStatus.QUEUED
     assert email.subject == f"[{world.ticket.reference}] Nous avons bien reçu votre demande"
     assert world.ticket.reference in email.text
-    assert "service de livraison" in email.text  # what happens next: level 1's description
+    assert "service clients" in email.text  # what happens next: level 1's description
     assert "24 novembre 2026" in email.text  # first response within 24 h (a Monday in Jamaica)
     assert "30 novembre 2026" in email.text  # full written answer within 5 business days
     assert email.html.startswith("<p>")

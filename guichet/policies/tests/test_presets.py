@@ -155,7 +155,9 @@ def test_ivoire_toner_figures():
 def test_jive_figures():
     policy = preset("jive")
     assert policy.channel("phone").phone == "866-671-0111"
-    assert "333 Summer Street" in policy.channel("letter").postal_address
+    letter = policy.channel("letter")
+    assert "333 Summer Street" in policy.text(letter.postal_address, "en")
+    assert "États-Unis" in policy.text(letter.postal_address, "fr")
     assert policy.ombudsman.short_name.get("en") == "CCTS"
     assert policy.ombudsman.website == "https://www.ccts-cprst.ca"
     assert policy.ombudsman.phone == "1 888 221-1687"

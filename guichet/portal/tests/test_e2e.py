@@ -88,8 +88,14 @@ def test_a_customer_writes_follows_and_escalates(
     page.locator("#reply-message").fill("Here is my bank statement.")
     page.get_by_role("button", name="Send").click()
     expect(page.locator(".timeline")).to_contain_text("Here is my bank statement.")
+    # Nothing to take to the next level before an answer: the page says when it can be.
+    expect(page.locator("#escalate-reason")).to_have_count(0)
+    expect(page.locator("main")).to_contain_text("once we have answered")
+    shoot(page, "request-before-answer")
 
-    page.locator("#escalate-reason").fill("Nobody answers.")
+    services.ticket_reply(ticket=ticket, actor=world.agent, text="We charged you once only.")
+    page.reload()
+    page.locator("#escalate-reason").fill("The bank shows two charges.")
     page.get_by_role("button", name="Ask for the next level").click()
     expect(page.locator(".timeline")).to_contain_text("At your request, moved to")
     shoot(page, "request")
@@ -167,11 +173,15 @@ def test_the_whole_journey_with_a_real_smtp_server_up_to_the_survey(
     page.locator("main").get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Charged twice")
 
-    # 3. Reply, then ask for the next level.
+    # 3. Reply; once the brand has answered, ask for the next level.
     page.locator("#reply-message").fill("Here is my bank statement.")
     page.get_by_role("button", name="Send").click()
     expect(page.locator(".timeline")).to_contain_text("Here is my bank statement.")
-    page.locator("#escalate-reason").fill("Nobody answers.")
+    with brand_scope(world.ej):
+        answered = Ticket.objects.get(reference=reference)
+    services.ticket_reply(ticket=answered, actor=world.agent, text="We charged you once only.")
+    page.reload()
+    page.locator("#escalate-reason").fill("The bank shows two charges.")
     page.get_by_role("button", name="Ask for the next level").click()
     expect(page.locator(".timeline")).to_contain_text("At your request, moved to")
 

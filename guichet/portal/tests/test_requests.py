@@ -10,7 +10,8 @@ import django.test
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from guichet.conftest import World, last
+from guichet.accounts.models import Role
+from guichet.conftest import World, last, make_staff
 from guichet.contacts.services import contact_for_email
 from guichet.lib.scoping import brand_scope
 from guichet.portal.tests.conftest import url
@@ -191,7 +192,17 @@ def test_not_satisfied_moves_to_the_next_level_with_the_reason(
     signed_in: django.test.Client, world: World
 ) -> None:
     html = page(signed_in, world, reference=world.ticket.reference).content.decode()
-    assert "I am not satisfied" in html
+    assert "Ask for the next level" not in html, "nothing to review before an answer"
+    assert "escalate-reason" not in html and "once we have answered" in html
+    refused = signed_in.post(
+        url(world.ej, "escalate", reference=world.ticket.reference), {"reason": "Too early."}
+    )
+    assert refused.status_code == 400
+    assert "une fois que nous vous aurons répondu" in refused.content.decode()
+    assert fresh(world.ticket).level == 1
+    services.ticket_reply(ticket=world.ticket, actor=world.agent, text="Here is our answer.")
+    html = page(signed_in, world, reference=world.ticket.reference).content.decode()
+    assert "Ask for the next level" in html and "once we have answered" not in html
     refused = signed_in.post(url(world.ej, "escalate", reference=world.ticket.reference), {})
     assert refused.status_code == 400
     assert fresh(world.ticket).level == 1
@@ -313,6 +324,8 @@ def test_at_the_final_level_the_ombudsman_replaces_the_next_level(
         channel=Channel.WEB,
     )
     sign_in(signed_in, jive, customer)
+    agent = make_staff(jive, "jive-agent", Role.AGENT)
+    services.ticket_reply(ticket=ticket, actor=agent, text="Our answer.")
     final = jive.get_policy().final_level
     for _ in range(final - 1):
         response = signed_in.post(

@@ -329,6 +329,22 @@ def test_not_satisfied_offers_the_next_level_and_takes_it_once(
     assert fresh(world.ticket).level == 2
 
 
+def test_without_an_answer_not_satisfied_offers_no_next_level(
+    world: World, surveyed: tuple[str, str], browser: django.test.Client
+) -> None:
+    """A request closed before the brand answered anything (the answer's moments cleared
+    here): the next level reviews an answer, so only reopening is offered."""
+    with brand_scope(world.ej):
+        Ticket.objects.filter(pk=world.ticket.pk).update(first_responded_at=None, answered_at=None)
+    path, secret = surveyed
+    browser.post("/en" + path, {"score": "1", "comment": "Rien reçu."})
+    page = browser.get("/en" + path).content.decode()
+    assert "Ask for the next level" not in page and "Reopen my request" in page
+    with pytest.raises(InvalidRequest):
+        surveys.survey_follow_up(brand=world.ej, token=secret, choice="escalate", reason="x")
+    assert fresh(world.ticket).level == 1
+
+
 def test_not_satisfied_can_reopen_the_request(
     world: World, surveyed: tuple[str, str], browser: django.test.Client
 ) -> None:

@@ -36,9 +36,10 @@ def ticket_escalate(
     """Move the ticket up the policy's ladder (default: the next level), by
     - a member of the staff (where the policy lets agents escalate; with a reason where it
       says so);
-    - the customer, at their request (`Customer`, where the policy offers it; it reopens a
-      closed ticket), recorded for them by a member of the staff who may escalate
-      (`Customer.recorded_by`: told by phone, at the counter) — the request stays theirs;
+    - the customer, at their request (`Customer`, where the policy offers it, once the
+      brand has answered them: `Ticket.has_answer`; it reopens a closed ticket), recorded
+      for them by a member of the staff who may escalate (`Customer.recorded_by`: told by
+      phone, at the counter) — the request stays theirs;
     - time (the watcher, a `System` actor), at `at`.
     The customer is told who handles it, what happens next and when (a reaction of notify)."""
     reason = reason.strip()
@@ -71,6 +72,17 @@ def check_escalation(
             if not policy.escalation.customer_may_request:
                 raise InvalidRequest(
                     _("This brand's policy does not offer escalation on request."), code="policy"
+                )
+            if not ticket.has_answer:
+                # "Si vous n'êtes pas satisfait de la réponse qui vous a été donnée" (EJ),
+                # "si vous estimez que votre plainte n'est pas traitée de manière
+                # satisfaisante" (Jive): the next level reviews an answer.
+                raise InvalidRequest(
+                    _(
+                        "The next level reviews the answer given to a request: it can be "
+                        "asked for once we have answered."
+                    ),
+                    code="not_answered",
                 )
         case System():
             pass

@@ -147,10 +147,19 @@ def test_the_admin_speaks_french_and_english(client, world):
     assert "Tickets" in client.get("/en/admin/").content.decode()
 
 
+def test_a_colour_below_wcag_aa_is_refused_with_the_shade_that_passes(client, world):
+    client.force_login(world.admin)
+    text = world.ej.policy.text.replace('colour = "#0b7a3e"', 'colour = "#ff0000"')
+    refused = client.post(reverse("admin:policies_policyversion_add"), {"text": text})
+    page = refused.content.decode()
+    assert refused.status_code == 200 and "4.0:1" in page
+    assert "nearest shade that passes is #" in page
+
+
 def test_publishing_a_policy_in_the_admin_checks_it(client, world):
     client.force_login(world.admin)
     url = reverse("admin:policies_policyversion_add")
-    text = world.ej.policy.text.replace('colour = "#0b7a3e"', 'colour = "#ff0000"')
+    text = world.ej.policy.text.replace('colour = "#0b7a3e"', 'colour = "#c00000"')
     bad = client.post(
         url, {"text": text.replace('clock = "calendar"', 'clock = "x"', 1), "note": ""}
     )
@@ -158,8 +167,8 @@ def test_publishing_a_policy_in_the_admin_checks_it(client, world):
     good = client.post(url, {"text": text, "note": "rouge"})
     assert good.status_code == 302
     world.ej.refresh_from_db()
-    assert world.ej.colour == "#ff0000" and world.ej.policy.number == 2
+    assert world.ej.colour == "#c00000" and world.ej.policy.number == 2
     # An administrator of another brand cannot publish EJ's policy.
     client.force_login(world.outsider_admin)
-    refused = client.post(url, {"text": text.replace("#ff0000", "#00ff00"), "note": ""})
+    refused = client.post(url, {"text": text.replace("#c00000", "#006000"), "note": ""})
     assert refused.status_code == 200 and "ne pouvez pas" in refused.content.decode()

@@ -47,8 +47,9 @@ def test_a_compliment_is_thanked_forwarded_to_its_team_and_closed(world, complim
     assert compliment.answered_at == frozen_clock.now()  # the thanks is the full answer
     assert notified(compliment) == {
         (name, "compliment"): (
-            # In the staff's language (French, the brand's default).
-            f"Compliment d’un client pour votre équipe, {compliment.reference} : « Merci à Marcia »"
+            # In the staff's language (French, the brand's default, its typography).
+            f"Compliment d’un client pour votre équipe, {compliment.reference}\u00a0: "
+            "«\u00a0Merci à Marcia\u00a0»"
         )
         for name in ("agent", "agent2", "lead")  # the front line, the ticket's team
     }

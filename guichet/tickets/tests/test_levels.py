@@ -40,7 +40,12 @@ def test_an_agent_must_give_a_reason_where_the_policy_says_so(world):
     assert caught.value.code == "reason"
 
 
+def answer(world):
+    services.ticket_reply(ticket=world.ticket, actor=world.agent, text="Voici notre réponse.")
+
+
 def test_the_customer_asks_for_the_next_level(world):
+    answer(world)
     services.ticket_escalate(
         ticket=world.ticket,
         actor=Customer(world.customer),
@@ -52,6 +57,38 @@ def test_the_customer_asks_for_the_next_level(world):
         and event.actor_contact == world.customer
         and event.data["trigger"] == "customer"
     )
+
+
+def test_the_customer_cannot_ask_for_the_next_level_before_any_answer(world):
+    with pytest.raises(InvalidRequest) as caught:
+        services.ticket_escalate(ticket=world.ticket, actor=Customer(world.customer), reason="r")
+    assert caught.value.code == "not_answered"
+    assert "une fois que nous vous aurons répondu" in str(caught.value)  # French, by default
+    assert world.ticket.level == 1
+
+
+def test_an_automatic_letter_is_not_an_answer(world):
+    from guichet.tickets.actors import SYSTEM
+
+    services.ticket_reply(
+        ticket=world.ticket, actor=SYSTEM, text="Accusé de réception", automatic=True
+    )
+    assert not world.ticket.has_answer
+    with pytest.raises(InvalidRequest):
+        services.ticket_escalate(ticket=world.ticket, actor=Customer(world.customer))
+
+
+def test_a_request_recorded_by_the_staff_before_any_answer_is_refused_too(world):
+    with pytest.raises(InvalidRequest) as caught:
+        services.ticket_escalate(
+            ticket=world.ticket, actor=Customer(world.customer, recorded_by=world.agent2)
+        )
+    assert caught.value.code == "not_answered"
+
+
+def test_an_agent_may_escalate_before_any_answer(world):
+    services.ticket_escalate(ticket=world.ticket, actor=world.agent, reason="Besoin d'un expert")
+    assert world.ticket.level == 2
 
 
 def test_a_customer_can_reopen_a_closed_complaint_by_asking_for_the_next_level(world):

@@ -1,4 +1,5 @@
-"""guichet load-presets: create or update the five preset brands (idempotent)."""
+"""guichet load-presets: create or update the five preset brands (idempotent), each with a
+drawn logo while it has none of its own."""
 
 from __future__ import annotations
 
@@ -8,7 +9,10 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
-from guichet.brands.services import policy_publish
+from guichet.brands.logos import SHAPES, drawn_logo
+from guichet.brands.models import BrandLogo
+from guichet.brands.services import brand_set_logo, policy_publish
+from guichet.lib.scoping import brand_scope
 
 
 def preset_files() -> list[Path]:
@@ -22,7 +26,7 @@ class Command(BaseCommand):
         parser.add_argument("slugs", nargs="*", help="Only these presets (default: all).")
 
     def handle(self, *args: Any, slugs: list[str], **options: Any) -> None:
-        for path in preset_files():
+        for index, path in enumerate(preset_files()):
             if slugs and path.stem not in slugs:
                 continue
             result = policy_publish(
@@ -34,4 +38,12 @@ class Command(BaseCommand):
                 state = "updated"
             else:
                 state = "unchanged"
-            self.stdout.write(f"{result.brand.slug}: {state} (policy v{result.version.number})")
+            brand = result.brand
+            with brand_scope(brand):
+                has_logo = BrandLogo.objects.filter(brand=brand).exists()
+            if not has_logo:  # an uploaded logo is never replaced
+                brand_set_logo(
+                    brand=brand,
+                    data=drawn_logo(brand.name, brand.colour, SHAPES[index % len(SHAPES)]),
+                )
+            self.stdout.write(f"{brand.slug}: {state} (policy v{result.version.number})")

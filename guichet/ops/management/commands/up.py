@@ -1,6 +1,12 @@
 """guichet up: what `make run` does. Prepare the database, then run the web server and
 the worker together until Ctrl-C, which stops both cleanly. With GUICHET_SMTPD_PORT set,
-the SMTP receiver (`guichet smtpd`) runs too, on 127.0.0.1 and that port."""
+the SMTP receiver (`guichet smtpd`) runs too, on 127.0.0.1 and that port.
+
+Links in emails start with SITE_URL. When it is not set, the address this command serves
+on (`http://<host>:<port>`) takes its place, in this process (the demo's letters) and in
+every process it starts (the web server's and the worker's letters and sign-in links), so
+that `PORT=8731 make run` sends links that open. The web server it starts shows the desk's
+development mail viewer (GUICHET_DEV_MAIL_VIEWER, docs/email.md) unless told otherwise."""
 
 from __future__ import annotations
 
@@ -10,6 +16,8 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from django.conf import settings
@@ -47,6 +55,14 @@ class Command(BaseCommand):
         smtpd_port = env_int("GUICHET_SMTPD_PORT", 0)
         if smtpd_port:
             self._check_port("127.0.0.1", smtpd_port, setting="GUICHET_SMTPD_PORT")
+        with site_url_of(host, port) as site_url:
+            self._prepare(no_demo)
+            env = children_environment(site_url)
+            children = self._start(host, port, env, web_workers, web_threads, smtpd_port)
+        self._announce(host, port, site_url, no_demo=no_demo, smtpd_port=smtpd_port)
+        self._supervise(children)
+
+    def _prepare(self, no_demo: bool) -> None:
         self.stdout.write("Preparing the database…")
         call_command("migrate", interactive=False, verbosity=0)
         call_command("load_presets", stdout=self.stdout)
@@ -55,43 +71,63 @@ class Command(BaseCommand):
         if not (settings.DEBUG or settings.TESTING):
             call_command("collectstatic", interactive=False, verbosity=0)
 
+    def _start(
+        self,
+        host: str,
+        port: int,
+        env: dict[str, str],
+        web_workers: int,
+        web_threads: int,
+        smtpd_port: int,
+    ) -> list[subprocess.Popen[bytes]]:
         python = sys.executable
         web = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
             web_server_command(host, port, workers=web_workers, threads=web_threads),
+            env=env,
             start_new_session=True,  # Ctrl-C reaches us only; we stop the children once
         )
-        worker = subprocess.Popen([python, "-m", "guichet", "worker"], start_new_session=True)  # noqa: S603
+        worker = subprocess.Popen(  # noqa: S603
+            [python, "-m", "guichet", "worker"], env=env, start_new_session=True
+        )
         children = [web, worker]
         if smtpd_port:
             children.append(
                 subprocess.Popen(  # noqa: S603
                     [python, "-m", "guichet", "smtpd", "--port", str(smtpd_port)],
+                    env=env,
                     stdout=subprocess.DEVNULL,  # its banner would interrupt ours
                     start_new_session=True,
                 )
             )
+        return children
 
-        url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}/"  # noqa: S104
+    def _announce(
+        self, host: str, port: int, site_url: str, *, no_demo: bool, smtpd_port: int
+    ) -> None:
+        url = local_url(host, port) + "/"
         self.stdout.write(self.style.SUCCESS(f"\nGuichet is running at {url}"))
         self.stdout.write(f"  desk:      {url}desk/   (English: {url}en/desk/)")
         self.stdout.write(f"  customers: {url}b/<brand>/   (e.g. {url}b/ej/contact)")
         self.stdout.write(f"  API:       {url}api/v1/docs")
         self.stdout.write(f"  admin:     {url}admin/")
         self.stdout.write(f"  health:    {url}healthz")
+        if site_url + "/" != url:
+            self.stdout.write(f"  in emails: {site_url}/   (SITE_URL)")
         if smtpd_port:
             self.stdout.write(f"  email:     SMTP on 127.0.0.1:{smtpd_port}")
         if not no_demo:
             self.stdout.write(DEMO_USERS_HELP.format(password=settings.GUICHET_DEMO_PASSWORD))
         self.stdout.write("Press Ctrl-C to stop.\n")
 
+    def _supervise(self, children: list[subprocess.Popen[bytes]]) -> None:
+        """Wait until Ctrl-C (or SIGTERM) or until a child stops, then stop them all."""
         stopping = False
 
         def stop(signum: int, frame: Any) -> None:
             nonlocal stopping
             stopping = True
 
-        signal.signal(signal.SIGINT, stop)
-        signal.signal(signal.SIGTERM, stop)
+        previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
         try:
             while not stopping and all(child.poll() is None for child in children):
                 time.sleep(0.3)
@@ -106,6 +142,8 @@ class Command(BaseCommand):
                 except subprocess.TimeoutExpired:
                     child.kill()
                     child.wait()
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
         failed = [c for c in children if c.returncode not in (0, -signal.SIGTERM, -signal.SIGINT)]
         if failed and not stopping:
             raise CommandError("the web server, the worker or the receiver stopped unexpectedly")
@@ -120,3 +158,40 @@ class Command(BaseCommand):
                 raise CommandError(
                     f"cannot listen on {host}:{port} ({exc.strerror}); set {setting}"
                 ) from None
+
+
+def local_url(host: str, port: int) -> str:
+    """The address a browser on this machine opens to reach a server listening on
+    `host:port` (every address, 0.0.0.0 or ::, is reached on 127.0.0.1)."""
+    if host in ("0.0.0.0", "::", ""):  # noqa: S104 - a name for every address, not a bind
+        host = "127.0.0.1"
+    elif ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
+
+
+@contextmanager
+def site_url_of(host: str, port: int) -> Iterator[str]:
+    """SITE_URL as configured, or else, for the time of the block, the address served on."""
+    if settings.GUICHET_SITE_URL_SET:
+        yield settings.SITE_URL
+        return
+    configured = settings.SITE_URL
+    settings.SITE_URL = local_url(host, port)
+    try:
+        yield settings.SITE_URL
+    finally:
+        settings.SITE_URL = configured
+
+
+def children_environment(site_url: str) -> dict[str, str]:
+    """The environment of the processes `guichet up` starts: its own, with SITE_URL the
+    address their links must carry, the right-hand side of Message-IDs this process uses
+    (it follows SITE_URL's host unless set: every process must write the same), and the
+    desk's development mail viewer on unless said otherwise (settings.py keeps it off
+    with EMAIL_HOST or GUICHET_PRODUCTION)."""
+    env = dict(os.environ)
+    env["SITE_URL"] = site_url
+    env.setdefault("GUICHET_EMAIL_DOMAIN", settings.GUICHET_EMAIL_DOMAIN)
+    env.setdefault("GUICHET_DEV_MAIL_VIEWER", "1")
+    return env
