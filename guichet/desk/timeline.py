@@ -242,6 +242,10 @@ _REFERENCE_TAG = re.compile(r"^\[[^\]]*\]\s*")
 # request ("show earlier"), so the page costs the same for 3 messages or 300.
 RECENT = 40
 
+# The events read for them: a moment holds a few (a reply meets two deadlines and sets a
+# third), and the page shows RECENT lines, not RECENT events.
+EVENTS_READ = RECENT * 4
+
 
 @dataclass
 class Timeline:
@@ -266,23 +270,53 @@ def timeline(ticket: Ticket, *, everything: bool = False) -> Timeline:
     if everything:
         shown_messages, shown_events = list(messages), list(events)
         total = len(shown_messages) + len(shown_events)
+        cut: list[Message | Event] = []
     else:
         shown_messages = list(messages.order_by("-created_at", "-pk")[:RECENT])[::-1]
-        shown_events = list(events.order_by("-at", "-pk")[:RECENT])[::-1]
-        total = _total(shown_messages, messages) + _total(shown_events, events)
+        shown_events = list(events.order_by("-at", "-pk")[:EVENTS_READ])[::-1]
+        in_messages, in_events = (
+            _total(shown_messages, messages),
+            _total(shown_events, events, EVENTS_READ),
+        )
+        total = in_messages + in_events
+        # Where a kind was cut short, nothing older than its oldest row read can be shown
+        # without a hole in the history.
+        cut = []
+        if in_messages > len(shown_messages):
+            cut.append(shown_messages[0])
+        if in_events > len(shown_events):
+            cut.append(shown_events[0])
     names = _staff_names(shown_events)
     items = [_message_item(m) for m in shown_messages] + [
         Item(at=e.at, kind="event", event=e, quiet=e.verb in QUIET, names=names)
         for e in shown_events
     ]
     items.sort(key=_order)
-    if not everything and total > len(items[-RECENT:]):
-        items = items[-RECENT:]
-        first = messages.order_by("created_at", "pk").first()
-        if first is not None and all(i.message != first for i in items):
-            items.insert(0, _message_item(first))
+    if not everything:
+        latest = _latest_lines(items, since=max((_order(_row_item(r)) for r in cut), default=None))
+        if total > len(latest):
+            items = latest
+            first = messages.order_by("created_at", "pk").first()
+            if first is not None and all(i.message != first for i in items):
+                items.insert(0, _message_item(first))
     _attach(ticket, items, OutboundEmail)
     return Timeline(items=items, hidden=total - len(items))
+
+
+def _latest_lines(items: list[Item], *, since: tuple[datetime, int] | None) -> list[Item]:
+    """The items of the page's latest RECENT lines (a moment is one line), none before
+    `since`."""
+    recent = [item for item in items if since is None or _order(item) >= since]
+    lines = fold(recent)[-RECENT:]
+    return [
+        item for line in lines for item in (line.events if isinstance(line, Moment) else [line])
+    ]
+
+
+def _row_item(row: Message | Event) -> Item:
+    if isinstance(row, Message):
+        return _message_item(row)
+    return Item(at=row.at, kind="event", event=row)
 
 
 def _order(item: Item) -> tuple[datetime, int]:
@@ -294,9 +328,9 @@ def _order(item: Item) -> tuple[datetime, int]:
     return (item.at, 2 if item.message.is_automatic else 0)
 
 
-def _total(shown: list[Any], query: Any) -> int:
-    """How many rows the query has: those shown if it was not cut short, else a count."""
-    return len(shown) if len(shown) < RECENT else int(query.order_by().count())
+def _total(shown: list[Any], query: Any, limit: int = RECENT) -> int:
+    """How many rows the query has: those read if it was not cut short, else a count."""
+    return len(shown) if len(shown) < limit else int(query.order_by().count())
 
 
 def _message_item(message: Message) -> Item:

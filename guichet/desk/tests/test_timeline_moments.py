@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 
-from guichet.desk.timeline import HEADLINES, Moment, timeline
+from guichet.desk.timeline import FOLDED, HEADLINES, Moment, timeline
 from guichet.lib.scoping import brand_scope
 from guichet.tickets import services
 from guichet.tickets.actors import System
@@ -205,3 +205,41 @@ def test_an_escalation_by_time_says_so_in_words(world, frozen_clock):
     _who, line, lines = said(moments(world.ticket)[-1])
     assert line.startswith("Escalated: level 1 → 2 — automatically, after 24h")
     assert "escalation.automatic" not in line + str(lines)
+
+
+def test_a_page_of_the_latest_lines_counts_a_moment_as_one_line(world, frozen_clock, monkeypatch):
+    """More events than a page shows, but few moments: all of them on the page; more
+    moments than that: the latest ones, with no hole before them."""
+    from guichet.desk.timeline import RECENT
+
+    for n in range(RECENT // 3 + 1):  # three events a moment: more events than lines
+        frozen_clock.advance(minutes=10)
+        services.ticket_change(
+            ticket=fresh(world.ticket),
+            actor=world.lead,
+            priority="urgent" if n % 2 == 0 else "high",
+            complexity="complex" if n % 2 == 0 else "simple",
+            subject=f"Facture en double ({n})",
+        )
+    with brand_scope(world.ej):
+        shown = timeline(fresh(world.ticket))
+    assert shown.hidden == 0 and len(shown.entries) < RECENT
+    for n in range(RECENT):  # one event a moment: more moments than a page shows
+        frozen_clock.advance(minutes=10)
+        services.ticket_change(ticket=fresh(world.ticket), actor=world.lead, subject=f"Objet {n}")
+    with brand_scope(world.ej):
+        shown = timeline(fresh(world.ticket))
+    assert shown.hidden > 0 and len(shown.entries) == RECENT + 1  # and the first message
+    kept = [entry.at for entry in shown.entries[1:]]
+    with brand_scope(world.ej):
+        newer = fresh(world.ticket).events.filter(at__gte=kept[0])
+        newer = newer.exclude(verb__in=FOLDED, message__isnull=False)
+        shown_events = sum(len(e.events) for e in shown.entries[1:] if isinstance(e, Moment))
+        assert shown_events == newer.count()  # no hole: every event since the first line
+    # Fewer events read than the lines would hold: the page starts at the oldest one read.
+    monkeypatch.setattr("guichet.desk.timeline.EVENTS_READ", 10)
+    with brand_scope(world.ej):
+        shown = timeline(fresh(world.ticket))
+        oldest_read = fresh(world.ticket).events.order_by("-at", "-pk")[9]
+    assert shown.entries[1].at >= oldest_read.at
+    assert len(shown.entries) == 11 and shown.hidden > 0
