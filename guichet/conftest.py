@@ -218,7 +218,11 @@ def _fresh_addresses() -> None:
 
 @pytest.fixture(autouse=True)
 def _fresh_caches() -> None:
-    # Teams and letter templates are cached per process; each test starts with its own.
+    # Teams and letter templates are cached per process, counts per view and rate limits in
+    # Django's cache; each test starts with its own (primary keys come back after a rollback).
+    from django.core.cache import cache
+
     from guichet.lib.ttlcache import clear_all
 
     clear_all()
+    cache.clear()
