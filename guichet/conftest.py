@@ -18,7 +18,6 @@ from typing import Any
 import django.test
 import pytest
 from django.conf import settings
-from django.core.cache import cache
 from django.db import connection
 from django.utils import translation
 from django_otp import DEVICE_ID_SESSION_KEY
@@ -219,9 +218,10 @@ def _fresh_addresses() -> None:
 
 @pytest.fixture(autouse=True)
 def _fresh_caches() -> None:
-    # Teams and letter templates are cached per process, the desk's counts per person in
-    # Django's cache (keyed by user id, which a rolled-back test gives again): each test
-    # starts with its own.
+    # Teams and letter templates are cached per process, counts per view and rate limits in
+    # Django's cache; each test starts with its own (primary keys come back after a rollback).
+    from django.core.cache import cache
+
     from guichet.lib.ttlcache import clear_all
 
     clear_all()

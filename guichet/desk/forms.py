@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from guichet.accounts.permissions import StaffAccess
 from guichet.desk.queries import SORTS, FilterChoices
+from guichet.lib.html import html_to_text, sanitize_reply, text_to_html
 from guichet.tickets.choices import Complexity, ContactType, Outcome, Priority, Status
 from guichet.tickets.models import Ticket
 
@@ -141,7 +142,13 @@ class TextField(forms.CharField):
 
 
 class ReplyForm(forms.Form):
-    text = TextField(label=_("Reply to the customer"), widget=forms.Textarea)
+    """A reply: formatted (`html`, from the page's editor) or plain (`text`, the page
+    without JavaScript). A formatted reply is kept to the reply allow-list
+    (`lib.html.sanitize_reply`) and its text part derived from it, links written out, so
+    the email carries both; what the browser sent as text is then ignored."""
+
+    text = TextField(label=_("Reply to the customer"), widget=forms.Textarea, required=False)
+    html = forms.CharField(required=False, strip=False, widget=forms.HiddenInput)
     status_after = forms.ChoiceField(
         label=_("Then"),
         choices=[
@@ -156,6 +163,41 @@ class ReplyForm(forms.Form):
     revision = forms.IntegerField(widget=forms.HiddenInput)
     confirm_stale = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        html, text = formatted(data.get("html", ""))
+        if text:
+            data["html"], data["text"] = html, text
+        else:
+            data["html"] = ""
+            if not data.get("text", "").strip():
+                self.add_error("text", forms.Field.default_error_messages["required"])
+        return data
+
+    def draft_html(self) -> str:
+        """What the editor shows: the formatted draft, else the plain one as paragraphs."""
+        html = self["html"].value() or ""
+        return formatted(html)[0] if html else text_to_html(self["text"].value() or "")
+
+
+def formatted(html: str) -> tuple[str, str]:
+    """A formatted text kept to the reply allow-list, and its text part; ("", "") when it
+    says nothing."""
+    clean = sanitize_reply(html)
+    text = html_to_text(clean, links=True) if clean else ""
+    return (clean, text) if text else ("", "")
+
+
+def with_canned(text: str, html: str, addition: str) -> dict[str, str]:
+    """The editor's draft with a filled canned reply (plain text) after it: as a
+    formatted draft if it was one, else as text."""
+    clean, _plain = formatted(html)
+    if clean:
+        html = clean + text_to_html(addition)
+        return {"html": html, "text": formatted(html)[1]}
+    text = text.rstrip()
+    return {"html": "", "text": f"{text}\n\n{addition}".strip() if text else addition}
+
 
 class NoteForm(forms.Form):
     text = TextField(label=_("Internal note (staff only)"), widget=forms.Textarea)
@@ -164,6 +206,9 @@ class NoteForm(forms.Form):
 
 
 class FieldsForm(forms.Form):
+    """The ticket's properties, saved together: its status, classification and — for
+    those who may hand tickets to others (`people` given) — who handles it and the team."""
+
     contact_type = forms.ChoiceField(label=_("Type"))
     category = forms.ChoiceField(label=_("Category"), required=False)
     priority = forms.ChoiceField(label=_("Priority"), choices=Priority.choices)
@@ -174,11 +219,34 @@ class FieldsForm(forms.Form):
         required=False,
     )
     revision = forms.IntegerField(widget=forms.HiddenInput)
+    # The order of the panel: what changes most first.
+    ORDER = ["status", "priority", "assignee", "team", "category", "contact_type", "complexity"]
+    WIDE = {"assignee", "team", "category"}  # long names: a whole line each
 
-    def __init__(self, ticket: Ticket, *args: Any, **kwargs: Any) -> None:
+    def __init__(
+        self, ticket: Ticket, people: tuple[list[Any], list[Any]] | None, *args: Any, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         policy = ticket.brand.get_policy()
         language = get_language() or policy.default_language
+        if people is not None:
+            staff, teams = people
+            self.fields["assignee"] = forms.TypedChoiceField(
+                label=_("Assignee"),
+                coerce=int,
+                empty_value=None,
+                required=False,
+                choices=[("", _("Nobody"))]
+                + [(u.pk, u.get_full_name() or u.username) for u in staff],
+            )
+            self.fields["team"] = forms.TypedChoiceField(
+                label=_("Team"),
+                coerce=int,
+                empty_value=None,
+                required=False,
+                choices=[("", "—")] + [(t.pk, t.display_name(language)) for t in teams],
+            )
+        self.order_fields(self.ORDER)
         offered = {rule.type for rule in policy.contact_types}
         self.fields["contact_type"].choices = [  # type: ignore[attr-defined]
             (key, label) for key, label in ContactType.choices if key in offered

@@ -1,28 +1,55 @@
 """One timeline per ticket: its messages, internal notes, attachments and events (who did
-what, when), in order. Events that merely announce a message (opened, replied, received,
-note added) are folded into that message; the engine's deadline bookkeeping is shown
-compactly. A long ticket shows its first message and its latest entries, the rest on
-request: a fixed number of queries and a page of the same size whatever its length."""
+what, when), in order — the customer's conversation, read top to bottom.
+
+Events that merely announce a message (opened, replied, received, note added) are folded
+into that message. The other events of one moment — one action: a reply and the status
+and deadlines it moved, a change of priority, an escalation — fold into one quiet line
+(`Moment`) that says what changed in a few words and opens on demand to the detailed
+lines. A long ticket shows its first message and its latest entries, the rest on request:
+a fixed number of queries and a page of the same size whatever its length."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.core.exceptions import FieldDoesNotExist
+from django.utils.safestring import mark_safe
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from guichet.accounts.models import User
+from guichet.lib.html import sanitize_reply
 from guichet.notify.models import OutboundEmail, OutboxStatus
 from guichet.sla.models import DeadlineKind
-from guichet.tickets.choices import Outcome, Status, Verb
+from guichet.tickets.choices import Direction, EscalationTrigger, Outcome, Status, Verb
 from guichet.tickets.models import Attachment, Event, Message, Ticket
 
 # Events shown with the message they carry rather than on a line of their own.
 FOLDED = {Verb.OPENED, Verb.REPLIED, Verb.MESSAGE_RECEIVED, Verb.NOTE_ADDED}
-# The engine's bookkeeping: shown small, grouped.
+# The engine's bookkeeping: counted in a moment's line ("2 deadlines updated").
 QUIET = {Verb.DEADLINE_SET, Verb.DEADLINE_MET, Verb.DEADLINE_CANCELLED}
+# What needs an agent's eye: its moment's line stands out.
+ALERTS = {Verb.DEADLINE_BREACHED, Verb.EMAIL_FAILED, Verb.EMAIL_BOUNCED, Verb.ABUSE_FLAGGED}
+# What changes who decides or whether the case is open: its moment's line reads stronger.
+NOTABLE = {
+    Verb.ESCALATED,
+    Verb.LEVEL_RETURNED,
+    Verb.CLOSED,
+    Verb.REOPENED,
+    Verb.OUTCOME_SET,
+    Verb.MERGED,
+    Verb.MERGED_INTO,
+    Verb.OMBUDSMAN_REFERRED,
+}
+# Events this close together, by the same person (or by Guichet on their behalf), are one
+# moment: one request may call several services (classification, then status).
+MOMENT = timedelta(seconds=5)
+# A moment's line names this many changes; "N more changes" says the rest.
+HEADLINES = 3
 
 # What happens to a ticket without changing anything an agent acts on — an email
 # delivered, a deadline's warning or breach, a survey answered: each moves the ticket's
@@ -77,20 +104,158 @@ class Item:
         return _label(OutboxStatus, self.sent)
 
     @property
+    def formatted(self) -> str:
+        """A message to the customer (or a note) written with formatting: its HTML, kept
+        to the reply allow-list again as it is shown; "" for the others, shown as text
+        (an email received keeps its own HTML out of the desk)."""
+        message = self.message
+        if message is None or message.direction != Direction.OUTBOUND or not message.html:
+            return ""
+        return mark_safe(sanitize_reply(message.html))  # noqa: S308 (sanitised just now)
+
+    @property
+    def letter_title(self) -> str:
+        """An automatic letter's subject without the reference before it ("[EJ-26-00001]")."""
+        assert self.message is not None
+        return _REFERENCE_TAG.sub("", self.message.subject)
+
+    @property
     def summary(self) -> str:
         assert self.event is not None
         return describe(self.event, self.names)
 
 
+@dataclass
+class Moment:
+    """The events of one moment, folded into one line: who, when, what changed in a few
+    words (`headline`), and the detailed lines (`lines`) on demand."""
+
+    events: list[Item]
+    kind: str = "moment"
+
+    @property
+    def at(self) -> datetime:
+        return self.events[0].at
+
+    @property
+    def key(self) -> int:
+        """The first event's id: the line's id in the page (kept open across redraws)."""
+        first = self.events[0].event
+        assert first is not None
+        return first.pk
+
+    @property
+    def actor(self) -> str:
+        """The person who acted, if one did; else the part of Guichet."""
+        for item in self.events:
+            assert item.event is not None
+            if _person(item.event) is not None:
+                return item.actor
+        return self.events[0].actor
+
+    @property
+    def lines(self) -> list[tuple[str, str]]:
+        """(who, what) for each event; who is empty when it is the moment's own actor."""
+        actor = self.actor
+        return [(item.actor if item.actor != actor else "", item.summary) for item in self.events]
+
+    @property
+    def alert(self) -> bool:
+        return any(item.event is not None and item.event.verb in ALERTS for item in self.events)
+
+    @property
+    def notable(self) -> bool:
+        return any(item.event is not None and item.event.verb in NOTABLE for item in self.events)
+
+    @property
+    def headline(self) -> str:
+        """ "priority: Normal → High · 2 deadlines updated": each change in a few words
+        (the same words said once, with how many times; at most HEADLINES, then how many
+        more), then the engine's bookkeeping, counted."""
+        said: dict[str, int] = {}
+        bookkeeping = 0
+        for item in self.events:
+            assert item.event is not None
+            if item.event.verb in QUIET:
+                bookkeeping += 1
+                continue
+            words = _headline(item.event, item.names)
+            said[words] = said.get(words, 0) + 1
+        parts = [
+            words if times == 1 else _("%(what)s (×%(n)d)") % {"what": words, "n": times}
+            for words, times in said.items()
+        ]
+        if len(parts) > HEADLINES:
+            more = len(parts) - (HEADLINES - 1)
+            rest = ngettext("%(n)d more change", "%(n)d more changes", more) % {"n": more}
+            parts = [*parts[: HEADLINES - 1], rest]
+        if bookkeeping:
+            parts.append(
+                ngettext("%(n)d deadline updated", "%(n)d deadlines updated", bookkeeping)
+                % {"n": bookkeeping}
+            )
+        return " · ".join(parts)
+
+
+def _person(event: Event) -> int | str | None:
+    """Who acted, when it was a person: a user's or a contact's id (as a key), else None."""
+    if event.actor_user_id is not None:
+        return event.actor_user_id
+    if event.actor_contact_id is not None:
+        return f"c{event.actor_contact_id}"
+    return None
+
+
+def _same_moment(moment: Moment, item: Item) -> bool:
+    """Whether an event belongs to the moment before it: close in time, and not by
+    another person (what Guichet does as a consequence — deadlines — joins any moment)."""
+    event = item.event
+    assert event is not None
+    if item.at - moment.events[-1].at > MOMENT:
+        return False
+    person = _person(event)
+    if person is None:
+        return True
+    others = {_person(e.event) for e in moment.events if e.event is not None} - {None}
+    return not others or others == {person}
+
+
+def fold(items: list[Item]) -> list[Item | Moment]:
+    """Messages as they are; the events between them, one Moment per moment."""
+    folded: list[Item | Moment] = []
+    for item in items:
+        if item.kind != "event":
+            folded.append(item)
+            continue
+        last = folded[-1] if folded else None
+        if isinstance(last, Moment) and _same_moment(last, item):
+            last.events.append(item)
+        else:
+            folded.append(Moment(events=[item]))
+    return folded
+
+
+# "[EJ-26-00001] " before a letter's subject.
+_REFERENCE_TAG = re.compile(r"^\[[^\]]*\]\s*")
+
 # A long ticket's page shows its first message and its latest entries; the rest comes on
 # request ("show earlier"), so the page costs the same for 3 messages or 300.
 RECENT = 40
+
+# The events read for them: a moment holds a few (a reply meets two deadlines and sets a
+# third), and the page shows RECENT lines, not RECENT events.
+EVENTS_READ = RECENT * 4
 
 
 @dataclass
 class Timeline:
     items: list[Item]
     hidden: int = 0  # entries between the first message and the latest ones, not shown
+
+    @property
+    def entries(self) -> list[Item | Moment]:
+        """What the page shows: the messages, and the events folded into moments."""
+        return fold(self.items)
 
 
 def timeline(ticket: Ticket, *, everything: bool = False) -> Timeline:
@@ -105,28 +270,67 @@ def timeline(ticket: Ticket, *, everything: bool = False) -> Timeline:
     if everything:
         shown_messages, shown_events = list(messages), list(events)
         total = len(shown_messages) + len(shown_events)
+        cut: list[Message | Event] = []
     else:
         shown_messages = list(messages.order_by("-created_at", "-pk")[:RECENT])[::-1]
-        shown_events = list(events.order_by("-at", "-pk")[:RECENT])[::-1]
-        total = _total(shown_messages, messages) + _total(shown_events, events)
+        shown_events = list(events.order_by("-at", "-pk")[:EVENTS_READ])[::-1]
+        in_messages, in_events = (
+            _total(shown_messages, messages),
+            _total(shown_events, events, EVENTS_READ),
+        )
+        total = in_messages + in_events
+        # Where a kind was cut short, nothing older than its oldest row read can be shown
+        # without a hole in the history.
+        cut = []
+        if in_messages > len(shown_messages):
+            cut.append(shown_messages[0])
+        if in_events > len(shown_events):
+            cut.append(shown_events[0])
     names = _staff_names(shown_events)
     items = [_message_item(m) for m in shown_messages] + [
         Item(at=e.at, kind="event", event=e, quiet=e.verb in QUIET, names=names)
         for e in shown_events
     ]
-    items.sort(key=lambda item: (item.at, item.kind == "event"))
-    if not everything and total > len(items[-RECENT:]):
-        items = items[-RECENT:]
-        first = messages.order_by("created_at", "pk").first()
-        if first is not None and all(i.message != first for i in items):
-            items.insert(0, _message_item(first))
+    items.sort(key=_order)
+    if not everything:
+        latest = _latest_lines(items, since=max((_order(_row_item(r)) for r in cut), default=None))
+        if total > len(latest):
+            items = latest
+            first = messages.order_by("created_at", "pk").first()
+            if first is not None and all(i.message != first for i in items):
+                items.insert(0, _message_item(first))
     _attach(ticket, items, OutboundEmail)
     return Timeline(items=items, hidden=total - len(items))
 
 
-def _total(shown: list[Any], query: Any) -> int:
-    """How many rows the query has: those shown if it was not cut short, else a count."""
-    return len(shown) if len(shown) < RECENT else int(query.order_by().count())
+def _latest_lines(items: list[Item], *, since: tuple[datetime, int] | None) -> list[Item]:
+    """The items of the page's latest RECENT lines (a moment is one line), none before
+    `since`."""
+    recent = [item for item in items if since is None or _order(item) >= since]
+    lines = fold(recent)[-RECENT:]
+    return [
+        item for line in lines for item in (line.events if isinstance(line, Moment) else [line])
+    ]
+
+
+def _row_item(row: Message | Event) -> Item:
+    if isinstance(row, Message):
+        return _message_item(row)
+    return Item(at=row.at, kind="event", event=row)
+
+
+def _order(item: Item) -> tuple[datetime, int]:
+    """In time order; at one moment, what a person wrote, then what changed, then the
+    letters Guichet sent about it."""
+    if item.kind == "event":
+        return (item.at, 1)
+    assert item.message is not None
+    return (item.at, 2 if item.message.is_automatic else 0)
+
+
+def _total(shown: list[Any], query: Any, limit: int = RECENT) -> int:
+    """How many rows the query has: those read if it was not cut short, else a count."""
+    return len(shown) if len(shown) < limit else int(query.order_by().count())
 
 
 def _message_item(message: Message) -> Item:
@@ -160,6 +364,26 @@ def _staff_names(events: list[Event]) -> dict[int, str]:
     return {u.pk: u.get_full_name() or u.username for u in User.objects.filter(pk__in=ids)}
 
 
+def _headline(event: Event, names: dict[int, str]) -> str:
+    """An event in a few words, for its moment's line (`describe` says it in full)."""
+    data = event.data or {}
+    if event.verb == Verb.FIELD_CHANGED:
+        return _field_change(data)
+    if event.verb == Verb.STATUS_CHANGED:
+        return _("status: %(from)s → %(to)s") % {
+            "from": _status(data.get("from")),
+            "to": _status(data.get("to")),
+        }
+    if event.verb == Verb.ASSIGNED and "to" in data:
+        to = data.get("to")
+        if not isinstance(to, int):
+            return _("unassigned")
+        if to == event.actor_user_id:
+            return _("took the ticket")
+        return _("assigned to %(name)s") % {"name": names.get(to, "?")}
+    return Truncator(describe(event, names)).chars(100)
+
+
 def describe(event: Event, names: dict[int, str] | None = None) -> str:
     """One line for an event, in the reader's language."""
     data = event.data or {}
@@ -178,7 +402,15 @@ def describe(event: Event, names: dict[int, str] | None = None) -> str:
             "from": data.get("from", "?"),
             "to": data.get("to", "?"),
         }
-        if data.get("reason"):
+        if data.get("trigger") == EscalationTrigger.TIME:
+            # The watcher's reason is the level's time and the rule ("24h (escalation…)").
+            after = str(data.get("reason") or "").split(" (")[0]
+            detail += " — " + (
+                _("automatically, after %(time)s") % {"time": after}
+                if after
+                else _("automatically")
+            )
+        elif data.get("reason"):
             detail += f" — {data['reason']}"
     elif verb in (
         Verb.DEADLINE_SET,

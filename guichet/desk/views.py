@@ -26,18 +26,18 @@ from django.http import (
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.dateparse import parse_datetime
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from guichet.accounts.access import signed_in, staff_required
 from guichet.accounts.models import Role
 from guichet.accounts.permissions import Action, StaffAccess, is_unrestricted, staff_access
-from guichet.desk import forms, queries
-from guichet.desk.canned import canned_for, fill
+from guichet.brands.models import Team
+from guichet.desk import forms, page, queries
+from guichet.desk.canned import fill
 from guichet.desk.models import CannedReply, SavedView
 from guichet.desk.services import saved_view_create, saved_view_delete, saved_view_rename
-from guichet.desk.timeline import timeline, uneventful_since
+from guichet.desk.timeline import uneventful_since
 from guichet.intake.email import ingest
 from guichet.intake.models import InboundEmail, InboundState
 from guichet.lib.errors import Conflict, ServiceError
@@ -51,9 +51,6 @@ from guichet.tickets.queries import (
     VIEWS,
     access_ticket,
     assignable,
-    customer_tickets,
-    identity_check_needed,
-    order_reference_needed,
     tickets_of,
 )
 
@@ -319,79 +316,12 @@ def _whole_history(request: HttpRequest) -> bool:
     return request.GET.get("history") == "all"
 
 
-def _live_context(desk: StaffAccess, ticket: Ticket, *, everything: bool = False) -> dict[str, Any]:
-    """What the head and the timeline show (also refreshed alone while the page is open)."""
-    policy = ticket.brand.get_policy()
-    language = get_language() or policy.default_language
-    level = policy.level_at(ticket.level) if ticket.level <= len(policy.levels) else None
-    category = policy.category(ticket.category)
-    return {
-        "category_name": policy.text(category.name, language) if category else ticket.category,
-        "desk_brand": ticket.brand,
-        "ticket": ticket,
-        "policy": policy,
-        "level_name": policy.text(level.name, language) if level else "",
-        "due": queries.due_state(ticket.next_due_at, desk.now),
-        "timeline": timeline(ticket, everything=everything),
-        "everything": everything,
-        "can": _abilities(desk, ticket),
-    }
-
-
 def _ticket_context(
     request: HttpRequest, desk: StaffAccess, ticket: Ticket, **extra: Any
 ) -> dict[str, Any]:
-    live = _live_context(desk, ticket, everything=_whole_history(request))
-    policy = live["policy"]
-    staff = queries.staff_of(ticket.brand, [ticket.team_id] if ticket.team_id else [])
-    rule = policy.contact_type(ticket.contact_type)
-    revision = {"revision": ticket.revision}
     return _context(
-        request,
-        desk,
-        **live,
-        others=list(customer_tickets(ticket).exclude(pk=ticket.pk)[:20]),
-        canned=list(canned_for(ticket)),
-        reply_form=extra.pop("reply_form", None) or forms.ReplyForm(initial=revision),
-        note_form=extra.pop("note_form", None) or forms.NoteForm(initial=revision),
-        fields_form=forms.FieldsForm(
-            ticket,
-            initial={
-                "contact_type": ticket.contact_type,
-                "category": ticket.category,
-                "priority": ticket.priority,
-                "complexity": ticket.complexity,
-                "status": ticket.status,
-                **revision,
-            },
-        ),
-        assign_form=forms.AssignForm(staff, initial={"assignee": ticket.assignee_id, **revision}),
-        level_form=forms.LevelForm(ticket, initial=revision),
-        close_form=forms.CloseForm(initial=revision),
-        reason_form=forms.ReasonForm(initial=revision),
-        identity_form=forms.IdentityForm(ticket) if policy.validation.identity_check else None,
-        identity_checks=list(ticket.identity_checks.select_related("checked_by")),
-        identity_needed=identity_check_needed(ticket),
-        order_needed=order_reference_needed(ticket),
-        order_form=forms.OrderForm(ticket) if policy.validation.order_reference else None,
-        other_form=forms.OtherTicketForm(initial=revision),
-        thank_form=forms.ThankForm() if rule and rule.thank_and_forward else None,
-        quiet_close=bool(rule and rule.reply in ("none", "if_service")),
-        **extra,
+        request, desk, **page.whole(desk, ticket, everything=_whole_history(request), **extra)
     )
-
-
-def _abilities(desk: StaffAccess, ticket: Ticket) -> dict[str, bool]:
-    brand = ticket.brand
-    return {
-        "reply": desk.can(Action.REPLY, brand),
-        "note": desk.can(Action.NOTE, brand),
-        "take": desk.can(Action.TAKE, brand),
-        "assign": desk.can(Action.ASSIGN, brand),
-        "fields": desk.can(Action.CHANGE_FIELDS, brand),
-        "escalate": desk.can(Action.ESCALATE, brand),
-        "decide": desk.can(Action.DECIDE, brand, level=ticket.level),
-    }
 
 
 @staff_required
@@ -411,7 +341,7 @@ def ticket_timeline(request: HttpRequest, reference: str) -> HttpResponse:
     found = access_ticket(desk, reference)
     if request.GET.get("revision") == str(found.revision):
         return HttpResponse(status=204)
-    live = _live_context(desk, found, everything=_whole_history(request))
+    live = page.live(desk, found, everything=_whole_history(request))
     # A poll (with the revision seen) found a change; otherwise "show earlier" asked. A
     # change nobody needs to look at before acting (an email delivered, a deadline missed)
     # brings the page's forms to the new revision (desk.js) instead of making them stale.
@@ -528,8 +458,12 @@ def assign(request: HttpRequest, reference: str) -> HttpResponse:
 @staff_required
 @require_POST
 def change_fields(request: HttpRequest, reference: str) -> HttpResponse:
+    """The properties panel, saved at once: the classification, then the status, then who
+    handles it — each service called only for what changed, each on the revision the
+    last one left."""
+
     def act(desk: StaffAccess, ticket: Ticket, data: dict[str, Any]) -> Any:
-        revision = _revision(data)
+        actor, revision = signed_in(request), _revision(data)
         changed = {
             name: data[name]
             for name in ("contact_type", "category", "priority", "complexity")
@@ -537,13 +471,25 @@ def change_fields(request: HttpRequest, reference: str) -> HttpResponse:
         }
         if changed:
             services.ticket_change(
-                ticket=ticket, actor=signed_in(request), expected_revision=revision, **changed
+                ticket=ticket, actor=actor, expected_revision=revision, **changed
             )
             revision = ticket.revision
         status = data.get("status")
         if status and status != ticket.status and ticket.status != Status.CLOSED:
             services.ticket_set_status(
-                ticket=ticket, actor=signed_in(request), status=status, expected_revision=revision
+                ticket=ticket, actor=actor, status=status, expected_revision=revision
+            )
+            revision = ticket.revision
+        if "assignee" in data and (data["assignee"], data["team"]) != (
+            ticket.assignee_id,
+            ticket.team_id,
+        ):
+            services.ticket_assign(
+                ticket=ticket,
+                actor=actor,
+                assignee=assignable(ticket.brand, data["assignee"]),
+                team=Team.objects.filter(brand_id=ticket.brand_id, pk=data["team"]).first(),
+                expected_revision=revision,
             )
 
     return _act(
@@ -552,7 +498,7 @@ def change_fields(request: HttpRequest, reference: str) -> HttpResponse:
         forms.FieldsForm,
         act,
         done=_("Changes saved."),
-        form_args=lambda t: [t],
+        form_args=lambda t: [t, page.people(_desk(request), t)],
     )
 
 
@@ -800,6 +746,7 @@ def reply(request: HttpRequest, reference: str) -> HttpResponse:
             ticket=found,
             actor=signed_in(request),
             text=data["text"],
+            html=data["html"],
             attachments=_store_files(found, data["attachments"]),
             status_after=data["status_after"],
             full_answer=data["full_answer"],
@@ -869,13 +816,13 @@ def insert_canned(request: HttpRequest, reference: str) -> HttpResponse:
     chosen = CannedReply.objects.filter(
         brand_id=found.brand_id, is_active=True, pk=posted_id(request.POST.get("canned"))
     ).first()
-    draft = request.POST.get("text", "").rstrip()
+    text, html = request.POST.get("text", ""), request.POST.get("html", "")
+    draft = {"text": text.rstrip(), "html": forms.formatted(html)[0]}
     if chosen is not None:
-        filled = fill(chosen, found, request.user)
-        draft = f"{draft}\n\n{filled}".strip() if draft else filled
+        draft = forms.with_canned(text, html, fill(chosen, found, request.user))
     form = forms.ReplyForm(
         initial={
-            "text": draft,
+            **draft,
             "revision": request.POST.get("revision") or found.revision,
             "status_after": request.POST.get("status_after") or Status.OPEN,
             "full_answer": bool(request.POST.get("full_answer")),

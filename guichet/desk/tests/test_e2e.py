@@ -216,21 +216,24 @@ def test_reply_with_a_canned_reply_then_escalate_and_the_list_follows(desk_page,
     # The canned reply, filled for this ticket, goes into the (empty) editor.
     page.locator("#canned").select_option(label="Remboursement d’un doublon (fr)")
     page.get_by_role("button", name="Insérer").click()
-    editor = page.locator("#reply-form textarea[name=text]")
-    expect(editor).to_have_value(re.compile(r"^Bonjour Hélène Lefèvre,"))
-    expect(editor).to_have_value(re.compile(re.escape(f"(dossier {desk.billing.reference})")))
-    expect(editor).to_have_value(re.compile(r"\nAgent\s*$"))
+    editor = page.locator("#reply-box")  # the editor's box, as the agent reads it
+    expect(editor).to_have_text(re.compile(r"^Bonjour Hélène Lefèvre,"), use_inner_text=True)
+    expect(editor).to_have_text(
+        re.compile(re.escape(f"(dossier {desk.billing.reference})")), use_inner_text=True
+    )
+    expect(editor).to_have_text(re.compile(r"\nAgent\s*$"), use_inner_text=True)
     e2e.shoot_both(page, "reply-with-canned-reply")
 
     page.get_by_role("button", name="Envoyer la réponse").click()
     expect(page.locator("#flash")).to_contain_text("Réponse envoyée.")
     expect(page.locator("#timeline li.out").last).to_contain_text("Nous avons bien remboursé")
-    expect(editor).to_have_value("")  # sent: the editor is empty again
+    expect(editor).to_have_text("")  # sent: the editor is empty again
     with brand_scope(desk.world.ej):
         sent = Message.objects.filter(ticket=desk.billing, direction="out", is_automatic=False)
         assert sent.get().text.startswith("Bonjour Hélène Lefèvre,")
 
-    # Escalate to the department, with the reason the policy asks for.
+    # Escalate to the department, with the reason the policy asks for (among the actions).
+    page.locator("#level-box > summary").click()
     level = page.locator("#escalate-form")
     level.locator("select[name=to_level]").select_option("2")
     level.locator("textarea[name=reason]").fill("Litige sur le montant remboursé.")
@@ -266,10 +269,11 @@ def test_the_keyboard_moves_searches_shows_help_and_writes(desk_page, desk):
     assert target
     page.keyboard.press("Enter")
     expect(page).to_have_url(re.compile(re.escape(target) + "$"))
+    page.wait_for_load_state()  # its scripts run once its two stylesheets are in
 
     # On a ticket: r writes the reply, n a note, e the reason of an escalation, a takes it.
     page.keyboard.press("r")
-    expect(page.locator("#reply-form textarea[name=text]")).to_be_focused()
+    expect(page.locator("#reply-box")).to_be_focused()
     page.keyboard.press("Escape")  # leave the editor, so the next key is a shortcut
     page.keyboard.press("n")
     expect(page.locator("#note-box")).to_have_attribute("open", "")
@@ -356,7 +360,7 @@ def test_another_agents_change_shows_without_losing_the_draft(desk_page, desk):
 
     # The agent writes a reply; meanwhile a colleague adds a note to the same ticket.
     page.goto(reverse("desk:ticket", args=[desk.billing.reference]))
-    editor = page.locator("#reply-form textarea[name=text]")
+    editor = page.locator("#reply-box")
     draft = "Bonjour Madame Lefèvre,\n\nNous vérifions votre relevé"
     editor.fill(draft)
     desk.tick()
@@ -365,15 +369,15 @@ def test_another_agents_change_shows_without_losing_the_draft(desk_page, desk):
     timeline = page.locator("#timeline")
     expect(timeline).to_contain_text("Le client a rappelé.")
     expect(timeline).to_contain_text("Ce dossier vient de changer")
-    expect(editor).to_have_value(draft)  # the draft is still there, as typed
+    expect(editor).to_have_text(draft, use_inner_text=True)  # the draft is still there
     editor.press("End")
     editor.type(".")
-    expect(editor).to_have_value(draft + ".")
+    expect(editor).to_have_text(draft + ".", use_inner_text=True)
 
     # Sent on the older view of the ticket, the reply asks to be confirmed first.
     page.get_by_role("button", name="Envoyer la réponse").click()
     expect(page.locator("#editor .warning")).to_be_visible()
-    expect(editor).to_have_value(draft + ".")
+    expect(editor).to_have_text(draft + ".", use_inner_text=True)
     assert draft + "." not in texts(desk.billing)
     page.get_by_role("button", name="Envoyer quand même").click()
     expect(page.locator("#flash")).to_contain_text("Réponse envoyée.")

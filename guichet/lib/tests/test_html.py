@@ -1,4 +1,4 @@
-from guichet.lib.html import html_to_text, sanitize_html, text_to_html
+from guichet.lib.html import html_to_text, sanitize_html, sanitize_reply, text_to_html
 
 
 def test_scripts_handlers_and_styles_are_removed():
@@ -32,3 +32,76 @@ def test_html_to_text_keeps_paragraphs_and_drops_scripts():
 
 def test_text_to_html_escapes():
     assert text_to_html("a < b\nc\n\nd") == "<p>a &lt; b<br>c</p><p>d</p>"
+
+
+# --- an agent's formatted reply ----------------------------------------------------------------
+
+
+def test_a_formatted_reply_keeps_bold_italic_lists_and_links_only():
+    dirty = (
+        '<p onclick="steal()" style="color:red" class="x">Bonjour <b>Zoé</b>, <i>merci</i> '
+        "<strong>et</strong> <em>voici</em> :</p><ul><li>un</li></ul><ol><li>deux</li></ol>"
+        '<script>alert(1)</script><style>p{}</style><img src="https://t.example/p.gif">'
+        '<a href="javascript:alert(1)">piège</a> <a href="https://ej.example/faq" '
+        'target="_blank" onmouseover="x()">la FAQ</a> <a href="/relative">relatif</a>'
+        '<iframe src="https://evil.example">cadre</iframe><h1>Titre</h1><table><tr><td>t</td>'
+        "</tr></table><!-- commentaire -->"
+    )
+    clean = sanitize_reply(dirty)
+    for kept in ("<b>Zoé</b>", "<i>merci</i>", "<strong>et</strong>", "<em>voici</em>"):
+        assert kept in clean
+    assert "<ul><li>un</li></ul><ol><li>deux</li></ol>" in clean
+    assert '<a href="https://ej.example/faq" rel="noopener noreferrer nofollow">la FAQ</a>' in clean
+    for gone in (
+        "onclick",
+        "style",
+        "class",
+        "<script",
+        "alert",
+        "<img",
+        "javascript:",
+        "target",
+        "onmouseover",
+        "/relative",
+        "<iframe",
+        "cadre",
+        "<h1",
+        "<table",
+        "commentaire",
+    ):
+        assert gone not in clean, gone
+    # A link whose address was refused keeps its words; the words of stripped tags stay.
+    assert "piège" in clean and "relatif" in clean and "Titre" in clean
+
+
+def test_a_reply_s_text_part_writes_links_out_and_numbers_lists():
+    html = (
+        "<p>Bonjour <b>Zoé</b>,</p><p>Voici la marche à suivre :</p>"
+        "<ol><li>ouvrez <a href='https://ej.example/compte'>votre compte</a> ;</li>"
+        "<li>choisissez la commande<ul><li>celle du 3 mai</li></ul></li><li>validez.</li></ol>"
+        "<ul><li>écrivez à <a href='mailto:aide@ej.example'>aide@ej.example</a></li>"
+        "<li>ou voyez https://ej.example/faq : <a href='https://ej.example/faq'>"
+        "https://ej.example/faq</a></li></ul><div>Cordialement,</div><div>Inès</div>"
+    )
+    assert html_to_text(sanitize_reply(html), links=True) == (
+        "Bonjour Zoé,\n\n"
+        "Voici la marche à suivre :\n\n"
+        "1. ouvrez votre compte (https://ej.example/compte) ;\n"
+        "2. choisissez la commande\n"
+        "  - celle du 3 mai\n"
+        "3. validez.\n\n"
+        "- écrivez à aide@ej.example\n"
+        "- ou voyez https://ej.example/faq : https://ej.example/faq\n\n"
+        "Cordialement,\nInès"
+    )
+    # Without `links` (an email received: its text for search and previews), words only.
+    assert "votre compte ;" in html_to_text(html)
+
+
+def test_the_blank_lines_a_browser_s_editor_writes_make_one_paragraph_break():
+    for typed in (
+        "<div>Bonjour Madame,</div><div><br></div><div>Nous vérifions.</div>",
+        "<p>Bonjour Madame,</p><p><br></p><p>Nous vérifions.</p>",
+        "Bonjour Madame,<br><br>Nous vérifions.",
+    ):
+        assert html_to_text(typed, links=True) == "Bonjour Madame,\n\nNous vérifions."

@@ -24,9 +24,11 @@ def new_message_id(ticket: Ticket) -> str:
     return f"{uuid.uuid4().hex}.{ticket.reference.lower()}@{settings.GUICHET_EMAIL_DOMAIN}"
 
 
-def _message_bodies(text: str, html: str) -> tuple[str, str]:
+def _message_bodies(text: str, html: str, *, outbound: bool) -> tuple[str, str]:
+    """The text and the sanitised HTML; without a text, the HTML's words — with the links'
+    addresses written out for a message that goes out (its text is the email's text part)."""
     clean = sanitize_html(html) if html else ""
-    body = text.strip() if text and text.strip() else html_to_text(clean)
+    body = text.strip() if text and text.strip() else html_to_text(clean, links=outbound)
     if not body and not clean:
         raise InvalidRequest(_("A message cannot be empty."), code="empty_message")
     return body, clean
@@ -51,7 +53,7 @@ def build_message(
     attachments: Sequence[Attachment] = (),
 ) -> Message:
     """A message, checked but not saved (`save_messages` saves it with the others)."""
-    body, clean = _message_bodies(text, html)
+    body, clean = _message_bodies(text, html, outbound=direction == Direction.OUTBOUND)
     if direction == Direction.OUTBOUND and not internal and not external_id:
         # Ours from the start: a reply to it threads even before its delivery is recorded.
         external_id = new_message_id(ticket)

@@ -37,6 +37,19 @@ def pauses(ticket):
         return list(ticket.pauses.values_list("started_at", "ended_at"))
 
 
+def test_a_reply_given_as_html_has_a_text_part_with_its_links_written_out(world):
+    """An email's text part says where a link goes; an email received keeps its words."""
+    html = (
+        '<p>Voir <a href="https://ej.example/faq">la FAQ</a> :</p><ol><li>un</li><li>deux</li></ol>'
+    )
+    reply = services.ticket_reply(ticket=world.ticket, actor=world.agent, text="", html=html)
+    assert reply.text == "Voir la FAQ (https://ej.example/faq) :\n\n1. un\n2. deux"
+    received = services.ticket_receive(
+        ticket=world.ticket, contact=world.customer, text="", html=html, channel="email"
+    )
+    assert received.text == "Voir la FAQ :\n\n1. un\n2. deux"
+
+
 def test_waiting_on_the_customer_pauses_the_clock_until_they_answer(world, frozen_clock):
     services.ticket_reply(
         ticket=world.ticket,

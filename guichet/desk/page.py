@@ -1,0 +1,112 @@
+"""What the ticket page shows: its live parts (the head with who handles the ticket, at
+which level, until when; the timeline), refreshed alone while the page is open, and the
+whole page around them (the editor, the properties panel, the actions). Reads only."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import get_language
+
+from guichet.accounts.permissions import Action, StaffAccess
+from guichet.brands.models import Team
+from guichet.desk import forms, queries
+from guichet.desk.canned import canned_for
+from guichet.desk.handling import handling
+from guichet.desk.timeline import timeline
+from guichet.tickets.models import Ticket
+from guichet.tickets.queries import (
+    customer_tickets,
+    identity_check_needed,
+    order_reference_needed,
+)
+
+
+def live(desk: StaffAccess, ticket: Ticket, *, everything: bool = False) -> dict[str, Any]:
+    """What the head and the timeline show (also refreshed alone while the page is open)."""
+    policy = ticket.brand.get_policy()
+    language = get_language() or policy.default_language
+    category = policy.category(ticket.category)
+    can = abilities(desk, ticket)
+    return {
+        "category_name": policy.text(category.name, language) if category else ticket.category,
+        "desk_brand": ticket.brand,
+        "ticket": ticket,
+        "policy": policy,
+        "handling": handling(
+            ticket,
+            policy,
+            language,
+            desk.now,
+            with_people=can["assign"] and ticket.assignee_id is None,
+        ),
+        "timeline": timeline(ticket, everything=everything),
+        "everything": everything,
+        "can": can,
+    }
+
+
+def whole(
+    desk: StaffAccess, ticket: Ticket, *, everything: bool = False, **extra: Any
+) -> dict[str, Any]:
+    """The whole page: its live parts, the editor (with the draft in `extra`, if any), the
+    properties panel and the actions."""
+    shown = live(desk, ticket, everything=everything)
+    policy = shown["policy"]
+    rule = policy.contact_type(ticket.contact_type)
+    revision = {"revision": ticket.revision}
+    return {
+        **shown,
+        "others": list(customer_tickets(ticket).exclude(pk=ticket.pk)[:20]),
+        "canned": list(canned_for(ticket)),
+        "reply_form": extra.pop("reply_form", None) or forms.ReplyForm(initial=revision),
+        "note_form": extra.pop("note_form", None) or forms.NoteForm(initial=revision),
+        "fields_form": forms.FieldsForm(
+            ticket,
+            people(desk, ticket),
+            initial={
+                "contact_type": ticket.contact_type,
+                "category": ticket.category,
+                "priority": ticket.priority,
+                "complexity": ticket.complexity,
+                "status": ticket.status,
+                "assignee": ticket.assignee_id,
+                "team": ticket.team_id,
+                **revision,
+            },
+        ),
+        "level_form": forms.LevelForm(ticket, initial=revision),
+        "close_form": forms.CloseForm(initial=revision),
+        "reason_form": forms.ReasonForm(initial=revision),
+        "identity_form": forms.IdentityForm(ticket) if policy.validation.identity_check else None,
+        "identity_checks": list(ticket.identity_checks.select_related("checked_by")),
+        "identity_needed": identity_check_needed(ticket),
+        "order_needed": order_reference_needed(ticket),
+        "order_form": forms.OrderForm(ticket) if policy.validation.order_reference else None,
+        "other_form": forms.OtherTicketForm(initial=revision),
+        "thank_form": forms.ThankForm() if rule and rule.thank_and_forward else None,
+        "quiet_close": bool(rule and rule.reply in ("none", "if_service")),
+        **extra,
+    }
+
+
+def people(desk: StaffAccess, ticket: Ticket) -> tuple[list[Any], list[Team]] | None:
+    """Whom and to which team the person may hand the ticket, if they may hand it at all:
+    the brand's staff (the ticket's team first) and teams."""
+    if not desk.can(Action.ASSIGN, ticket.brand):
+        return None
+    staff = queries.staff_of(ticket.brand, [ticket.team_id] if ticket.team_id else [])
+    return staff, list(Team.objects.filter(brand_id=ticket.brand_id))
+
+
+def abilities(desk: StaffAccess, ticket: Ticket) -> dict[str, bool]:
+    brand = ticket.brand
+    return {
+        "reply": desk.can(Action.REPLY, brand),
+        "note": desk.can(Action.NOTE, brand),
+        "take": desk.can(Action.TAKE, brand),
+        "assign": desk.can(Action.ASSIGN, brand),
+        "fields": desk.can(Action.CHANGE_FIELDS, brand),
+        "escalate": desk.can(Action.ESCALATE, brand),
+        "decide": desk.can(Action.DECIDE, brand, level=ticket.level),
+    }
