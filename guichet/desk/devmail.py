@@ -26,6 +26,7 @@ from guichet.accounts.models import Role
 from guichet.accounts.permissions import StaffAccess, is_unrestricted, staff_access
 from guichet.brands.models import Brand
 from guichet.desk import queries
+from guichet.desk.shell import shell_context, views_counted
 from guichet.lib import mailfiles
 from guichet.lib.html import sanitize_html
 
@@ -78,14 +79,7 @@ class _Viewer:
 
 def _context(viewer: _Viewer, **extra: Any) -> dict[str, Any]:
     """What desk/desk.html and the views' menu need, as the desk's pages give them."""
-    desk = viewer.desk
-    return {
-        "desk": desk,
-        "desk_brand": desk.brands[0] if len(desk.brands) == 1 else None,
-        "views": queries.views_for(desk),
-        "counts": queries.counts(desk),
-        **extra,
-    }
+    return shell_context(viewer.desk, **views_counted(viewer.desk), **extra)
 
 
 def _rows(viewer: _Viewer, names: list[str]) -> list[dict[str, Any]]:

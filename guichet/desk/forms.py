@@ -5,17 +5,18 @@ methods) and from the people of the brand, never from another brand."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from django import forms
+from django.utils import formats
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from guichet.accounts.permissions import StaffAccess
-from guichet.desk.queries import SORTS
+from guichet.desk.queries import SORTS, FilterChoices
 from guichet.lib.html import html_to_text, sanitize_reply, text_to_html
-from guichet.marketplace.models import Seller
-from guichet.tickets.choices import Channel, Complexity, ContactType, Outcome, Priority, Status
+from guichet.tickets.choices import Complexity, ContactType, Outcome, Priority, Status
 from guichet.tickets.models import Ticket
 
 ANY = [("", _("All"))]
@@ -39,53 +40,56 @@ class MultipleFileField(forms.FileField):
         return [single(data, initial)] if data else []
 
 
-def _text(value: Any, language: str, default: str) -> str:
-    return value.get(language, default) if value else ""
-
-
-def category_choices(brands: list[Any], language: str) -> list[tuple[str, str]]:
-    seen: dict[str, str] = {}
-    for brand in brands:
-        policy = brand.get_policy()
-        for category in policy.categories:
-            seen.setdefault(category.key, policy.text(category.name, language))
-    return sorted(seen.items(), key=lambda item: item[1].lower())
-
-
 class FilterForm(forms.Form):
-    """The list filters (GET). Invalid values are dropped, never an error page."""
+    """The list filters (GET): only those that can narrow the view for this person
+    (`queries.FilterChoices`), then the order. Invalid values are dropped, never an
+    error page."""
 
-    brand = forms.TypedChoiceField(label=_("Brand"), required=False, coerce=int, empty_value=None)
-    contact_type = forms.ChoiceField(label=_("Type"), required=False)
-    category = forms.ChoiceField(label=_("Category"), required=False)
-    channel = forms.ChoiceField(label=_("Channel"), required=False)
-    priority = forms.ChoiceField(label=_("Priority"), required=False)
-    level = forms.TypedChoiceField(label=_("Level"), required=False, coerce=int, empty_value=None)
-    status = forms.ChoiceField(label=_("Status"), required=False)
-    seller = forms.TypedChoiceField(label=_("Seller"), required=False, coerce=int, empty_value=None)
+    LABELS: dict[str, Any] = {
+        "brand": _("Brand"),
+        "team": _("Team"),
+        "status": _("Status"),
+        "priority": _("Priority"),
+        "contact_type": _("Type"),
+        "category": _("Category"),
+        "channel": _("Channel"),
+        "level": _("Level"),
+        "seller": _("Seller"),
+    }
+    # Filters whose values are numbers (ids, levels).
+    NUMBERS = {"brand", "team", "level", "seller"}
+
     received_from = forms.DateField(
         label=_("Received from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     received_to = forms.DateField(
         label=_("Received until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
-    sort = forms.ChoiceField(label=_("Order"), required=False)
+    # Outside the filters' box, next to the list's title (`form` attribute).
+    sort = forms.ChoiceField(
+        label=_("Sort by"),
+        required=False,
+        widget=forms.Select(attrs={"form": "filters", "data-autosubmit": ""}),
+    )
 
-    def __init__(self, desk: StaffAccess, *args: Any, **kwargs: Any) -> None:
+    def __init__(
+        self, desk: StaffAccess, view: str, *args: Any, options: Any = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
-        language = get_language() or "fr"
-        fields = self.fields
-        fields["brand"].choices = ANY + [(b.pk, b.name) for b in desk.brands]  # type: ignore[attr-defined]
-        fields["contact_type"].choices = ANY + list(ContactType.choices)  # type: ignore[attr-defined]
-        fields["category"].choices = ANY + category_choices(desk.brands, language)  # type: ignore[attr-defined]
-        fields["channel"].choices = ANY + list(Channel.choices)  # type: ignore[attr-defined]
-        fields["priority"].choices = ANY + list(Priority.choices)  # type: ignore[attr-defined]
-        deepest = max((len(b.get_policy().levels) for b in desk.brands), default=1)
-        fields["level"].choices = ANY + [(n, str(n)) for n in range(1, deepest + 1)]  # type: ignore[attr-defined]
-        fields["status"].choices = ANY + list(Status.choices)  # type: ignore[attr-defined]
-        sellers = Seller.objects.filter(brand_id__in=desk.brand_ids).order_by("name")[:200]
-        fields["seller"].choices = ANY + [(s.pk, s.name) for s in sellers]  # type: ignore[attr-defined]
-        fields["sort"].choices = list(SORTS.items())  # type: ignore[attr-defined]
+        choices = (options or FilterChoices(desk)).for_view(view)
+        chosen: dict[str, forms.Field] = {}
+        for name, label in self.LABELS.items():
+            if name not in choices:
+                continue
+            if name in self.NUMBERS:
+                chosen[name] = forms.TypedChoiceField(
+                    label=label, required=False, coerce=int, empty_value=None
+                )
+            else:
+                chosen[name] = forms.ChoiceField(label=label, required=False)
+            chosen[name].choices = ANY + choices[name]  # type: ignore[attr-defined]
+        self.fields = {**chosen, **self.fields}
+        self.fields["sort"].choices = list(SORTS.items())  # type: ignore[attr-defined]
 
     def values(self) -> dict[str, Any]:
         """The valid filters; a field with a bad value counts as not given."""
@@ -95,6 +99,35 @@ class FilterForm(forms.Form):
             for name, value in self.cleaned_data.items()
             if name not in self.errors and value not in (None, "")
         }
+
+    def filter_fields(self) -> list[Any]:
+        """The filters' fields (the order apart)."""
+        return [field for field in self if field.name != "sort"]
+
+    def chips(self) -> list[tuple[str, str, str]]:
+        """The filters in force, as (name, label, value as a person reads it)."""
+        found = []
+        for name, value in self.values().items():
+            if name == "sort":
+                continue
+            field = self.fields[name]
+            if isinstance(value, date):
+                shown = formats.date_format(value, "SHORT_DATE_FORMAT")
+            else:
+                shown = str(dict(getattr(field, "choices", ())).get(value, value))
+            found.append((name, str(field.label), shown))
+        return found
+
+
+class SavedViewForm(forms.Form):
+    """Save the list as it is filtered and sorted (its query string) under a name."""
+
+    name = forms.CharField(label=_("Name of the view"), max_length=60)
+    query = forms.CharField(widget=forms.HiddenInput, required=False, max_length=2000)
+
+
+class RenameViewForm(forms.Form):
+    name = forms.CharField(label=_("Name of the view"), max_length=60)
 
 
 # --- the ticket page ------------------------------------------------------------------------------

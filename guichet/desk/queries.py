@@ -1,5 +1,6 @@
 """What the desk reads: the inbox views (`tickets.queries`' views and filters, shared with
-the API) in the desk's order, with their counts, pages and rows; the staff to assign to.
+the API) in the desk's order, with their counts, pages and rows; the filters that can
+narrow a list for this person; their saved views; the staff to assign to.
 
 Every query runs inside the request's brand scope (BrandScopeMiddleware) and is further
 limited to the brands the person holds a role in (`accounts.permissions.StaffAccess`): an
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -23,22 +24,36 @@ from django.db.models import (
     F,
     Max,
     Prefetch,
+    Q,
     QuerySet,
     Subquery,
     Sum,
 )
+from django.db.models.functions import Lower
+from django.http import Http404
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.functional import cached_property
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from guichet.accounts.models import Membership
 from guichet.accounts.permissions import StaffAccess
-from guichet.brands.models import Brand
+from guichet.brands.models import Brand, Team
+from guichet.desk.models import SavedView
 from guichet.desk.templatetags.desk import due_in, person
-from guichet.tickets.choices import OPEN_STATUSES, ContactType, Status
+from guichet.marketplace.models import Seller
+from guichet.tickets.choices import OPEN_STATUSES, Channel, ContactType, Priority, Status
 from guichet.tickets.models import PRIORITY_RANK, Ticket
-from guichet.tickets.queries import SOON, VIEWS, View, filtered, tickets_of, view_filter
+from guichet.tickets.queries import (
+    SOON,
+    VIEWS,
+    View,
+    filter_condition,
+    filtered,
+    tickets_of,
+    view_filter,
+)
 
 PAGE_SIZE = 50
 # A list counts its rows up to this many (40 pages of 50): past it the pager offers no
@@ -125,24 +140,40 @@ def inbox_page(
     return CappedPaginator(inbox(desk, key, filters, sort), size).get_page(number)
 
 
-def counts(desk: StaffAccess, brand: int | None = None, *, fresh: bool = False) -> dict[str, int]:
-    """Open tickets per view for this person, in one pass over the open tickets (kept
-    `COUNTS_SECONDS`; "closed" is not counted: it only grows). Every counted view holds
-    open tickets only. `fresh`: count again (the list has just changed under the person's
-    eyes, so its count must not lag behind it)."""
-    key = f"desk-counts:{desk.user.pk}:{brand or 0}"
+def counts(
+    desk: StaffAccess,
+    brand: int | None = None,
+    saved: Iterable[SavedView] = (),
+    options: FilterChoices | None = None,
+    *,
+    fresh: bool = False,
+) -> dict[str, int]:
+    """Open tickets per view for this person, built-in and `saved` alike, in one pass over
+    the open tickets (kept `COUNTS_SECONDS`; "closed" is not counted: it only grows).
+    Every counted view holds open tickets only; a saved view is counted under its
+    `count_key`, with its filters as they apply today (one that names something out of
+    the person's reach is not counted: it shows nothing). `fresh`: count again (the list
+    has just changed under the person's eyes, so its count must not lag behind it)."""
+    options = options or FilterChoices(desk)
+    counted: dict[str, Q] = {}
+    for view in saved:
+        applied = saved_filters(options, view)
+        if view.base != "closed" and not applied.rejected:
+            counted[view.count_key] = view_filter(desk, view.base) & filter_condition(
+                applied.filters
+            )
+    key = f"desk-counts:{desk.user.pk}:{brand or 0}:{','.join(sorted(counted))}"
     found = None if fresh else cache.get(key)
     if found is not None:
         return found
     tickets = tickets_of(desk).filter(status__in=OPEN_STATUSES)
     if brand:
         tickets = tickets.filter(brand_id=brand)
+    counted.update(
+        (view.key, view_filter(desk, view.key)) for view in views_for(desk) if view.key != "closed"
+    )
     found = tickets.aggregate(
-        **{
-            view.key: Count("pk", filter=view_filter(desk, view.key))
-            for view in views_for(desk)
-            if view.key != "closed"
-        }
+        **{key: Count("pk", filter=condition) for key, condition in counted.items()}
     )
     cache.set(key, found, COUNTS_SECONDS)
     return found
@@ -223,6 +254,162 @@ def due_state(due: datetime | None, now: datetime) -> str:
     if due - now < SOON:
         return "soon"
     return "ok"
+
+
+# --- the filters that apply to this person ---------------------------------------------------------
+
+Choices = list[tuple[Any, Any]]  # (value, label: a str or a lazy translation)
+
+
+class FilterChoices:
+    """The list filters that can narrow a view for this person, each with its choices, in
+    the order the desk shows them (`for_view`). A filter that could not narrow it is left
+    out: the brand for a person of one brand, the team where there is one, the seller
+    where no brand in reach has sellers (a marketplace), the level where every policy has
+    one, the status on a view of one status; the types, categories and channels are those
+    the policies in force offer. Made once per request: two queries at most (the teams,
+    and the sellers of the marketplaces in reach), whatever the number of views."""
+
+    def __init__(self, desk: StaffAccess) -> None:
+        self.desk = desk
+        self.language = get_language() or "fr"
+        self.policies = [brand.get_policy() for brand in desk.brands]
+
+    @cached_property
+    def teams(self) -> list[tuple[int, str]]:
+        several = len(self.desk.brands) > 1
+        teams = Team.objects.filter(brand_id__in=self.desk.brand_ids).select_related("brand")
+        return sorted(
+            (
+                (
+                    team.pk,
+                    f"{team.display_name(self.language)} ({team.brand.name})"
+                    if several
+                    else team.display_name(self.language),
+                )
+                for team in teams
+            ),
+            key=lambda choice: choice[1].lower(),
+        )
+
+    @cached_property
+    def sellers(self) -> Choices:
+        markets = [
+            brand.pk
+            for brand, policy in zip(self.desk.brands, self.policies, strict=True)
+            if policy.marketplace is not None
+        ]
+        if not markets:
+            return []
+        sellers = Seller.objects.filter(brand_id__in=markets).order_by("name")[:200]
+        return [(seller.pk, seller.name) for seller in sellers]
+
+    def for_view(self, view: str) -> dict[str, Choices]:
+        desk, policies = self.desk, self.policies
+        found: dict[str, Choices] = {}
+        if len(desk.brands) > 1:
+            found["brand"] = [(brand.pk, brand.name) for brand in desk.brands]
+        teams = self.teams
+        if view == "team":  # the person's own teams
+            teams = [choice for choice in teams if choice[0] in desk.teams]
+        if len(teams) > 1:
+            found["team"] = teams
+        if view not in ("waiting", "closed"):  # not a view of one status: of open ones
+            found["status"] = [(s, label) for s, label in Status.choices if s in OPEN_STATUSES]
+        found["priority"] = list(Priority.choices)
+        offered = {rule.type for policy in policies for rule in policy.contact_types}
+        types = [(key, label) for key, label in ContactType.choices if key in offered]
+        if len(types) > 1:
+            found["contact_type"] = types
+        categories = category_choices(desk.brands, self.language)
+        if len(categories) > 1:
+            found["category"] = categories
+        # The channels the policies list, and the API's (any brand may have API keys).
+        kinds = {channel.kind for policy in policies for channel in policy.channels}
+        channels = [(k, label) for k, label in Channel.choices if k in kinds | {Channel.API}]
+        if len(channels) > 1:
+            found["channel"] = channels
+        deepest = max((len(policy.levels) for policy in policies), default=1)
+        if deepest > 1:
+            found["level"] = [(n, str(n)) for n in range(1, deepest + 1)]
+        if self.sellers:
+            found["seller"] = self.sellers
+        return found
+
+
+def category_choices(brands: list[Any], language: str) -> Choices:
+    seen: dict[str, str] = {}
+    for brand in brands:
+        policy = brand.get_policy()
+        for category in policy.categories:
+            seen.setdefault(category.key, policy.text(category.name, language))
+    return sorted(seen.items(), key=lambda item: item[1].lower())
+
+
+# --- saved views ----------------------------------------------------------------------------------
+
+
+def saved_views_of(desk: StaffAccess) -> list[SavedView]:
+    """The person's own saved views that are in their reach: those of all their brands,
+    and those of one brand they still hold a role in (a view of a brand they left is
+    kept, not shown). Nobody else's, ever."""
+    return list(
+        SavedView.objects.filter(user=desk.user)
+        .filter(Q(brand__isnull=True) | Q(brand_id__in=desk.brand_ids))
+        .order_by(Lower("name"), "pk")
+    )
+
+
+def access_saved_view(desk: StaffAccess, pk: int) -> SavedView:
+    """One of the person's saved views in their reach, else Http404 — for another
+    person's view, a view of a brand they left and one that does not exist alike."""
+    found = next((view for view in saved_views_of(desk) if view.pk == pk), None)
+    if found is None or found.base not in {view.key for view in views_for(desk)}:
+        raise Http404
+    return found
+
+
+@dataclass
+class SavedFilters:
+    """A saved view's filters as they apply today: `filters` (typed, as the list reads
+    them) and the names of those that no longer can (`rejected`: a brand, team or seller
+    out of the person's reach, a level the policies no longer have)."""
+
+    filters: dict[str, Any]
+    sort: str
+    rejected: list[str]
+
+
+def saved_filters(options: FilterChoices, view: SavedView) -> SavedFilters:
+    """A saved view's filters checked against the person's access as it is now."""
+    choices = options.for_view(view.base)
+    filters: dict[str, Any] = {}
+    rejected = []
+    for name, value in view.filters.items():
+        typed = typed_filter(choices, name, value)
+        if typed is None:
+            rejected.append(name)
+        else:
+            filters[name] = typed
+    sort = view.sort if view.sort in SORTS else "due"
+    return SavedFilters(filters, sort, rejected)
+
+
+DATE_FILTERS = ("received_from", "received_to")
+
+
+def typed_filter(choices: dict[str, Choices], name: str, value: Any) -> Any:
+    """The value of filter `name` as the list reads it, if it is one of its choices for
+    this person (a date for the dates received), else None."""
+    if name in DATE_FILTERS:
+        try:
+            return date.fromisoformat(str(value))
+        except ValueError:
+            return None
+    for choice, _label in choices.get(name, ()):
+        if str(choice) == str(value):
+            return choice
+    return None
 
 
 # --- people ---------------------------------------------------------------------------------------

@@ -2,14 +2,18 @@
 
 from django.urls import path
 
-from guichet.desk import devmail, views
+from guichet.desk import devmail, lists, views
 
 app_name = "desk"
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("inbox/<slug:view>/", views.inbox, name="inbox"),
-    path("search/", views.search, name="search"),
-    path("quarantine/", views.quarantine, name="quarantine"),
+    path("", lists.home, name="home"),
+    path("inbox/<slug:view>/", lists.inbox, name="inbox"),
+    path("views/", lists.view_save, name="view_save"),
+    path("views/<int:pk>/", lists.saved_view, name="saved"),
+    path("views/<int:pk>/rename/", lists.view_rename, name="view_rename"),
+    path("views/<int:pk>/delete/", lists.view_delete, name="view_delete"),
+    path("search/", lists.search, name="search"),
+    path("quarantine/", lists.quarantine, name="quarantine"),
     path("t/<str:reference>/", views.ticket, name="ticket"),
     path("t/<str:reference>/timeline/", views.ticket_timeline, name="timeline"),
     path("t/<str:reference>/reply/", views.reply, name="reply"),

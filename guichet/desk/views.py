@@ -1,5 +1,6 @@
-"""The agent desk's views: thin — parse the request, read through `queries`, write through
-the services, render. Every view requires a signed-in staff member (`staff_required`) and
+"""The desk's ticket page and its actions (the lists are in `lists`, what every page shares
+in `shell`): thin — parse the request, read through `queries`, write through the services,
+render. Every view requires a signed-in staff member (`staff_required`) and
 reaches tickets only through `access_ticket` (404 for another brand's ticket, exactly as
 for one that does not exist); the services check the role again.
 
@@ -11,11 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import (
     Http404,
     HttpRequest,
@@ -29,121 +28,23 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from guichet.accounts.access import signed_in, staff_required
-from guichet.accounts.permissions import Action, StaffAccess, is_unrestricted, staff_access
+from guichet.accounts.permissions import Action, StaffAccess
 from guichet.brands.models import Team
 from guichet.desk import forms, page, queries
 from guichet.desk.canned import fill
 from guichet.desk.models import CannedReply
+from guichet.desk.shell import desk_of, shell_context
 from guichet.desk.timeline import uneventful_since
-from guichet.intake.email import ingest
-from guichet.intake.models import InboundEmail, InboundState
 from guichet.lib.errors import Conflict, ServiceError
 from guichet.lib.inputs import posted_id
-from guichet.search.queries import search_tickets
 from guichet.tickets import services
 from guichet.tickets.attachments import attachment_download, attachment_store
 from guichet.tickets.choices import Status
 from guichet.tickets.models import Attachment, Message, Ticket
 from guichet.tickets.queries import (
-    VIEWS,
     access_ticket,
     assignable,
-    tickets_of,
 )
-
-
-def _desk(request: HttpRequest) -> StaffAccess:
-    desk = getattr(request, "_desk", None)
-    if desk is None:
-        desk = staff_access(signed_in(request))
-        request._desk = desk  # type: ignore[attr-defined]
-    return desk
-
-
-def _context(request: HttpRequest, desk: StaffAccess, **extra: Any) -> dict[str, Any]:
-    brand = extra.get("desk_brand") or (desk.brands[0] if len(desk.brands) == 1 else None)
-    return {"desk": desk, "desk_brand": brand, "views": queries.views_for(desk), **extra}
-
-
-@staff_required
-def home(request: HttpRequest) -> HttpResponse:
-    return redirect("desk:inbox", view="mine")
-
-
-# --- inbox ----------------------------------------------------------------------------------------
-
-
-@staff_required
-@require_GET
-def inbox(request: HttpRequest, view: str) -> HttpResponse:
-    desk = _desk(request)
-    if view not in {v.key for v in queries.views_for(desk)}:
-        raise Http404
-    data = request.GET.copy()
-    if view == "closed" and not data.get("sort"):
-        data["sort"] = queries.closed_order(data)  # closed tickets have no deadline
-    form = forms.FilterForm(desk, data)
-    filters = form.values()
-    sort = filters.pop("sort", "due")
-    fingerprint = queries.list_fingerprint(desk, filters)
-    if request.htmx and request.GET.get("fp") == fingerprint:  # type: ignore[attr-defined]
-        return HttpResponse(status=204)  # nothing changed: htmx keeps what is shown
-    page = queries.inbox_page(desk, view, filters, sort, request.GET.get("page"), queries.PAGE_SIZE)
-    query = {k: v for k, v in request.GET.items() if k not in ("page", "fp") and v}
-    context = _context(
-        request,
-        desk,
-        view=view,
-        title=next(v.label for v in VIEWS if v.key == view),
-        form=form,
-        page=page,
-        rows=queries.rows(page, desk.now),
-        # A live refresh reaching here means the list changed: its counts are redone too.
-        counts=queries.counts(desk, filters.get("brand"), fresh=bool(request.htmx)),  # type: ignore[attr-defined]
-        query=urlencode(query),
-        fingerprint=fingerprint,
-        sort=sort,
-        sorts=queries.SORTS,
-    )
-    if request.htmx:  # type: ignore[attr-defined]
-        return render(request, "desk/inbox.html#list", context)
-    return render(request, "desk/inbox.html", context)
-
-
-@staff_required
-@require_GET
-def search(request: HttpRequest) -> HttpResponse:
-    desk = _desk(request)
-    text = request.GET.get("q", "").strip()[:200]
-    hits = []
-    if text:
-        found = search_tickets(
-            query=text,
-            brand_ids=None if is_unrestricted(request.user) else desk.brand_ids,
-            limit=queries.PAGE_SIZE,
-        )
-        tickets = (
-            tickets_of(desk)
-            .select_related("contact", "assignee", "brand")
-            .in_bulk([hit.ticket_id for hit in found])
-        )
-        hits = [
-            (
-                tickets[hit.ticket_id],
-                hit.snippet,
-                queries.due_state(tickets[hit.ticket_id].next_due_at, desk.now),
-            )
-            for hit in found
-            if hit.ticket_id in tickets
-        ]
-        if len(hits) == 1 and hits[0][0].reference.lower() == text.lower():
-            return redirect("desk:ticket", reference=hits[0][0].reference)
-    return render(
-        request,
-        "desk/search.html",
-        _context(request, desk, q=text, hits=hits, counts=queries.counts(desk)),
-    )
-
 
 # --- one ticket -----------------------------------------------------------------------------------
 
@@ -156,15 +57,15 @@ def _whole_history(request: HttpRequest) -> bool:
 def _ticket_context(
     request: HttpRequest, desk: StaffAccess, ticket: Ticket, **extra: Any
 ) -> dict[str, Any]:
-    return _context(
-        request, desk, **page.whole(desk, ticket, everything=_whole_history(request), **extra)
+    return shell_context(
+        desk, **page.whole(desk, ticket, everything=_whole_history(request), **extra)
     )
 
 
 @staff_required
 @require_GET
 def ticket(request: HttpRequest, reference: str) -> HttpResponse:
-    desk = _desk(request)
+    desk = desk_of(request)
     found = access_ticket(desk, reference)
     return render(request, "desk/ticket.html", _ticket_context(request, desk, found))
 
@@ -174,7 +75,7 @@ def ticket(request: HttpRequest, reference: str) -> HttpResponse:
 def ticket_timeline(request: HttpRequest, reference: str) -> HttpResponse:
     """The timeline alone: for the page's live refresh (204 while nothing changed) and
     for "show earlier" (?history=all)."""
-    desk = _desk(request)
+    desk = desk_of(request)
     found = access_ticket(desk, reference)
     if request.GET.get("revision") == str(found.revision):
         return HttpResponse(status=204)
@@ -185,7 +86,7 @@ def ticket_timeline(request: HttpRequest, reference: str) -> HttpResponse:
     seen = parse_datetime(request.GET.get("since", ""))
     uneventful = seen is not None and uneventful_since(found, seen)
     changed = "revision" in request.GET and not uneventful
-    context = _context(request, desk, **live, changed=changed, uneventful=uneventful)
+    context = shell_context(desk, **live, changed=changed, uneventful=uneventful)
     return render(request, "desk/_refresh.html", context)
 
 
@@ -217,7 +118,7 @@ def _act(
     form_args: Callable[[Ticket], list[Any]] = lambda _t: [],
 ) -> HttpResponse:
     """The shape of every side-panel action: access, validate, call the service, answer."""
-    desk = _desk(request)
+    desk = desk_of(request)
     found = access_ticket(desk, reference, action=action)
     form = form_class(*form_args(found), request.POST)
     if not form.is_valid():
@@ -335,7 +236,7 @@ def change_fields(request: HttpRequest, reference: str) -> HttpResponse:
         forms.FieldsForm,
         act,
         done=_("Changes saved."),
-        form_args=lambda t: [t, page.people(_desk(request), t)],
+        form_args=lambda t: [t, page.people(desk_of(request), t)],
     )
 
 
@@ -479,7 +380,7 @@ def merge(request: HttpRequest, reference: str) -> HttpResponse:
 @staff_required
 @require_POST
 def split(request: HttpRequest, reference: str) -> HttpResponse:
-    desk = _desk(request)
+    desk = desk_of(request)
     found = access_ticket(desk, reference)
     form = forms.SplitForm(request.POST)
     if not form.is_valid():
@@ -565,7 +466,7 @@ def _store_files(ticket: Ticket, files: list[Any]) -> list[Attachment]:
 @staff_required
 @require_POST
 def reply(request: HttpRequest, reference: str) -> HttpResponse:
-    desk = _desk(request)
+    desk = desk_of(request)
     found = access_ticket(desk, reference, action=Action.REPLY)
     form = forms.ReplyForm(request.POST, request.FILES)
     if not form.is_valid():
@@ -607,7 +508,7 @@ def reply(request: HttpRequest, reference: str) -> HttpResponse:
 @staff_required
 @require_POST
 def note(request: HttpRequest, reference: str) -> HttpResponse:
-    desk = _desk(request)
+    desk = desk_of(request)
     found = access_ticket(desk, reference, action=Action.NOTE)
     form = forms.NoteForm(request.POST, request.FILES)
     if not form.is_valid():
@@ -648,7 +549,7 @@ def _editor(
 @require_POST
 def insert_canned(request: HttpRequest, reference: str) -> HttpResponse:
     """Put a canned reply, filled for this ticket, after the draft."""
-    desk = _desk(request)
+    desk = desk_of(request)
     found = access_ticket(desk, reference, action=Action.REPLY)
     chosen = CannedReply.objects.filter(
         brand_id=found.brand_id, is_active=True, pk=posted_id(request.POST.get("canned"))
@@ -675,43 +576,9 @@ def insert_canned(request: HttpRequest, reference: str) -> HttpResponse:
 @require_GET
 def attachment(request: HttpRequest, reference: str, pk: int) -> HttpResponseBase:
     """A file of a ticket of the person's brands, always as a download."""
-    desk = _desk(request)
+    desk = desk_of(request)
     found = access_ticket(desk, reference)
     stored = Attachment.objects.filter(pk=pk, message__ticket=found).first()
     if stored is None:
         raise Http404
     return attachment_download(stored)
-
-
-# --- quarantine (administrators) ------------------------------------------------------------------
-
-
-@staff_required
-def quarantine(request: HttpRequest) -> HttpResponse:
-    desk = _desk(request)
-    allowed = [b.pk for b in desk.brands if desk.can(Action.VIEW_QUARANTINE, b)]
-    if not allowed:
-        raise Http404
-    rows = InboundEmail.objects.filter(brand_id__in=allowed, state=InboundState.QUARANTINED).defer(
-        "raw"
-    )
-    if request.method == "POST":
-        row = rows.filter(pk=posted_id(request.POST.get("inbound"))).first()
-        if row is None:
-            raise Http404
-        done = ingest.replay(row.pk)
-        if done.state == InboundState.QUARANTINED:
-            messages.warning(request, _("Still quarantined: %(reason)s") % {"reason": done.reason})
-        else:
-            messages.success(
-                request, _("Processed again: %(state)s") % {"state": done.get_state_display()}
-            )
-        return redirect("desk:quarantine")
-    page = Paginator(rows.order_by("-received_at", "-pk"), queries.PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
-    return render(
-        request,
-        "desk/quarantine.html",
-        _context(request, desk, page=page, counts=queries.counts(desk)),
-    )

@@ -9,6 +9,8 @@ from django import template
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from guichet.lib.contrast import nearest_compliant
+
 register = template.Library()
 
 
@@ -45,3 +47,26 @@ def person(user: Any) -> str:
     if user is None:
         return "—"
     return user.get_full_name() or user.username
+
+
+DEFAULT_COLOUR = "#1f4e79"
+
+
+@register.filter
+def readable(colour: str | None) -> str:
+    """The brand's colour as the desk draws it (its bar, buttons and links): itself, or
+    the nearest shade that white text on it and it as text on white read at 4.5:1 — a
+    policy published before `policy check` refused such colours keeps its colour until
+    published again. Not a #rrggbb colour: the default."""
+    try:
+        return nearest_compliant(colour or "")
+    except ValueError:
+        return DEFAULT_COLOUR
+
+
+@register.filter
+def initials(user: Any) -> str:
+    """A person's initials (for their badge in the top bar)."""
+    name = (user.get_full_name() or user.username) if user is not None else ""
+    letters = [part[0] for part in name.replace("-", " ").split() if part[:1].isalpha()]
+    return "".join(letters[:2]).upper() or name[:1].upper()

@@ -21,6 +21,7 @@ UNSCOPED = {
     "ReferenceCounter",
     "WorkerHeartbeat",
     "PeriodicRun",
+    "SavedView",  # an agent's own preference, reached only through the person (desk.queries)
 }
 
 

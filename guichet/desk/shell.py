@@ -1,0 +1,44 @@
+"""What every page of the desk shares: the person's access, read once per request, and
+what the header and the views' list show (the brand, who is signed in, the views with
+their counts)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+
+from guichet.accounts.access import signed_in
+from guichet.accounts.models import Role
+from guichet.accounts.permissions import StaffAccess, staff_access
+from guichet.desk import queries
+
+
+def desk_of(request: HttpRequest) -> StaffAccess:
+    """The signed-in staff member's access (kept on the request)."""
+    desk = getattr(request, "_desk", None)
+    if desk is None:
+        desk = staff_access(signed_in(request))
+        request._desk = desk  # type: ignore[attr-defined]
+    return desk
+
+
+def shell_context(desk: StaffAccess, **extra: Any) -> dict[str, Any]:
+    """What desk/desk.html needs around a page: the brand shown (the page's, or the
+    person's one brand), the built-in views, who is signed in and their role there."""
+    brand = extra.get("desk_brand") or (desk.brands[0] if len(desk.brands) == 1 else None)
+    role = desk.roles.get(brand.pk) if brand is not None else None
+    return {
+        "desk": desk,
+        "desk_brand": brand,
+        "views": queries.views_for(desk),
+        # Who is signed in, as their menu says it: their role in the brand shown.
+        "me_role": f"{Role(role).label} · {brand.name}" if brand and role else "",
+        **extra,
+    }
+
+
+def views_counted(desk: StaffAccess) -> dict[str, Any]:
+    """The person's saved views and the counts of every view (for the views' list)."""
+    saved = queries.saved_views_of(desk)
+    return {"saved_views": saved, "counts": queries.counts(desk, saved=saved)}
