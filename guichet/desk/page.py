@@ -14,6 +14,7 @@ from guichet.desk import forms, queries
 from guichet.desk.canned import canned_for
 from guichet.desk.handling import handling
 from guichet.desk.timeline import timeline
+from guichet.lib.names import language_name
 from guichet.tickets.models import Ticket
 from guichet.tickets.queries import (
     customer_tickets,
@@ -55,8 +56,11 @@ def whole(
     policy = shown["policy"]
     rule = policy.contact_type(ticket.contact_type)
     revision = {"revision": ticket.revision}
+    reader = get_language() or policy.default_language
     return {
         **shown,
+        # "Français", "anglais"…: the customer's language named in the agent's.
+        "customer_language": language_name(ticket.language, reader) if ticket.language else "",
         "others": list(customer_tickets(ticket).exclude(pk=ticket.pk)[:20]),
         "canned": list(canned_for(ticket)),
         "reply_form": extra.pop("reply_form", None) or forms.ReplyForm(initial=revision),

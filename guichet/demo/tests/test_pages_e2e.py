@@ -1,0 +1,291 @@
+"""Every page of the desk and of the portal, filled by the demo, in a real browser (Debian's
+Chromium driven by Playwright; see guichet/desk/tests/browser.py): in French and in English,
+at a desktop's width and at a phone's. On each page:
+
+- axe-core's audit (WCAG 2.1 A and AA rules and axe's best practices) finds no violation of
+  serious or critical impact;
+- at the phone's width (360 px, the narrowest phone in common use) nothing makes the page
+  scroll sideways;
+- a screenshot is kept: var/artefacts/pages/<page>-<language>-<width>.png, with
+  var/artefacts/pages/report.json listing every violation found, whatever its impact (the
+  minor and moderate ones too, to read, not judged).
+
+A test collects the findings of all its pages and fails once with the whole list, so one
+run tells everything that is wrong."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from django.conf import settings
+from django.urls import reverse
+from django.utils import translation
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    ConsoleMessage,
+    Page,
+    ViewportSize,
+    expect,
+)
+
+from guichet.accounts.models import User
+from guichet.brands.models import Brand
+from guichet.demo.loader import load_demo
+from guichet.desk.tests import browser as e2e
+from guichet.desk.tests.test_e2e import totp_code
+from guichet.lib import clock
+from guichet.lib.scoping import all_brands, brand_scope
+from guichet.portal.models import SurveyLink
+from guichet.portal.services import new_secret
+from guichet.portal.tests.conftest import new_link
+from guichet.tickets.choices import Status
+from guichet.tickets.models import Ticket
+
+browser = e2e.browser
+
+PAGES = Path(settings.VAR_DIR) / "artefacts" / "pages"
+DESKTOP: ViewportSize = {"width": 1366, "height": 900}
+PHONE: ViewportSize = {"width": 360, "height": 780}
+SIZES = {"desktop": DESKTOP, "phone": PHONE}
+LANGUAGES = ("fr", "en")
+JUDGED = ("serious", "critical")
+# A few tickets per brand are enough to fill every page (lists, a conversation, an escalation).
+TICKETS_PER_BRAND = 24
+MISSING = "no-such-page"
+
+WIDEST = """() => {
+  const limit = document.documentElement.clientWidth;
+  const wide = [];
+  for (const el of document.querySelectorAll('body *')) {
+    const box = el.getBoundingClientRect();
+    if (box.width > 0 && box.right > limit + 1) {
+      const name = el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') +
+        (el.classList.length ? '.' + [...el.classList].join('.') : '');
+      wide.push(name + ' (right edge ' + Math.round(box.right) + ' px)');
+    }
+  }
+  return wide.slice(0, 4);
+}"""
+
+
+@dataclass
+class Audit:
+    """What the pages of one test showed: the findings that fail it, and every violation."""
+
+    findings: list[str] = field(default_factory=list)
+    report: dict[str, Any] = field(default_factory=dict)
+    axe: Axe = field(default_factory=Axe)
+
+    def look(self, page: Page, name: str, language: str, size: str) -> None:
+        where = f"{name} [{language}, {size}]"
+        page.wait_for_load_state("load")
+        if size == "phone":
+            overflow = page.evaluate(
+                "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+            )
+            if overflow > 0:
+                self.findings.append(
+                    f"{where}: scrolls sideways by {overflow} px: "
+                    + ", ".join(page.evaluate(WIDEST))
+                )
+        violations = self.axe.run(page).response["violations"]
+        self.report[where] = [
+            {
+                "id": v["id"],
+                "impact": v["impact"],
+                "help": v["help"],
+                "targets": [node["target"] for node in v["nodes"][:5]],
+            }
+            for v in violations
+        ]
+        for v in violations:
+            if v["impact"] in JUDGED:
+                targets = ", ".join(str(node["target"]) for node in v["nodes"][:3])
+                self.findings.append(f"{where}: {v['impact']} {v['id']} ({v['help']}): {targets}")
+        PAGES.mkdir(parents=True, exist_ok=True)
+        page.screenshot(
+            path=str(PAGES / f"{name}-{language}-{size}.png"), full_page=True, animations="disabled"
+        )
+
+    def finish(self, surface: str) -> None:
+        PAGES.mkdir(parents=True, exist_ok=True)
+        path = PAGES / "report.json"
+        previous = json.loads(path.read_text()) if path.exists() else {}
+        previous[surface] = self.report
+        path.write_text(json.dumps(previous, indent=1, ensure_ascii=False))
+        assert not self.findings, f"{len(self.findings)} problems:\n" + "\n".join(self.findings)
+
+
+@pytest.fixture
+def demo(presets: dict[str, Brand], settings: Any) -> dict[str, Brand]:
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+    load_demo(now=clock.now(), per_brand=TICKETS_PER_BRAND)
+    return presets
+
+
+@pytest.fixture
+def contexts(browser: Browser, live_server: Any) -> Iterator[Callable[[str], BrowserContext]]:
+    """New browser contexts (a person at a browser) in the given language, closed at the end;
+    a script error or a console error on any page fails the test."""
+    made: list[BrowserContext] = []
+    problems: list[str] = []
+
+    def new(language: str) -> BrowserContext:
+        context = browser.new_context(
+            base_url=live_server.url,
+            viewport=DESKTOP,
+            locale="fr-FR" if language == "fr" else "en-GB",
+            timezone_id="America/Jamaica",
+        )
+        context.set_default_timeout(e2e.TIMEOUT_MS)
+
+        def console(message: ConsoleMessage) -> None:
+            # The page asked for on purpose where there is none answers 404, as it should.
+            where = message.location.get("url", "")
+            if message.type == "error" and not where.endswith(MISSING):
+                problems.append(f"console: {message.text} ({where})")
+
+        context.on("console", console)
+        context.on("weberror", lambda error: problems.append(f"script: {error.error}"))
+        made.append(context)
+        return context
+
+    yield new
+    for context in made:
+        context.close()
+    assert not problems, "\n".join(problems)
+
+
+def localised(path: str, language: str) -> str:
+    return path if language == "fr" else "/en" + path
+
+
+def every_size(audit: Audit, page: Page, name: str, language: str) -> None:
+    for size, viewport in SIZES.items():
+        page.set_viewport_size(viewport)
+        audit.look(page, name, language, size)
+    page.set_viewport_size(DESKTOP)
+
+
+def _ticket(brand: Brand, **conditions: Any) -> Ticket:
+    with brand_scope(brand):
+        found = (
+            Ticket.objects.filter(brand=brand, merged_into__isnull=True, **conditions)
+            .order_by("-level", "-updated_at")
+            .first()
+        )
+    assert found is not None, conditions
+    return found
+
+
+# --- the desk ---------------------------------------------------------------------------------
+
+
+def test_every_desk_page_is_accessible_and_fits_a_phone(
+    demo: dict[str, Brand], contexts: Callable[[str], BrowserContext]
+) -> None:
+    ej = demo["ej"]
+    admin = User.objects.get(username="ej-admin")
+    device = TOTPDevice.objects.create(user=admin, name="phone", confirmed=True)
+    escalated = _ticket(ej, level__gt=1, status__in=[Status.OPEN, Status.NEW])
+    audit = Audit()
+    for language in LANGUAGES:
+        page = contexts(language).new_page()
+        with translation.override(language):
+            login, verify = reverse("account:login"), reverse("account:verify")
+            search, quarantine = reverse("desk:search"), reverse("desk:quarantine")
+            ticket = reverse("desk:ticket", args=[escalated.reference])
+            inboxes = [reverse("desk:inbox", args=[key]) for key in ("mine", "unassigned")]
+            account = reverse("account:home")
+        page.goto(login)
+        every_size(audit, page, "desk-sign-in", language)
+        page.locator("#id_username").fill("ej-admin")
+        page.locator("#id_password").fill(settings.GUICHET_DEMO_PASSWORD)
+        page.locator("main form button[type=submit]").click()
+        expect(page).to_have_url(re.compile(re.escape(verify)))
+        every_size(audit, page, "desk-two-step-code", language)
+        page.locator("#id_code").fill(totp_code(device))
+        page.locator("main form button[type=submit]").first.click()
+        expect(page).not_to_have_url(re.compile(re.escape(verify)))
+        for path, name in zip(inboxes, ("mine", "unassigned"), strict=True):
+            page.goto(path)
+            every_size(audit, page, f"desk-inbox-{name}", language)
+        page.goto(ticket)
+        every_size(audit, page, "desk-ticket", language)
+        page.goto(f"{search}?q={escalated.contact.name.split()[0]}")
+        every_size(audit, page, "desk-search", language)
+        page.goto(quarantine)
+        every_size(audit, page, "desk-quarantine", language)
+        page.goto(account)
+        every_size(audit, page, "desk-account", language)
+        # The next language signs in again with the same code: TOTP refuses a code it has
+        # accepted already, so the device forgets it (as the next 30 s window would).
+        TOTPDevice.objects.filter(pk=device.pk).update(last_t=-1)
+    audit.finish("desk")
+
+
+# --- the portal -------------------------------------------------------------------------------
+
+
+def _survey_token(ticket: Ticket) -> str:
+    secret, hashed = new_secret()
+    now = clock.now()
+    with brand_scope(ticket.brand_id):
+        SurveyLink.objects.create(
+            brand_id=ticket.brand_id,
+            ticket=ticket,
+            created_at=now,
+            send_at=now,
+            sent_at=now,
+            token_hash=hashed,
+            expires_at=now + timedelta(days=7),
+        )
+    return secret
+
+
+def _portal_pages(audit: Audit, page: Page, brand: Brand, language: str, prefix: str) -> None:
+    """The pages of one brand's portal, as a visitor and then signed in as a customer."""
+    answered = _ticket(brand, status=Status.CLOSED, contact__emails__isnull=False)
+    with translation.override("fr"):
+        home = reverse("portal:home", kwargs={"brand": brand.slug})
+
+    def go(path: str, name: str) -> None:
+        page.goto(localised(home + path, language))
+        every_size(audit, page, f"{prefix}-{name}", language)
+
+    go("", "home")
+    go("contact", "contact")
+    go("hours", "hours")
+    go("track", "track")
+    go(MISSING, "not-found")
+    go(f"survey/{_survey_token(answered)}", "survey")
+    go(f"signin/{new_link(brand, answered.contact)}", "sign-in")
+    page.locator("main form button[type=submit]").first.click()
+    expect(page.locator("h1")).to_be_visible()
+    go("requests/", "requests")
+    go(f"requests/{answered.reference}/", "request")
+    go("requests/my-data", "my-data")
+
+
+def test_every_portal_page_is_accessible_and_fits_a_phone(
+    demo: dict[str, Brand], contexts: Callable[[str], BrowserContext]
+) -> None:
+    audit = Audit()
+    with all_brands():
+        brands = list(Brand.objects.order_by("slug"))
+    for language in LANGUAGES:
+        for brand in brands:
+            # Every brand's colours and texts; the whole journey at EJ.
+            page = contexts(language).new_page()
+            _portal_pages(audit, page, brand, language, f"portal-{brand.slug}")
+    audit.finish("portal")
