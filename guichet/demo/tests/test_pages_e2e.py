@@ -15,6 +15,7 @@ run tells everything that is wrong."""
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from collections.abc import Callable, Iterator
@@ -26,6 +27,7 @@ from typing import Any
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from django.conf import settings
+from django.core.management import call_command
 from django.urls import reverse
 from django.utils import translation
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -39,12 +41,15 @@ from playwright.sync_api import (
 )
 
 from guichet.accounts.models import User
+from guichet.accounts.permissions import staff_access
 from guichet.brands.models import Brand
 from guichet.demo.loader import load_demo
+from guichet.desk.services import saved_view_create
 from guichet.desk.tests import browser as e2e
 from guichet.desk.tests.test_e2e import totp_code
-from guichet.lib import clock
+from guichet.lib import clock, mailfiles
 from guichet.lib.scoping import all_brands, brand_scope
+from guichet.notify.delivery import deliver_due
 from guichet.portal.models import SurveyLink
 from guichet.portal.services import new_secret
 from guichet.portal.tests.conftest import new_link
@@ -129,6 +134,7 @@ class Audit:
 @pytest.fixture
 def demo(presets: dict[str, Brand], settings: Any) -> dict[str, Brand]:
     settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+    call_command("load_presets", stdout=io.StringIO())  # as `make run`: with their logos
     load_demo(now=clock.now(), per_brand=TICKETS_PER_BRAND)
     return presets
 
@@ -191,13 +197,29 @@ def _ticket(brand: Brand, **conditions: Any) -> Ticket:
 # --- the desk ---------------------------------------------------------------------------------
 
 
+@pytest.fixture
+def outbox(settings: Any, tmp_path: Path) -> Path:
+    """Development mail on: each email an .eml file in `tmp_path`, and the viewer open."""
+    settings.GUICHET_DEV_MAIL_VIEWER = True
+    settings.MAILERS = {
+        "default": {"BACKEND": mailfiles.BACKEND, "OPTIONS": {"directory": str(tmp_path)}}
+    }
+    return tmp_path
+
+
 def test_every_desk_page_is_accessible_and_fits_a_phone(
-    demo: dict[str, Brand], contexts: Callable[[str], BrowserContext]
+    outbox: Path, demo: dict[str, Brand], contexts: Callable[[str], BrowserContext]
 ) -> None:
     ej = demo["ej"]
     admin = User.objects.get(username="ej-admin")
     device = TOTPDevice.objects.create(user=admin, name="phone", confirmed=True)
     escalated = _ticket(ej, level__gt=1, status__in=[Status.OPEN, Status.NEW])
+    with all_brands():  # as the desk's middleware would have entered the brand's scope
+        saved = saved_view_create(
+            desk=staff_access(admin), name="Urgences", base="team", filters={"priority": "urgent"}
+        )
+    deliver_due()  # the demo's letters, as .eml files for the development mail viewer
+    letter = max(path.name for path in outbox.glob("*.eml"))
     audit = Audit()
     for language in LANGUAGES:
         page = contexts(language).new_page()
@@ -207,6 +229,9 @@ def test_every_desk_page_is_accessible_and_fits_a_phone(
             ticket = reverse("desk:ticket", args=[escalated.reference])
             inboxes = [reverse("desk:inbox", args=[key]) for key in ("mine", "unassigned")]
             account = reverse("account:home")
+            mine_saved = reverse("desk:saved", args=[saved.pk])
+            mail = reverse("desk:devmail")
+            one_mail = reverse("desk:devmail_message", args=[letter])
         page.goto(login)
         every_size(audit, page, "desk-sign-in", language)
         page.locator("#id_username").fill("ej-admin")
@@ -228,6 +253,12 @@ def test_every_desk_page_is_accessible_and_fits_a_phone(
         every_size(audit, page, "desk-quarantine", language)
         page.goto(account)
         every_size(audit, page, "desk-account", language)
+        page.goto(mine_saved)
+        every_size(audit, page, "desk-saved-view", language)
+        page.goto(mail)
+        every_size(audit, page, "desk-dev-mail", language)
+        page.goto(one_mail)
+        every_size(audit, page, "desk-dev-mail-message", language)
         # The next language signs in again with the same code: TOTP refuses a code it has
         # accepted already, so the device forgets it (as the next 30 s window would).
         TOTPDevice.objects.filter(pk=device.pk).update(last_t=-1)
