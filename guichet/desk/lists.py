@@ -275,7 +275,9 @@ def quarantine(request: HttpRequest) -> HttpResponse:
             raise Http404
         done = ingest.replay(row.pk)
         if done.state == InboundState.QUARANTINED:
-            messages.warning(request, _("Still quarantined: %(reason)s") % {"reason": done.reason})
+            messages.warning(
+                request, _("Still quarantined: %(reason)s") % {"reason": done.reason_label}
+            )
         else:
             messages.success(
                 request, _("Processed again: %(state)s") % {"state": done.get_state_display()}

@@ -6,6 +6,8 @@ every case."""
 
 from __future__ import annotations
 
+from typing import Any, ClassVar
+
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -68,6 +70,18 @@ class InboundEmail(models.Model):
 
     objects = BrandScopedManager()
 
+    # What a person reads for the reason a message was quarantined (its code stays the
+    # stored value, for the API and the logs; an unknown code is shown as it is).
+    QUARANTINE_REASONS: ClassVar[dict[str, Any]] = {
+        "unknown_recipient": _("No brand has this recipient address"),
+        "no_sender": _("No usable sender address"),
+        "bad_sender": _("The sender's address cannot be read"),
+        "unmatched_bounce": _("A bounce of no email we sent"),
+        "blocked_sender": _("The sender is blocked"),
+        "refused": _("Refused by the brand's rules"),
+        "error": _("An error while processing it"),
+    }
+
     class Meta:
         verbose_name = _("incoming email")
         verbose_name_plural = _("incoming emails")
@@ -95,6 +109,10 @@ class InboundEmail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_source_display()} {self.header_message_id or self.sha256[:12]} ({self.state})"
+
+    @property
+    def reason_label(self) -> str:
+        return str(self.QUARANTINE_REASONS.get(self.reason, self.reason))
 
 
 class Mailbox(models.Model):

@@ -92,6 +92,22 @@ def test_the_quarantine_is_for_administrators(client, world):
     assert client.get(target).status_code == 200
 
 
+def test_the_quarantine_says_why_in_words(client, world):
+    from guichet.intake.email.ingest import ingest
+    from guichet.intake.models import InboundSource
+
+    row = ingest(
+        b"To: support@experiencejamaique.com\r\nSubject: Hello\r\n\r\nHello\r\n",
+        source=InboundSource.FILE,
+        brand=world.ej,
+    )
+    assert row.state == "quarantined" and row.reason == "no_sender", row.reason
+    client.force_login(world.admin)
+    page = client.get(reverse("desk:quarantine")).content.decode()
+    assert "Aucune adresse d’expéditeur utilisable" in page
+    assert "no_sender" not in page
+
+
 @pytest.mark.parametrize("name", TICKET_ACTIONS)
 def test_a_post_without_the_csrf_token_is_refused(world, name):
     client = Client(enforce_csrf_checks=True)
