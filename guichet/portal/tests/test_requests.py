@@ -125,6 +125,27 @@ def test_the_timeline_is_public_only(signed_in: django.test.Client, world: World
     assert "automatic message" in html  # the acknowledgement
 
 
+def test_a_formatted_reply_shows_formatted_and_nothing_else(
+    signed_in: django.test.Client, world: World
+) -> None:
+    services.ticket_reply(
+        ticket=world.ticket,
+        actor=world.agent,
+        text="",
+        html=(
+            "<p>Voici <strong>la marche à suivre</strong> :</p><ul><li>un</li><li>deux</li></ul>"
+            '<p><a href="https://example.org/aide">l’aide</a>'
+            '<a href="javascript:alert(1)" onclick="x()">piège</a><script>alert(2)</script></p>'
+        ),
+    )
+    html = page(signed_in, world, reference=world.ticket.reference).content.decode()
+    assert "<strong>la marche à suivre</strong>" in html
+    assert "<li>un</li><li>deux</li>" in html
+    assert 'href="https://example.org/aide"' in html
+    assert "piège" in html
+    assert "javascript:" not in html and "onclick" not in html and "alert(2)" not in html
+
+
 def test_reply_with_a_file(signed_in: django.test.Client, world: World) -> None:
     upload = SimpleUploadedFile("receipt.pdf", PDF, content_type="application/pdf")
     response = signed_in.post(
