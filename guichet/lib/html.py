@@ -11,7 +11,6 @@ derived from it with the links written out (`html_to_text(..., links=True)`).
 
 from __future__ import annotations
 
-import html as html_lib
 import re
 from html.parser import HTMLParser
 
@@ -181,8 +180,13 @@ def html_to_text(value: str, *, links: bool = False) -> str:
 
 
 def text_to_html(value: str) -> str:
-    """Plain text as escaped HTML paragraphs (for email bodies of agents' replies)."""
+    """Plain text as escaped HTML paragraphs, its web and email addresses made links (for
+    the HTML part of letters and of replies written as text)."""
+    from django.utils.html import urlize
+
     paragraphs = re.split(r"\n{2,}", value.strip())
     return "".join(
-        "<p>" + html_lib.escape(p).replace("\n", "<br>") + "</p>" for p in paragraphs if p.strip()
+        "<p>" + urlize(p, autoescape=True).replace("\n", "<br>") + "</p>"
+        for p in paragraphs
+        if p.strip()
     )

@@ -34,6 +34,19 @@ def test_text_to_html_escapes():
     assert text_to_html("a < b\nc\n\nd") == "<p>a &lt; b<br>c</p><p>d</p>"
 
 
+def test_text_to_html_makes_addresses_links_without_letting_markup_in():
+    html = text_to_html(
+        "Suivez votre demande : https://support.example/b/ej/track.\n"
+        'Écrivez à aide@example.org, pas à <a href="javascript:x()">ceci</a>'
+    )
+    assert (
+        '<a href="https://support.example/b/ej/track">https://support.example/b/ej/track</a>.'
+        in html
+    )
+    assert '<a href="mailto:aide@example.org">aide@example.org</a>,' in html
+    assert "&lt;a href=" in html and 'href="javascript' not in html
+
+
 # --- an agent's formatted reply ----------------------------------------------------------------
 
 
