@@ -4,6 +4,7 @@ configured public address; a deployment without it is warned."""
 
 from __future__ import annotations
 
+import io
 import socket
 from typing import Any
 
@@ -11,6 +12,7 @@ import pytest
 from django.core.checks.registry import registry
 from django.core.management import call_command
 
+from guichet.lib import mailfiles
 from guichet.ops.checks import site_url_is_set
 from guichet.ops.management.commands import up
 
@@ -60,7 +62,9 @@ def run_up(monkeypatch: pytest.MonkeyPatch, settings: Any) -> Any:
     monkeypatch.setattr(up.subprocess, "Popen", popen)
 
     def run(*args: str) -> dict[str, Any]:
-        call_command("up", *args)
+        out = io.StringIO()
+        call_command("up", *args, stdout=out)
+        seen["printed"] = out.getvalue()
         return seen
 
     return run
@@ -82,6 +86,20 @@ def test_without_site_url_up_links_to_the_host_and_port_it_serves_on(
         assert child.env["GUICHET_EMAIL_DOMAIN"] == settings.GUICHET_EMAIL_DOMAIN
         assert child.env["GUICHET_DEV_MAIL_VIEWER"] == "1"  # the desk's development mail
     assert settings.SITE_URL == "http://127.0.0.1:8000", "given back when up ends"
+
+
+def test_up_says_where_the_mail_it_sends_can_be_read(
+    run_up: Any, settings: Any, tmp_path: Any
+) -> None:
+    settings.MAILERS = {
+        "default": {"BACKEND": mailfiles.BACKEND, "OPTIONS": {"directory": str(tmp_path)}}
+    }
+    port = free_port()
+    printed = run_up("--port", str(port))["printed"]
+    assert f"http://127.0.0.1:{port}/desk/dev/mail/" in printed and str(tmp_path) in printed
+
+    settings.MAILERS = {"default": {"BACKEND": "django.core.mail.backends.smtp.EmailBackend"}}
+    assert "/desk/dev/mail/" not in run_up("--port", str(free_port()))["printed"]
 
 
 def test_every_address_is_reached_on_the_loopback_and_ipv6_in_brackets() -> None:

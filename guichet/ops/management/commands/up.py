@@ -25,7 +25,8 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from guichet.demo.loader import DEMO_USERS_HELP
-from guichet.lib.env import env_int
+from guichet.lib import mailfiles
+from guichet.lib.env import env_bool, env_int
 from guichet.ops.webserver import web_server_command
 
 
@@ -111,6 +112,16 @@ class Command(BaseCommand):
         self.stdout.write(f"  API:       {url}api/v1/docs")
         self.stdout.write(f"  admin:     {url}admin/")
         self.stdout.write(f"  health:    {url}healthz")
+        outbox = mailfiles.outbox_directory()
+        if (
+            outbox is not None
+            and env_bool("GUICHET_DEV_MAIL_VIEWER", True)
+            and not settings.PRODUCTION
+        ):
+            # The server's own setting (children_environment); the mail it sends is in files.
+            self.stdout.write(
+                f"  sent mail: {url}desk/dev/mail/   (administrators; files in {outbox})"
+            )
         if site_url + "/" != url:
             self.stdout.write(f"  in emails: {site_url}/   (SITE_URL)")
         if smtpd_port:
