@@ -3,7 +3,7 @@
 
 from django.urls import path
 
-from guichet.portal import views
+from guichet.portal import survey_views, views
 
 app_name = "portal"
 urlpatterns = [
@@ -16,8 +16,8 @@ urlpatterns = [
     path("signin/<str:token>", views.signin, name="signin"),
     path("signin", views.signin_confirm, name="signin_confirm"),
     path("signout", views.signout, name="signout"),
-    path("survey/<str:token>", views.survey, name="survey"),
-    path("survey/<str:token>/next", views.survey_follow_up, name="survey_follow_up"),
+    path("survey/<str:token>", survey_views.survey, name="survey"),
+    path("survey/<str:token>/next", survey_views.survey_follow_up, name="survey_follow_up"),
     path("signout/everywhere", views.signout_everywhere, name="signout_everywhere"),
     path("requests/", views.request_list, name="requests"),
     path("requests/my-data.json", views.my_data, name="my_data"),
