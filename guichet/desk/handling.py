@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from django.db.models import F, Q
 
@@ -101,7 +101,7 @@ def next_deadline(
         what=_what(row, policy, language),
         due_at=row.due_at,
         state=due_state(row.due_at, now) if row.due_at else "",
-        zone=_zone(ticket.brand.timezone),
+        zone=ZoneInfo(ticket.brand.timezone),  # checked when the policy was published
         paused=paused,
     )
 
@@ -118,13 +118,6 @@ def _what(row: Deadline, policy: Policy, language: str) -> str:
         return str(DeadlineKind(row.kind).label)
     except ValueError:
         return row.kind.replace("_", " ")
-
-
-def _zone(name: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(name or "UTC")
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
 
 
 def people_at_level(ticket: Ticket, roles: Sequence[str]) -> list[User]:

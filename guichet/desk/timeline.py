@@ -22,10 +22,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from guichet.accounts.models import User
-from guichet.lib.html import sanitize_reply
 from guichet.notify.models import OutboundEmail, OutboxStatus
 from guichet.sla.models import DeadlineKind
-from guichet.tickets.choices import Direction, EscalationTrigger, Outcome, Status, Verb
+from guichet.tickets.choices import EscalationTrigger, Outcome, Status, Verb
 from guichet.tickets.models import Attachment, Event, Message, Ticket
 
 # Events shown with the message they carry rather than on a line of their own.
@@ -105,13 +104,9 @@ class Item:
 
     @property
     def formatted(self) -> str:
-        """A message to the customer (or a note) written with formatting: its HTML, kept
-        to the reply allow-list again as it is shown; "" for the others, shown as text
-        (an email received keeps its own HTML out of the desk)."""
-        message = self.message
-        if message is None or message.direction != Direction.OUTBOUND or not message.html:
-            return ""
-        return mark_safe(sanitize_reply(message.html))  # noqa: S308 (sanitised just now)
+        """`Message.formatted_html`, marked safe for the template ("" for the others)."""
+        formatted = self.message.formatted_html if self.message else ""
+        return mark_safe(formatted)  # noqa: S308 (sanitised just now)
 
     @property
     def letter_title(self) -> str:

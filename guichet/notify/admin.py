@@ -65,7 +65,8 @@ def sample_context(brand: Brand, language: str) -> dict[str, str]:
     policy = brand.get_policy()
     texts = _SAMPLE_TEXTS.get(language, _SAMPLE_TEXTS["en"])
     now = clock.now().astimezone(ZoneInfo(brand.timezone))
-    first, second = policy.level_at(1), policy.level_at(min(2, policy.final_level))
+    second_number = min(2, policy.final_level)
+    first, second = policy.level_at(1), policy.level_at(second_number)
 
     def when(days: int) -> str:
         return formats.date_format(now + timedelta(days=days), "DATETIME_FORMAT")
@@ -98,7 +99,8 @@ def sample_context(brand: Brand, language: str) -> dict[str, str]:
             "new_due": when(10),
             "outcome": str(Outcome.PARTLY_UPHELD.label).lower(),
             "next_level": (
-                policy.text(policy.level_at(policy.final_level).name, language)
+                # The level after the sample's, as outcome_context names it.
+                policy.text(policy.level_at(second_number + 1).name, language)
                 if not second.final and policy.escalation.customer_may_request
                 else ""
             ),

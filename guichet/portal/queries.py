@@ -16,9 +16,8 @@ from django.utils.translation import get_language
 
 from guichet.brands.models import Brand, BrandLogo
 from guichet.contacts.models import Contact
-from guichet.lib.html import sanitize_reply
 from guichet.notify.letters import due_of
-from guichet.tickets.choices import Direction, Verb
+from guichet.tickets.choices import Verb
 from guichet.tickets.models import Attachment, Event, Message, Ticket
 
 # Events the customer is told about on the timeline (their data stays out: reasons an
@@ -93,13 +92,9 @@ class Entry:
 
     @property
     def formatted(self) -> str:
-        """A message from the brand written with formatting (bold, lists, links): its HTML
-        kept to the reply allow-list as it is shown; "" for the others, shown as text (the
-        customer's own email keeps its HTML out of the page)."""
-        message = self.message
-        if message is None or message.direction != Direction.OUTBOUND or not message.html:
-            return ""
-        return mark_safe(sanitize_reply(message.html))  # noqa: S308 (sanitised just now)
+        """`Message.formatted_html`, marked safe for the template ("" for the others)."""
+        formatted = self.message.formatted_html if self.message else ""
+        return mark_safe(formatted)  # noqa: S308 (sanitised just now)
 
 
 def public_timeline(ticket: Ticket) -> list[Entry]:

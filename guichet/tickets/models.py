@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from guichet.lib.html import sanitize_reply
 from guichet.lib.scoping import BrandScopedManager
 from guichet.tickets.choices import (
     OPEN_STATUSES,
@@ -310,6 +311,15 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ticket_id}:{self.pk} {self.get_direction_display()}"
+
+    @property
+    def formatted_html(self) -> str:
+        """A message of the brand's (a reply, a note, a letter) written with formatting: its
+        HTML kept to the reply allow-list again as it is shown (safe to mark so); "" for the
+        others, shown as text (a customer's email keeps its own HTML out of the pages)."""
+        if self.direction != Direction.OUTBOUND or not self.html:
+            return ""
+        return sanitize_reply(self.html)
 
 
 def reference_key(message_id: str) -> str:
