@@ -2,7 +2,8 @@
 
 `world` is the cast of most tests: two preset brands (EJ and Jamla24), staff of each
 role in EJ, an outsider with the same roles in Jamla24, a customer of each brand and an
-open EJ complaint. `assert_hidden_from_outsider` is the isolation check every view and
+open EJ complaint. `market` is a Jamla24 dispute with its seller, a rival seller and a
+seller of another brand (docs/marketplace.md). `assert_hidden_from_outsider` is the isolation check every view and
 endpoint test uses. The rules of the whole run (a skipped test fails it; PostgreSQL-only
 tests) are in the repository's root `conftest.py`.
 """
@@ -31,8 +32,10 @@ from guichet.contacts.models import Contact
 from guichet.contacts.services import contact_for_email
 from guichet.lib import clock
 from guichet.lib.scoping import brand_scope
+from guichet.marketplace.models import Seller, SellerPerson
 from guichet.policies.registry import forget_all
 from guichet.tickets import services
+from guichet.tickets.actors import SYSTEM
 from guichet.tickets.choices import Channel
 from guichet.tickets.models import Ticket
 
@@ -158,6 +161,84 @@ def world(db: Any, frozen_clock: clock.FrozenClock) -> World:
             brand=jamla, email="salma@exemple.ma", name="Salma Alaoui"
         ),
         ticket=ticket,
+    )
+
+
+@dataclass
+class Market:
+    """A Jamla24 dispute: the marketplace, its staff, a seller with one person who may sign
+    in, a rival seller (who must never see the dispute), and the customer's ticket naming
+    the seller. `other_brand` is EJ, with a seller of its own."""
+
+    brand: Brand
+    agent: User
+    manager: User
+    seller: Seller
+    person: SellerPerson
+    rival: Seller
+    rival_person: SellerPerson
+    customer: Contact
+    ticket: Ticket
+    other_brand: Brand
+    other_seller: Seller
+
+
+def make_seller(brand: Brand, name: str, email: str, *, person: str = "") -> Seller:
+    with brand_scope(brand):
+        seller = Seller.objects.create(
+            brand=brand,
+            name=name,
+            legal_name=f"{name} SARL",
+            email=email,
+            phone="+212 5 22 00 00 00",
+            address="12 rue des Vendeurs, Casablanca",
+            created_at=clock.now(),
+        )
+        if person:
+            SellerPerson.objects.create(
+                brand=brand,
+                seller=seller,
+                name=person,
+                email=f"{person.lower()}@{email.split('@')[1]}",
+                created_at=clock.now(),
+            )
+    return seller
+
+
+@pytest.fixture
+def market(db: Any, frozen_clock: clock.FrozenClock) -> Market:
+    jamla = publish_preset("jamla24")
+    ej = publish_preset("ej")
+    seller = make_seller(jamla, "Atlas Électroménager", "contact@atlas.example", person="Youssef")
+    rival = make_seller(jamla, "Souk Mode", "vendeur@souk.example", person="Nadia")
+    customer = contact_for_email(
+        brand=jamla, email="salma@exemple.ma", name="Salma Alaoui", language="fr"
+    )
+    ticket = services.ticket_open(
+        brand=jamla,
+        contact=customer,
+        contact_type="dispute",
+        subject="Lave-linge jamais livré",
+        text="Commande JM-889 payée il y a dix jours, rien reçu. Mon adresse : 4 rue Ibn Sina, 0612345678.",
+        channel=Channel.EMAIL,
+        category="seller",
+    )
+    services.ticket_change(ticket=ticket, actor=SYSTEM, seller=seller)
+    with brand_scope(jamla):
+        person = seller.people.get()
+        rival_person = rival.people.get()
+    return Market(
+        brand=jamla,
+        agent=make_staff(jamla, "jagent", Role.AGENT, teams=["customer-service"]),
+        manager=make_staff(jamla, "jmanager", Role.MANAGER, is_staff=True),
+        seller=seller,
+        person=person,
+        rival=rival,
+        rival_person=rival_person,
+        customer=customer,
+        ticket=ticket,
+        other_brand=ej,
+        other_seller=make_seller(ej, "Kingston Crafts", "shop@kingston.example", person="Marlon"),
     )
 
 

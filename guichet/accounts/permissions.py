@@ -39,6 +39,10 @@ class Action(StrEnum):
     MANAGE_PEOPLE = "manage_people"
     MANAGE_POLICY = "manage_policy"
     VIEW_QUARANTINE = "view_quarantine"
+    # Marketplace disputes (docs/marketplace.md) and money paid back (CL-2).
+    CONTACT_SELLER = "contact_seller"  # write to the seller, share with it, release its details
+    RECORD_PAYMENT = "record_payment"  # a refund or a credit, a return received
+    MANAGE_SELLERS = "manage_sellers"  # withdraw a strike; restrict, reinstate, terminate
 
 
 _HANDLE = {
@@ -49,6 +53,8 @@ _HANDLE = {
     Action.CHANGE_FIELDS,
     Action.ESCALATE,
     Action.DECIDE,
+    Action.CONTACT_SELLER,
+    Action.RECORD_PAYMENT,
 }
 _LEAD = _HANDLE | {
     Action.ASSIGN,
@@ -62,9 +68,10 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
     Role.AGENT: frozenset(_HANDLE),
     Role.TEAM_LEAD: frozenset(_LEAD),
     Role.INVESTIGATOR: frozenset(_HANDLE),
-    Role.DIRECTOR: frozenset(_LEAD | {Action.LIFT_BLOCK}),
+    Role.DIRECTOR: frozenset(_LEAD | {Action.LIFT_BLOCK, Action.MANAGE_SELLERS}),
     Role.MANAGER: frozenset(
-        _LEAD | {Action.LIFT_BLOCK, Action.MANAGE_PEOPLE, Action.MANAGE_LETTERS}
+        _LEAD
+        | {Action.LIFT_BLOCK, Action.MANAGE_PEOPLE, Action.MANAGE_LETTERS, Action.MANAGE_SELLERS}
     ),
     Role.ADMIN: frozenset(
         _LEAD
@@ -74,6 +81,7 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
             Action.MANAGE_LETTERS,
             Action.MANAGE_POLICY,
             Action.VIEW_QUARANTINE,
+            Action.MANAGE_SELLERS,
         }
     ),
 }

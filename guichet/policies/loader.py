@@ -74,6 +74,7 @@ _PATTERNS = {
     r"^[A-Z][A-Z0-9]{1,5}$": "use 2 to 6 capital letters or digits, starting with a letter",
     r"^#[0-9a-fA-F]{6}$": "use a colour such as #1f4e79",
     r"^[A-Z]{2}$": "use a two-letter ISO country code such as FR",
+    r"^[A-Z]{3}$": "use a three-letter ISO currency code such as EUR",
 }
 
 

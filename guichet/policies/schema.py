@@ -64,6 +64,8 @@ DeadlineKind = Literal[
     "update",
     "level",
     "seller_response",
+    "return_window",
+    "refund",
 ]
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -173,6 +175,8 @@ class BrandSection(Strict):
     languages: Annotated[list[Lang], Field(min_length=1)]
     colour: Annotated[str, Field(pattern=r"^#[0-9a-fA-F]{6}$")] = "#1f4e79"
     website: str = ""
+    # The currency its refunds and credits are in, by default (ISO 4217, such as EUR).
+    currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] | None = None
     # The brand's privacy policy, linked from the consent of the portal's forms: one
     # address, or one per language ({ fr = "https://…", en = "https://…" }).
     privacy_policy_url: LocalText | str = ""
@@ -468,16 +472,42 @@ class Validation(Strict):
 
 
 class Returns(Strict):
+    """Returns and refunds (docs/requirements.md CL-2): the customer may send an item back
+    within `window` of receiving it (of the request, when the delivery date is unknown);
+    the money is paid back within `refund_within` of the item's return. Both are deadlines
+    of a return request (contact type `return_refund`), planned like the others."""
+
     window: DurationField
     refund_within: DurationField
     clock: ClockKind = "calendar"
+    warn_before: DurationField | None = None
+
+
+def _release_rule(value: Any) -> Any:
+    # `true` / `false` were the first spelling of the rule.
+    if value is True:
+        return "after_seller_contacted"
+    if value is False:
+        return "never"
+    return value
 
 
 class Marketplace(Strict):
-    seller_response: DurationField
+    """A marketplace's sellers (docs/marketplace.md). The seller's deadline is a
+    `[[deadlines]]` rule of kind `seller_response` (with its warning); `seller_response`
+    here is the short form, used when there is no such rule."""
+
+    seller_response: DurationField | None = None
     clock: ClockKind = "calendar"
-    strikes_before_restriction: Annotated[int, Field(ge=1)] = 3
-    contact_release: bool = True
+    # Strikes that restrict a seller, counted over `strikes_within` when given (else ever).
+    strikes_before_restriction: Annotated[int, Field(ge=1, le=100)] = 3
+    strikes_within: DurationField | None = None
+    # When a customer may have the seller's direct contact details (MK-3): "never";
+    # "on_request" (as soon as asked); "after_seller_contacted" (once Guichet has asked the
+    # seller and it let its deadline pass or refused; before that an agent decides).
+    contact_release: Annotated[
+        Literal["never", "on_request", "after_seller_contacted"], BeforeValidator(_release_rule)
+    ] = "after_seller_contacted"
 
 
 class Intake(Strict):
@@ -565,6 +595,34 @@ class Policy(Strict):
 
     def privacy_policy_url(self, lang: str) -> str:
         return self.text(self.brand.privacy_policy_url, lang)
+
+    @cached_property
+    def deadline_rules(self) -> list[tuple[str, DeadlineRule]]:
+        """Every deadline rule with where it is written: the `[[deadlines]]`, then those
+        the short forms mean — [returns] (the return window and the refund of a return
+        request) and [marketplace]'s `seller_response`."""
+        rules = [(f"deadlines[{i}]", rule) for i, rule in enumerate(self.deadlines)]
+        if self.returns is not None:
+            shorts: tuple[tuple[str, DeadlineKind, Duration], ...] = (
+                ("returns.window", "return_window", self.returns.window),
+                ("returns.refund_within", "refund", self.returns.refund_within),
+            )
+            for name, kind, target in shorts:
+                rule = DeadlineRule(
+                    kind=kind,
+                    target=target,
+                    clock=self.returns.clock,
+                    warn_before=self.returns.warn_before,
+                    contact_types=["return_refund"],
+                )
+                rules.append((name, rule))
+        market = self.marketplace
+        if market is not None and market.seller_response is not None:
+            rule = DeadlineRule(
+                kind="seller_response", target=market.seller_response, clock=market.clock
+            )
+            rules.append(("marketplace.seller_response", rule))
+        return rules
 
 
 def _walk(value: Any, path: tuple[str | int, ...]) -> Iterator[tuple[tuple[str | int, ...], Any]]:
@@ -658,6 +716,41 @@ def _deadlines(policy: Policy, defined: _Defined) -> Iterator[_Problem]:
             yield ("deadlines", i, "aim"), "the aim must not be later than the target"
         if rule.warn_before and rule.warn_before.as_timedelta() >= rule.target.as_timedelta():
             yield ("deadlines", i, "warn_before"), "warn_before must be shorter than the target"
+        if rule.kind in ("return_window", "refund"):
+            yield ("deadlines", i, "kind"), "returns and refunds are set in [returns]"
+        if rule.kind == "seller_response" and policy.marketplace is None:
+            yield ("deadlines", i, "kind"), "a seller deadline needs a [marketplace] section"
+
+
+def _marketplace(policy: Policy, defined: _Defined) -> Iterator[_Problem]:
+    market = policy.marketplace
+    if market is None:
+        return
+    has_rule = any(rule.kind == "seller_response" for rule in policy.deadlines)
+    if market.seller_response is None and not has_rule:
+        yield (
+            ("marketplace",),
+            (
+                "the seller's deadline is missing: a [[deadlines]] rule of kind seller_response, "
+                "or seller_response here"
+            ),
+        )
+    if market.seller_response is not None and has_rule:
+        yield (
+            ("marketplace", "seller_response"),
+            ("the seller's deadline is also a [[deadlines]] rule: keep one of the two"),
+        )
+
+
+def _returns(policy: Policy, defined: _Defined) -> Iterator[_Problem]:
+    returns = policy.returns
+    if returns is None:
+        return
+    if "return_refund" not in defined.contact_types:
+        yield ("returns",), "returns need the contact type return_refund"
+    shortest = min(returns.window.as_timedelta(), returns.refund_within.as_timedelta())
+    if returns.warn_before and returns.warn_before.as_timedelta() >= shortest:
+        yield ("returns", "warn_before"), "warn_before must be shorter than both deadlines"
 
 
 def _automatic_escalations(policy: Policy, defined: _Defined) -> Iterator[_Problem]:
@@ -746,6 +839,8 @@ _CHECKS = (
     _levels,
     _category_teams,
     _deadlines,
+    _marketplace,
+    _returns,
     _automatic_escalations,
     _delay_letter,
     _order_reference,

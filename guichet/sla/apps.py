@@ -16,5 +16,9 @@ class SlaConfig(AppConfig):
         from guichet.tickets import reactions
 
         reactions.keep_time_with(Deadlines())
+        from guichet.sla.strikes import strike_on_breach
+        from guichet.tickets.choices import Verb
+
+        reactions.register(Verb.DEADLINE_BREACHED, strike_on_breach)
         periodic.register("sla.sweep", "guichet.sla.tasks.sweep", timedelta(seconds=30))
         periodic.register("sla.absences", "guichet.sla.tasks.apply_absences", timedelta(minutes=1))

@@ -34,8 +34,12 @@ from guichet.sla.businesstime import (
     elapsed,
 )
 
-# Kinds whose clock keeps running while the ticket waits on the customer.
-UNPAUSED = {"acknowledgement", "first_response"}
+# Kinds whose clock keeps running while the ticket waits on the customer: ours to meet
+# before we can wait on anyone, and those of another party (the seller's, the customer's
+# return window) or of money owed (a refund).
+UNPAUSED = {"acknowledgement", "first_response", "seller_response", "return_window", "refund"}
+# Kinds that are not promises to the customer: they do not set the ticket's next deadline.
+NOT_OURS = {"seller_response", "return_window"}
 # Kinds that are moments to act, not promises to the customer.
 ACTIONS = {"escalation", "delay_letter"}
 
@@ -67,6 +71,13 @@ class Facts:
     revised: Mapping[tuple[str, int], datetime] = field(default_factory=dict)
     # Deadlines (kind, level) a delay letter was already sent for.
     letters_sent: frozenset[tuple[str, int]] = frozenset()
+    # The seller's side: when it was last asked, when it last answered.
+    seller_asked_at: datetime | None = None
+    seller_answered_at: datetime | None = None
+    # A return: the item received by the customer, returned (or the return waived), paid back.
+    item_received_at: datetime | None = None
+    item_returned_at: datetime | None = None
+    refunded_at: datetime | None = None
 
 
 class TicketState(Protocol):
@@ -102,6 +113,16 @@ class TicketState(Protocol):
     def auto_acknowledge(self) -> bool: ...
     @property
     def reopened_at(self) -> datetime | None: ...
+    @property
+    def seller_asked_at(self) -> datetime | None: ...
+    @property
+    def seller_answered_at(self) -> datetime | None: ...
+    @property
+    def item_received_at(self) -> datetime | None: ...
+    @property
+    def item_returned_at(self) -> datetime | None: ...
+    @property
+    def refunded_at(self) -> datetime | None: ...
 
 
 class RunningDeadline(Protocol):
@@ -147,6 +168,11 @@ def facts_for(
         pauses=tuple(pauses),
         revised=revised,
         letters_sent=frozenset(revised),  # a delay letter was sent for these
+        seller_asked_at=ticket.seller_asked_at,
+        seller_answered_at=ticket.seller_answered_at,
+        item_received_at=ticket.item_received_at,
+        item_returned_at=ticket.item_returned_at,
+        refunded_at=ticket.refunded_at,
     )
 
 
@@ -218,14 +244,15 @@ class Engine:
                 return False
         return True
 
-    def rule_for(self, kind: str, facts: Facts) -> tuple[int, DeadlineRule] | None:
+    def rule_for(self, kind: str, facts: Facts) -> tuple[str, DeadlineRule] | None:
+        """The rule of `kind` that applies (with where the policy writes it), if any."""
         level_key = self.policy.level_at(facts.level).key
-        best: tuple[int, DeadlineRule] | None = None
-        for index, rule in enumerate(self.policy.deadlines):
+        best: tuple[str, DeadlineRule] | None = None
+        for where, rule in self.policy.deadline_rules:
             if rule.kind != kind or not self._matches(rule, facts, level_key):
                 continue
             if best is None or rule.specificity > best[1].specificity:
-                best = (index, rule)
+                best = (where, rule)
         return best
 
     # --- due moments --------------------------------------------------------------------
@@ -249,6 +276,12 @@ class Engine:
         return due
 
     def _start(self, rule: DeadlineRule, facts: Facts) -> datetime:
+        if rule.kind == "seller_response" and facts.seller_asked_at is not None:
+            return facts.seller_asked_at
+        if rule.kind == "return_window":
+            return facts.item_received_at or facts.received_at
+        if rule.kind == "refund" and facts.item_returned_at is not None:
+            return facts.item_returned_at
         if rule.start == "level_start":
             return facts.level_started_at
         if rule.start == "last_update":
@@ -260,7 +293,7 @@ class Engine:
         return facts.received_at
 
     def _target(
-        self, kind: str, rule_index: int, rule: DeadlineRule, facts: Facts, level: int
+        self, kind: str, where: str, rule: DeadlineRule, facts: Facts, level: int
     ) -> Planned:
         start = self._start(rule, facts)
         due = self._due(rule.clock, start, rule.target, facts, pausable=kind not in UNPAUSED)
@@ -273,7 +306,7 @@ class Engine:
         return Planned(
             kind=kind,
             level=level,
-            rule=f"deadlines[{rule_index}]",
+            rule=where,
             clock=rule.clock,
             target=str(rule.target),
             started_at=start,
@@ -284,11 +317,16 @@ class Engine:
 
     @staticmethod
     def _met(kind: str, facts: Facts) -> datetime | None:
+        if kind == "seller_response":
+            answered, asked = facts.seller_answered_at, facts.seller_asked_at
+            return answered if answered and asked and answered >= asked else None
         return {
             "acknowledgement": facts.acknowledged_at,
             "first_response": facts.first_responded_at,
             "full_answer": facts.answered_at,
             "resolution": facts.closed_at,
+            "return_window": facts.item_returned_at,
+            "refund": facts.refunded_at,
         }.get(kind)
 
     # --- the plan -----------------------------------------------------------------------
@@ -313,9 +351,26 @@ class Engine:
                 if found is not None:
                     level = facts.level if kind == "level" else 0
                     planned.append(self._target(kind, found[0], found[1], facts, level))
+            planned += self._parties(facts)
             planned += self._escalations(facts)
             planned += self._delay_letters(facts, planned)
         return planned
+
+    def _parties(self, facts: Facts) -> list[Planned]:
+        """The seller's deadline once it is asked; a return request's window, and its
+        refund once the item is back (or the return waived). They end with the ticket."""
+        out = []
+        kinds = []
+        if facts.seller_asked_at is not None:
+            kinds.append("seller_response")
+        kinds.append("return_window")
+        if facts.item_returned_at is not None:
+            kinds.append("refund")
+        for kind in kinds:
+            found = self.rule_for(kind, facts)
+            if found is not None:
+                out.append(self._target(kind, found[0], found[1], facts, 0))
+        return out
 
     def _escalations(self, facts: Facts) -> list[Planned]:
         out = []

@@ -21,6 +21,8 @@ class DeadlineKind(models.TextChoices):
     UPDATE = "update", _("Update to the customer")
     LEVEL = "level", _("Answer at this level")
     SELLER_RESPONSE = "seller_response", _("Seller's answer")
+    RETURN_WINDOW = "return_window", _("Return window")
+    REFUND = "refund", _("Refund")
     # Not promises to the customer but moments the engine acts at:
     ESCALATION = "escalation", _("Automatic escalation")
     DELAY_LETTER = "delay_letter", _("Delay letter")

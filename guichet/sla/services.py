@@ -15,7 +15,7 @@ from datetime import datetime
 
 from guichet.brands.models import Brand
 from guichet.lib.bulk import save_fields
-from guichet.sla.engine import ACTIONS, Engine, Facts, Planned, facts_for
+from guichet.sla.engine import ACTIONS, NOT_OURS, Engine, Facts, Planned, facts_for
 from guichet.sla.models import Deadline
 from guichet.tickets.choices import Status, Verb
 from guichet.tickets.models import Event, Pause, Ticket
@@ -311,6 +311,9 @@ def _next_due(rows: Iterable[Deadline]) -> datetime | None:
     dues = [
         row.due_at
         for row in rows
-        if row.is_running and row.due_at is not None and row.kind not in ACTIONS
+        if row.is_running
+        and row.due_at is not None
+        and row.kind not in ACTIONS
+        and row.kind not in NOT_OURS
     ]
     return min(dues) if dues else None

@@ -6,7 +6,9 @@ who acted from it:
   member of the staff who records the request for them (told by phone, at the counter),
   named in `recorded_by` — the request stays the customer's;
 - a part of Guichet acting by itself is a `System`, named by its label ("sla" for the
-  deadline watcher, "policy", "email"…), shown as such in the timeline.
+  deadline watcher, "policy", "email"…), shown as such in the timeline;
+- a marketplace's seller answering on a ticket that involves it is a `SellerParty`, with
+  the person who answered for it when known (the seller portal, a person's address).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from guichet.accounts.models import User
 from guichet.accounts.permissions import Action, require
 from guichet.brands.models import Brand
 from guichet.contacts.models import Contact
+from guichet.marketplace.models import Seller, SellerPerson
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,9 +36,15 @@ class System:
     label: str = "system"
 
 
+@dataclass(frozen=True, slots=True)
+class SellerParty:
+    seller: Seller
+    person: SellerPerson | None = None
+
+
 SYSTEM = System()
 
-type Actor = User | Customer | System
+type Actor = User | Customer | System | SellerParty
 
 
 def event_fields(actor: Actor) -> dict[str, Any]:
@@ -45,6 +54,8 @@ def event_fields(actor: Actor) -> dict[str, Any]:
             return {"actor_user": None, "actor_contact": contact, "actor_label": ""}
         case System(label=label):
             return {"actor_user": None, "actor_contact": None, "actor_label": label}
+        case SellerParty():
+            return {"actor_user": None, "actor_contact": None, "actor_label": "seller"}
         case _:
             return {"actor_user": actor, "actor_contact": None, "actor_label": ""}
 
@@ -54,6 +65,9 @@ def recorded_by(actor: Actor) -> dict[str, Any]:
     (`data["recorded_by"]`: their user id); nothing otherwise."""
     if isinstance(actor, Customer) and actor.recorded_by is not None:
         return {"recorded_by": actor.recorded_by.pk}
+    if isinstance(actor, SellerParty):
+        person = actor.person.pk if actor.person is not None else None
+        return {"seller": actor.seller.pk, "seller_person": person}
     return {}
 
 
@@ -65,7 +79,7 @@ def require_staff(actor: Actor, action: Action, *, brand: Brand, level: int | No
     match actor:
         case System():
             return
-        case Customer(recorded_by=None):
+        case Customer(recorded_by=None) | SellerParty():
             raise PermissionDenied(action.value)
         case Customer(recorded_by=recorder):
             require(recorder, action, brand=brand, level=level)
@@ -74,4 +88,4 @@ def require_staff(actor: Actor, action: Action, *, brand: Brand, level: int | No
 
 
 def is_staff(actor: Actor) -> bool:
-    return not isinstance(actor, Customer | System)
+    return not isinstance(actor, Customer | System | SellerParty)

@@ -111,6 +111,20 @@ class Verb(models.TextChoices):
     ABUSE_UNFLAGGED = "abuse_unflagged", _("No longer flagged as abusive")
     SURVEY_ANSWERED = "survey_answered", _("Satisfaction survey answered")
     CONTACT_MERGED = "contact_merged", _("Customer records merged")
+    # The seller's side (docs/marketplace.md).
+    SELLER_CONTACTED = "seller_contacted", _("Seller contacted")
+    SELLER_ANSWERED = "seller_answered", _("Seller answered")
+    SHARED_WITH_SELLER = "shared_with_seller", _("Customer's message shown to the seller")
+    SELLER_ANSWER_SHARED = "seller_answer_shared", _("Seller's answer passed on to the customer")
+    STRIKE_RECORDED = "strike_recorded", _("Strike against the seller")
+    STRIKE_WITHDRAWN = "strike_withdrawn", _("Strike withdrawn")
+    SELLER_STATUS_CHANGED = "seller_status_changed", _("Seller's status changed")
+    CONTACT_DETAILS_REQUESTED = "contact_details_requested", _("Seller's contact details requested")
+    CONTACT_DETAILS_RELEASED = "contact_details_released", _("Seller's contact details released")
+    CONTACT_DETAILS_REFUSED = "contact_details_refused", _("Seller's contact details refused")
+    # Returns and money paid back (CL-2).
+    RETURN_RECORDED = "return_recorded", _("Return recorded")
+    PAYMENT_RECORDED = "payment_recorded", _("Refund or credit recorded")
 
 
 OPEN_STATUSES = [Status.NEW, Status.OPEN, Status.WAITING_CUSTOMER, Status.WAITING_THIRD_PARTY]

@@ -116,6 +116,18 @@ class Ticket(models.Model):
     # Set while the ticket is flagged as abusive (docs/requirements.md AB-1: by an agent, or by
     # detection); the flag and its removal are events, with the reason.
     abuse_flagged_at = models.DateTimeField(_("flagged as abusive"), null=True, blank=True)
+    # The seller's side (docs/marketplace.md): when the seller was last asked (its deadline
+    # runs from then) and when it last answered (which meets it).
+    seller_asked_at = models.DateTimeField(_("seller asked"), null=True, blank=True)
+    seller_answered_at = models.DateTimeField(_("seller answered"), null=True, blank=True)
+    # A return (docs/requirements.md CL-2): when the customer received the item (the return
+    # window runs from then, or from the request when unknown), when the item came back or
+    # the return was waived (the refund deadline runs from then), when the money was paid.
+    item_received_at = models.DateTimeField(
+        _("item received by the customer"), null=True, blank=True
+    )
+    item_returned_at = models.DateTimeField(_("item returned"), null=True, blank=True)
+    refunded_at = models.DateTimeField(_("refunded"), null=True, blank=True)
 
     # Milestones the deadlines are measured against (met when set), and the earliest
     # deadline still running, kept by the policy engine (sla) for lists and sorting.
@@ -287,6 +299,20 @@ class Message(models.Model):
     # An identifier from the channel (an email's Message-ID), for threading and de-duplication.
     external_id = models.CharField(max_length=998, blank=True)
     created_at = models.DateTimeField(_("created"))
+    # The seller's side of the ticket: a message to the seller or from it (never the
+    # customer's: `is_internal` is set too), and who answered for the seller.
+    seller = models.ForeignKey(
+        "marketplace.Seller", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    seller_person = models.ForeignKey(
+        "marketplace.SellerPerson",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    # A customer's message an agent chose to show the seller (with its attachments).
+    shared_with_seller_at = models.DateTimeField(_("shown to the seller"), null=True, blank=True)
 
     objects = BrandScopedManager()
 
@@ -304,13 +330,27 @@ class Message(models.Model):
         ]
         constraints = [
             models.CheckConstraint(
-                condition=~(Q(is_internal=True) & Q(direction=Direction.INBOUND)),
+                condition=~(
+                    Q(is_internal=True) & Q(direction=Direction.INBOUND) & Q(seller__isnull=True)
+                ),
                 name="message_note_is_outbound",
-            )
+            ),
+            models.CheckConstraint(
+                condition=Q(seller__isnull=True) | Q(is_internal=True),
+                name="message_seller_side_is_internal",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.ticket_id}:{self.pk} {self.get_direction_display()}"
+
+    @property
+    def is_seller_side(self) -> bool:
+        return self.seller_id is not None
+
+    @property
+    def is_note(self) -> bool:
+        return self.is_internal and self.seller_id is None
 
     @property
     def formatted_html(self) -> str:
@@ -466,3 +506,39 @@ class ReferenceCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.brand_id}/{self.year}: {self.last}"
+
+
+class MoneyKind(models.TextChoices):
+    REFUND = "refund", _("Refund")
+    CREDIT = "credit", _("Credit")
+
+
+class Payment(models.Model):
+    """Money paid back to the customer on a ticket (docs/requirements.md CL-2): a refund (of
+    a return, of a cancelled order) or a credit (EJ: a billing error credited). Recorded by
+    `tickets.services.ticket_record_payment`, which writes its event and the customer's
+    letter; never changed afterwards."""
+
+    brand = models.ForeignKey("brands.Brand", on_delete=models.PROTECT, related_name="+")
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="payments")
+    kind = models.CharField(_("kind"), max_length=10, choices=MoneyKind.choices)
+    amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
+    currency = models.CharField(_("currency"), max_length=3)
+    reason = models.TextField(_("reason"))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField(_("when"))
+
+    objects = BrandScopedManager()
+
+    class Meta:
+        verbose_name = _("refund or credit")
+        verbose_name_plural = _("refunds and credits")
+        ordering = ["ticket", "at", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} {self.kind} {self.amount} {self.currency}"

@@ -103,6 +103,8 @@ class _Ticket:
         "engine_version",
         "first_responded_at",
         "id",
+        "item_received_at",
+        "item_returned_at",
         "last_update_at",
         "level",
         "level_started_at",
@@ -110,9 +112,12 @@ class _Ticket:
         "outcome",
         "pauses",
         "priority",
+        "refunded_at",
         "reopened_at",
         "running",
         "script",
+        "seller_answered_at",
+        "seller_asked_at",
         "stage",
         "version",
     )
@@ -145,6 +150,11 @@ class _Ticket:
         self.first_responded_at: datetime | None = None
         self.answered_at: datetime | None = None
         self.last_update_at: datetime | None = None
+        self.seller_asked_at: datetime | None = None
+        self.seller_answered_at: datetime | None = None
+        self.item_received_at: datetime | None = None
+        self.item_returned_at: datetime | None = None
+        self.refunded_at: datetime | None = None
         self.pauses: list[tuple[datetime, datetime | None]] = []
         self.outcome = ""
         self.stage = _FIRST

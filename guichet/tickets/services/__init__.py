@@ -26,6 +26,11 @@ from guichet.tickets.services.merging import (
     tickets_change_contact,
 )
 from guichet.tickets.services.messages import new_message_id
+from guichet.tickets.services.money import (
+    check_money,
+    ticket_record_payment,
+    ticket_record_return,
+)
 from guichet.tickets.services.opening import Opening, ticket_open, tickets_open
 from guichet.tickets.services.people import ticket_assign, ticket_request_another_person
 from guichet.tickets.services.ranking import queue_rank, rank_update, tickets_rerank
@@ -36,6 +41,21 @@ from guichet.tickets.services.replies import (
     ticket_receive,
     ticket_reply,
     tickets_receive,
+)
+from guichet.tickets.services.sellers import (
+    contact_details,
+    contact_release_decide,
+    contact_release_request,
+    on_seller_status_committed,
+    release_allowed,
+    seller_answer_share,
+    seller_contact,
+    seller_reachable,
+    seller_receive,
+    seller_set_status,
+    seller_share,
+    strike_record,
+    strike_withdraw,
 )
 from guichet.tickets.services.validation import (
     ORDER_REFERENCE_MAX,
@@ -51,9 +71,23 @@ __all__ = [
     "OrderCheck",
     "Receipt",
     "Record",
+    "check_money",
+    "contact_details",
+    "contact_release_decide",
+    "contact_release_request",
     "new_message_id",
+    "on_seller_status_committed",
     "queue_rank",
     "rank_update",
+    "release_allowed",
+    "seller_answer_share",
+    "seller_contact",
+    "seller_reachable",
+    "seller_receive",
+    "seller_set_status",
+    "seller_share",
+    "strike_record",
+    "strike_withdraw",
     "ticket_assign",
     "ticket_change",
     "ticket_close",
@@ -67,6 +101,8 @@ __all__ = [
     "ticket_receive",
     "ticket_record",
     "ticket_record_identity_check",
+    "ticket_record_payment",
+    "ticket_record_return",
     "ticket_reopen",
     "ticket_reply",
     "ticket_request_another_person",

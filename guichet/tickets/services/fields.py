@@ -73,6 +73,9 @@ def ticket_change(
                 continue
             change.set(**{field: new})
             change.record(Verb.FIELD_CHANGED, data={"field": field, "from": old, "to": stored_new})
+            if field == "seller":
+                # The previous seller's pending question goes with it: its deadline ends.
+                change.set(seller_asked_at=None, seller_answered_at=None)
         if "category" in change.fields:
             change.set(queue_rank=queue_rank(policy, ticket.category))
     return ticket

@@ -15,6 +15,7 @@ from guichet.accounts.models import User
 from guichet.contacts.models import Contact
 from guichet.lib.errors import InvalidRequest
 from guichet.lib.html import html_to_text, sanitize_html
+from guichet.marketplace.models import Seller, SellerPerson
 from guichet.tickets.choices import Direction
 from guichet.tickets.models import Attachment, Message, MessageReference, Ticket, reference_key
 from guichet.tickets.services.change import Change
@@ -51,8 +52,11 @@ def build_message(
     external_id: str = "",
     references: Sequence[str] = (),
     attachments: Sequence[Attachment] = (),
+    seller: Seller | None = None,
+    seller_person: SellerPerson | None = None,
 ) -> Message:
-    """A message, checked but not saved (`save_messages` saves it with the others)."""
+    """A message, checked but not saved (`save_messages` saves it with the others). With a
+    `seller`, it is on the seller's side of the ticket (to the seller, or from it)."""
     body, clean = _message_bodies(text, html, outbound=direction == Direction.OUTBOUND)
     if direction == Direction.OUTBOUND and not internal and not external_id:
         # Ours from the start: a reply to it threads even before its delivery is recorded.
@@ -72,6 +76,8 @@ def build_message(
         language=language or ticket.language,
         external_id=external_id[:998],
         created_at=now,
+        seller=seller,
+        seller_person=seller_person,
     )
     message.pending = (  # type: ignore[attr-defined]
         [a.pk for a in attachments],

@@ -144,7 +144,7 @@ def ticket_reply(
             automatic=automatic,
             attachments=attachments,
         )
-        _replied(change, full_answer=full_answer, automatic=automatic, status_after=status_after)
+        replied(change, full_answer=full_answer, automatic=automatic, status_after=status_after)
         change.record(
             Verb.REPLIED,
             message=message,
@@ -158,7 +158,7 @@ def ticket_reply(
     return message
 
 
-def _replied(
+def replied(
     change: Change, *, full_answer: bool, automatic: bool, status_after: str | None
 ) -> None:
     """What a reply changes: the moment of the last update, the first response and the
