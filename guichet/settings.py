@@ -385,6 +385,11 @@ GUICHET_WEBHOOK_DELIVERY_DAYS = env_int("GUICHET_WEBHOOK_DELIVERY_DAYS", 30)
 # A sign-in link works once, within these minutes; a customer's session lasts these hours.
 GUICHET_PORTAL_LINK_MINUTES = env_int("GUICHET_PORTAL_LINK_MINUTES", 10)
 GUICHET_PORTAL_SESSION_HOURS = env_int("GUICHET_PORTAL_SESSION_HOURS", 8)
+# The seller portal (docs/marketplace.md): a person's sign-in link, the link in the email
+# that asks a seller about a dispute (it must outlive the seller's deadline), a session.
+GUICHET_SELLER_LINK_MINUTES = env_int("GUICHET_SELLER_LINK_MINUTES", 15)
+GUICHET_SELLER_EMAIL_LINK_HOURS = env_int("GUICHET_SELLER_EMAIL_LINK_HOURS", 72)
+GUICHET_SELLER_SESSION_HOURS = env_int("GUICHET_SELLER_SESSION_HOURS", 8)
 # Rate limits of the public pages: (how many, per how many seconds), counted in the cache
 # (set REDIS_URL when several processes serve the site).
 GUICHET_PORTAL_RATE_LIMITS = {

@@ -266,3 +266,56 @@ class ContactRelease(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ticket_id} {self.seller_id} {self.status}"
+
+
+class SellerSignInLink(models.Model):
+    """A single-use link that signs someone in to the seller portal for one seller: a
+    person of the seller (`person`), or whoever reads the seller's own address (`person`
+    empty: the link in the email that asks the seller about a dispute). Only the SHA-256
+    digest of its secret is stored (like the customers' links, docs/portal.md)."""
+
+    brand = models.ForeignKey("brands.Brand", on_delete=models.CASCADE, related_name="+")
+    seller = models.ForeignKey(Seller, on_delete=models.CASCADE, related_name="signin_links")
+    person = models.ForeignKey(
+        SellerPerson, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    address = models.EmailField(_("sent to"), max_length=254)
+    token_hash = models.CharField(max_length=64, unique=True)
+    # Where to go once signed in: a path made by Guichet (a dispute's page).
+    next_path = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(_("created"))
+    expires_at = models.DateTimeField(_("expires"))
+    used_at = models.DateTimeField(_("used"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    objects = BrandScopedManager()
+
+    class Meta:
+        verbose_name = _("seller's sign-in link")
+        verbose_name_plural = _("sellers' sign-in links")
+
+    def __str__(self) -> str:
+        return f"{self.address} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class SellerSession(models.Model):
+    """Someone signed in to the seller portal for one seller, in one browser."""
+
+    brand = models.ForeignKey("brands.Brand", on_delete=models.CASCADE, related_name="+")
+    seller = models.ForeignKey(Seller, on_delete=models.CASCADE, related_name="sessions")
+    person = models.ForeignKey(
+        SellerPerson, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(_("signed in"))
+    expires_at = models.DateTimeField(_("expires"))
+    revoked_at = models.DateTimeField(_("signed out"), null=True, blank=True)
+
+    objects = BrandScopedManager()
+
+    class Meta:
+        verbose_name = _("seller portal session")
+        verbose_name_plural = _("seller portal sessions")
+
+    def __str__(self) -> str:
+        return f"{self.seller_id} {self.created_at:%Y-%m-%d %H:%M}"
