@@ -16,8 +16,9 @@ from django.utils.translation import gettext_lazy as _
 from guichet.accounts.permissions import StaffAccess
 from guichet.desk.queries import SORTS, FilterChoices
 from guichet.lib.html import html_to_text, sanitize_reply, text_to_html
+from guichet.marketplace.models import SellerStatus
 from guichet.tickets.choices import Complexity, ContactType, Outcome, Priority, Status
-from guichet.tickets.models import Ticket
+from guichet.tickets.models import MoneyKind, Ticket
 
 ANY = [("", _("All"))]
 
@@ -164,20 +165,29 @@ class ReplyForm(forms.Form):
     confirm_stale = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        html, text = formatted(data.get("html", ""))
-        if text:
-            data["html"], data["text"] = html, text
-        else:
-            data["html"] = ""
-            if not data.get("text", "").strip():
-                self.add_error("text", forms.Field.default_error_messages["required"])
-        return data
+        return formatted_text(self, super().clean() or {})
 
     def draft_html(self) -> str:
-        """What the editor shows: the formatted draft, else the plain one as paragraphs."""
-        html = self["html"].value() or ""
-        return formatted(html)[0] if html else text_to_html(self["text"].value() or "")
+        return draft_html(self)
+
+
+def formatted_text(form: forms.Form, data: dict[str, Any]) -> dict[str, Any]:
+    """A form's `html` kept to the allow-list and its `text` derived from it; or the plain
+    `text` alone (the page without JavaScript), required."""
+    html, text = formatted(data.get("html", ""))
+    if text:
+        data["html"], data["text"] = html, text
+    else:
+        data["html"] = ""
+        if not data.get("text", "").strip():
+            form.add_error("text", forms.Field.default_error_messages["required"])
+    return data
+
+
+def draft_html(form: forms.Form) -> str:
+    """What an editor shows: the formatted draft, else the plain one as paragraphs."""
+    html = form["html"].value() or ""
+    return formatted(html)[0] if html else text_to_html(form["text"].value() or "")
 
 
 def formatted(html: str) -> tuple[str, str]:
@@ -352,3 +362,150 @@ class SplitForm(forms.Form):
 
 class ThankForm(forms.Form):
     text = TextField(label=_("Thank-you message"), widget=forms.Textarea(attrs={"rows": 4}))
+
+
+# --- the seller's side, returns and money ---------------------------------------------------------
+
+
+class PassOnForm(forms.Form):
+    """A seller's answer passed on to the customer: a reply the agent writes (the seller's
+    words quoted as they choose), in the reply editor."""
+
+    text = TextField(label=_("Reply to the customer"), widget=forms.Textarea, required=False)
+    html = forms.CharField(required=False, strip=False, widget=forms.HiddenInput)
+    passes_on = forms.IntegerField(widget=forms.HiddenInput)
+    revision = forms.IntegerField(widget=forms.HiddenInput)
+    confirm_stale = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+    def clean(self) -> dict[str, Any]:
+        return formatted_text(self, super().clean() or {})
+
+    def draft_html(self) -> str:
+        return draft_html(self)
+
+
+class SellerWriteForm(forms.Form):
+    """A message to the seller: formatted or plain as a reply, with files, and the
+    customer's messages the seller may now see (`share`, their ids)."""
+
+    text = TextField(label=_("Message to the seller"), widget=forms.Textarea, required=False)
+    html = forms.CharField(required=False, strip=False, widget=forms.HiddenInput)
+    share = forms.TypedMultipleChoiceField(
+        label=_("Show the seller these messages of the customer"),
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    attachments = MultipleFileField(label=_("Attachments"), required=False)
+    revision = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, shareable: list[Any], *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "seller-%s")  # beside the reply's and the note's fields
+        super().__init__(*args, **kwargs)
+        self.fields["share"].choices = [  # type: ignore[attr-defined]
+            (m.pk, str(m.pk)) for m in shareable if m.shared_with_seller_at is None
+        ]
+
+    def clean(self) -> dict[str, Any]:
+        return formatted_text(self, super().clean() or {})
+
+    def draft_html(self) -> str:
+        return draft_html(self)
+
+
+class StrikeForm(forms.Form):
+    note = forms.CharField(
+        label=_("What did the seller refuse?"), widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class ReleaseDecideForm(forms.Form):
+    """Release the seller's details to the customer who asked, or refuse with a reason."""
+
+    release = forms.IntegerField(widget=forms.HiddenInput)
+    give = forms.TypedChoiceField(
+        choices=[("1", "1"), ("0", "0")], coerce=lambda v: v == "1", widget=forms.HiddenInput
+    )
+    reason = forms.CharField(label=_("Why not?"), required=False, max_length=2000)
+
+
+class ReturnForm(forms.Form):
+    """What is known of the item: received by the customer, came back, or no return
+    needed. A day is counted from its start in the brand's time zone; today, from now."""
+
+    item_received_on = forms.DateField(
+        label=_("The customer received the item on"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    item_returned_on = forms.DateField(
+        label=_("The item came back on"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    waived = forms.BooleanField(label=_("No return needed"), required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "return-%s")
+        super().__init__(*args, **kwargs)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("waived") and data.get("item_returned_on"):
+            raise forms.ValidationError(
+                _("Either the item came back, or no return is needed: not both.")
+            )
+        return data
+
+
+class PaymentForm(forms.Form):
+    """A refund or a credit. The amount is checked by the service (a decimal of at most two
+    places, more than zero, not absurd): it is never read as a float here."""
+
+    kind = forms.ChoiceField(label=_("Kind"), choices=MoneyKind.choices)
+    amount = forms.CharField(label=_("Amount"), max_length=24)
+    currency = forms.CharField(
+        label=_("Currency"),
+        max_length=3,
+        required=False,
+        widget=forms.TextInput(attrs={"autocapitalize": "characters", "size": 4}),
+    )
+    reason = forms.CharField(
+        label=_("What is it for?"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "payment-%s")
+        super().__init__(*args, **kwargs)
+
+
+class SellerStatusForm(forms.Form):
+    """A manager's decision on a seller: the statuses it may move to from its own."""
+
+    status = forms.ChoiceField(label=_("New status"))
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}))
+
+    MOVES = {
+        SellerStatus.ACTIVE: [SellerStatus.RESTRICTED, SellerStatus.TERMINATED],
+        SellerStatus.RESTRICTED: [SellerStatus.ACTIVE, SellerStatus.TERMINATED],
+        SellerStatus.TERMINATED: [SellerStatus.ACTIVE],
+    }
+    # What each move is called: restrict, reinstate (back to active), terminate.
+    WORDS = {
+        SellerStatus.ACTIVE: _("Reinstate (active)"),
+        SellerStatus.RESTRICTED: _("Restrict"),
+        SellerStatus.TERMINATED: _("Terminate"),
+    }
+
+    def __init__(self, current: str, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        moves = self.MOVES.get(SellerStatus(current), [])
+        self.fields["status"].choices = [  # type: ignore[attr-defined]
+            (status.value, self.WORDS[status]) for status in moves
+        ]
+
+
+class WithdrawForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why withdraw it?"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )

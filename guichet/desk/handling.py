@@ -23,6 +23,7 @@ from django.db.models import F, Q
 
 from guichet.accounts.models import Membership, User
 from guichet.desk.queries import due_state
+from guichet.sla.engine import NOT_OURS
 from guichet.sla.models import ACTION_KINDS, Deadline, DeadlineKind
 from guichet.tickets.choices import Status
 from guichet.tickets.models import Ticket
@@ -82,13 +83,15 @@ def next_deadline(
     ticket: Ticket, policy: Policy, language: str, now: datetime
 ) -> NextDeadline | None:
     """The earliest running promise to the customer (the one `next_due_at` holds); while
-    the ticket waits on the customer, the promise whose clock is paused."""
+    the ticket waits on the customer, the promise whose clock is paused. Another party's
+    deadline (the seller's answer, the customer's return window) is not one: the seller's
+    panel shows it."""
     if ticket.status == Status.CLOSED:
         return None
     paused = ticket.status == Status.WAITING_CUSTOMER
     running = (
         Deadline.objects.filter(ticket=ticket, met_at__isnull=True, cancelled_at__isnull=True)
-        .exclude(kind__in=ACTION_KINDS)
+        .exclude(kind__in=ACTION_KINDS | NOT_OURS)
         .order_by(
             F("due_at").asc(nulls_first=True) if paused else F("due_at").asc(nulls_last=True),
             "pk",

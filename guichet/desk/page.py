@@ -13,6 +13,7 @@ from guichet.brands.models import Team
 from guichet.desk import forms, queries
 from guichet.desk.canned import canned_for
 from guichet.desk.handling import handling
+from guichet.desk.parties import money_side, seller_side
 from guichet.desk.timeline import timeline
 from guichet.lib.names import language_name
 from guichet.tickets.models import Ticket
@@ -65,6 +66,7 @@ def whole(
         "canned": list(canned_for(ticket)),
         "reply_form": extra.pop("reply_form", None) or forms.ReplyForm(initial=revision),
         "note_form": extra.pop("note_form", None) or forms.NoteForm(initial=revision),
+        **_parties(desk, ticket, shown["can"], extra),
         "fields_form": forms.FieldsForm(
             ticket,
             people(desk, ticket),
@@ -94,6 +96,29 @@ def whole(
     }
 
 
+def _parties(
+    desk: StaffAccess, ticket: Ticket, can: dict[str, bool], extra: dict[str, Any]
+) -> dict[str, Any]:
+    """The seller's panel and its forms (a ticket naming a seller of a marketplace), the
+    return and the money; a form given in `extra` (a draft refused) is shown again."""
+    side = seller_side(ticket, desk.now)
+    money = money_side(ticket, desk.now)
+    found: dict[str, Any] = {
+        "seller_side": side,
+        "money": money,
+        "money_shown": can["record_payment"] or money.returns or bool(money.payments),
+        "payment_form": extra.pop("payment_form", None)
+        or forms.PaymentForm(initial={"currency": money.currency, "kind": "refund"}),
+        "return_form": extra.pop("return_form", None) or forms.ReturnForm(),
+    }
+    if side is not None:
+        found["seller_form"] = extra.pop("seller_form", None) or forms.SellerWriteForm(
+            side.shareable, initial={"revision": ticket.revision}
+        )
+        found["strike_form"] = extra.pop("strike_form", None) or forms.StrikeForm()
+    return found
+
+
 def people(desk: StaffAccess, ticket: Ticket) -> tuple[list[Any], list[Team]] | None:
     """Whom and to which team the person may hand the ticket, if they may hand it at all:
     the brand's staff (the ticket's team first) and teams."""
@@ -113,4 +138,7 @@ def abilities(desk: StaffAccess, ticket: Ticket) -> dict[str, bool]:
         "fields": desk.can(Action.CHANGE_FIELDS, brand),
         "escalate": desk.can(Action.ESCALATE, brand),
         "decide": desk.can(Action.DECIDE, brand, level=ticket.level),
+        "contact_seller": desk.can(Action.CONTACT_SELLER, brand),
+        "record_payment": desk.can(Action.RECORD_PAYMENT, brand),
+        "manage_sellers": desk.can(Action.MANAGE_SELLERS, brand),
     }

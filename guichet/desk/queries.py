@@ -42,7 +42,7 @@ from guichet.accounts.permissions import StaffAccess
 from guichet.brands.models import Brand, Team
 from guichet.desk.models import SavedView
 from guichet.desk.templatetags.desk import due_in, person
-from guichet.marketplace.models import Seller
+from guichet.marketplace.models import Seller, SellerStatus
 from guichet.tickets.choices import OPEN_STATUSES, Channel, ContactType, Priority, Status
 from guichet.tickets.models import PRIORITY_RANK, Ticket
 from guichet.tickets.queries import (
@@ -302,7 +302,7 @@ class FilterChoices:
         if not markets:
             return []
         sellers = Seller.objects.filter(brand_id__in=markets).order_by("name")[:200]
-        return [(seller.pk, seller.name) for seller in sellers]
+        return [(seller.pk, seller_label(seller)) for seller in sellers]
 
     def for_view(self, view: str) -> dict[str, Choices]:
         desk, policies = self.desk, self.policies
@@ -335,6 +335,16 @@ class FilterChoices:
         if self.sellers:
             found["seller"] = self.sellers
         return found
+
+
+def seller_label(seller: Seller) -> str:
+    """A seller as the filter names it: "Souk Mode (restricted)" when it is not active."""
+    if seller.status == SellerStatus.ACTIVE:
+        return seller.name
+    return _("%(name)s (%(status)s)") % {
+        "name": seller.name,
+        "status": SellerStatus(seller.status).label.lower(),
+    }
 
 
 def category_choices(brands: list[Any], language: str) -> Choices:

@@ -11,6 +11,7 @@ from django.http import HttpRequest
 from guichet.accounts.access import signed_in
 from guichet.accounts.models import Role
 from guichet.accounts.permissions import StaffAccess, staff_access
+from guichet.brands.models import Brand
 from guichet.desk import queries
 
 
@@ -23,9 +24,19 @@ def desk_of(request: HttpRequest) -> StaffAccess:
     return desk
 
 
+def markets(desk: StaffAccess) -> list[Brand]:
+    """The person's brands that are marketplaces (their policy has `[marketplace]`)."""
+    return [
+        brand
+        for brand in desk.brands
+        if brand.policy_id is not None and brand.get_policy().marketplace is not None
+    ]
+
+
 def shell_context(desk: StaffAccess, **extra: Any) -> dict[str, Any]:
     """What desk/desk.html needs around a page: the brand shown (the page's, or the
-    person's one brand), the built-in views, who is signed in and their role there."""
+    person's one brand), the built-in views, who is signed in and their role there, and
+    whether the sellers' pages are theirs to see."""
     brand = extra.get("desk_brand") or (desk.brands[0] if len(desk.brands) == 1 else None)
     role = desk.roles.get(brand.pk) if brand is not None else None
     return {
@@ -34,6 +45,8 @@ def shell_context(desk: StaffAccess, **extra: Any) -> dict[str, Any]:
         "views": queries.views_for(desk),
         # Who is signed in, as their menu says it: their role in the brand shown.
         "me_role": f"{Role(role).label} · {brand.name}" if brand and role else "",
+        # The sellers' pages, for a person of a marketplace (docs/marketplace.md).
+        "sellers_nav": bool(markets(desk)),
         **extra,
     }
 

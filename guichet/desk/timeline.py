@@ -22,18 +22,34 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from guichet.accounts.models import User
+from guichet.desk.formats import day, money
+from guichet.marketplace.models import Seller, SellerStatus, StrikeReason
 from guichet.notify.models import OutboundEmail, OutboxStatus
 from guichet.sla.models import DeadlineKind
 from guichet.tickets.choices import EscalationTrigger, Outcome, Status, Verb
-from guichet.tickets.models import Attachment, Event, Message, Ticket
+from guichet.tickets.models import Attachment, Event, Message, MoneyKind, Ticket
 
 # Events shown with the message they carry rather than on a line of their own.
-FOLDED = {Verb.OPENED, Verb.REPLIED, Verb.MESSAGE_RECEIVED, Verb.NOTE_ADDED}
+FOLDED = {
+    Verb.OPENED,
+    Verb.REPLIED,
+    Verb.MESSAGE_RECEIVED,
+    Verb.NOTE_ADDED,
+    Verb.SELLER_CONTACTED,
+    Verb.SELLER_ANSWERED,
+}
 # The engine's bookkeeping: counted in a moment's line ("2 deadlines updated").
 QUIET = {Verb.DEADLINE_SET, Verb.DEADLINE_MET, Verb.DEADLINE_CANCELLED}
 # What needs an agent's eye: its moment's line stands out.
-ALERTS = {Verb.DEADLINE_BREACHED, Verb.EMAIL_FAILED, Verb.EMAIL_BOUNCED, Verb.ABUSE_FLAGGED}
-# What changes who decides or whether the case is open: its moment's line reads stronger.
+ALERTS = {
+    Verb.DEADLINE_BREACHED,
+    Verb.EMAIL_FAILED,
+    Verb.EMAIL_BOUNCED,
+    Verb.ABUSE_FLAGGED,
+    Verb.STRIKE_RECORDED,
+}
+# What changes who decides, whether the case is open, the seller's standing or money owed:
+# its moment's line reads stronger.
 NOTABLE = {
     Verb.ESCALATED,
     Verb.LEVEL_RETURNED,
@@ -43,6 +59,22 @@ NOTABLE = {
     Verb.MERGED,
     Verb.MERGED_INTO,
     Verb.OMBUDSMAN_REFERRED,
+    Verb.SELLER_STATUS_CHANGED,
+    Verb.STRIKE_WITHDRAWN,
+    Verb.CONTACT_DETAILS_RELEASED,
+    Verb.CONTACT_DETAILS_REFUSED,
+    Verb.PAYMENT_RECORDED,
+}
+# Events about a seller: their line names it (`data["seller"]`).
+SELLER_VERBS = {
+    Verb.SHARED_WITH_SELLER,
+    Verb.SELLER_ANSWER_SHARED,
+    Verb.STRIKE_RECORDED,
+    Verb.STRIKE_WITHDRAWN,
+    Verb.SELLER_STATUS_CHANGED,
+    Verb.CONTACT_DETAILS_REQUESTED,
+    Verb.CONTACT_DETAILS_RELEASED,
+    Verb.CONTACT_DETAILS_REFUSED,
 }
 # Events this close together, by the same person (or by Guichet on their behalf), are one
 # moment: one request may call several services (classification, then status).
@@ -60,6 +92,10 @@ UNEVENTFUL = QUIET | {
     Verb.DEADLINE_WARNED,
     Verb.DEADLINE_BREACHED,
     Verb.SURVEY_ANSWERED,
+    # The watcher's strike at the seller's missed deadline, and the seller's status moved
+    # by a strike on another of its tickets or by a manager.
+    Verb.STRIKE_RECORDED,
+    Verb.SELLER_STATUS_CHANGED,
 }
 
 
@@ -74,19 +110,24 @@ def uneventful_since(ticket: Ticket, moment: datetime) -> bool:
 @dataclass
 class Item:
     at: datetime
-    kind: str  # "message", "note" or "event"
+    kind: str  # "message", "note", "seller" (the seller's side) or "event"
     message: Message | None = None
     attachments: list[Attachment] = field(default_factory=list)
     event: Event | None = None
     quiet: bool = False
     sent: str = ""  # for an email to the customer: queued / sent / failed / bounced
     names: dict[int, str] = field(default_factory=dict)  # staff named by the events
+    sellers: dict[int, str] = field(default_factory=dict)  # sellers named by the events
 
     @property
     def actor(self) -> str:
         if self.message is not None:
             user, contact = self.message.author_user, self.message.author_contact
             system = _("Guichet (automatic)")
+            if self.kind == "seller" and user is None:
+                # The seller's own words: the person who answered for it, else the seller.
+                person = self.message.seller_person
+                return person.name if person is not None else self.seller_name
         else:
             assert self.event is not None
             user, contact = self.event.actor_user, self.event.actor_contact
@@ -103,6 +144,18 @@ class Item:
         return _label(OutboxStatus, self.sent)
 
     @property
+    def seller_name(self) -> str:
+        seller = self.message.seller if self.message is not None else None
+        return seller.name if seller is not None else ""
+
+    @property
+    def proposal(self) -> Any:
+        """The resolution a seller's answer proposes, if any."""
+        if self.message is None or self.kind != "seller":
+            return None
+        return getattr(self.message, "proposal", None)
+
+    @property
     def formatted(self) -> str:
         """`Message.formatted_html`, marked safe for the template ("" for the others)."""
         formatted = self.message.formatted_html if self.message else ""
@@ -117,7 +170,7 @@ class Item:
     @property
     def summary(self) -> str:
         assert self.event is not None
-        return describe(self.event, self.names)
+        return describe(self.event, self.names, self.sellers)
 
 
 @dataclass
@@ -174,7 +227,7 @@ class Moment:
             if item.event.verb in QUIET:
                 bookkeeping += 1
                 continue
-            words = _headline(item.event, item.names)
+            words = _headline(item.event, item.names, item.sellers)
             said[words] = said.get(words, 0) + 1
         parts = [
             words if times == 1 else _("%(what)s (×%(n)d)") % {"what": words, "n": times}
@@ -256,7 +309,9 @@ class Timeline:
 def timeline(ticket: Ticket, *, everything: bool = False) -> Timeline:
     """The ticket's history in order: all of it, or (by default) the first message and the
     latest RECENT entries. A fixed number of queries either way."""
-    messages = Message.objects.filter(ticket=ticket).select_related("author_user", "author_contact")
+    messages = Message.objects.filter(ticket=ticket).select_related(
+        "author_user", "author_contact", "seller", "seller_person", "proposal"
+    )
     events = (
         Event.objects.filter(ticket=ticket)
         .exclude(verb__in=FOLDED, message__isnull=False)
@@ -281,9 +336,9 @@ def timeline(ticket: Ticket, *, everything: bool = False) -> Timeline:
             cut.append(shown_messages[0])
         if in_events > len(shown_events):
             cut.append(shown_events[0])
-    names = _staff_names(shown_events)
+    names, sellers = _staff_names(shown_events), _seller_names(shown_events)
     items = [_message_item(m) for m in shown_messages] + [
-        Item(at=e.at, kind="event", event=e, quiet=e.verb in QUIET, names=names)
+        Item(at=e.at, kind="event", event=e, quiet=e.verb in QUIET, names=names, sellers=sellers)
         for e in shown_events
     ]
     items.sort(key=_order)
@@ -329,9 +384,15 @@ def _total(shown: list[Any], query: Any, limit: int = RECENT) -> int:
 
 
 def _message_item(message: Message) -> Item:
-    return Item(
-        at=message.created_at, kind="note" if message.is_internal else "message", message=message
-    )
+    """A message of the customer's conversation, an internal note, or a message of the
+    seller's side: internal too (the customer never sees it), but not a note."""
+    if message.is_seller_side:
+        kind = "seller"
+    elif message.is_internal:
+        kind = "note"
+    else:
+        kind = "message"
+    return Item(at=message.created_at, kind=kind, message=message)
 
 
 def _attach(ticket: Ticket, items: list[Item], outbox: Any) -> None:
@@ -359,11 +420,26 @@ def _staff_names(events: list[Event]) -> dict[int, str]:
     return {u.pk: u.get_full_name() or u.username for u in User.objects.filter(pk__in=ids)}
 
 
-def _headline(event: Event, names: dict[int, str]) -> str:
+def _seller_names(events: list[Event]) -> dict[int, str]:
+    """The sellers the events name: those of the seller's side, and a change of the
+    ticket's seller."""
+    ids: set[Any] = set()
+    for e in events:
+        if e.verb in SELLER_VERBS and e.data:
+            ids.add(e.data.get("seller"))
+        elif e.verb == Verb.FIELD_CHANGED and e.data and e.data.get("field") == "seller":
+            ids |= {e.data.get("from"), e.data.get("to")}
+    ids = {i for i in ids if isinstance(i, int)}
+    if not ids:
+        return {}
+    return dict(Seller.objects.filter(pk__in=ids).values_list("pk", "name"))
+
+
+def _headline(event: Event, names: dict[int, str], sellers: dict[int, str] | None = None) -> str:
     """An event in a few words, for its moment's line (`describe` says it in full)."""
     data = event.data or {}
     if event.verb == Verb.FIELD_CHANGED:
-        return _field_change(data)
+        return _field_change(data, sellers)
     if event.verb == Verb.STATUS_CHANGED:
         return _("status: %(from)s → %(to)s") % {
             "from": _status(data.get("from")),
@@ -376,10 +452,12 @@ def _headline(event: Event, names: dict[int, str]) -> str:
         if to == event.actor_user_id:
             return _("took the ticket")
         return _("assigned to %(name)s") % {"name": names.get(to, "?")}
-    return Truncator(describe(event, names)).chars(100)
+    return Truncator(describe(event, names, sellers)).chars(100)
 
 
-def describe(event: Event, names: dict[int, str] | None = None) -> str:
+def describe(
+    event: Event, names: dict[int, str] | None = None, sellers: dict[int, str] | None = None
+) -> str:
     """One line for an event, in the reader's language."""
     data = event.data or {}
     try:
@@ -391,7 +469,7 @@ def describe(event: Event, names: dict[int, str] | None = None) -> str:
     if verb == Verb.STATUS_CHANGED:
         detail = f"{_status(data.get('from'))} → {_status(data.get('to'))}"
     elif verb == Verb.FIELD_CHANGED:
-        detail = _field_change(data)
+        detail = _field_change(data, sellers)
     elif verb in (Verb.ESCALATED, Verb.LEVEL_RETURNED):
         detail = _("level %(from)s → %(to)s") % {
             "from": data.get("from", "?"),
@@ -426,6 +504,8 @@ def describe(event: Event, names: dict[int, str] | None = None) -> str:
         detail = str(data.get("other", ""))
     elif verb in (Verb.EMAIL_FAILED, Verb.EMAIL_BOUNCED):
         detail = str(data.get("error") or data.get("status") or "")
+    elif verb in SELLER_VERBS or verb in (Verb.RETURN_RECORDED, Verb.PAYMENT_RECORDED):
+        detail = _party_detail(verb, data, sellers or {})
     elif verb == Verb.SURVEY_ANSWERED:
         detail = _("%(score)s out of %(scale)s") % {
             "score": data.get("score", "?"),
@@ -444,7 +524,61 @@ def describe(event: Event, names: dict[int, str] | None = None) -> str:
     return _("%(what)s: %(detail)s") % {"what": label, "detail": detail} if detail else label
 
 
-def _field_change(data: dict[str, Any]) -> str:
+# What a release of a seller's details gave, by the keys `contact_details` writes.
+DETAILS = {
+    "name": _("name"),
+    "legal_name": _("legal name"),
+    "email": _("email address"),
+    "phone": _("phone number"),
+    "address": _("postal address"),
+}
+
+
+def _party_detail(verb: str, data: dict[str, Any], sellers: dict[int, str]) -> str:
+    """The detail of an event of the seller's side, of a return or of money paid back."""
+    named = data.get("seller")
+    seller = sellers.get(named, "") if isinstance(named, int) else ""
+    reason = str(data.get("reason") or "")
+    parts: list[str] = []
+    if verb == Verb.STRIKE_RECORDED:
+        parts = [seller, _label(StrikeReason, data.get("reason"))]
+        if isinstance(data.get("count"), int) and isinstance(data.get("threshold"), int):
+            parts.append(
+                _("%(count)s of %(threshold)s strikes before a restriction")
+                % {"count": data["count"], "threshold": data["threshold"]}
+            )
+    elif verb == Verb.SELLER_STATUS_CHANGED:
+        moved = f"{_label(SellerStatus, data.get('from'))} → {_label(SellerStatus, data.get('to'))}"
+        parts = [
+            _("%(seller)s: %(change)s") % {"seller": seller, "change": moved} if seller else moved,
+            reason,
+        ]
+    elif verb == Verb.CONTACT_DETAILS_RELEASED:
+        keys = data.get("details") or []
+        given = [str(label) for key, label in DETAILS.items() if key in keys]
+        parts = [seller, _("given: %(details)s") % {"details": ", ".join(given)} if given else ""]
+    elif verb == Verb.RETURN_RECORDED:
+        if data.get("item_received_at"):
+            parts.append(_("item received on %(day)s") % {"day": day(data["item_received_at"])})
+        if data.get("waived"):
+            parts.append(_("no return needed"))
+        elif data.get("item_returned_at"):
+            parts.append(_("item returned on %(day)s") % {"day": day(data["item_returned_at"])})
+    elif verb == Verb.PAYMENT_RECORDED:
+        parts = [
+            _("%(kind)s of %(amount)s")
+            % {
+                "kind": _label(MoneyKind, data.get("kind")),
+                "amount": money(data.get("amount", ""), str(data.get("currency", ""))),
+            },
+            reason,
+        ]
+    else:  # shown to the seller, passed on, details requested or refused, strike withdrawn
+        parts = [seller, reason]
+    return " — ".join(part for part in parts if part)
+
+
+def _field_change(data: dict[str, Any], sellers: dict[int, str] | None = None) -> str:
     """ "priorité : Normale → Urgente": the field's and the choices' names where it has them."""
     name = str(data.get("field", ""))
     try:
@@ -456,6 +590,8 @@ def _field_change(data: dict[str, Any]) -> str:
             "detail": f"{data.get('from', '')} → {data.get('to', '')}",
         }
     words = dict(field.flatchoices or [])  # type: ignore[union-attr]
+    if name == "seller":  # by its id: named as it is called now
+        words = dict(sellers or {})
 
     def word(value: Any) -> str:
         return str(words.get(value, value if value not in (None, "") else "—"))

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from guichet.desk import devmail, lists, views
+from guichet.desk import devmail, lists, seller_views, sellers, views
 
 app_name = "desk"
 urlpatterns = [
@@ -34,6 +34,24 @@ urlpatterns = [
     path("t/<str:reference>/close-quietly/", views.close_quietly, name="close_quietly"),
     path("t/<str:reference>/flag/", views.flag, name="flag"),
     path("t/<str:reference>/files/<int:pk>/", views.attachment, name="attachment"),
+    # The other parties to a case: the seller (docs/marketplace.md), the return, the money.
+    path("t/<str:reference>/seller/write/", seller_views.seller_write, name="seller_write"),
+    path("t/<str:reference>/seller/quote/", seller_views.seller_quote, name="seller_quote"),
+    path("t/<str:reference>/seller/pass-on/", seller_views.seller_pass_on, name="seller_pass_on"),
+    path("t/<str:reference>/seller/strike/", seller_views.strike, name="seller_strike"),
+    path("t/<str:reference>/seller/release/", seller_views.release_decide, name="release_decide"),
+    path("t/<str:reference>/seller/give/", seller_views.release_give, name="release_give"),
+    path("t/<str:reference>/return/", seller_views.record_return, name="record_return"),
+    path("t/<str:reference>/payment/", seller_views.record_payment, name="record_payment"),
+    # The sellers of the marketplaces in reach.
+    path("sellers/", sellers.seller_list, name="sellers"),
+    path("sellers/<int:pk>/", sellers.seller_detail, name="seller"),
+    path("sellers/<int:pk>/status/", sellers.seller_status, name="seller_status"),
+    path(
+        "sellers/<int:pk>/strikes/<int:strike>/withdraw/",
+        sellers.strike_withdraw,
+        name="strike_withdraw",
+    ),
     # The development mail viewer: a 404 unless enabled (guichet/desk/devmail.py).
     path("dev/mail/", devmail.mail_list, name="devmail"),
     path("dev/mail/<str:name>/", devmail.mail_message, name="devmail_message"),

@@ -10,7 +10,6 @@ every form posts and redirects to the ticket page."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -31,6 +30,17 @@ from guichet.accounts.access import signed_in, staff_required
 from guichet.accounts.permissions import Action, StaffAccess
 from guichet.brands.models import Team
 from guichet.desk import forms, page, queries
+from guichet.desk.acting import (
+    answer,
+    editor_again,
+    form_errors,
+    fresh,
+    revision_of,
+    side_action,
+    store_files,
+    ticket_context,
+    whole_history,
+)
 from guichet.desk.canned import fill
 from guichet.desk.models import CannedReply
 from guichet.desk.shell import desk_of, shell_context
@@ -38,7 +48,7 @@ from guichet.desk.timeline import uneventful_since
 from guichet.lib.errors import Conflict, ServiceError
 from guichet.lib.inputs import posted_id
 from guichet.tickets import services
-from guichet.tickets.attachments import attachment_download, attachment_store
+from guichet.tickets.attachments import attachment_download
 from guichet.tickets.choices import Status
 from guichet.tickets.models import Attachment, Message, Ticket
 from guichet.tickets.queries import (
@@ -49,25 +59,12 @@ from guichet.tickets.queries import (
 # --- one ticket -----------------------------------------------------------------------------------
 
 
-def _whole_history(request: HttpRequest) -> bool:
-    """Whether the person asked for all of a long ticket's history (?history=all)."""
-    return request.GET.get("history") == "all"
-
-
-def _ticket_context(
-    request: HttpRequest, desk: StaffAccess, ticket: Ticket, **extra: Any
-) -> dict[str, Any]:
-    return shell_context(
-        desk, **page.whole(desk, ticket, everything=_whole_history(request), **extra)
-    )
-
-
 @staff_required
 @require_GET
 def ticket(request: HttpRequest, reference: str) -> HttpResponse:
     desk = desk_of(request)
     found = access_ticket(desk, reference)
-    return render(request, "desk/ticket.html", _ticket_context(request, desk, found))
+    return render(request, "desk/ticket.html", ticket_context(request, desk, found))
 
 
 @staff_required
@@ -79,7 +76,7 @@ def ticket_timeline(request: HttpRequest, reference: str) -> HttpResponse:
     found = access_ticket(desk, reference)
     if request.GET.get("revision") == str(found.revision):
         return HttpResponse(status=204)
-    live = page.live(desk, found, everything=_whole_history(request))
+    live = page.live(desk, found, everything=whole_history(request))
     # A poll (with the revision seen) found a change; otherwise "show earlier" asked. A
     # change nobody needs to look at before acting (an email delivered, a deadline missed)
     # brings the page's forms to the new revision (desk.js) instead of making them stale.
@@ -88,70 +85,6 @@ def ticket_timeline(request: HttpRequest, reference: str) -> HttpResponse:
     changed = "revision" in request.GET and not uneventful
     context = shell_context(desk, **live, changed=changed, uneventful=uneventful)
     return render(request, "desk/_refresh.html", context)
-
-
-def _answer(
-    request: HttpRequest, desk: StaffAccess, ticket: Ticket, *, status: int = 200, **extra: Any
-) -> HttpResponse:
-    """After an action: the changed fragments for htmx, the page itself otherwise. A
-    refusal keeps its status (403 for a role that may not, 4xx for a refused change)."""
-    if not request.htmx:  # type: ignore[attr-defined]
-        if status == 403:
-            raise PermissionDenied
-        return redirect("desk:ticket", reference=ticket.reference)
-    ticket.refresh_from_db()
-    context = _ticket_context(request, desk, ticket, **extra)
-    return render(request, "desk/_after_action.html", context, status=status)
-
-
-Act = Callable[[StaffAccess, Ticket, Any], Any]
-
-
-def _act(
-    request: HttpRequest,
-    reference: str,
-    form_class: Callable[..., Any],
-    act: Act,
-    *,
-    done: str,
-    action: Action = Action.VIEW_TICKET,
-    form_args: Callable[[Ticket], list[Any]] = lambda _t: [],
-) -> HttpResponse:
-    """The shape of every side-panel action: access, validate, call the service, answer."""
-    desk = desk_of(request)
-    found = access_ticket(desk, reference, action=action)
-    form = form_class(*form_args(found), request.POST)
-    if not form.is_valid():
-        messages.error(request, _form_errors(form))
-        return _answer(request, desk, found, status=400)
-    try:
-        act(desk, found, form.cleaned_data)
-    except Conflict:
-        messages.warning(
-            request,
-            _("Someone else changed this ticket in the meantime: here it is as it is now."),
-        )
-        return _answer(request, desk, _fresh(found), status=409)
-    except PermissionDenied:
-        messages.error(request, _("Your role does not allow this."))
-        return _answer(request, desk, _fresh(found), status=403)
-    except ServiceError as exc:
-        messages.error(request, str(exc))
-        return _answer(request, desk, _fresh(found), status=exc.status)
-    messages.success(request, done)
-    return _answer(request, desk, _fresh(found))
-
-
-def _fresh(ticket: Ticket) -> Ticket:
-    return Ticket.objects.select_related("brand", "contact", "assignee", "team").get(pk=ticket.pk)
-
-
-def _form_errors(form: Any) -> str:
-    return " ".join(str(e) for errors in form.errors.values() for e in errors)
-
-
-def _revision(data: dict[str, Any]) -> int | None:
-    return data.get("revision")
 
 
 @staff_required
@@ -165,10 +98,10 @@ def take(request: HttpRequest, reference: str) -> HttpResponse:
             ticket=ticket,
             actor=signed_in(request),
             assignee=signed_in(request),
-            expected_revision=_revision(data),
+            expected_revision=revision_of(data),
         )
 
-    return _act(request, reference, forms.RevisionForm, act, done=_("The ticket is yours."))
+    return side_action(request, reference, forms.RevisionForm, act, done=_("The ticket is yours."))
 
 
 @staff_required
@@ -180,10 +113,10 @@ def assign(request: HttpRequest, reference: str) -> HttpResponse:
             ticket=ticket,
             actor=signed_in(request),
             assignee=person,
-            expected_revision=_revision(data),
+            expected_revision=revision_of(data),
         )
 
-    return _act(
+    return side_action(
         request,
         reference,
         forms.AssignForm,
@@ -201,7 +134,7 @@ def change_fields(request: HttpRequest, reference: str) -> HttpResponse:
     last one left."""
 
     def act(desk: StaffAccess, ticket: Ticket, data: dict[str, Any]) -> Any:
-        actor, revision = signed_in(request), _revision(data)
+        actor, revision = signed_in(request), revision_of(data)
         changed = {
             name: data[name]
             for name in ("contact_type", "category", "priority", "complexity")
@@ -230,7 +163,7 @@ def change_fields(request: HttpRequest, reference: str) -> HttpResponse:
                 expected_revision=revision,
             )
 
-    return _act(
+    return side_action(
         request,
         reference,
         forms.FieldsForm,
@@ -250,17 +183,17 @@ def change_level(request: HttpRequest, reference: str) -> HttpResponse:
                 actor=signed_in(request),
                 reason=data["reason"],
                 to_level=data["to_level"],
-                expected_revision=_revision(data),
+                expected_revision=revision_of(data),
             )
         return services.ticket_return_to_level(
             ticket=ticket,
             actor=signed_in(request),
             to_level=data["to_level"],
             reason=data["reason"],
-            expected_revision=_revision(data),
+            expected_revision=revision_of(data),
         )
 
-    return _act(
+    return side_action(
         request,
         reference,
         forms.LevelForm,
@@ -279,10 +212,10 @@ def close(request: HttpRequest, reference: str) -> HttpResponse:
             actor=signed_in(request),
             outcome=data["outcome"] or None,
             summary=data["summary"],
-            expected_revision=_revision(data),
+            expected_revision=revision_of(data),
         )
 
-    return _act(request, reference, forms.CloseForm, act, done=_("The ticket is closed."))
+    return side_action(request, reference, forms.CloseForm, act, done=_("The ticket is closed."))
 
 
 @staff_required
@@ -293,10 +226,10 @@ def reopen(request: HttpRequest, reference: str) -> HttpResponse:
             ticket=ticket,
             actor=signed_in(request),
             reason=data["reason"],
-            expected_revision=_revision(data),
+            expected_revision=revision_of(data),
         )
 
-    return _act(request, reference, forms.ReasonForm, act, done=_("The ticket is reopened."))
+    return side_action(request, reference, forms.ReasonForm, act, done=_("The ticket is reopened."))
 
 
 @staff_required
@@ -307,7 +240,7 @@ def identity(request: HttpRequest, reference: str) -> HttpResponse:
             ticket=ticket, actor=signed_in(request), method=data["method"], note=data["note"]
         )
 
-    return _act(
+    return side_action(
         request,
         reference,
         forms.IdentityForm,
@@ -325,7 +258,7 @@ def order(request: HttpRequest, reference: str) -> HttpResponse:
             ticket=ticket, actor=signed_in(request), reference=data["reference"]
         )
 
-    return _act(
+    return side_action(
         request,
         reference,
         forms.OrderForm,
@@ -355,7 +288,7 @@ def link(request: HttpRequest, reference: str) -> HttpResponse:
             ticket=ticket, other=other, reason=data["reason"], actor=signed_in(request)
         )
 
-    return _act(request, reference, forms.OtherTicketForm, act, done=_("Tickets linked."))
+    return side_action(request, reference, forms.OtherTicketForm, act, done=_("Tickets linked."))
 
 
 @staff_required
@@ -371,10 +304,10 @@ def merge(request: HttpRequest, reference: str) -> HttpResponse:
             into=into,
             actor=signed_in(request),
             reason=data["reason"],
-            expected_revision=_revision(data),
+            expected_revision=revision_of(data),
         )
 
-    return _act(request, reference, forms.OtherTicketForm, act, done=_("Tickets merged."))
+    return side_action(request, reference, forms.OtherTicketForm, act, done=_("Tickets merged."))
 
 
 @staff_required
@@ -397,7 +330,7 @@ def split(request: HttpRequest, reference: str) -> HttpResponse:
         )
     except (ServiceError, PermissionDenied) as exc:
         messages.error(request, str(exc) or _("Your role does not allow this."))
-        return _answer(request, desk, found)
+        return answer(request, desk, found)
     messages.success(
         request, _("The message now has its own ticket, %(ref)s.") % {"ref": new.reference}
     )
@@ -416,7 +349,7 @@ def thank(request: HttpRequest, reference: str) -> HttpResponse:
             ticket=ticket, actor=signed_in(request), text=data["text"]
         )
 
-    return _act(
+    return side_action(
         request, reference, forms.ThankForm, act, done=_("Thanked, and forwarded to the team.")
     )
 
@@ -429,7 +362,7 @@ def close_quietly(request: HttpRequest, reference: str) -> HttpResponse:
             ticket=ticket, actor=signed_in(request), reason=data["reason"]
         )
 
-    return _act(request, reference, forms.ReasonForm, act, done=_("Closed without a reply."))
+    return side_action(request, reference, forms.ReasonForm, act, done=_("Closed without a reply."))
 
 
 @staff_required
@@ -443,24 +376,10 @@ def flag(request: HttpRequest, reference: str) -> HttpResponse:
             ticket=ticket, actor=signed_in(request), reason=data["reason"], flagged=flagged
         )
 
-    return _act(request, reference, forms.ReasonForm, act, done=_("Saved."))
+    return side_action(request, reference, forms.ReasonForm, act, done=_("Saved."))
 
 
 # --- writing to the customer, and notes -----------------------------------------------------------
-
-
-def _store_files(ticket: Ticket, files: list[Any]) -> list[Attachment]:
-    limit = ticket.brand.get_policy().intake.attachment_max_mb * 1024 * 1024
-    return [
-        attachment_store(
-            brand=ticket.brand,
-            filename=upload.name,
-            content=upload.chunks(),
-            content_type=upload.content_type or "",
-            max_bytes=limit,
-        )
-        for upload in files
-    ]
 
 
 @staff_required
@@ -470,22 +389,22 @@ def reply(request: HttpRequest, reference: str) -> HttpResponse:
     found = access_ticket(desk, reference, action=Action.REPLY)
     form = forms.ReplyForm(request.POST, request.FILES)
     if not form.is_valid():
-        messages.error(request, _form_errors(form))
-        return _editor(request, desk, found, reply_form=form, status=400)
+        messages.error(request, form_errors(form))
+        return editor_again(request, desk, found, reply_form=form, status=400)
     data = form.cleaned_data
     if data["revision"] != found.revision and not data["confirm_stale"]:
         # Drafted on an older view of the ticket: show what changed before it goes out.
         stale = forms.ReplyForm(
             initial={**data, "revision": found.revision, "confirm_stale": True, "attachments": None}
         )
-        return _editor(request, desk, found, reply_form=stale, stale=True)
+        return editor_again(request, desk, found, reply_form=stale, stale=True)
     try:
         services.ticket_reply(
             ticket=found,
             actor=signed_in(request),
             text=data["text"],
             html=data["html"],
-            attachments=_store_files(found, data["attachments"]),
+            attachments=store_files(found, data["attachments"]),
             status_after=data["status_after"],
             full_answer=data["full_answer"],
             expected_revision=data["revision"],
@@ -494,15 +413,15 @@ def reply(request: HttpRequest, reference: str) -> HttpResponse:
         stale = forms.ReplyForm(
             initial={**data, "revision": found.revision, "confirm_stale": True, "attachments": None}
         )
-        return _editor(request, desk, _fresh(found), reply_form=stale, stale=True)
+        return editor_again(request, desk, fresh(found), reply_form=stale, stale=True)
     except PermissionDenied:
         messages.error(request, _("Your role does not allow this."))
-        return _editor(request, desk, found, reply_form=form, status=403)
+        return editor_again(request, desk, found, reply_form=form, status=403)
     except ServiceError as exc:
         messages.error(request, str(exc))
-        return _editor(request, desk, found, reply_form=form, status=exc.status)
+        return editor_again(request, desk, found, reply_form=form, status=exc.status)
     messages.success(request, _("Reply sent."))
-    return _answer(request, desk, _fresh(found), sent=True)
+    return answer(request, desk, fresh(found), sent=True)
 
 
 @staff_required
@@ -512,37 +431,23 @@ def note(request: HttpRequest, reference: str) -> HttpResponse:
     found = access_ticket(desk, reference, action=Action.NOTE)
     form = forms.NoteForm(request.POST, request.FILES)
     if not form.is_valid():
-        messages.error(request, _form_errors(form))
-        return _editor(request, desk, found, note_form=form, tab="note", status=400)
+        messages.error(request, form_errors(form))
+        return editor_again(request, desk, found, note_form=form, tab="note", status=400)
     try:
         services.ticket_note(
             ticket=found,
             actor=signed_in(request),
             text=form.cleaned_data["text"],
-            attachments=_store_files(found, form.cleaned_data["attachments"]),
+            attachments=store_files(found, form.cleaned_data["attachments"]),
         )
     except PermissionDenied:
         messages.error(request, _("Your role does not allow this."))
-        return _editor(request, desk, found, note_form=form, tab="note", status=403)
+        return editor_again(request, desk, found, note_form=form, tab="note", status=403)
     except ServiceError as exc:
         messages.error(request, str(exc))
-        return _editor(request, desk, found, note_form=form, tab="note", status=exc.status)
+        return editor_again(request, desk, found, note_form=form, tab="note", status=exc.status)
     messages.success(request, _("Note added."))
-    return _answer(request, desk, _fresh(found), sent=True, tab="note")
-
-
-def _editor(
-    request: HttpRequest, desk: StaffAccess, ticket: Ticket, *, status: int = 200, **extra: Any
-) -> HttpResponse:
-    """The editor again (a problem, or a stale draft to confirm), the draft kept."""
-    if status == 403 and not request.htmx:  # type: ignore[attr-defined]
-        raise PermissionDenied
-    context = _ticket_context(request, desk, ticket, **extra)
-    if request.htmx:  # type: ignore[attr-defined]
-        return render(
-            request, "desk/_after_action.html", {**context, "editor_only": True}, status=status
-        )
-    return render(request, "desk/ticket.html", context, status=status)
+    return answer(request, desk, fresh(found), sent=True, tab="note")
 
 
 @staff_required
@@ -566,7 +471,7 @@ def insert_canned(request: HttpRequest, reference: str) -> HttpResponse:
             "full_answer": bool(request.POST.get("full_answer")),
         }
     )
-    return _editor(request, desk, found, reply_form=form)
+    return editor_again(request, desk, found, reply_form=form)
 
 
 # --- files ----------------------------------------------------------------------------------------

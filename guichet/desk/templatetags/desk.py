@@ -9,6 +9,7 @@ from django import template
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from guichet.desk import formats
 from guichet.lib.contrast import nearest_compliant
 
 register = template.Library()
@@ -70,3 +71,9 @@ def initials(user: Any) -> str:
     name = (user.get_full_name() or user.username) if user is not None else ""
     letters = [part[0] for part in name.replace("-", " ").split() if part[:1].isalpha()]
     return "".join(letters[:2]).upper() or name[:1].upper()
+
+
+@register.filter
+def money(amount: Any, currency: str) -> str:
+    """ "2 499,00 MAD": an amount with its currency, as recorded (`desk.formats.money`)."""
+    return formats.money(amount, currency or "")

@@ -172,6 +172,32 @@
     if (box.isContentEditable) writeAtEnd(box); else box.focus();
   });
 
+  // "Write to the seller" in the seller's panel: its box under the editor, opened, ready.
+  document.addEventListener("click", function (event) {
+    var write = event.target.closest("[data-write-seller]");
+    if (!write) return;
+    var box = document.getElementById("seller-box");
+    if (!box) return;
+    event.preventDefault();
+    box.open = true;
+    enhance();
+    box.scrollIntoView({ block: "start" });
+    var field = box.querySelector("[contenteditable]");
+    if (field && field.offsetParent !== null) writeAtEnd(field);
+    else { var plain = box.querySelector("textarea"); if (plain) plain.focus(); }
+  });
+
+  // "Pass on to the customer": the editor comes back with the seller's words quoted;
+  // it is brought into view, ready to be edited.
+  document.addEventListener("htmx:oobAfterSwap", function (event) {
+    var target = event.detail && event.detail.target;
+    if (!target || target.id !== "editor" || !target.querySelector("[data-passing-on]")) return;
+    enhance();
+    var box = target.querySelector('[data-key="r"]');
+    target.scrollIntoView({ block: "start" });
+    if (box && box.isContentEditable) writeAtEnd(box); else if (box) box.focus();
+  });
+
   // A moment of the history opened by the agent stays open when the history is redrawn.
   var opened = {};
   document.addEventListener("toggle", function (event) {
