@@ -19,7 +19,7 @@ from django.core.exceptions import FieldDoesNotExist
 from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from guichet.accounts.models import User
 from guichet.desk.formats import day, money
@@ -526,11 +526,11 @@ def describe(
 
 # What a release of a seller's details gave, by the keys `contact_details` writes.
 DETAILS = {
-    "name": _("name"),
-    "legal_name": _("legal name"),
-    "email": _("email address"),
-    "phone": _("phone number"),
-    "address": _("postal address"),
+    "name": gettext_lazy("name"),
+    "legal_name": gettext_lazy("legal name"),
+    "email": gettext_lazy("email address"),
+    "phone": gettext_lazy("phone number"),
+    "address": gettext_lazy("postal address"),
 }
 
 
