@@ -45,6 +45,8 @@ def live(desk: StaffAccess, ticket: Ticket, *, everything: bool = False) -> dict
         "timeline": timeline(ticket, everything=everything),
         "everything": everything,
         "can": can,
+        # The seller's panel: its answer and deadline change while the page is open.
+        "seller_side": seller_side(ticket, desk.now),
     }
 
 
@@ -66,7 +68,7 @@ def whole(
         "canned": list(canned_for(ticket)),
         "reply_form": extra.pop("reply_form", None) or forms.ReplyForm(initial=revision),
         "note_form": extra.pop("note_form", None) or forms.NoteForm(initial=revision),
-        **_parties(desk, ticket, shown["can"], extra),
+        **_parties(desk, ticket, shown, extra),
         "fields_form": forms.FieldsForm(
             ticket,
             people(desk, ticket),
@@ -97,14 +99,14 @@ def whole(
 
 
 def _parties(
-    desk: StaffAccess, ticket: Ticket, can: dict[str, bool], extra: dict[str, Any]
+    desk: StaffAccess, ticket: Ticket, shown: dict[str, Any], extra: dict[str, Any]
 ) -> dict[str, Any]:
-    """The seller's panel and its forms (a ticket naming a seller of a marketplace), the
+    """The forms of the seller's panel (a ticket naming a seller of a marketplace), the
     return and the money; a form given in `extra` (a draft refused) is shown again."""
-    side = seller_side(ticket, desk.now)
+    can = shown["can"]
+    side = shown["seller_side"]
     money = money_side(ticket, desk.now)
     found: dict[str, Any] = {
-        "seller_side": side,
         "money": money,
         "money_shown": can["record_payment"] or money.returns or bool(money.payments),
         "payment_form": extra.pop("payment_form", None)
@@ -115,7 +117,6 @@ def _parties(
         found["seller_form"] = extra.pop("seller_form", None) or forms.SellerWriteForm(
             side.shareable, initial={"revision": ticket.revision}
         )
-        found["strike_form"] = extra.pop("strike_form", None) or forms.StrikeForm()
     return found
 
 

@@ -125,9 +125,7 @@ class Item:
             user, contact = self.message.author_user, self.message.author_contact
             system = _("Guichet (automatic)")
             if self.kind == "seller" and user is None:
-                # The seller's own words: the person who answered for it, else the seller.
-                person = self.message.seller_person
-                return person.name if person is not None else self.seller_name
+                return self.seller_name  # its words (the person who wrote: the label)
         else:
             assert self.event is not None
             user, contact = self.event.actor_user, self.event.actor_contact
@@ -544,7 +542,11 @@ def _party_detail(verb: str, data: dict[str, Any], sellers: dict[int, str]) -> s
         parts = [seller, _label(StrikeReason, data.get("reason"))]
         if isinstance(data.get("count"), int) and isinstance(data.get("threshold"), int):
             parts.append(
-                _("%(count)s of %(threshold)s strikes before a restriction")
+                ngettext(
+                    "%(count)s strike of %(threshold)s before a restriction",
+                    "%(count)s strikes of %(threshold)s before a restriction",
+                    data["count"],
+                )
                 % {"count": data["count"], "threshold": data["threshold"]}
             )
     elif verb == Verb.SELLER_STATUS_CHANGED:

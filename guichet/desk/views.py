@@ -1,5 +1,6 @@
 """The desk's ticket page and its actions (the lists are in `lists`, what every page shares
-in `shell`): thin — parse the request, read through `queries`, write through the services,
+in `shell`, what the actions share in `acting`, the seller's side and the money in
+`seller_views`, the sellers' pages in `sellers`): thin — parse the request, read through `queries`, write through the services,
 render. Every view requires a signed-in staff member (`staff_required`) and
 reaches tickets only through `access_ticket` (404 for another brand's ticket, exactly as
 for one that does not exist); the services check the role again.

@@ -53,7 +53,9 @@ from guichet.notify.delivery import deliver_due
 from guichet.portal.models import SurveyLink
 from guichet.portal.services import new_secret
 from guichet.portal.tests.conftest import new_link
-from guichet.tickets.choices import Status
+from guichet.tickets import services
+from guichet.tickets.actors import Customer, SellerParty
+from guichet.tickets.choices import OPEN_STATUSES, Channel, Status
 from guichet.tickets.models import Ticket
 
 browser = e2e.browser
@@ -269,6 +271,118 @@ def test_every_desk_page_is_accessible_and_fits_a_phone(
         # accepted already, so the device forgets it (as the next 30 s window would).
         TOTPDevice.objects.filter(pk=device.pk).update(last_t=-1)
     audit.finish("desk")
+
+
+def _sign_in(page: Page, username: str) -> None:
+    """A member of the staff without a second factor, through the sign-in form."""
+    page.goto(reverse("account:login"))
+    page.locator("#id_username").fill(username)
+    page.locator("#id_password").fill(settings.GUICHET_DEMO_PASSWORD)
+    page.locator("main form button[type=submit]").click()
+    expect(page).not_to_have_url(re.compile(re.escape(reverse("account:login"))))
+
+
+def _dispute(brand: Brand, manager: User) -> Ticket:
+    """A Jamla24 dispute with everything of the seller's side on it: the seller written to
+    (shown the customer's message), the customer's pending request for its details, its
+    refusal, a strike, and a refund recorded."""
+    ticket = _ticket(
+        brand,
+        seller__status="active",
+        status__in=list(OPEN_STATUSES),
+        contact_releases__isnull=True,
+    )
+    with brand_scope(brand):
+        first = ticket.messages.filter(direction="in", is_internal=False).earliest("created_at")
+        seller = ticket.seller
+    assert seller is not None
+    services.seller_contact(
+        ticket=ticket,
+        actor=manager,
+        text="Bonjour, la cliente n’a rien reçu. Pouvez-vous vérifier l’envoi ?",
+        share=[first],
+    )
+    services.contact_release_request(ticket=ticket, actor=Customer(ticket.contact))
+    services.seller_receive(
+        ticket=ticket,
+        party=SellerParty(seller),
+        text="Le colis a été livré selon le transporteur.",
+        channel=Channel.WEB,
+        proposal="refusal",
+        reason="Livré selon le suivi du transporteur.",
+    )
+    services.strike_record(
+        ticket=ticket, actor=manager, reason="refused", note="Refuse de rembourser sans preuve."
+    )
+    services.ticket_record_payment(
+        ticket=ticket, actor=manager, kind="refund", amount="499.00", reason="Geste commercial"
+    )
+    return ticket
+
+
+def _return_request(brand: Brand, agent: User) -> Ticket:
+    """An Ivoire Toner return request, the item received three days ago."""
+    with brand_scope(brand):
+        customer = (
+            Ticket.objects.select_related("contact").filter(brand=brand).earliest("pk").contact
+        )
+    ticket = services.ticket_open(
+        brand=brand,
+        contact=customer,
+        contact_type="return_refund",
+        subject="Cartouche défectueuse à retourner",
+        text="La cartouche fuit : je souhaite la retourner et être remboursée.",
+        channel=Channel.EMAIL,
+    )
+    services.ticket_record_return(
+        ticket=ticket, actor=agent, item_received_at=clock.now() - timedelta(days=3)
+    )
+    return ticket
+
+
+def test_every_seller_page_of_the_desk_is_accessible_and_fits_a_phone(
+    demo: dict[str, Brand], contexts: Callable[[str], BrowserContext]
+) -> None:
+    """The sellers' pages and the ticket page of a marketplace dispute (the seller's panel,
+    the message to the seller, passing its answer on) and of a return request (the
+    return's deadlines and the money)."""
+    jamla, toner = demo["jamla24"], demo["ivoire-toner"]
+    manager = User.objects.get(username="jamla24-manager")
+    toner_agent = User.objects.get(username="ivoire-toner-agent")
+    dispute = _dispute(jamla, manager)
+    returned = _return_request(toner, toner_agent)
+    audit = Audit()
+    for language in LANGUAGES:
+        with translation.override(language):
+            sellers = reverse("desk:sellers")
+            seller = reverse("desk:seller", args=[dispute.seller_id])
+            ticket = reverse("desk:ticket", args=[dispute.reference])
+            return_ticket = reverse("desk:ticket", args=[returned.reference])
+        page = contexts(language).new_page()
+        _sign_in(page, manager.username)
+        page.goto(sellers)
+        every_size(audit, page, "desk-sellers", language)
+        page.goto(seller)
+        page.locator(".status-box > summary").click()
+        every_size(audit, page, "desk-seller", language)
+        page.goto(ticket)
+        every_size(audit, page, "desk-ticket-seller", language)
+        page.locator("[data-write-seller]").click()
+        expect(page.locator("#seller-box")).to_have_attribute("open", "")
+        every_size(audit, page, "desk-ticket-seller-write", language)
+        # A fresh page: axe leaves empty style attributes on the fields it looked at, which
+        # htmx would copy when it settles the swapped editor (refused by the CSP).
+        page.goto(ticket)
+        page.locator("#timeline li.msg.seller.in .pass-on button").click()
+        expect(page.locator("#reply-form[data-passing-on]")).to_be_visible()
+        every_size(audit, page, "desk-ticket-seller-pass-on", language)
+        page = contexts(language).new_page()
+        _sign_in(page, toner_agent.username)
+        page.goto(return_ticket)
+        for box in ("#return-box", "#payment-box"):
+            page.locator(f"{box} > summary").click()
+        every_size(audit, page, "desk-ticket-return", language)
+    audit.finish("desk-sellers")
 
 
 # --- the portal -------------------------------------------------------------------------------

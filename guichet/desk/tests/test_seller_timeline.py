@@ -131,9 +131,9 @@ def test_the_seller_side_events_are_said_in_french_and_english(market):
         ),
         Verb.STRIKE_RECORDED: (
             "Avertissement au vendeur\xa0: Atlas Électroménager — Refus de coopérer — "
-            "1 avertissements sur 3 avant une restriction",
+            "1 avertissement sur 3 avant une restriction",
             "Strike against the seller: Atlas Électroménager — Refused to cooperate — "
-            "1 of 3 strikes before a restriction",
+            "1 strike of 3 before a restriction",
         ),
         Verb.STRIKE_WITHDRAWN: (
             "Avertissement retiré\xa0: Atlas Électroménager — Erreur de saisie",

@@ -188,15 +188,20 @@
   });
 
   // "Pass on to the customer": the editor comes back with the seller's words quoted;
-  // it is brought into view, ready to be edited.
-  document.addEventListener("htmx:oobAfterSwap", function (event) {
-    var target = event.detail && event.detail.target;
-    if (!target || target.id !== "editor" || !target.querySelector("[data-passing-on]")) return;
+  // it is brought into view, ready to be edited (once: a later redraw leaves it be).
+  function passingOn() {
+    var form = document.querySelector("#reply-form[data-passing-on]:not([data-shown])");
+    if (!form) return;
+    form.setAttribute("data-shown", "");
     enhance();
-    var box = target.querySelector('[data-key="r"]');
-    target.scrollIntoView({ block: "start" });
-    if (box && box.isContentEditable) writeAtEnd(box); else if (box) box.focus();
-  });
+    var box = form.querySelector('[data-key="r"]');
+    form.scrollIntoView({ block: "start" });
+    if (box && box.isContentEditable && box.offsetParent !== null) writeAtEnd(box);
+    else if (box) box.focus();
+  }
+  document.addEventListener("DOMContentLoaded", passingOn);
+  document.addEventListener("htmx:oobAfterSwap", passingOn);
+  document.addEventListener("htmx:afterSettle", passingOn);
 
   // A moment of the history opened by the agent stays open when the history is redrawn.
   var opened = {};
