@@ -53,6 +53,7 @@ def seller_disputes(seller: Seller) -> QuerySet[Ticket]:
     return (
         Ticket.objects.filter(brand_id=seller.brand_id, seller=seller)
         .filter(Exists(written))
+        .select_related("contact")
         .order_by("-seller_asked_at", "-pk")
     )
 
@@ -94,6 +95,12 @@ def seller_attachment(ticket: Ticket, seller: Seller, pk: int) -> Attachment:
     if message is not None and message.seller_id is None:
         found.filename = masked(found.filename, message.ticket.contact)
     return found
+
+
+def subject_of(ticket: Ticket) -> str:
+    """The ticket's subject as the seller reads it (the customer may have named themself
+    in it): `masked`."""
+    return masked(ticket.subject, ticket.contact)
 
 
 def masked(text: str, contact: Contact | None) -> str:

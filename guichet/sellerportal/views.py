@@ -319,6 +319,7 @@ def dispute_list(request: HttpRequest, brand: Brand) -> HttpResponse:
     rows = [
         {
             "ticket": ticket,
+            "subject": queries.subject_of(ticket),
             "awaited": queries.awaiting_answer(ticket),
             "due": due.get(ticket.pk) if queries.awaiting_answer(ticket) else None,
         }
@@ -336,6 +337,7 @@ def _detail(
     awaited = queries.awaiting_answer(ticket)
     context = {
         "ticket": ticket,
+        "subject": queries.subject_of(ticket),
         "category_name": policy.text(category.name, _language(brand)) if category else "",
         "timeline": queries.seller_timeline(ticket, seller),
         "awaited": awaited,

@@ -102,9 +102,7 @@ def test_released_once_the_seller_refused_with_the_details_on_the_page(
     [release] = releases(market)
     assert release.status == ReleaseStatus.RELEASED and release.decided_by_label == "policy"
     # Asking again changes nothing: they were given.
-    response = customer.post(
-        url(market.brand, "seller_contact", reference=market.ticket.reference)
-    )
+    response = customer.post(url(market.brand, "seller_contact", reference=market.ticket.reference))
     assert response.status_code == 302 and len(releases(market)) == 1
 
 
@@ -117,9 +115,7 @@ def test_on_request_the_details_are_given_at_once(
     assert [r.status for r in releases(market)] == [ReleaseStatus.RELEASED]
 
 
-def test_never_means_no_button_and_no_request(
-    customer: django.test.Client, market: Market
-) -> None:
+def test_never_means_no_button_and_no_request(customer: django.test.Client, market: Market) -> None:
     with_release_rule("never")
     html = page(customer, market)
     assert BUTTON not in html and "Les coordonnées du vendeur" not in html

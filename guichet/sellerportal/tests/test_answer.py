@@ -159,7 +159,9 @@ def test_bad_amounts_and_currencies_are_refused_on_the_form(
 def test_a_file_that_is_not_what_it_claims_is_refused(
     seller_client: django.test.Client, asked: Market
 ) -> None:
-    fake = SimpleUploadedFile("facture.pdf", b"MZ\x90\x00 not a pdf", content_type="application/pdf")
+    fake = SimpleUploadedFile(
+        "facture.pdf", b"MZ\x90\x00 not a pdf", content_type="application/pdf"
+    )
     response = answer(seller_client, asked, message="Voici la facture.", attachments=fake)
     assert response.status_code == 400
     assert "Voici la facture.</textarea>" in response.content.decode()

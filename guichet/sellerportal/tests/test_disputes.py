@@ -60,6 +60,9 @@ def dispute(market: Market) -> Files:
         )
         Ticket.objects.filter(pk=ticket.pk).update(order_reference="JM-889")
     ticket.refresh_from_db()
+    services.ticket_change(
+        ticket=ticket, actor=SYSTEM, subject="Lave-linge jamais livré (Salma Alaoui)"
+    )
     services.ticket_change(ticket=ticket, actor=SYSTEM, seller=market.rival)
     rival = attachment_store(brand=brand, filename="souk.pdf", content=PDF)
     services.seller_contact(

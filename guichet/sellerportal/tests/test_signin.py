@@ -211,3 +211,15 @@ def test_neither_staff_nor_customers_are_sellers(
     client.post(portal_url(market.brand, "signin_confirm"), {"token": token})
     assert client.get(portal_url(market.brand, "requests")).status_code == 200
     assert client.get(url(market.brand)).status_code == 302
+
+
+def test_a_missing_seller_page_leads_back_to_the_seller_portal(
+    client: django.test.Client, market: Market
+) -> None:
+    for path, back in (
+        ("/s/jamla24/nothing", "/s/jamla24/"),
+        ("/en/s/jamla24/x", "/en/s/jamla24/"),
+    ):
+        response = client.get(path)
+        assert response.status_code == 404
+        assert f'href="{back}"' in response.content.decode()
