@@ -102,7 +102,7 @@ def test_a_refusal_needs_its_reason_and_nothing_written_is_lost(
     )
     assert response.status_code == 400
     html = response.content.decode()
-    assert "Dites pourquoi vous refusez." in html
+    assert "Indiquez le motif de votre refus." in html
     assert "Le colis a été livré le 12.</textarea>" in html
     assert re.search(r'<input type="radio" name="proposal" value="refusal"[^>]* checked', html)
     assert "Choisissez de nouveau vos fichiers" in html  # a browser cannot keep them
@@ -129,7 +129,7 @@ def test_bad_amounts_and_currencies_are_refused_on_the_form(
         ("12.345", "MAD", "au plus deux décimales"),
         ("10000000", "MAD", "ne peut pas dépasser"),
         ("10", "DIRHAMS", "au plus 3 caractères"),
-        ("10", "XYZ", "code de trois lettres"),
+        ("10", "XYZ", "code à trois lettres"),
     ):
         response = answer(
             seller_client,
