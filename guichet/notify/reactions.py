@@ -297,13 +297,16 @@ def tell_assignee_seller_answered(event: Event, ticket: Ticket) -> None:
 
 _STATUS_MESSAGES = {
     SellerStatus.RESTRICTED: _(
-        "The seller %(seller)s is restricted (%(reason)s). Your open tickets with it: %(references)s."
+        "The seller %(seller)s is restricted (%(reason)s). Your open tickets with it:"
+        " %(references)s."
     ),
     SellerStatus.ACTIVE: _(
-        "The seller %(seller)s is reinstated (%(reason)s). Your open tickets with it: %(references)s."
+        "The seller %(seller)s is reinstated (%(reason)s). Your open tickets with it:"
+        " %(references)s."
     ),
     SellerStatus.TERMINATED: _(
-        "The seller %(seller)s is terminated (%(reason)s). Your open tickets with it: %(references)s."
+        "The seller %(seller)s is terminated (%(reason)s). Your open tickets with it:"
+        " %(references)s."
     ),
 }
 
@@ -335,7 +338,7 @@ def tell_staff_of_seller_status(changes: list[tuple[Event, Ticket]]) -> None:
                 "seller_status",
                 message,
                 seller=seller,
-                reason=reason,
+                reason=reason.strip().rstrip("."),
                 references=", ".join(t.reference for t in watched),
             )
     StaffNotification.objects.bulk_create(notes)

@@ -70,6 +70,9 @@ def seller_recipients(seller: Seller) -> list[Recipient]:
 
 _EMAIL = re.compile(r"[\w.+%-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
 _SEPARATORS = r"[\s.\-()/]*"
+# A phone number as written in a message: international (+212 6 12…) or national (06 12…),
+# nine digits or more.
+_PHONE = re.compile(r"(?<![\w+])(?:\+\d{1,3}|0)(?:[\s.\-()/]{0,3}\d){8,13}(?![\w])")
 
 
 def _phone_pattern(number: str) -> re.Pattern[str] | None:
@@ -79,14 +82,15 @@ def _phone_pattern(number: str) -> re.Pattern[str] | None:
     if len(digits) < 6:
         return None
     core = _SEPARATORS.join(digits[-8:])
-    return re.compile(rf"(?<![\d+])(?:\+?[\d\s.\-()/]{{0,8}}?)?{core}(?!\d)")
+    return re.compile(rf"(?<![\d+])(?:\+?\d[\d\s.\-()/]{{0,8}}?)?{core}(?!\d)")
 
 
 def masked(text: str, phones: list[re.Pattern[str]]) -> str:
-    """A customer's words as the seller may read them: without any email address, nor the
-    customer's phone numbers (an agent who shares a message shares what it says of the
-    dispute, not how to reach the customer)."""
-    text = _EMAIL.sub(MASK, text)
+    """A customer's words as the seller may read them: without any email address or phone
+    number, the customer's known ones (`phones`) in whatever form (an agent who shares a
+    message shares what it says of the dispute, not how to reach the customer). A postal
+    address in free text cannot be told apart: the agent does not share such a message."""
+    text = _PHONE.sub(MASK, _EMAIL.sub(MASK, text))
     for pattern in phones:
         text = pattern.sub(MASK, text)
     return text
