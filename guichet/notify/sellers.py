@@ -75,7 +75,7 @@ _SEPARATORS = r"[\s.\-()/]*"
 _PHONE = re.compile(r"(?<![\w+])(?:\+\d{1,3}|0)(?:[\s.\-()/]{0,3}\d){8,13}(?![\w])")
 
 
-def _phone_pattern(number: str) -> re.Pattern[str] | None:
+def phone_pattern(number: str) -> re.Pattern[str] | None:
     """A phone number as people write it: its last eight digits, with or without
     separators, and whatever prefix they put before them (+212 6…, 06…)."""
     digits = re.sub(r"\D", "", number)
@@ -100,7 +100,7 @@ def customer_phones(ticket: Ticket) -> list[re.Pattern[str]]:
     numbers = ContactPhone.objects.filter(contact_id=ticket.contact_id).values_list(
         "number", flat=True
     )
-    return [p for p in (_phone_pattern(n) for n in numbers) if p is not None]
+    return [p for p in (phone_pattern(n) for n in numbers) if p is not None]
 
 
 def shared_messages(ticket: Ticket, language: str) -> str:
