@@ -1,4 +1,4 @@
-"""The customer's pages as a URLconf of their own, for the addresses that letters write
+"""The customer's and the seller's pages as a URLconf of their own, for the addresses that letters write
 into emails: `reverse(..., urlconf="guichet.links")`.
 
 The site's URLconf (guichet/urls.py) serves these same patterns, but reversing against it
@@ -9,5 +9,6 @@ from django.conf.urls.i18n import i18n_patterns
 from django.urls import include, path
 
 customer_patterns = [path("b/<slug:brand>/", include("guichet.portal.urls"))]
+seller_patterns = [path("s/<slug:brand>/", include("guichet.sellerportal.urls"))]
 
-urlpatterns = i18n_patterns(*customer_patterns, prefix_default_language=False)
+urlpatterns = i18n_patterns(*customer_patterns, *seller_patterns, prefix_default_language=False)

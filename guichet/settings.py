@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "guichet.search",
     "guichet.desk",
     "guichet.portal",
+    "guichet.sellerportal",
 ]
 
 MIDDLEWARE = [
@@ -399,6 +400,8 @@ GUICHET_PORTAL_RATE_LIMITS = {
     "track_email": (3, 3600),  # sign-in links asked for one email address
     "track_reference": (5, 3600),  # tries on one reference
     "signin_ip": (20, 3600),  # sign-in link pages opened from one address
+    "seller_ip": (10, 3600),  # seller portal: sign-in posts from one address
+    "seller_email": (3, 3600),  # seller portal: sign-in links asked for one email address
 }
 # An address that never signed in through a link gets at most this many automatic
 # acknowledgements of web-form requests per day (nobody can aim a storm at a stranger).

@@ -4,7 +4,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from guichet.api.api import api
-from guichet.links import customer_patterns
+from guichet.links import customer_patterns, seller_patterns
 from guichet.ops.views import healthz
 from guichet.views import favicon
 
@@ -29,5 +29,6 @@ urlpatterns += i18n_patterns(
     path("desk/", include("guichet.desk.urls")),
     path("admin/", admin.site.urls),
     *customer_patterns,  # /b/<brand>/, also reversed on their own (guichet/links.py)
+    *seller_patterns,  # /s/<brand>/, the seller portal (the same)
     prefix_default_language=False,
 )

@@ -46,8 +46,9 @@ def favicon(request: HttpRequest) -> HttpResponse:
     return HttpResponsePermanentRedirect(static("desk/favicon.svg"))
 
 
-# /b/<brand>/ and /en/b/<brand>/: a missing page of a brand's portal leads back to its start.
-_PORTAL = re.compile(r"^((?:/[a-z]{2})?/b/[-a-z0-9]+/)")
+# /b/<brand>/, /s/<brand>/ and /en/…: a missing page of a brand's portal (the customers' or
+# the sellers') leads back to its start.
+_PORTAL = re.compile(r"^((?:/[a-z]{2})?/[bs]/[-a-z0-9]+/)")
 
 
 def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

@@ -17,8 +17,20 @@ from django.shortcuts import render
 from django.utils import translation
 from ninja import NinjaAPI, Swagger
 
-from guichet.api import contacts, document, errors, inbound, policy, tickets, uploads, values
+from guichet.api import (
+    contacts,
+    disputes,
+    document,
+    errors,
+    inbound,
+    policy,
+    sellers,
+    tickets,
+    uploads,
+    values,
+)
 from guichet.api.auth import AUTH
+from guichet.api.events import described
 from guichet.api.parser import JsonObjectParser
 from guichet.api.principal import principal
 from guichet.api.throttle import KeyRateThrottle
@@ -54,8 +66,8 @@ api = GuichetApi(
     version="1",
     urls_namespace="api",
     description=(
-        "Tickets, customers and inbound channels of one brand, with its API key "
-        "(`Authorization: Bearer gch_…`). See docs/api.md."
+        "Tickets, customers, sellers and inbound channels of one brand, with its API key "
+        "(`Authorization: Bearer gch_…`). See docs/api.md.\n\n" + described()
     ),
     auth=AUTH,
     throttle=KeyRateThrottle(),
@@ -78,6 +90,11 @@ def scoped(view: Callable[..., Any]) -> Callable[..., Any]:
 
 for prefix, router in [
     ("/tickets", tickets.router),
+    # The seller's side and the money side of a ticket, under the same paths.
+    ("/tickets", disputes.router),
+    ("/contact-releases", disputes.releases_router),
+    ("/sellers", sellers.router),
+    ("/strikes", sellers.strikes_router),
     ("/contacts", contacts.router),
     ("/uploads", uploads.router),
     ("/policy", policy.router),

@@ -1,10 +1,13 @@
-"""The webhook event types and the event verbs they come from."""
+"""The webhook event types and what they come from: the event verbs of tickets
+(`FROM_VERB`), and the changes of a seller's status (`FROM_SELLER_STATUS`, which are not
+events of one ticket: `webhooks.services.on_seller_status_committed`)."""
 
 from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from guichet.marketplace.models import SellerStatus
 from guichet.tickets.choices import Verb
 
 
@@ -14,10 +17,21 @@ class EventType(models.TextChoices):
     TICKET_ESCALATED = "ticket.escalated", _("A ticket went to another level")
     TICKET_DEADLINE_BREACHED = "ticket.deadline_breached", _("A deadline was missed")
     TICKET_CLOSED = "ticket.closed", _("A ticket was closed")
+    TICKET_PAYMENT_RECORDED = "ticket.payment_recorded", _("A refund or a credit was recorded")
+    TICKET_CONTACT_DETAILS_RELEASED = (
+        "ticket.contact_details_released",
+        _("A seller's contact details were given to the customer"),
+    )
     SURVEY_ANSWERED = "survey.answered", _("A customer answered the satisfaction survey")
+    SELLER_CONTACTED = "seller.contacted", _("A seller was written to about a ticket")
+    SELLER_ANSWERED = "seller.answered", _("A seller answered about a ticket")
+    SELLER_STRIKE_RECORDED = "seller.strike_recorded", _("A strike was recorded against a seller")
+    SELLER_RESTRICTED = "seller.restricted", _("A seller was restricted")
+    SELLER_REINSTATED = "seller.reinstated", _("A seller was reinstated")
+    SELLER_TERMINATED = "seller.terminated", _("A seller's account was terminated")
 
 
-# Event verb → webhook event type. `seller.restricted` joins when the marketplace records it.
+# Event verb → webhook event type.
 FROM_VERB: dict[str, str] = {
     Verb.OPENED: EventType.TICKET_CREATED,
     Verb.REPLIED: EventType.TICKET_REPLIED,
@@ -25,4 +39,54 @@ FROM_VERB: dict[str, str] = {
     Verb.DEADLINE_BREACHED: EventType.TICKET_DEADLINE_BREACHED,
     Verb.CLOSED: EventType.TICKET_CLOSED,
     Verb.SURVEY_ANSWERED: EventType.SURVEY_ANSWERED,
+    Verb.SELLER_CONTACTED: EventType.SELLER_CONTACTED,
+    Verb.SELLER_ANSWERED: EventType.SELLER_ANSWERED,
+    Verb.STRIKE_RECORDED: EventType.SELLER_STRIKE_RECORDED,
+    Verb.PAYMENT_RECORDED: EventType.TICKET_PAYMENT_RECORDED,
+    Verb.CONTACT_DETAILS_RELEASED: EventType.TICKET_CONTACT_DETAILS_RELEASED,
 }
+
+# A seller's new status → webhook event type (back to active from either is reinstated).
+FROM_SELLER_STATUS: dict[str, str] = {
+    SellerStatus.RESTRICTED: EventType.SELLER_RESTRICTED,
+    SellerStatus.ACTIVE: EventType.SELLER_REINSTATED,
+    SellerStatus.TERMINATED: EventType.SELLER_TERMINATED,
+}
+
+# What each type announces and what its body holds, for the OpenAPI document's readers
+# (docs/api.md, "Webhooks", says the same at length).
+DESCRIBED: dict[str, str] = {
+    EventType.TICKET_CREATED: "a ticket is opened",
+    EventType.TICKET_REPLIED: "a reply goes to the customer",
+    EventType.TICKET_ESCALATED: "the ticket goes to another level",
+    EventType.TICKET_DEADLINE_BREACHED: "a deadline passes unmet",
+    EventType.TICKET_CLOSED: "the ticket is closed",
+    EventType.TICKET_PAYMENT_RECORDED: (
+        "a refund or a credit is recorded (`event.data`: kind, amount as a string, currency)"
+    ),
+    EventType.TICKET_CONTACT_DETAILS_RELEASED: (
+        "the seller's contact details are given to the customer"
+    ),
+    EventType.SURVEY_ANSWERED: "the customer answers the satisfaction survey",
+    EventType.SELLER_CONTACTED: "an agent writes to the ticket's seller",
+    EventType.SELLER_ANSWERED: "the seller answers (`event.data.proposal`: what it proposes)",
+    EventType.SELLER_STRIKE_RECORDED: (
+        "a strike against the ticket's seller (`event.data`: reason, count, threshold)"
+    ),
+    EventType.SELLER_RESTRICTED: "a seller is restricted (the strikes' threshold, or a manager)",
+    EventType.SELLER_REINSTATED: "a restricted or terminated seller is active again",
+    EventType.SELLER_TERMINATED: "a seller's account is terminated",
+}
+
+
+def described() -> str:
+    """The event types for the OpenAPI document's description (markdown)."""
+    rows = "\n".join(f"| `{kind}` | {DESCRIBED[kind]} |" for kind in EventType.values)
+    return (
+        "**Webhook events** (`POST /webhooks`; signed with `Guichet-Signature`). The "
+        'ticket events\' body is `{id: "evt_…", type, created_at, brand, event, ticket}`; '
+        "the seller's status changes' (`seller.restricted`, `seller.reinstated`, "
+        '`seller.terminated`) is `{id: "sst_…", type, created_at, brand, seller, change: '
+        "{from, to, reason, strike, at}}`.\n\n"
+        "| event | when |\n|---|---|\n" + rows
+    )

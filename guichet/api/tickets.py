@@ -27,6 +27,7 @@ from guichet.api.errors import ApiError
 from guichet.api.principal import Principal, principal
 from guichet.api.schemas import (
     ERRORS,
+    MESSAGE_SELECT,
     AssignIn,
     CloseIn,
     EscalateIn,
@@ -80,12 +81,12 @@ def _full(queryset: QuerySet[Ticket]) -> QuerySet[Ticket]:
     return with_relations(queryset)
 
 
-def _ticket(who: Principal, reference: str) -> Ticket:
+def ticket_for(who: Principal, reference: str) -> Ticket:
     """The ticket if the caller may see it; else 404, the answer for a missing one."""
     return access_ticket(who.access(), reference)
 
 
-def _answer(ticket: Ticket) -> dict[str, Any]:
+def ticket_answer(ticket: Ticket) -> dict[str, Any]:
     """The ticket's representation from the instance in hand — the one a service just
     changed (it locked and refreshed the row, and the related objects it holds stay loaded
     while unchanged; one that changed is read by its id when shown) or the one
@@ -159,21 +160,24 @@ def list_tickets(request: HttpRequest, filters: Query[TicketFilters]) -> dict[st
 def read_ticket(request: HttpRequest, reference: str) -> dict[str, Any]:
     who = principal(request)
     who.require_read()
-    return _answer(_ticket(who, reference))
+    return ticket_answer(ticket_for(who, reference))
 
 
 @router.get(
     "/{reference}/messages",
     response={200: list[MessageOut], **ERRORS},
-    summary="The ticket's messages and internal notes, oldest first",
+    summary="The ticket's messages, internal notes and seller's side, oldest first",
 )
 def list_messages(request: HttpRequest, reference: str) -> list[dict[str, Any]]:
+    """Everything written on the ticket: the customer's conversation, the staff's notes
+    (`note`) and the seller's side (`seller` set: to the seller, or from it with the seller
+    as `author`) — `internal` for all that the customer never sees."""
     who = principal(request)
     who.require_read()
-    ticket = _ticket(who, reference)
+    ticket = ticket_for(who, reference)
     messages = (
         Message.objects.filter(ticket=ticket)
-        .select_related("author_user", "author_contact")
+        .select_related(*MESSAGE_SELECT)
         .prefetch_related("attachments")
         .order_by("created_at", "pk")
     )
@@ -188,7 +192,7 @@ def list_messages(request: HttpRequest, reference: str) -> list[dict[str, Any]]:
 def list_events(request: HttpRequest, reference: str) -> list[dict[str, Any]]:
     who = principal(request)
     who.require_read()
-    ticket = _ticket(who, reference)
+    ticket = ticket_for(who, reference)
     events = list(
         Event.objects.filter(ticket=ticket)
         .select_related("actor_user", "actor_contact")
@@ -217,7 +221,7 @@ def list_events(request: HttpRequest, reference: str) -> list[dict[str, Any]]:
 def download_attachment(request: HttpRequest, reference: str, attachment_id: int) -> FileResponse:
     who = principal(request)
     who.require_read()
-    ticket = _ticket(who, reference)
+    ticket = ticket_for(who, reference)
     stored = Attachment.objects.filter(pk=attachment_id, message__ticket=ticket).first()
     if stored is None:
         raise ApiError(404, "not_found", _("Not found."))
@@ -267,7 +271,7 @@ def create_ticket(request: HttpRequest, payload: TicketIn, response: HttpRespons
             attachments=attachments_for(who, brand, payload.attachments),
             actor=who.user,
         )
-        return 201, _answer(ticket)
+        return 201, ticket_answer(ticket)
 
     status, body, replayed = idempotency.once(
         request,
@@ -285,17 +289,17 @@ def create_ticket(request: HttpRequest, payload: TicketIn, response: HttpRespons
 # --- changing ------------------------------------------------------------------------------------
 
 
-def _write(request: HttpRequest, reference: str) -> tuple[Principal, Ticket]:
+def ticket_for_write(request: HttpRequest, reference: str) -> tuple[Principal, Ticket]:
     who = principal(request)
     who.require_write()
-    return who, _ticket(who, reference)
+    return who, ticket_for(who, reference)
 
 
 @router.patch("/{reference}", response={200: TicketOut, **ERRORS}, summary="Change fields")
 def update_ticket(request: HttpRequest, reference: str, payload: TicketPatch) -> dict[str, Any]:
     """Only the fields sent change (one event per changed field); `status` moves between
     the open and waiting states."""
-    who, ticket = _write(request, reference)
+    who, ticket = ticket_for_write(request, reference)
     sent = payload.model_dump(exclude_unset=True)
     changes: dict[str, Any] = {
         name: sent[name]
@@ -318,16 +322,16 @@ def update_ticket(request: HttpRequest, reference: str, payload: TicketPatch) ->
                 status=sent["status"],
                 expected_revision=None if changes else payload.revision,
             )
-    return _answer(ticket)
+    return ticket_answer(ticket)
 
 
-def _with_message(ticket: Ticket, message: Message) -> dict[str, Any]:
+def ticket_and_message(ticket: Ticket, message: Message) -> dict[str, Any]:
     found = (
-        Message.objects.select_related("author_user", "author_contact")
+        Message.objects.select_related(*MESSAGE_SELECT)
         .prefetch_related("attachments")
         .get(pk=message.pk)
     )
-    return {"ticket": _answer(ticket), "message": message_out(ticket, found)}
+    return {"ticket": ticket_answer(ticket), "message": message_out(ticket, found)}
 
 
 @router.post(
@@ -336,7 +340,7 @@ def _with_message(ticket: Ticket, message: Message) -> dict[str, Any]:
     summary="Reply to the customer",
 )
 def reply(request: HttpRequest, reference: str, payload: ReplyIn) -> Status:
-    who, ticket = _write(request, reference)
+    who, ticket = ticket_for_write(request, reference)
     message = services.ticket_reply(
         ticket=ticket,
         actor=who.user,
@@ -348,7 +352,7 @@ def reply(request: HttpRequest, reference: str, payload: ReplyIn) -> Status:
         full_answer=payload.full_answer,
         expected_revision=payload.revision,
     )
-    return Status(201, _with_message(ticket, message))
+    return Status(201, ticket_and_message(ticket, message))
 
 
 @router.post(
@@ -357,7 +361,7 @@ def reply(request: HttpRequest, reference: str, payload: ReplyIn) -> Status:
     summary="Add an internal note (never shown to the customer)",
 )
 def note(request: HttpRequest, reference: str, payload: NoteIn) -> Status:
-    who, ticket = _write(request, reference)
+    who, ticket = ticket_for_write(request, reference)
     message = services.ticket_note(
         ticket=ticket,
         actor=who.user,
@@ -365,12 +369,12 @@ def note(request: HttpRequest, reference: str, payload: NoteIn) -> Status:
         html=payload.html,
         attachments=attachments_for(who, ticket.brand, payload.attachments),
     )
-    return Status(201, _with_message(ticket, message))
+    return Status(201, ticket_and_message(ticket, message))
 
 
 @router.post("/{reference}/assign", response={200: TicketOut, **ERRORS}, summary="Assign")
 def assign(request: HttpRequest, reference: str, payload: AssignIn) -> dict[str, Any]:
-    who, ticket = _write(request, reference)
+    who, ticket = ticket_for_write(request, reference)
     assignee = assignable(ticket.brand, payload.assignee)
     team: Any = services.UNSET
     if "team" in payload.model_fields_set:
@@ -385,7 +389,7 @@ def assign(request: HttpRequest, reference: str, payload: AssignIn) -> dict[str,
         reason=payload.reason.strip(),
         expected_revision=payload.revision,
     )
-    return _answer(ticket)
+    return ticket_answer(ticket)
 
 
 @router.post(
@@ -394,7 +398,7 @@ def assign(request: HttpRequest, reference: str, payload: AssignIn) -> dict[str,
     summary="Escalate to a higher level, with a reason",
 )
 def escalate(request: HttpRequest, reference: str, payload: EscalateIn) -> dict[str, Any]:
-    who, ticket = _write(request, reference)
+    who, ticket = ticket_for_write(request, reference)
     services.ticket_escalate(
         ticket=ticket,
         actor=who.user,
@@ -402,7 +406,7 @@ def escalate(request: HttpRequest, reference: str, payload: EscalateIn) -> dict[
         to_level=payload.to_level,
         expected_revision=payload.revision,
     )
-    return _answer(ticket)
+    return ticket_answer(ticket)
 
 
 @router.post(
@@ -416,14 +420,14 @@ def request_escalation(
     """The customer asked (by phone, in the shop…) for their case to go to the next level:
     recorded as the customer's request (it reopens a closed ticket) by a caller whose role
     may escalate. The events' actor is the customer; `recorded_by` names the caller."""
-    who, ticket = _write(request, reference)
+    who, ticket = ticket_for_write(request, reference)
     services.ticket_escalate(
         ticket=ticket,
         actor=Customer(ticket.contact, recorded_by=who.user),
         reason=payload.reason,
         expected_revision=payload.revision,
     )
-    return _answer(ticket)
+    return ticket_answer(ticket)
 
 
 @router.post(
@@ -432,7 +436,7 @@ def request_escalation(
     summary="Record the decision at the ticket's level",
 )
 def set_outcome(request: HttpRequest, reference: str, payload: OutcomeIn) -> dict[str, Any]:
-    who, ticket = _write(request, reference)
+    who, ticket = ticket_for_write(request, reference)
     services.ticket_set_outcome(
         ticket=ticket,
         actor=who.user,
@@ -440,12 +444,12 @@ def set_outcome(request: HttpRequest, reference: str, payload: OutcomeIn) -> dic
         summary=payload.summary,
         expected_revision=payload.revision,
     )
-    return _answer(ticket)
+    return ticket_answer(ticket)
 
 
 @router.post("/{reference}/close", response={200: TicketOut, **ERRORS}, summary="Close")
 def close(request: HttpRequest, reference: str, payload: CloseIn) -> dict[str, Any]:
-    who, ticket = _write(request, reference)
+    who, ticket = ticket_for_write(request, reference)
     services.ticket_close(
         ticket=ticket,
         actor=who.user,
@@ -453,13 +457,13 @@ def close(request: HttpRequest, reference: str, payload: CloseIn) -> dict[str, A
         summary=payload.summary,
         expected_revision=payload.revision,
     )
-    return _answer(ticket)
+    return ticket_answer(ticket)
 
 
 @router.post("/{reference}/reopen", response={200: TicketOut, **ERRORS}, summary="Reopen")
 def reopen(request: HttpRequest, reference: str, payload: ReopenIn) -> dict[str, Any]:
-    who, ticket = _write(request, reference)
+    who, ticket = ticket_for_write(request, reference)
     services.ticket_reopen(
         ticket=ticket, actor=who.user, reason=payload.reason, expected_revision=payload.revision
     )
-    return _answer(ticket)
+    return ticket_answer(ticket)

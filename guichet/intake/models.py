@@ -80,6 +80,10 @@ class InboundEmail(models.Model):
         "blocked_sender": _("The sender is blocked"),
         "refused": _("Refused by the brand's rules"),
         "error": _("An error while processing it"),
+        "seller_unknown_sender": _(
+            "A reply on a seller's side of a ticket from an address that is not the seller's"
+        ),
+        "seller_terminated": _("A reply from a seller whose account is terminated"),
     }
 
     class Meta:

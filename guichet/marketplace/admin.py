@@ -1,9 +1,10 @@
 """Sellers in the administration (docs/marketplace.md): those whose role may manage sellers
 (`manage_sellers`) add them and keep their details and the people who may sign in for
-them. The status is not edited here: a restriction, reinstatement or termination goes
-through the service (the desk's seller page), which records it in the history, on the
-seller's open tickets and to the webhooks. The history and the strikes are shown, read
-only."""
+them, through the services of `marketplace.services` (a person is deactivated, never
+deleted: their answers name them). The status is not edited here: a restriction,
+reinstatement or termination goes through the service (the desk's seller page), which
+records it in the history, on the seller's open tickets and to the webhooks. The history
+and the strikes are shown, read only."""
 
 from __future__ import annotations
 
@@ -14,11 +15,13 @@ from django.contrib import admin
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from guichet.accounts.access import signed_in
 from guichet.accounts.admin.scoping import BrandScopedAdmin, ScopedInline
 from guichet.accounts.permissions import Action, brand_ids, can, is_unrestricted
 from guichet.brands.models import Brand
-from guichet.lib import clock
+from guichet.marketplace import services
 from guichet.marketplace.models import Seller, SellerPerson, SellerStatusChange, Strike
+from guichet.marketplace.services import SELLER_FIELDS
 
 
 class PeopleFormSet(forms.BaseInlineFormSet):
@@ -44,7 +47,7 @@ class PeopleFormSet(forms.BaseInlineFormSet):
             )
             if email in seen or taken:
                 form.add_error(
-                    "email", _("This address already answers for a seller of this brand.")
+                    "email", _("This address already belongs to someone who answers for a seller.")
                 )
             seen.add(email)
 
@@ -55,6 +58,7 @@ class PeopleInline(ScopedInline, admin.TabularInline):
     model = SellerPerson
     formset = PeopleFormSet
     extra = 0
+    can_delete = False  # "may sign in" unticked: deactivated, and kept
     fields = ["name", "email", "is_active", "last_signed_in_at"]
     readonly_fields = ["last_signed_in_at"]
 
@@ -106,7 +110,7 @@ class SellerForm(forms.ModelForm):
                 .exists()
             )
             if taken:
-                self.add_error("name", _("This brand already has a seller of this name."))
+                self.add_error("name", _("The brand already has a seller of this name."))
         return data
 
 
@@ -161,16 +165,48 @@ class SellerAdmin(BrandScopedAdmin):
         return field
 
     def save_model(self, request: HttpRequest, obj: Seller, form: Any, change: bool) -> None:
-        if not change:
-            obj.created_at = clock.now()
-        super().save_model(request, obj, form, change)
+        """Through the services, which check the role again (the form already checked
+        what they refuse, to say it on the field)."""
+        data, actor = form.cleaned_data, signed_in(request)
+        if change:
+            changed = {name: data[name] for name in SELLER_FIELDS if name in form.changed_data}
+            if changed:
+                services.seller_update(seller=obj, actor=actor, **changed)
+            return
+        created = services.seller_create(
+            brand=data["brand"], actor=actor, **{name: data[name] for name in SELLER_FIELDS}
+        )
+        obj.pk = created.pk
+        obj.__dict__.update(created.__dict__)
 
     def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
-        """The seller's people belong to its brand, from the moment they are added."""
-        for instance in formset.save(commit=False):
-            instance.brand_id = form.instance.brand_id
-            if instance.pk is None:
-                instance.created_at = clock.now()
-            instance.save()
-        for obj in formset.deleted_objects:
-            obj.delete()
+        """The seller's people, through the services: added, renamed or readdressed (the
+        links sent to an old address are void), deactivated or given their access back.
+        The history and the strikes are read only: nothing to save."""
+        # What the admin's history message reads (formset.save() would have set them).
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+        if formset.model is not SellerPerson:
+            return
+        actor, seller = signed_in(request), form.instance
+        for person_form in formset.forms:
+            if not person_form.has_changed():
+                continue
+            data, changed = person_form.cleaned_data, set(person_form.changed_data)
+            if person_form.instance.pk is None:
+                person = services.seller_person_add(
+                    seller=seller, actor=actor, name=data["name"], email=data["email"]
+                )
+                formset.new_objects.append(person)
+            else:
+                formset.changed_objects.append((person_form.instance, sorted(changed)))
+                person = SellerPerson.objects.get(pk=person_form.instance.pk)  # as it was
+                if changed & {"name", "email"}:
+                    person = services.seller_person_update(
+                        person=person, actor=actor, name=data["name"], email=data["email"]
+                    )
+            if data.get("is_active", True) and not person.is_active:
+                services.seller_person_add(
+                    seller=seller, actor=actor, name=person.name, email=person.email
+                )
+            elif not data.get("is_active", True) and person.is_active:
+                services.seller_person_deactivate(person=person, actor=actor)

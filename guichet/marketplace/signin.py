@@ -44,11 +44,14 @@ def link_create(
 ) -> tuple[SellerSignInLink, str]:
     """A new link and its secret (for the email that carries it; never stored). A person's
     link lives `GUICHET_SELLER_LINK_MINUTES`; the link of a dispute's email
-    `GUICHET_SELLER_EMAIL_LINK_HOURS` (or `hours`)."""
+    `GUICHET_SELLER_EMAIL_LINK_HOURS` (or `hours`, given for a dispute's email to a person
+    too: a seller without an address of its own is written to at its people's)."""
     secret, hashed = _secret()
     now = clock.now()
-    if person is None:
-        life = timedelta(hours=hours or settings.GUICHET_SELLER_EMAIL_LINK_HOURS)
+    if hours:
+        life = timedelta(hours=hours)
+    elif person is None:
+        life = timedelta(hours=settings.GUICHET_SELLER_EMAIL_LINK_HOURS)
     else:
         life = timedelta(minutes=settings.GUICHET_SELLER_LINK_MINUTES)
     with brand_scope(seller.brand_id):

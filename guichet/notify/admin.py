@@ -5,6 +5,7 @@ how it went)."""
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -30,12 +31,14 @@ from guichet.lib import clock
 from guichet.lib.html import text_to_html
 from guichet.lib.names import language_name
 from guichet.notify.letters import (
+    Amount,
     default_template,
     ombudsman_context,
     render,
     survey_context,
 )
-from guichet.notify.models import LetterKind, LetterTemplate, OutboundEmail
+from guichet.notify.models import SELLER_LETTERS, LetterKind, LetterTemplate, OutboundEmail
+from guichet.notify.sellers import seller_portal_paths
 from guichet.tickets.choices import ContactType, Outcome
 
 # The sample request a preview is written for, in each language.
@@ -47,6 +50,14 @@ _SAMPLE_TEXTS = {
         "reason": "l’absence d’une personne du service",
         "summary": "Nous vous remboursons la seconde facture.",
         "merged_subject": "Facture en double (suite)",
+        "agent_text": "La cliente n’a pas reçu le lave-linge de la commande JM-889, payée le"
+        " 12 novembre. Pouvez-vous nous dire où en est la livraison ?",
+        "shared": "Le 22 novembre 2026 à 10:05, le client a écrit :\n> Commande JM-889 payée"
+        " il y a dix jours, rien reçu.\nPièces jointes (à ouvrir dans votre espace vendeur) :"
+        " facture-JM-889.pdf",
+        "refusal_reason": "le vendeur a répondu dans le délai et propose un remboursement",
+        "payment_reason": "frais de livraison facturés deux fois",
+        "seller_address": "12 rue des Vendeurs\n20000 Casablanca",
     },
     "en": {
         "customer_name": "Helen Lee",
@@ -55,6 +66,14 @@ _SAMPLE_TEXTS = {
         "reason": "a member of the team being away",
         "summary": "We are refunding the second charge.",
         "merged_subject": "Charged twice (continued)",
+        "agent_text": "The customer has not received the washing machine of order JM-889, paid"
+        " on 12 November. Can you tell us where the delivery stands?",
+        "shared": "On Nov. 22, 2026, 10:05 a.m., the customer wrote:\n> Order JM-889 paid ten"
+        " days ago, nothing received.\nAttachments (open them in your seller area):"
+        " invoice-JM-889.pdf",
+        "refusal_reason": "the seller answered in time and proposes a refund",
+        "payment_reason": "delivery charged twice",
+        "seller_address": "12 Sellers Street\n20000 Casablanca",
     },
 }
 
@@ -108,15 +127,44 @@ def sample_context(brand: Brand, language: str) -> dict[str, str]:
                 policy.text(policy.ombudsman.short_name, language) if policy.ombudsman else ""
             ),
             "expires": when(14),
+            # A dispute's seller, and the letters about it and about money.
+            "seller_name": "Atlas Électroménager",
+            "seller_legal_name": "Atlas Électroménager SARL",
+            "seller_email": "contact@atlas.example",
+            "seller_phone": "+212 5 22 00 00 00",
+            "seller_due": when(1),
+            "link_expires": when(3),
+            "portal_url": settings.SITE_URL + seller_portal_paths(brand.slug, reference, "…")[0],
+            "follow_up": "",
+            "amount": Amount(Decimal("49.90"), policy.brand.currency or "EUR").written(language),
+            "is_credit": "",
         }
     context.update(ombudsman_context(policy, language))
     context.update(survey_context(policy, language))
     return context
 
 
+# What a letter to the seller may place (letters.seller_base_context and the seller's
+# letters' own values): nothing of the customer.
+_SELLER_KEYS = {
+    "reference",
+    "brand_name",
+    "seller_name",
+    "agent_text",
+    "shared",
+    "seller_due",
+    "portal_url",
+    "link_expires",
+    "follow_up",
+}
+
+
 def preview_of(brand: Brand, kind: str, language: str, subject: str, body: str) -> dict[str, Any]:
     """A letter as the customer would get it: subject, text and HTML part."""
-    rendered_subject, text = render(subject, body, sample_context(brand, language))
+    context = sample_context(brand, language)
+    if kind in SELLER_LETTERS:
+        context = {key: value for key, value in context.items() if key in _SELLER_KEYS}
+    rendered_subject, text = render(subject, body, context)
     return {
         "language": language,
         "language_name": language_name(language, translation.get_language() or "fr"),
@@ -407,6 +455,7 @@ class OutboundEmailAdmin(BrandScopedAdmin):
         "next_attempt_at",
         "last_error",
         "rfc_message_id",
+        "seller",
         "created_at",
         "sent_at",
     ]

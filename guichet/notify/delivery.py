@@ -55,10 +55,13 @@ def sender_address(ticket: Ticket) -> str:
     return formataddr((ticket.brand.name, address))
 
 
-def thread_headers(ticket: Ticket, own_id: str) -> dict[str, str]:
-    """In-Reply-To the customer's latest email; References the ticket's known Message-IDs."""
+def thread_headers(ticket: Ticket, own_id: str, *, seller_side: bool = False) -> dict[str, str]:
+    """In-Reply-To the customer's latest email; References the ticket's known Message-IDs.
+    The two sides of a marketplace dispute are two threads: an email to the customer names
+    none of the seller's messages, and one to the seller (`seller_side`) only the seller's
+    side (In-Reply-To its latest email) — neither learns the other's Message-IDs."""
     ids = list(
-        Message.objects.filter(ticket=ticket)
+        Message.objects.filter(ticket=ticket, seller__isnull=not seller_side)
         .exclude(external_id="")
         .exclude(external_id=own_id)
         .order_by("created_at", "pk")
@@ -78,7 +81,9 @@ def build(email: OutboundEmail) -> EmailMultiAlternatives:
     if ticket.reference not in subject:
         subject = f"[{ticket.reference}] {subject}"
     headers = {"Message-ID": f"<{email.rfc_message_id}>", "X-Guichet-Ticket": ticket.reference}
-    headers.update(thread_headers(ticket, email.rfc_message_id))
+    headers.update(
+        thread_headers(ticket, email.rfc_message_id, seller_side=email.seller_id is not None)
+    )
     if email.automatic:
         headers["Auto-Submitted"] = "auto-generated"
         headers["X-Auto-Response-Suppress"] = "All"

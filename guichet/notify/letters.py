@@ -9,18 +9,21 @@ who edits one can only place the values offered here.
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
+from babel.numbers import format_currency
 from django.conf import settings
 from django.template import Context, Engine, Template
 from django.urls import reverse
 from django.utils import formats, translation
 
 from guichet.lib.ttlcache import TTLCache, ttl_cache
-from guichet.notify.models import LetterKind, LetterTemplate
+from guichet.notify.models import SELLER_LETTERS, LetterKind, LetterTemplate
 from guichet.sla.models import Deadline
 from guichet.tickets import services
 from guichet.tickets.actors import SYSTEM
@@ -94,6 +97,17 @@ def moment(value: datetime | None, ticket: Ticket, language: str) -> str:
         return formats.date_format(local, "DATETIME_FORMAT")
 
 
+@dataclass(frozen=True)
+class Amount:
+    """A sum of money given to a letter: written as the letter's language writes it."""
+
+    value: Decimal
+    currency: str
+
+    def written(self, language: str) -> str:
+        return format_currency(self.value, self.currency, locale=language)
+
+
 def portal_url(ticket: Ticket, name: str, language: str, **kwargs: str) -> str:
     """The absolute address of a page of the brand's portal, in `language` (SITE_URL)."""
     with translation.override(language):
@@ -115,6 +129,24 @@ def base_context(ticket: Ticket, policy: Policy, language: str) -> dict[str, str
         "received": moment(ticket.created_at, ticket, language),
         "tracking_url": portal_url(ticket, "track", language),
     }
+
+
+def seller_base_context(ticket: Ticket) -> dict[str, str]:
+    """What a letter to the seller may place of the ticket: its reference, the brand and
+    the seller — nothing of the customer (their name, addresses, words: only what the agent
+    chose to share reaches the seller, and through the caller's `extra`)."""
+    return {
+        "reference": ticket.reference,
+        "brand_name": ticket.brand.name,
+        "seller_name": ticket.seller.name if ticket.seller else "",
+    }
+
+
+def letter_language(ticket: Ticket, kind: str, policy: Policy) -> str:
+    """The customer's language for their letters; the brand's own for the seller's."""
+    if kind in SELLER_LETTERS:
+        return policy.default_language
+    return ticket.language or policy.default_language
 
 
 def due_of(ticket: Ticket, *kinds: str) -> datetime | None:
@@ -190,10 +222,14 @@ def survey_context(policy: Policy, language: str) -> dict[str, str]:
 
 
 def compose(ticket: Ticket, kind: str, extra: dict[str, Any] | None = None) -> tuple[str, str]:
-    """Subject and text of a letter for this ticket, in the ticket's language."""
+    """Subject and text of a letter for this ticket, in the ticket's language (a letter to
+    the seller: in the brand's default language)."""
     policy = ticket.brand.get_policy()
-    language = ticket.language or policy.default_language
-    context = base_context(ticket, policy, language)
+    language = letter_language(ticket, kind, policy)
+    if kind in SELLER_LETTERS:
+        context = seller_base_context(ticket)
+    else:
+        context = base_context(ticket, policy, language)
     if kind == LetterKind.ACKNOWLEDGEMENT:
         context.update(
             process=policy.text(policy.level_at(1).description, language),
@@ -209,9 +245,12 @@ def compose(ticket: Ticket, kind: str, extra: dict[str, Any] | None = None) -> t
     elif kind == LetterKind.SURVEY:
         context.update(survey_context(policy, language))
     for key, value in (extra or {}).items():
-        context[key] = (
-            moment(value, ticket, language) if isinstance(value, datetime) else str(value)
-        )
+        if isinstance(value, datetime):
+            context[key] = moment(value, ticket, language)
+        elif isinstance(value, Amount):
+            context[key] = value.written(language)
+        else:
+            context[key] = str(value)
     subject, body = template_for(ticket, kind, language)
     return render(subject, body, context)
 

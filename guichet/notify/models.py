@@ -19,6 +19,17 @@ class LetterKind(models.TextChoices):
     OMBUDSMAN = "ombudsman", _("Referral to the ombudsman")
     MERGED = "merged", _("Requests merged")
     SURVEY = "survey", _("Satisfaction survey")
+    CONTACT_RELEASED = "contact_released", _("The seller's contact details")
+    CONTACT_REFUSED = "contact_refused", _("The seller's contact details refused")
+    PAYMENT = "payment", _("Refund or credit")
+    # To the seller of a marketplace dispute (in the brand's default language):
+    SELLER_CONTACTED = "seller_contacted", _("To the seller: a customer's dispute")
+    SELLER_REMINDER = "seller_reminder", _("To the seller: reminder of its deadline")
+
+
+# Letters written to the seller, not to the customer: they are given none of the
+# customer's details (see letters.seller_base_context).
+SELLER_LETTERS = frozenset({LetterKind.SELLER_CONTACTED, LetterKind.SELLER_REMINDER})
 
 
 class LetterTemplate(models.Model):
@@ -69,6 +80,16 @@ class OutboundEmail(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="outbound_emails",
+    )
+    # An email to the seller of a marketplace dispute (the seller's side of the ticket: it
+    # threads with the seller's messages only, never with the customer's).
+    seller = models.ForeignKey(
+        "marketplace.Seller",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("seller"),
     )
     to_name = models.CharField(_("recipient name"), max_length=200, blank=True)
     to_address = models.EmailField(_("recipient"), blank=True)

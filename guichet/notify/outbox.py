@@ -6,6 +6,7 @@ from __future__ import annotations
 from guichet.lib import clock
 from guichet.lib.crypto import encrypt
 from guichet.lib.html import text_to_html
+from guichet.marketplace.models import Seller
 from guichet.notify.models import OutboundEmail, OutboxStatus
 from guichet.tickets.choices import Channel
 from guichet.tickets.models import Message, Ticket
@@ -91,4 +92,44 @@ def queue_secret_email(
         next_attempt_at=now if address else None,
         created_at=now,
         sealed_secret=encrypt(secret) if address else "",
+    )
+
+
+def queue_seller_email(
+    *,
+    ticket: Ticket,
+    seller: Seller,
+    to_name: str,
+    to_address: str,
+    subject: str,
+    text: str,
+    secret: str,
+    rfc_message_id: str,
+    message: Message | None = None,
+    automatic: bool,
+) -> OutboundEmail:
+    """Queue an email to the seller of a marketplace dispute (the seller's side of the
+    ticket): the agent's message to it (`message`, whose attachments go with it) or a
+    reminder of its deadline. It threads with the seller's side only, and carries a
+    sign-in link to the seller portal, sealed as `queue_secret_email` does. Call inside the
+    transaction that made the link."""
+    if SECRET_MARK not in text:
+        raise ValueError("the text has no place for the secret")
+    now = clock.now()
+    return OutboundEmail.objects.create(
+        rfc_message_id=rfc_message_id,
+        brand_id=ticket.brand_id,
+        ticket=ticket,
+        message=message,
+        seller=seller,
+        to_name=to_name,
+        to_address=to_address,
+        subject=subject,
+        text=text,
+        html=text_to_html(text),
+        automatic=automatic,
+        status=OutboxStatus.QUEUED,
+        next_attempt_at=now,
+        created_at=now,
+        sealed_secret=encrypt(secret),
     )

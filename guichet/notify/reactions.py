@@ -10,28 +10,47 @@
 - a deadline about to be missed (the delay letter's moment): the delay letter (SLA-5);
 - every letter and every reply by email: a row in the outbox.
 
+- a marketplace dispute: the seller's contact details released (what was given) or refused
+  (why); a refund or credit recorded (how much, why).
+
 And what the staff are told: a deadline approaching or missed (the assignee and the team
-leads), a compliment forwarded to a team (its members).
+leads), a compliment forwarded to a team (its members); of a dispute's seller: a strike
+(the assignee and the team leads), its answer (the assignee), a change of its status (once
+per change to each person, with their tickets it is on), the customer's request for its
+contact details when an agent must decide.
+
+What the seller is told is in `sellers.py`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
 
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
 from guichet.lib import clock
-from guichet.notify.letters import compose, due_of, send_letter
+from guichet.marketplace.models import (
+    ContactRelease,
+    ProposalKind,
+    ReleaseStatus,
+    Seller,
+    SellerStatus,
+    StrikeReason,
+)
+from guichet.notify.letters import Amount, compose, due_of, send_letter
 from guichet.notify.models import LetterKind, OutboundEmail, StaffNotification
 from guichet.notify.outbox import queue_emails
+from guichet.notify.sellers import remind_seller, tell_seller
 from guichet.notify.staff import Leads, notify_staff, staff_notifications, watchers
 from guichet.sla.models import DeadlineKind
 from guichet.tickets import reactions, services
 from guichet.tickets.actors import System
 from guichet.tickets.choices import ContactType, Outcome, Verb
-from guichet.tickets.models import Event, Ticket
+from guichet.tickets.models import Event, MoneyKind, Ticket
 from guichet.tickets.queries import team_members
 
 DECIDED_TYPES = {ContactType.COMPLAINT, ContactType.DISPUTE}
@@ -185,6 +204,164 @@ def forward_compliment(event: Event, ticket: Ticket) -> None:
     )
 
 
+# --- marketplace disputes: the customer's letters -------------------------------------------
+
+
+def tell_contact_released(event: Event, ticket: Ticket) -> None:
+    """The seller's direct contact details, as the release gave them (MK-3)."""
+    release = ContactRelease.objects.filter(pk=event.data.get("release")).first()
+    if release is None:
+        return
+    details = release.details
+    send_letter(
+        ticket,
+        LetterKind.CONTACT_RELEASED,
+        {
+            f"seller_{key}": details.get(key, "")
+            for key in ("name", "legal_name", "email", "phone", "address")
+        },
+    )
+
+
+def tell_contact_refused(event: Event, ticket: Ticket) -> None:
+    send_letter(
+        ticket, LetterKind.CONTACT_REFUSED, {"refusal_reason": event.data.get("reason", "")}
+    )
+
+
+def tell_payment(event: Event, ticket: Ticket) -> None:
+    """A refund or a credit recorded (CL-2): how much, and why."""
+    data = event.data
+    send_letter(
+        ticket,
+        LetterKind.PAYMENT,
+        {
+            "amount": Amount(Decimal(data["amount"]), data["currency"]),
+            "is_credit": "yes" if data.get("kind") == MoneyKind.CREDIT else "",
+            "payment_reason": data.get("reason", ""),
+        },
+    )
+
+
+# --- marketplace disputes: the staff --------------------------------------------------------
+
+
+def _seller_name(ticket: Ticket, seller_id: Any) -> str:
+    if ticket.seller_id is not None and ticket.seller_id == seller_id and ticket.seller:
+        return ticket.seller.name
+    return Seller.objects.filter(pk=seller_id).values_list("name", flat=True).first() or ""
+
+
+def tell_staff_of_strike(event: Event, ticket: Ticket) -> None:
+    """The assignee and the team leads: the seller missed its deadline (or refused), and
+    how many strikes it has of those that restrict it."""
+    data = event.data
+    if data.get("reason") == StrikeReason.NO_ANSWER:
+        message = _(
+            "%(reference)s: the seller %(seller)s did not answer by its deadline: a strike,"
+            " %(count)s of the %(threshold)s that restrict it."
+        )
+    else:
+        message = _(
+            "%(reference)s: a strike against the seller %(seller)s (refused to cooperate),"
+            " %(count)s of the %(threshold)s that restrict it."
+        )
+    notify_staff(
+        ticket,
+        watchers(ticket, {}),
+        "seller_strike",
+        message,
+        reference=ticket.reference,
+        seller=_seller_name(ticket, data.get("seller")),
+        count=data.get("count", ""),
+        threshold=data.get("threshold", ""),
+    )
+
+
+def tell_assignee_seller_answered(event: Event, ticket: Ticket) -> None:
+    """The assignee (the team leads of an unassigned ticket): the seller answered, and the
+    resolution it proposes if any."""
+    people = [ticket.assignee] if ticket.assignee else watchers(ticket, {})
+    proposal = event.data.get("proposal")
+    params: dict[str, Any] = {
+        "reference": ticket.reference,
+        "seller": _seller_name(ticket, event.data.get("seller")),
+    }
+    if proposal in ProposalKind.values:
+        message = _("%(reference)s: the seller %(seller)s answered; it proposes: %(proposal)s.")
+        params["proposal"] = ProposalKind(proposal).label
+    else:
+        message = _("%(reference)s: the seller %(seller)s answered.")
+    notify_staff(ticket, people, "seller_answered", message, **params)
+
+
+_STATUS_MESSAGES = {
+    SellerStatus.RESTRICTED: _(
+        "The seller %(seller)s is restricted (%(reason)s). Your open tickets with it:"
+        " %(references)s."
+    ),
+    SellerStatus.ACTIVE: _(
+        "The seller %(seller)s is reinstated (%(reason)s). Your open tickets with it:"
+        " %(references)s."
+    ),
+    SellerStatus.TERMINATED: _(
+        "The seller %(seller)s is terminated (%(reason)s). Your open tickets with it:"
+        " %(references)s."
+    ),
+}
+
+
+def tell_staff_of_seller_status(changes: list[tuple[Event, Ticket]]) -> None:
+    """A seller's status changed: it is recorded on each of its open tickets, but each
+    person (assignee, team leads) is told once per change, with their tickets it is on."""
+    leads: Leads = {}
+    groups: dict[tuple[Any, ...], list[Ticket]] = {}
+    for event, ticket in changes:
+        data = event.data
+        key = (ticket.brand_id, data.get("seller"), data.get("from"), data.get("to"))
+        groups.setdefault((*key, data.get("reason", "")), []).append(ticket)
+    notes = []
+    for (_brand, seller_id, _from, to, reason), tickets in groups.items():
+        message = _STATUS_MESSAGES.get(to)
+        if message is None:
+            continue
+        seller = _seller_name(tickets[0], seller_id)
+        theirs: dict[int, tuple[Any, list[Ticket]]] = {}
+        for ticket in tickets:
+            for user in watchers(ticket, leads):
+                theirs.setdefault(user.pk, (user, []))[1].append(ticket)
+        for user, watched in theirs.values():
+            watched.sort(key=lambda t: t.reference)
+            notes += staff_notifications(
+                watched[0],
+                [user],
+                "seller_status",
+                message,
+                seller=seller,
+                reason=reason.strip().rstrip("."),
+                references=", ".join(t.reference for t in watched),
+            )
+    StaffNotification.objects.bulk_create(notes)
+
+
+def tell_staff_of_release_request(event: Event, ticket: Ticket) -> None:
+    """The customer asked for the seller's contact details and the policy does not release
+    them by itself: the assignee and the team leads decide."""
+    release = ContactRelease.objects.filter(pk=event.data.get("release")).first()
+    if release is None or release.status != ReleaseStatus.REQUESTED:
+        return  # released at once (by the policy, or by the agent who asked)
+    notify_staff(
+        ticket,
+        watchers(ticket, {}),
+        "contact_details_requested",
+        _(
+            "%(reference)s: the customer asks for the seller's contact details;"
+            " an agent decides whether to give them."
+        ),
+        reference=ticket.reference,
+    )
+
+
 def to_outbox(replies: list[tuple[Event, Ticket]]) -> None:
     queue_emails([event.message for event, _ in replies if event.message is not None])
 
@@ -200,3 +377,13 @@ def register_all() -> None:
     reactions.register_many(Verb.DEADLINE_BREACHED, tell_staff_of_breaches)
     reactions.register(Verb.FORWARDED, forward_compliment)
     reactions.register_many(Verb.REPLIED, to_outbox)
+    # Marketplace disputes (docs/marketplace.md).
+    reactions.register(Verb.SELLER_CONTACTED, tell_seller)
+    reactions.register(Verb.DEADLINE_WARNED, remind_seller)
+    reactions.register(Verb.SELLER_ANSWERED, tell_assignee_seller_answered)
+    reactions.register(Verb.STRIKE_RECORDED, tell_staff_of_strike)
+    reactions.register_many(Verb.SELLER_STATUS_CHANGED, tell_staff_of_seller_status)
+    reactions.register(Verb.CONTACT_DETAILS_REQUESTED, tell_staff_of_release_request)
+    reactions.register(Verb.CONTACT_DETAILS_RELEASED, tell_contact_released)
+    reactions.register(Verb.CONTACT_DETAILS_REFUSED, tell_contact_refused)
+    reactions.register(Verb.PAYMENT_RECORDED, tell_payment)

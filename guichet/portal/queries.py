@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from babel.numbers import format_currency
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 from django.utils.safestring import mark_safe
@@ -16,9 +17,10 @@ from django.utils.translation import get_language
 
 from guichet.brands.models import Brand, BrandLogo
 from guichet.contacts.models import Contact
+from guichet.marketplace.models import ContactRelease
 from guichet.notify.letters import due_of
 from guichet.tickets.choices import Verb
-from guichet.tickets.models import Attachment, Event, Message, Ticket
+from guichet.tickets.models import Attachment, Event, Message, Payment, Ticket
 
 # Events the customer is told about on the timeline (their data stays out: reasons an
 # agent wrote are for the staff).
@@ -122,3 +124,43 @@ def public_timeline(ticket: Ticket) -> list[Entry]:
         entries.append(Entry(at=event.at, kind="event", event=event, data=data))
     entries.sort(key=lambda e: (e.at, 0 if e.kind == "message" else 1))
     return entries
+
+
+@dataclass(frozen=True)
+class SellerContact:
+    """What the request's page offers about the seller's direct contact details (MK-3):
+    the button (`can_ask`), and what became of the latest request (`release`)."""
+
+    can_ask: bool
+    release: ContactRelease | None
+
+
+def seller_contact(ticket: Ticket) -> SellerContact | None:
+    """None unless the ticket names a seller of a marketplace whose policy gives out its
+    sellers' details at all (`[marketplace] contact_release` other than "never")."""
+    market = ticket.brand.get_policy().marketplace
+    if market is None or ticket.seller_id is None or market.contact_release == "never":
+        return None
+    release = (
+        ContactRelease.objects.filter(ticket=ticket, seller_id=ticket.seller_id)
+        .order_by("-requested_at", "-pk")
+        .first()
+    )
+    # Once asked, the request waits for an agent or is answered; after a refusal it may be
+    # asked again (the policy's condition may be met since).
+    can_ask = ticket.merged_into_id is None and (release is None or release.status == "refused")
+    return SellerContact(can_ask=can_ask, release=release)
+
+
+def payments(ticket: Ticket) -> list[dict[str, Any]]:
+    """The refunds and credits recorded on the ticket, oldest first, each amount written
+    in the page's language ("2 499,00 MAD", "MAD 2,499.00")."""
+    language = get_language() or ticket.brand.get_policy().default_language
+    return [
+        {
+            "kind": payment.get_kind_display(),
+            "amount": format_currency(payment.amount, payment.currency, locale=language),
+            "at": payment.at,
+        }
+        for payment in Payment.objects.filter(ticket=ticket).order_by("at", "pk")
+    ]

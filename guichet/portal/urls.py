@@ -28,5 +28,6 @@ urlpatterns = [
     path("requests/<str:reference>/another-person", views.another_person, name="another_person"),
     path("requests/<str:reference>/withdraw", views.withdraw, name="withdraw"),
     path("requests/<str:reference>/close", views.close, name="close"),
+    path("requests/<str:reference>/seller-contact", views.seller_contact, name="seller_contact"),
     path("requests/<str:reference>/files/<int:pk>", views.attachment, name="attachment"),
 ]

@@ -35,6 +35,7 @@ from guichet.brands.models import Brand, BrandLogo
 from guichet.lib import clock, names, ratelimit
 from guichet.lib.errors import InvalidRequest
 from guichet.lib.scoping import brand_scope
+from guichet.marketplace.models import ReleaseStatus
 from guichet.notify.letters import due_of
 from guichet.portal import queries, services
 from guichet.portal.export import export_contact
@@ -468,6 +469,8 @@ def _detail(
         "another_form": forms.get("another") or OptionalReasonForm(auto_id="another-%s"),
         "ombudsman": policy.ombudsman if level.final else None,
         "ombudsman_name": policy.text(policy.ombudsman.name, language) if policy.ombudsman else "",
+        "seller_contact": queries.seller_contact(ticket),
+        "payments": queries.payments(ticket),
     }
     return _render(request, brand, "portal/request.html", context, status)
 
@@ -580,6 +583,24 @@ def close(request: HttpRequest, brand: Brand, reference: str) -> HttpResponseBas
         return _("Your request is closed.")
 
     return _action(request, brand, reference, "close", None, act)
+
+
+@require_POST
+@portal_page
+@customer_required
+def seller_contact(request: HttpRequest, brand: Brand, reference: str) -> HttpResponseBase:
+    """The customer asks for the seller's direct contact details (MK-3): given at once if
+    the policy allows it now, else an agent decides."""
+
+    def act(ticket: Ticket, contact: Any, data: dict[str, Any], form: Any) -> Any:
+        if queries.seller_contact(ticket) is None:
+            raise Http404
+        release = tickets.contact_release_request(ticket=ticket, actor=Customer(contact))
+        if release.status == ReleaseStatus.RELEASED:
+            return _("The seller's contact details are below; we also sent them to you by email.")
+        return _("Your request is recorded: an agent will answer it.")
+
+    return _action(request, brand, reference, "seller_contact", None, act)
 
 
 @require_GET

@@ -5,12 +5,25 @@ the change every service makes); `event_committed` tells in-process listeners af
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.dispatch import Signal
 
 from guichet.tickets.choices import Verb
 
 # Sent after the recording transaction commits, with `event_id` and `verb`.
 event_committed = Signal()
+
+# Told after commit when a seller's status changed (`tickets.services.sellers`): (seller id,
+# SellerStatusChange id). Here, with the signal, so that a listener registers at start-up
+# without importing the services (the API's webhooks: `seller.restricted`…).
+seller_status_listeners: list[Callable[[int, int], None]] = []
+
+
+def on_seller_status_committed(listener: Callable[[int, int], None]) -> None:
+    if listener not in seller_status_listeners:
+        seller_status_listeners.append(listener)
+
 
 _KNOWN_VERBS = {v.value for v in Verb}
 

@@ -9,7 +9,17 @@ pytestmark = pytest.mark.django_db
 
 # Role -> actions, as documented in docs/roles.md.
 MATRIX = {
-    Role.AGENT: {"view_ticket", "reply", "note", "take", "change_fields", "escalate", "decide"},
+    Role.AGENT: {
+        "view_ticket",
+        "reply",
+        "note",
+        "take",
+        "change_fields",
+        "escalate",
+        "decide",
+        "contact_seller",
+        "record_payment",
+    },
     Role.TEAM_LEAD: {
         "view_ticket",
         "reply",
@@ -23,6 +33,8 @@ MATRIX = {
         "block",
         "merge_contacts",
         "manage_replies",
+        "contact_seller",
+        "record_payment",
     },
     Role.INVESTIGATOR: {
         "view_ticket",
@@ -32,6 +44,8 @@ MATRIX = {
         "change_fields",
         "escalate",
         "decide",
+        "contact_seller",
+        "record_payment",
     },
     Role.DIRECTOR: {
         "view_ticket",
@@ -47,6 +61,9 @@ MATRIX = {
         "merge_contacts",
         "manage_replies",
         "lift_block",
+        "manage_sellers",
+        "contact_seller",
+        "record_payment",
     },
     Role.MANAGER: {
         "view_ticket",
@@ -64,6 +81,9 @@ MATRIX = {
         "lift_block",
         "manage_people",
         "manage_letters",
+        "manage_sellers",
+        "contact_seller",
+        "record_payment",
     },
     Role.ADMIN: {a.value for a in Action},
 }

@@ -84,6 +84,24 @@ def api(make_key):
     return caller
 
 
+@pytest.fixture
+def market_api(market):
+    """`market_api()`: a Jamla24 write key with the agent role (the `market` fixture's
+    marketplace); `market_api(role=…, scopes=…, brand=…)` as `api`."""
+
+    def caller(brand=None, *, scopes=("read", "write"), role=Role.AGENT) -> Caller:
+        _key, token = api_key_create(
+            brand=brand or market.brand,
+            name="Marché",
+            scopes=list(scopes),
+            role=role,
+            rate_per_minute=100_000,
+        )
+        return Caller(Client(), token)
+
+    return caller
+
+
 # --- webhooks ------------------------------------------------------------------------------------
 
 

@@ -31,6 +31,7 @@ from guichet.api.api import api
 from guichet.api.keys import _hash, api_key_create
 from guichet.api.models import ApiKey
 from guichet.api.webhooks.services import webhook_create
+from guichet.conftest import make_seller
 from guichet.lib.scoping import brand_scope
 from guichet.tickets import services
 from guichet.tickets.attachments import attachment_store
@@ -133,7 +134,8 @@ class Key:
 @pytest.fixture
 def fuzz_world(world, monkeypatch, settings, request) -> dict[str, Any]:
     """An administrator's write key of EJ, with data to read: tickets with replies, notes,
-    a file and events, customers, a webhook; one of Jamla24, which must see none of it.
+    a file and events, customers, a webhook, a seller and its person; one of Jamla24,
+    which must see none of it.
     Answers the ids of EJ's objects, by the name of the path parameters (`aim`)."""
     settings.GUICHET_WEBHOOK_ALLOW_HOSTS = []
     # Wrong keys from one address get 429 past a limit (docs/api.md, "Rate limits"): this
@@ -163,6 +165,9 @@ def fuzz_world(world, monkeypatch, settings, request) -> dict[str, Any]:
     webhook, _secret = webhook_create(
         brand=world.ej, url="https://hooks.shop.example/in", events=["ticket.closed"]
     )
+    seller = make_seller(world.ej, "Kingston Crafts", "shop@kingston.example", person="Marlon")
+    with brand_scope(world.ej):
+        person = seller.people.get()
     for identity, brand in (("ej", world.ej), ("jamla24", world.jamla)):
         key, _token = api_key_create(
             brand=brand,
@@ -179,6 +184,8 @@ def fuzz_world(world, monkeypatch, settings, request) -> dict[str, Any]:
         "attachment_id": file.pk,
         "contact_id": world.customer.pk,
         "webhook_id": webhook.pk,
+        "seller_id": seller.pk,
+        "person_id": person.pk,
     }
 
 

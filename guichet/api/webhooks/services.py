@@ -14,6 +14,12 @@ built — the event and the ticket as the change left it — and a delivery row 
 each, the sending queued to the worker (`tasks.deliver_webhooks`) once that row is committed.
 An event whose process stops between its commit and that row is not delivered: the event
 log (GET /tickets/{reference}/events) stays the record to reconcile from.
+
+A change of a seller's status is not an event of one ticket: the ticket services tell
+`on_seller_status_committed` after it commits (registered in `ApiConfig.ready`), and its
+deliveries (`seller.restricted`…) are made the same way, with a body of their own
+(`seller_payload`) and no event; the seller's history (GET /sellers/{id}/status-changes)
+is then the record to reconcile from.
 """
 
 from __future__ import annotations
@@ -27,7 +33,7 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from guichet.accounts.models import User
-from guichet.api.events import FROM_VERB, EventType
+from guichet.api.events import FROM_SELLER_STATUS, FROM_VERB, EventType
 from guichet.api.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
 from guichet.api.webhooks.delivery import ALLOW_SETTING
 from guichet.api.webhooks.signing import new_secret
@@ -38,6 +44,7 @@ from guichet.lib.crypto import encrypt
 from guichet.lib.errors import InvalidRequest
 from guichet.lib.scoping import all_brands, brand_scope
 from guichet.lib.ttlcache import TTLCache, ttl_cache
+from guichet.marketplace.models import SellerStatusChange
 from guichet.tickets.models import Event, Ticket
 
 logger = logging.getLogger(__name__)
@@ -159,18 +166,54 @@ def on_event_committed(sender: Any, *, event_id: int, verb: str, **kwargs: Any) 
         deliveries_for_event(event_id, event_type)
 
 
+def _subscribers(brand: Any, event_type: str) -> list[WebhookEndpoint]:
+    """The active endpoints of `brand` (an id, or a query of one) that subscribe to
+    `event_type`: one query."""
+    with all_brands():
+        return [
+            endpoint
+            for endpoint in WebhookEndpoint.objects.filter(is_active=True, brand_id__in=brand)
+            if event_type in endpoint.events
+        ]
+
+
+def _write_deliveries(
+    brand_id: int,
+    endpoints: list[WebhookEndpoint],
+    *,
+    event: Event | None,
+    event_type: str,
+    body: str,
+) -> list[int]:
+    """One delivery of `body` per endpoint, its sending queued once it is committed."""
+    now = clock.now()
+    with brand_scope(brand_id), transaction.atomic():
+        created = WebhookDelivery.objects.bulk_create(
+            [
+                WebhookDelivery(
+                    brand_id=brand_id,
+                    endpoint=endpoint,
+                    uid=uuid.uuid4(),
+                    event=event,
+                    event_type=event_type,
+                    body=body,
+                    next_attempt_at=now,
+                    created_at=now,
+                )
+                for endpoint in endpoints
+            ]
+        )
+        ids = [delivery.pk for delivery in created]
+        _queue(ids)
+    return ids
+
+
 def deliveries_for_event(event_id: int, event_type: str) -> list[int]:
     """Write the deliveries of one committed event (its brand's active endpoints that
     subscribe to `event_type`) and queue their sending. Returns their ids."""
     with all_brands():
-        endpoints = [
-            endpoint
-            for endpoint in WebhookEndpoint.objects.filter(
-                is_active=True,
-                brand_id__in=Event.objects.filter(pk=event_id).values("brand_id"),
-            )
-            if event_type in endpoint.events
-        ]
+        brand = Event.objects.filter(pk=event_id).values("brand_id")
+    endpoints = _subscribers(brand, event_type)
     if not endpoints:
         return []
     brand_id = endpoints[0].brand_id
@@ -179,26 +222,81 @@ def deliveries_for_event(event_id: int, event_type: str) -> list[int]:
             pk=event_id
         )
         body = payload_body(event, event_type)
-        now = clock.now()
-        with transaction.atomic():
-            created = WebhookDelivery.objects.bulk_create(
-                [
-                    WebhookDelivery(
-                        brand_id=brand_id,
-                        endpoint=endpoint,
-                        uid=uuid.uuid4(),
-                        event=event,
-                        event_type=event_type,
-                        body=body,
-                        next_attempt_at=now,
-                        created_at=now,
-                    )
-                    for endpoint in endpoints
-                ]
-            )
-            ids = [delivery.pk for delivery in created]
-            _queue(ids)
-    return ids
+    return _write_deliveries(brand_id, endpoints, event=event, event_type=event_type, body=body)
+
+
+# --- a seller's status (not an event of one ticket) --------------------------------------
+
+
+SELLER_TYPES = frozenset(FROM_SELLER_STATUS.values())
+
+
+def on_seller_status_committed(seller_id: int, change_id: int) -> None:
+    """`tickets.services.on_seller_status_committed` listener: the deliveries of a
+    seller's new status (`seller.restricted`, `seller.reinstated`, `seller.terminated`),
+    made as those of ticket events, with no event of their own (`WebhookDelivery.event`
+    empty). No query unless an endpoint somewhere subscribes to one of these types."""
+    if not SELLER_TYPES & subscribed_types():
+        return
+    deliveries_for_seller_change(change_id)
+
+
+def deliveries_for_seller_change(change_id: int) -> list[int]:
+    """Write the deliveries of one committed change of a seller's status and queue their
+    sending. Returns their ids."""
+    with all_brands():
+        found = (
+            SellerStatusChange.objects.filter(pk=change_id).values("brand_id", "to_status").first()
+        )
+    if found is None:
+        return []
+    event_type = FROM_SELLER_STATUS[found["to_status"]]
+    endpoints = _subscribers([found["brand_id"]], event_type)
+    if not endpoints:
+        return []
+    brand_id = found["brand_id"]
+    with brand_scope(brand_id):
+        change = SellerStatusChange.objects.select_related(
+            "seller", "seller__brand", "actor_user"
+        ).get(pk=change_id)
+        body = _json(seller_payload(change, event_type))
+    return _write_deliveries(brand_id, endpoints, event=None, event_type=event_type, body=body)
+
+
+def seller_payload(change: SellerStatusChange, event_type: str) -> dict[str, Any]:
+    """What a seller's status delivery says: the seller as the API gives it, and the change
+    (`strike`: the strike that reached the threshold; `by`: the manager who decided)."""
+    from guichet.api.schemas import PersonRef
+    from guichet.api.schemas.sellers import SellerOut, seller_out
+
+    seller = SellerOut.model_validate(seller_out(change.seller)).model_dump(mode="json")
+    by = change.actor_user
+    return {
+        "id": f"sst_{change.pk}",
+        "type": event_type,
+        "created_at": _moment(change.at),
+        "brand": change.seller.brand.slug,
+        "seller": seller,
+        "change": {
+            "id": change.pk,
+            "from": change.from_status,
+            "to": change.to_status,
+            "reason": change.reason,
+            "strike": change.strike_id,
+            "by": None
+            if by is None
+            else PersonRef(id=by.pk, name=by.get_full_name() or by.username).model_dump(),
+            "at": _moment(change.at),
+        },
+    }
+
+
+def _moment(value: Any) -> str:
+    return str(value.isoformat().replace("+00:00", "Z"))
+
+
+def _json(body: dict[str, Any]) -> str:
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":"))
 
 
 def payload(event: Event, event_type: str) -> dict[str, Any]:
@@ -214,7 +312,7 @@ def payload(event: Event, event_type: str) -> dict[str, Any]:
     return {
         "id": f"evt_{event.pk}",
         "type": event_type,
-        "created_at": event.at.isoformat().replace("+00:00", "Z"),
+        "created_at": _moment(event.at),
         "brand": event.brand.slug,
         "event": EventOut.model_validate(event_out(event)).model_dump(mode="json"),
         "ticket": ticket,
@@ -222,7 +320,7 @@ def payload(event: Event, event_type: str) -> dict[str, Any]:
 
 
 def payload_body(event: Event, event_type: str) -> str:
-    return json.dumps(payload(event, event_type), ensure_ascii=False, separators=(",", ":"))
+    return _json(payload(event, event_type))
 
 
 def webhook_replay(*, delivery: WebhookDelivery) -> WebhookDelivery:

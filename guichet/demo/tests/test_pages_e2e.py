@@ -440,3 +440,95 @@ def test_every_portal_page_is_accessible_and_fits_a_phone(
             page = contexts(language).new_page()
             _portal_pages(audit, page, brand, language, f"portal-{brand.slug}")
     audit.finish("portal")
+
+
+# --- the seller portal ------------------------------------------------------------------------
+
+
+def _seller_dispute(brand: Brand) -> tuple[Ticket, Any, Any]:
+    """A demo dispute of the marketplace handed to a seller of this test's own (the demo's
+    sellers may change; the pages need one asked about a dispute, with the customer's
+    message shared), and a restricted seller's person for the notice."""
+    from guichet.conftest import make_seller
+    from guichet.tickets import services
+    from guichet.tickets.actors import SYSTEM
+    from guichet.tickets.choices import Direction
+
+    manager = User.objects.get(username=f"{brand.slug}-manager")
+    seller = make_seller(brand, "Boutique de l'audit", "ventes@audit-vendeur.example", person="Rim")
+    ticket = _ticket(brand, status__in=[Status.OPEN, Status.NEW])
+    services.ticket_change(ticket=ticket, actor=SYSTEM, seller=seller)
+    with brand_scope(brand):
+        first = ticket.messages.filter(direction=Direction.INBOUND, seller__isnull=True).first()
+        person = seller.people.get()
+    services.seller_contact(
+        ticket=ticket,
+        actor=manager,
+        text="Bonjour, pouvez-vous nous dire où en est la livraison de cette commande ?",
+        share=[first] if first else [],
+    )
+    return ticket, seller, person
+
+
+def test_every_seller_portal_page_is_accessible_and_fits_a_phone(
+    demo: dict[str, Brand], contexts: Callable[[str], BrowserContext]
+) -> None:
+    from guichet.marketplace import signin
+
+    brand = demo["jamla24"]
+    ticket, seller, person = _seller_dispute(brand)
+    audit = Audit()
+    for language in LANGUAGES:
+        page = contexts(language).new_page()
+        with translation.override(language):
+            home = reverse("sellerportal:home", kwargs={"brand": brand.slug})
+            ask = reverse("sellerportal:signin_ask", kwargs={"brand": brand.slug})
+            dispute = reverse(
+                "sellerportal:dispute", kwargs={"brand": brand.slug, "reference": ticket.reference}
+            )
+        _link, token = signin.link_create(seller=seller, person=person)
+        page.goto(ask)
+        every_size(audit, page, "sellerportal-sign-in-ask", language)
+        page.locator("main input[type=email]").fill("personne@exemple.ma")
+        page.locator("main form button[type=submit]").click()
+        expect(page.locator("h1")).to_be_visible()
+        every_size(audit, page, "sellerportal-sign-in-sent", language)
+        page.goto(home + MISSING)
+        every_size(audit, page, "sellerportal-not-found", language)
+        page.goto(f"{ask}/{token}")
+        every_size(audit, page, "sellerportal-sign-in", language)
+        page.locator("main form button[type=submit]").click()
+        expect(page).to_have_url(re.compile(re.escape(home) + "$"))
+        every_size(audit, page, "sellerportal-disputes", language)
+        page.goto(dispute)
+        every_size(audit, page, "sellerportal-dispute", language)
+    # The customer's side of the same dispute: the seller's details released, a refund.
+    _customer_request_with_seller(audit, contexts, brand, ticket)
+    audit.finish("sellerportal")
+
+
+def _customer_request_with_seller(
+    audit: Audit, contexts: Callable[[str], BrowserContext], brand: Brand, ticket: Ticket
+) -> None:
+    from guichet.tickets import services
+    from guichet.tickets.actors import Customer
+
+    manager = User.objects.get(username=f"{brand.slug}-manager")
+    with brand_scope(brand):
+        contact = ticket.contact
+    release = services.contact_release_request(ticket=ticket, actor=Customer(contact))
+    if release.status == "requested":
+        services.contact_release_decide(release=release, actor=manager, give=True)
+    services.ticket_record_payment(
+        ticket=ticket, actor=manager, kind="refund", amount="349.90", reason="Retour accepté."
+    )
+    for language in LANGUAGES:
+        page = contexts(language).new_page()
+        with translation.override("fr"):
+            portal = reverse("portal:home", kwargs={"brand": brand.slug})
+        page.goto(localised(f"{portal}signin/{new_link(brand, contact)}", language))
+        page.locator("main form button[type=submit]").first.click()
+        expect(page.locator("h1")).to_be_visible()
+        page.goto(localised(f"{portal}requests/{ticket.reference}/", language))
+        expect(page.locator("#seller-title")).to_be_visible()
+        every_size(audit, page, f"portal-{brand.slug}-request-with-seller", language)

@@ -276,7 +276,7 @@ def test_a_strike_for_a_refusal_is_recorded_with_its_note(client, market):
     )
     assert response.status_code == 200
     body = response.content.decode()
-    assert "Avertissement enregistré." in body
+    assert "Pénalité enregistrée." in body
     assert "1 sur 3 avant une restriction" in body  # the panel, redrawn
     with brand_scope(market.brand):
         strike = Strike.objects.get(ticket=market.ticket)
@@ -332,7 +332,7 @@ def test_a_request_is_refused_with_the_reason_the_customer_is_told(client, marke
         **HTMX,
     )
     assert missing.status_code == 400
-    assert "Dites pourquoi les coordonnées ne sont pas données." in missing.content.decode()
+    assert "Indiquez pourquoi les coordonnées ne sont pas communiquées." in missing.content.decode()
     client.post(
         url("release_decide", market.ticket),
         {"release": release.pk, "give": "0", "reason": "Le vendeur a répondu entre-temps."},
@@ -353,7 +353,7 @@ def test_a_request_decided_already_is_not_decided_again(client, market):
         **HTMX,
     )
     assert response.status_code == 400
-    assert "Cette demande a déjà été tranchée." in response.content.decode()
+    assert "Cette demande a déjà été traitée." in response.content.decode()
 
 
 def test_the_agent_gives_the_customer_the_sellers_details(client, market):
@@ -488,7 +488,7 @@ def test_a_payment_needs_its_reason_and_a_real_currency(client, world):
         ({"kind": "refund", "amount": "10", "reason": ""}, "Ce champ est obligatoire."),
         (
             {"kind": "refund", "amount": "10", "currency": "ZZZ", "reason": "x"},
-            "code de trois lettres",
+            "code à trois lettres",
         ),
     ):
         response = client.post(url("record_payment", world.ticket), data, **HTMX)

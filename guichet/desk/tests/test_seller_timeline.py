@@ -130,13 +130,13 @@ def test_the_seller_side_events_are_said_in_french_and_english(market):
             "Seller's answer passed on to the customer: Atlas Électroménager",
         ),
         Verb.STRIKE_RECORDED: (
-            "Avertissement au vendeur\xa0: Atlas Électroménager — Refus de coopérer — "
-            "1 avertissement sur 3 avant une restriction",
+            "Pénalité pour le vendeur\xa0: Atlas Électroménager — Refus de coopérer — "
+            "1 pénalité sur 3 avant une restriction",
             "Strike against the seller: Atlas Électroménager — Refused to cooperate — "
             "1 strike of 3 before a restriction",
         ),
         Verb.STRIKE_WITHDRAWN: (
-            "Avertissement retiré\xa0: Atlas Électroménager — Erreur de saisie",
+            "Pénalité retirée\xa0: Atlas Électroménager — Erreur de saisie",
             "Strike withdrawn: Atlas Électroménager — Erreur de saisie",
         ),
         Verb.SELLER_STATUS_CHANGED: (
@@ -207,7 +207,7 @@ def test_a_strike_stands_out_in_its_moment(client, market):
     client.force_login(market.agent)
     page = client.get(url("ticket", market.ticket)).content.decode()
     moments = page.split('<li class="moment')[1:]
-    struck = [m for m in moments if "Avertissement au vendeur" in m.split("</li>")[0]]
+    struck = [m for m in moments if "Pénalité pour le vendeur" in m.split("</li>")[0]]
     assert struck and all(m.startswith(" alert") for m in struck)
 
 
@@ -254,7 +254,7 @@ def test_a_missed_seller_deadline_shows_in_the_panel(client, market, frozen_cloc
     client.force_login(market.agent)
     page = client.get(url("ticket", market.ticket)).content.decode()
     panel = page[page.index('id="seller"') :]
-    assert "échéance dépassée" in panel
+    assert "délai dépassé" in panel
     assert "Pas de réponse dans le délai" in panel  # the strike on this ticket
     with brand_scope(market.brand):
         assert Strike.objects.filter(ticket=market.ticket).count() == 1

@@ -110,7 +110,7 @@ def test_a_sellers_page_shows_its_details_people_history_strikes_and_tickets(cli
         "1 sur 3 avant une restriction (sur les 90 derniers jours)",
     ):
         assert shown in page, shown
-    assert "Changer son statut" not in page and "Retirer l’avertissement" not in page  # an agent
+    assert "Changer son statut" not in page and "Retirer la pénalité" not in page  # an agent
 
 
 def test_a_seller_out_of_reach_is_404(client, market):
@@ -185,18 +185,18 @@ def test_a_manager_withdraws_a_strike_with_the_reason(client, market):
     client.force_login(market.manager)
     target = reverse("desk:strike_withdraw", args=[market.seller.pk, struck.pk])
     missing = client.post(target, {"reason": ""}, follow=True)
-    assert "Dites pourquoi l’avertissement est retiré." in missing.content.decode()
+    assert "Indiquez pourquoi la pénalité est retirée." in missing.content.decode()
     response = client.post(
         target, {"reason": "Le vendeur avait répondu par téléphone."}, follow=True
     )
     body = response.content.decode()
-    assert "Avertissement retiré\xa0: il ne compte plus." in body
+    assert "Pénalité retirée\xa0: elle ne compte plus." in body
     assert "Le vendeur avait répondu par téléphone." in body
     with brand_scope(market.brand):
         struck.refresh_from_db()
     assert struck.withdrawn_by == market.manager and not struck.counts
     again = client.post(target, {"reason": "Encore"}, follow=True)
-    assert "Cet avertissement a déjà été retiré." in again.content.decode()
+    assert "Cette pénalité a déjà été retirée." in again.content.decode()
 
 
 def test_a_strike_is_withdrawn_only_through_its_own_seller(client, market):

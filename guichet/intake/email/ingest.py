@@ -23,7 +23,6 @@ from email.policy import compat32
 from email.utils import getaddresses
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, OperationalError, transaction
 
@@ -31,7 +30,9 @@ from guichet.brands.models import Brand, cached_brand
 from guichet.contacts.models import Contact
 from guichet.contacts.services import contacts_for_emails, normalise_email
 from guichet.intake.classify import guess_contact_type, guess_language, suggest_category
+from guichet.intake.email import content
 from guichet.intake.email.parsing import ParsedEmail, parse_email
+from guichet.intake.email.sellers import seller_threads, to_seller_side
 from guichet.intake.email.threading import Lookup, Thread, reference_pattern, threads_for
 from guichet.intake.models import InboundEmail, InboundSource, InboundState, Mailbox
 from guichet.lib import clock
@@ -42,13 +43,10 @@ from guichet.notify.delivery import mark_bounced
 from guichet.notify.models import OutboundEmail
 from guichet.tickets import services
 from guichet.tickets.actors import SYSTEM
-from guichet.tickets.attachments import attachment_store
 from guichet.tickets.choices import Channel
-from guichet.tickets.models import Attachment, Ticket
+from guichet.tickets.models import Ticket
 
 logger = logging.getLogger(__name__)
-
-MB = 1024 * 1024
 
 
 class Quarantine(Exception):
@@ -321,54 +319,6 @@ _FINAL_FIELDS = [
 ]
 
 
-def _limits(brand: Brand) -> dict[str, int]:
-    intake = brand.get_policy().intake
-    return {
-        "max_attachment_bytes": intake.attachment_max_mb * MB,
-        "max_total_attachment_bytes": intake.message_attachments_max_mb * MB,
-    }
-
-
-def _attachments(brand: Brand, parsed: ParsedEmail) -> tuple[list[Attachment], list[str]]:
-    stored, withheld = [], []
-    for part in parsed.attachments:
-        if part.data is None:
-            withheld.append(f"{part.filename} ({part.size} bytes): {part.withheld_reason}")
-            continue
-        stored.append(
-            attachment_store(
-                brand=brand,
-                filename=part.filename,
-                content=part.data,
-                content_type=part.content_type,
-                content_id=part.content_id,
-                max_bytes=max(part.size, len(part.data)) + 1,
-            )
-        )
-    return stored, withheld
-
-
-def _truncation(row: InboundEmail) -> list[str]:
-    """The note for a message of which only the beginning was kept."""
-    if not row.original_size:
-        return []
-    return [
-        f"the whole message ({row.original_size} bytes): larger than the"
-        f" {settings.GUICHET_INBOUND_MAX_BYTES} bytes taken whole, only its first"
-        f" {row.size} bytes were kept / message trop volumineux, seul son début a été gardé"
-    ]
-
-
-def _body(parsed: ParsedEmail, withheld: list[str]) -> str:
-    text = parsed.text.strip()
-    if parsed.calendar_text:
-        text = f"{text}\n\n{parsed.calendar_text.strip()}".strip()
-    if withheld:
-        notes = "\n".join(f"- {item}" for item in withheld)
-        text = f"{text}\n\n[Attachments withheld / pièces jointes retenues:]\n{notes}".strip()
-    return text or parsed.subject or "(no text)"
-
-
 @dataclass
 class _Email:
     """A stored message parsed and checked: what opening or joining a ticket needs."""
@@ -404,7 +354,7 @@ def _read(row: InboundEmail) -> _Email | None:
     brand = row.brand
     if brand is None:
         raise Quarantine("unknown_recipient", "no brand has this recipient address")
-    parsed = row.__dict__.get("parsed") or parse_email(bytes(row.raw), **_limits(brand))
+    parsed = row.__dict__.get("parsed") or parse_email(bytes(row.raw), **content.limits(brand))
     row.parsed = parsed  # type: ignore[attr-defined]  # read once, even if tried twice
     if parsed.bounce is not None:
         return None
@@ -431,10 +381,10 @@ def _read(row: InboundEmail) -> _Email | None:
 def _opening(email: _Email, contact: Contact) -> services.Opening:
     """A new ticket for this email (its attachments stored now)."""
     brand, parsed = email.brand, email.parsed
-    attachments, withheld = _attachments(brand, parsed)
-    withheld += _truncation(email.row)
+    attachments, withheld = content.store_attachments(brand, parsed)
+    withheld += content.truncation(email.row)
     policy = brand.get_policy()
-    text = _body(parsed, withheld)
+    text = content.body_text(parsed, withheld)
     return services.Opening(
         brand=brand,
         contact=contact,
@@ -467,7 +417,14 @@ def _apply(brand: Brand, emails: list[_Email], threads: list[Thread | None]) -> 
     thread a non-participant answered), or nothing for a robot writing about a ticket it is
     not part of or for a blocked contact (quarantined: no ticket, no reply) — and leave the
     outcome on its row (state, reason, ticket, message).
+    An email on the seller's side of a ticket goes there instead (`sellers.py`).
     The emails are of one brand and join distinct tickets."""
+    sides = seller_threads(brand, [email.lookup for email in emails])
+    for email, side in zip(emails, sides, strict=True):
+        if side is not None:
+            to_seller_side(email, side)
+    kept = [(e, t) for e, t, side in zip(emails, threads, sides, strict=True) if side is None]
+    emails, threads = [e for e, _t in kept], [t for _e, t in kept]
     joins = [(e, t) for e, t in zip(emails, threads, strict=True) if t and t.participant]
     opens = [(e, t) for e, t in zip(emails, threads, strict=True) if not (t and t.participant)]
     opens = _without_outside_robots(opens)
@@ -525,13 +482,13 @@ def _join(
     receipts = []
     for email, thread in joins:
         assert thread is not None
-        attachments, withheld = _attachments(brand, email.parsed)
-        withheld += _truncation(email.row)
+        attachments, withheld = content.store_attachments(brand, email.parsed)
+        withheld += content.truncation(email.row)
         receipts.append(
             services.Receipt(
                 ticket=thread.ticket,
                 contact=contacts[id(email)],
-                text=_body(email.parsed, withheld),
+                text=content.body_text(email.parsed, withheld),
                 html=email.parsed.html,
                 channel=Channel.EMAIL,
                 external_id=email.parsed.message_id,

@@ -85,7 +85,7 @@ def threads_for(brand: Brand, lookups: Sequence[Lookup]) -> list[Thread | None]:
     ids = {pk for found in candidates for pk, _by in found}
     if not ids:
         return [None] * len(lookups)
-    tickets = _following_merges(Ticket.objects.in_bulk(ids))
+    tickets = following_merges(Ticket.objects.in_bulk(ids))
     for ticket in tickets.values():
         ticket.brand = brand  # spares the services reading it again
     writers = participants(list({t.pk: t for t in tickets.values()}.values()))
@@ -99,7 +99,7 @@ def threads_for(brand: Brand, lookups: Sequence[Lookup]) -> list[Thread | None]:
     return chosen
 
 
-def _following_merges(tickets: dict[int, Ticket]) -> dict[int, Ticket]:
+def following_merges(tickets: dict[int, Ticket]) -> dict[int, Ticket]:
     """Each candidate id → the ticket that now holds its conversation: a merged ticket's
     mail goes to the ticket it was merged into (a few hops at most)."""
     final = dict(tickets)

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
-from guichet.intake.email import ingest
+from guichet.intake.email import content, ingest
 from guichet.intake.models import InboundEmail, InboundSource, InboundState
 from guichet.lib.scoping import all_brands, brand_scope
 from guichet.notify.models import OutboundEmail
@@ -119,14 +119,14 @@ def test_two_replies_to_one_ticket_in_a_chunk_are_both_threaded_in_order(world):
 
 @pytest.mark.django_db
 def test_a_failing_wave_falls_back_to_one_message_at_a_time(world, monkeypatch):
-    real = ingest._attachments
+    real = content.store_attachments
 
     def poisoned(brand, parsed):
         if parsed.subject == "poison":
             raise RuntimeError("a bug met by this message only")
         return real(brand, parsed)
 
-    monkeypatch.setattr(ingest, "_attachments", poisoned)
+    monkeypatch.setattr(content, "store_attachments", poisoned)
     raws = [
         mail(message_id="<a@exemple.fr>", subject="Colis perdu"),
         mail(message_id="<b@exemple.fr>", subject="poison"),

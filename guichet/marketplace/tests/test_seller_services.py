@@ -268,3 +268,5 @@ def test_renaming_the_seller_ends_the_previous_ones_deadline(market):
     services.ticket_change(ticket=market.ticket, actor=market.agent, seller=other)
     row = seller_deadline(market.ticket)
     assert row.cancelled_at is not None
+    # What the agent showed the first seller is not shown to the next one.
+    assert not market.ticket.messages.filter(shared_with_seller_at__isnull=False).exists()

@@ -12,7 +12,7 @@ from guichet.lib.errors import InvalidRequest
 from guichet.marketplace.models import Seller
 from guichet.tickets.actors import System, require_staff
 from guichet.tickets.choices import Complexity, Priority, Status, Verb
-from guichet.tickets.models import Ticket
+from guichet.tickets.models import Message, Ticket
 from guichet.tickets.services.change import changing
 from guichet.tickets.services.checks import (
     UNSET,
@@ -74,8 +74,12 @@ def ticket_change(
             change.set(**{field: new})
             change.record(Verb.FIELD_CHANGED, data={"field": field, "from": old, "to": stored_new})
             if field == "seller":
-                # The previous seller's pending question goes with it: its deadline ends.
+                # The previous seller's pending question goes with it (its deadline ends),
+                # and what the agent showed it is not shown to the next one.
                 change.set(seller_asked_at=None, seller_answered_at=None)
+                Message.objects.filter(ticket=ticket, shared_with_seller_at__isnull=False).update(
+                    shared_with_seller_at=None
+                )
         if "category" in change.fields:
             change.set(queue_rank=queue_rank(policy, ticket.category))
     return ticket

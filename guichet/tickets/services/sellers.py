@@ -13,7 +13,7 @@ reinstate or terminate). A customer may ask for the seller's direct contact deta
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
 
@@ -39,6 +39,10 @@ from guichet.marketplace.models import (
 )
 from guichet.tickets.actors import Customer, SellerParty, System, require_staff
 from guichet.tickets.choices import OPEN_STATUSES, Channel, Direction, Status, Verb
+from guichet.tickets.events import (
+    on_seller_status_committed as on_seller_status_committed,  # the services' name for it
+)
+from guichet.tickets.events import seller_status_listeners
 from guichet.tickets.models import Attachment, Message, Ticket
 from guichet.tickets.services.change import Change, changing, changing_all
 from guichet.tickets.services.checks import check_same_brand
@@ -50,12 +54,7 @@ POLICY = System("policy")
 
 # Told after commit when a seller's status changed: (seller id, SellerStatusChange id).
 # The API's webhooks listen (`seller.restricted`, `seller.reinstated`, `seller.terminated`).
-_status_listeners: list[Callable[[int, int], None]] = []
-
-
-def on_seller_status_committed(listener: Callable[[int, int], None]) -> None:
-    if listener not in _status_listeners:
-        _status_listeners.append(listener)
+_status_listeners = seller_status_listeners
 
 
 def _market(ticket: Ticket) -> None:

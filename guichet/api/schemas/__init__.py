@@ -1,6 +1,11 @@
 """The API's schemas, every one of them (they make the OpenAPI document): what the
-operations answer, with the functions that turn rows into them, and what they take. Rows are read inside the call's brand scope, with
-their relations loaded by the queries that fetch them (`TICKET_RELATIONS`)."""
+operations answer, with the functions that turn rows into them, and what they take. Rows
+are read inside the call's brand scope, with their relations loaded by the queries that
+fetch them (`TICKET_RELATIONS`).
+
+This package holds them all, so that the document has one name for each: the tickets,
+customers, uploads and webhooks here; the sellers and the seller's side of tickets in
+`sellers`."""
 
 from __future__ import annotations
 
@@ -19,8 +24,9 @@ from pydantic_core import PydanticCustomError
 from guichet.accounts.models import User
 from guichet.api.events import EventType
 from guichet.contacts.models import Contact, ContactEmail
+from guichet.marketplace.models import Seller
 from guichet.sla.models import Deadline
-from guichet.tickets.choices import Channel, Complexity, ContactType, Outcome, Priority
+from guichet.tickets.choices import Channel, Complexity, ContactType, Direction, Outcome, Priority
 from guichet.tickets.choices import Status as TicketStatus
 from guichet.tickets.models import Attachment, Event, Message, Ticket
 from guichet.tickets.queries import VIEW_KEYS
@@ -98,6 +104,7 @@ class PersonRef(Out):
 class SellerRef(Out):
     id: int
     name: str
+    status: str  # active, restricted or terminated
 
 
 class DeadlineOut(Out):
@@ -125,6 +132,14 @@ class TicketOut(Out):
     assignee: PersonRef | None
     team: str | None
     seller: SellerRef | None
+    # The seller's side (marketplaces): when the seller was last asked, when it answered.
+    seller_asked_at: datetime | None
+    seller_answered_at: datetime | None
+    # Returns and refunds: the item received by the customer, back with the seller (or no
+    # return needed), the first refund or credit recorded.
+    item_received_at: datetime | None
+    item_returned_at: datetime | None
+    refunded_at: datetime | None
     outcome: str | None
     deadlines: list[DeadlineOut]
     next_due_at: datetime | None
@@ -150,7 +165,7 @@ class AttachmentOut(Out):
 
 
 class AuthorOut(Out):
-    kind: str  # "staff", "customer" or "system"
+    kind: str  # "staff", "customer", "seller" (id: the seller's) or "system"
     id: int | None
     name: str
 
@@ -159,7 +174,14 @@ class MessageOut(Out):
     id: int
     direction: str
     channel: str
+    # Never shown to the customer: an internal note, or a message of the seller's side.
     internal: bool
+    # An internal note of the staff (internal, and not of the seller's side).
+    note: bool
+    # The seller's side of the ticket: a message to the seller or from it (`direction`).
+    seller: SellerRef | None
+    # A customer's message an agent showed the seller, and when.
+    shared_with_seller_at: datetime | None
     automatic: bool
     author: AuthorOut
     subject: str
@@ -215,6 +237,12 @@ def contact_email(contact: Contact) -> str:
     return emails[0].address if emails else ""
 
 
+def seller_ref(seller: Any) -> dict[str, Any] | None:
+    if seller is None:
+        return None
+    return {"id": seller.pk, "name": seller.name, "status": seller.status}
+
+
 def deadline_out(deadline: Any) -> dict[str, Any]:
     return {
         "kind": deadline.kind,
@@ -256,7 +284,12 @@ def ticket_out(ticket: Ticket) -> dict[str, Any]:
         },
         "assignee": _person(ticket.assignee),
         "team": ticket.team.key if ticket.team else None,
-        "seller": {"id": ticket.seller.pk, "name": ticket.seller.name} if ticket.seller else None,
+        "seller": seller_ref(ticket.seller),
+        "seller_asked_at": ticket.seller_asked_at,
+        "seller_answered_at": ticket.seller_answered_at,
+        "item_received_at": ticket.item_received_at,
+        "item_returned_at": ticket.item_returned_at,
+        "refunded_at": ticket.refunded_at,
         "outcome": ticket.outcome or None,
         "deadlines": [deadline_out(d) for d in deadlines],
         "next_due_at": ticket.next_due_at,
@@ -269,11 +302,13 @@ def ticket_out(ticket: Ticket) -> dict[str, Any]:
     }
 
 
-def _author(user: Any, contact: Any, label: str = "") -> dict[str, Any]:
+def _author(user: Any, contact: Any, label: str = "", seller: Any = None) -> dict[str, Any]:
     if user is not None:
         return {"kind": "staff", **(_person(user) or {})}
     if contact is not None:
         return {"kind": "customer", "id": contact.pk, "name": contact.name}
+    if seller is not None:
+        return {"kind": "seller", "id": seller.pk, "name": seller.name}
     return {"kind": "system", "id": None, "name": label or "system"}
 
 
@@ -290,14 +325,27 @@ def attachment_out(ticket: Ticket, attachment: Attachment) -> dict[str, Any]:
     }
 
 
+# What `message_out` reads of a message: load these with the messages.
+MESSAGE_SELECT = ["author_user", "author_contact", "seller"]
+
+
 def message_out(ticket: Ticket, message: Message) -> dict[str, Any]:
+    """A message of the ticket. A message from the seller has the seller as its author."""
+    seller = message.seller if message.seller_id is not None else None
     return {
         "id": message.pk,
         "direction": message.direction,
         "channel": message.channel,
         "internal": message.is_internal,
+        "note": message.is_note,
+        "seller": seller_ref(seller),
+        "shared_with_seller_at": message.shared_with_seller_at,
         "automatic": message.is_automatic,
-        "author": _author(message.author_user, message.author_contact),
+        "author": _author(
+            message.author_user,
+            message.author_contact,
+            seller=seller if message.direction == Direction.INBOUND else None,
+        ),
         "subject": message.subject,
         "text": message.text,
         "html": message.html,
@@ -307,28 +355,45 @@ def message_out(ticket: Ticket, message: Message) -> dict[str, Any]:
     }
 
 
-def recorders(events: Iterable[Event]) -> dict[int, Any]:
-    """The staff who recorded these events for someone else (`data["recorded_by"]`), by
-    id: one query for a whole history."""
+# The actor label of the events a seller's answer records (`tickets.actors.SellerParty`).
+SELLER_ACTOR = "seller"
+
+
+def recorders(events: Iterable[Event]) -> dict[Any, Any]:
+    """Who these events name beside their columns, by id, in two queries at most for a
+    whole history: the staff who recorded an event for someone else
+    (`data["recorded_by"]`), and the sellers who acted (`("seller", id)`)."""
+    events = list(events)
     ids = {event.data.get("recorded_by") for event in events if event.data}
     ids = {pk for pk in ids if isinstance(pk, int)}
-    if not ids:
-        return {}
-    return {user.pk: user for user in User.objects.filter(pk__in=ids)}
+    sellers = {
+        event.data.get("seller")
+        for event in events
+        if event.actor_label == SELLER_ACTOR and event.data
+    }
+    sellers = {pk for pk in sellers if isinstance(pk, int)}
+    found: dict[Any, Any] = {}
+    if ids:
+        found.update({user.pk: user for user in User.objects.filter(pk__in=ids)})
+    if sellers:
+        found.update({("seller", s.pk): s for s in Seller.objects.filter(pk__in=sellers)})
+    return found
 
 
-def event_out(event: Event, people: dict[int, Any] | None = None) -> dict[str, Any]:
-    """`people`: the recorders of the events (`recorders`), read when not given."""
-    recorded_by = (event.data or {}).get("recorded_by")
-    if isinstance(recorded_by, int):
-        recorder = (recorders([event]) if people is None else people).get(recorded_by)
-    else:
-        recorder = None
+def event_out(event: Event, people: dict[Any, Any] | None = None) -> dict[str, Any]:
+    """`people`: who the events name (`recorders`), read when not given."""
+    data = event.data or {}
+    recorded_by = data.get("recorded_by")
+    seller_id = data.get("seller") if event.actor_label == SELLER_ACTOR else None
+    if isinstance(recorded_by, int) or isinstance(seller_id, int):
+        people = recorders([event]) if people is None else people
+    recorder = people.get(recorded_by) if isinstance(recorded_by, int) and people else None
+    seller = people.get(("seller", seller_id)) if isinstance(seller_id, int) and people else None
     return {
         "id": event.pk,
         "verb": event.verb,
         "at": event.at,
-        "actor": _author(event.actor_user, event.actor_contact, event.actor_label),
+        "actor": _author(event.actor_user, event.actor_contact, event.actor_label, seller),
         "recorded_by": _person(recorder),
         "message_id": event.message_id,
         "data": event.data,
