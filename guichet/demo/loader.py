@@ -24,7 +24,7 @@ from guichet.accounts.models import Membership, Role, User
 from guichet.brands.models import Brand, Team
 from guichet.contacts.models import Contact
 from guichet.contacts.services import contact_for_email
-from guichet.demo import content, scenes
+from guichet.demo import content, player, scenes
 from guichet.demo.timeline import Timeline
 from guichet.desk.models import CannedReply
 from guichet.lib import clock
@@ -667,10 +667,11 @@ class _Scenes:
         """Play the scenes that came before `moment`."""
         while self.pending and self.pending[0].received(self.now, self.zone) < moment:
             scene = self.pending.pop(0)
-            contact = next(c for c in self.free if c.language == scene.language)
+            # One who writes in the scene's language (any, if a seed drew none left).
+            contact = next((c for c in self.free if c.language == scene.language), self.free[0])
             self.free.remove(contact)
             with transaction.atomic():
-                scenes.play(
+                player.play(
                     scene,
                     brand=self.brand,
                     contact=contact,
