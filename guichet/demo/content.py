@@ -592,11 +592,73 @@ MESSAGES: dict[str, dict[str, list[tuple[str, str]]]] = {
     for kind, stories in STORIES.items()
 }
 
+
+@dataclass(frozen=True)
+class DemoSeller:
+    """A seller of Jamla24's marketplace: its names and direct contact details (what a
+    customer receives when they are released), and the people who may sign in to the
+    seller portal for it, (name, address). `ordinary` sellers may be named on any demo
+    dispute; the others have their own stories (guichet/demo/scenes.py: strikes, a
+    restriction, a termination), which their status follows."""
+
+    name: str
+    legal_name: str
+    email: str
+    phone: str
+    address: str
+    people: tuple[tuple[str, str], ...]
+    ordinary: bool = True
+
+
 SELLERS = [
-    ("Atlas Électroménager", "contact@atlas-electro.example"),
-    ("Souk Mode Casa", "vendeur@soukmode.example"),
-    ("TechMaroc Store", "support@techmaroc.example"),
-    ("Maison Argan", "bonjour@maison-argan.example"),
+    DemoSeller(
+        "Atlas Électroménager",
+        "Atlas Électroménager SARL",
+        "contact@atlas-electro.example",
+        "+212 5 22 48 17 30",
+        "45 boulevard Zerktouni\n20040 Casablanca",
+        (
+            ("Youssef Berrada", "youssef.berrada@atlas-electro.example"),
+            ("Salma Tazi", "salma.tazi@atlas-electro.example"),
+        ),
+    ),
+    DemoSeller(
+        "Souk Mode Casa",
+        "Souk Mode Casa SARL AU",
+        "vendeur@soukmode.example",
+        "+212 6 61 23 45 67",
+        "18 rue Souk Sebt, Derb Omar\n20250 Casablanca",
+        (("Hind Lahlou", "hind.lahlou@soukmode.example"),),
+    ),
+    DemoSeller(
+        "TechMaroc Store",
+        "TechMaroc Distribution SA",
+        "support@techmaroc.example",
+        "+212 5 37 70 12 90",
+        "7 avenue Mohammed V\n10000 Rabat",
+        (
+            ("Karim Idrissi", "karim.idrissi@techmaroc.example"),
+            ("Leïla Bennani", "leila.bennani@techmaroc.example"),
+        ),
+        ordinary=False,
+    ),
+    DemoSeller(
+        "Maison Argan",
+        "Coopérative Maison Argan",
+        "bonjour@maison-argan.example",
+        "+212 5 24 78 33 10",
+        "Route d'Essaouira, km 12\n40000 Marrakech",
+        (("Fatima Aït Lahcen", "fatima@maison-argan.example"),),
+    ),
+    DemoSeller(
+        "Riad Déco Fès",
+        "Riad Déco SARL",
+        "ventes@riad-deco.example",
+        "+212 5 35 62 19 04",
+        "3 derb Sidi Moussa, Fès el-Bali\n30110 Fès",
+        (("Omar Chraïbi", "omar.chraibi@riad-deco.example"),),
+        ordinary=False,
+    ),
 ]
 
 # Each brand's canned replies (guichet.desk.models.CannedReply): title and text per language.

@@ -14,6 +14,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
@@ -23,13 +24,13 @@ from guichet.accounts.models import Membership, Role, User
 from guichet.brands.models import Brand, Team
 from guichet.contacts.models import Contact
 from guichet.contacts.services import contact_for_email
-from guichet.demo import content
+from guichet.demo import content, player, scenes
+from guichet.demo.timeline import Timeline
 from guichet.desk.models import CannedReply
 from guichet.lib import clock
 from guichet.lib.scoping import all_brands, brand_scope
-from guichet.marketplace.models import Seller
+from guichet.marketplace.models import Seller, SellerPerson
 from guichet.policies.schema import Policy
-from guichet.sla import watcher
 from guichet.tickets import services
 from guichet.tickets.actors import Customer
 from guichet.tickets.choices import Channel, Outcome, Status
@@ -56,6 +57,10 @@ Demo sign-ins (password: {password}):
   <brand>-director, <brand>-manager, <brand>-admin
   with <brand> one of: ej, ivoire-toner, jive, respect, jamla24   (e.g. ej-agent)
   admin and <brand>-admin set up a second factor (TOTP) at their first sign-in.
+  jamla24-manager decides on Jamla24's sellers (strikes, restriction, termination).
+Seller portal: /s/jamla24/ — ask for a sign-in link with a seller's person's address,
+  e.g. youssef.berrada@atlas-electro.example (Atlas Électroménager); the link is in the
+  sent mail (/desk/dev/mail/, as admin).
 """
 
 _POLICY_CHANNELS = {c.value for c in Channel}
@@ -320,38 +325,6 @@ def _received_at(rng: random.Random, now: datetime, index: int, count: int) -> d
     return min(moment, now - timedelta(minutes=rng.randrange(5, 90)))
 
 
-class _Timeline:
-    """Moves a frozen clock forward through one ticket's story. Before each step, the
-    watcher acts on the ticket's deadlines at the moments they fell due (escalations,
-    delay letters, breaches), so the history is what the running engine would have made.
-    `advance` says False once the next step would be in the future, where the story stops."""
-
-    def __init__(self, frozen: clock.FrozenClock, now: datetime) -> None:
-        self.frozen = frozen
-        self.now = now
-        self.ticket: Ticket | None = None
-
-    def advance(self, minutes: float) -> bool:
-        target = self.frozen.now() + timedelta(minutes=minutes)
-        if target >= self.now:
-            self.finish()
-            return False
-        self._catch_up(target)
-        self.frozen.set(target)
-        if self.ticket is not None:
-            self.ticket.refresh_from_db()
-        return True
-
-    def _catch_up(self, until: datetime) -> None:
-        if self.ticket is not None:
-            watcher.catch_up(self.ticket.pk, until)
-            self.frozen.set(until)
-
-    def finish(self) -> None:
-        """The rest of the story, up to now, is the watcher's."""
-        self._catch_up(self.now)
-
-
 def _live(
     rng: random.Random,
     brand: Brand,
@@ -369,7 +342,7 @@ def _live(
     subject, body = _opening_text(rng, brand, policy, plan)
     agent = people[rng.choice(["agent", "agent", "agent2"])]
     with clock.frozen(received) as frozen:
-        time = _Timeline(frozen, now)
+        time = Timeline(frozen, now)
         try:
             ticket = _open(brand, contact, plan, subject, body, agent, seller)
             time.ticket = ticket
@@ -435,7 +408,7 @@ class _Life:
     agent takes it, asks the customer what the story asks (and hears back) then answers
     it, the complaint climbs to its planned level, waits if planned, and is decided. Each
     step says whether the story goes on: False once the plan's state is reached or the
-    next moment would be in the future (`_Timeline.advance`)."""
+    next moment would be in the future (`Timeline.advance`)."""
 
     rng: random.Random
     policy: Policy
@@ -444,7 +417,7 @@ class _Life:
     plan: Plan
     agent: User
     ticket: Ticket
-    time: _Timeline
+    time: Timeline
 
     @property
     def story(self) -> content.Story:
@@ -602,7 +575,9 @@ def why_up(policy: Policy, level: int) -> str:
 def load_demo(
     *, now: datetime | None = None, seed: int = 2026, per_brand: int = TICKETS_PER_BRAND
 ) -> dict[str, int]:
-    """Create demo people and tickets for every brand. Returns tickets created per brand."""
+    """Create demo people and tickets for every brand: `per_brand` drawn at random, and
+    the brand's scripted scenes (guichet/demo/scenes.py) the first time, each played at
+    its moment among the others. Returns tickets created per brand."""
     now = now or clock.now()
     rng = random.Random(seed)
     created: dict[str, int] = {}
@@ -614,31 +589,98 @@ def load_demo(
         people = ensure_people(brand, policy)
         ensure_canned_replies(brand)
         with brand_scope(brand):
+            fresh = not Ticket.objects.filter(brand=brand).exists()
             contacts = _customers(rng, brand, 40)
-            sellers = []
-            if policy.marketplace:
-                for name, email in content.SELLERS:
-                    seller = Seller.objects.filter(brand=brand, name=name).first()
-                    sellers.append(
-                        seller
-                        or Seller.objects.create(
-                            brand=brand, name=name, email=email, created_at=now
-                        )
-                    )
+        sellers = ensure_sellers(brand, now) if policy.marketplace else {}
+        ordinary = [sellers[s.name] for s in content.SELLERS if s.ordinary and s.name in sellers]
+        play = _Scenes(brand, policy, people, contacts, sellers, now) if fresh else None
         plans = _plans(rng, policy, per_brand)
         for index, plan in enumerate(plans):
             received = _received_at(rng, now, index, len(plans))
+            if play is not None:
+                play.until(received)
             contact = contacts[index % len(contacts)]
             plan.language = contact.language or plan.language
             seller = (
-                rng.choice(sellers)
-                if sellers and (plan.contact_type == "dispute" or plan.category == "seller")
+                rng.choice(ordinary)
+                if ordinary and (plan.contact_type == "dispute" or plan.category == "seller")
                 else None
             )
             with transaction.atomic():
                 _live(rng, brand, policy, people, contact, plan, received, now, seller)
-        created[brand.slug] = len(plans)
+        if play is not None:
+            play.until(now)
+        created[brand.slug] = len(plans) + (play.played if play is not None else 0)
     return created
+
+
+def ensure_sellers(brand: Brand, now: datetime) -> dict[str, Seller]:
+    """The marketplace's demo sellers, with their details and the people who may sign in
+    for them (content.SELLERS), created once; returns them by name."""
+    since = now - timedelta(days=400)  # long-standing sellers: before every demo ticket
+    sellers: dict[str, Seller] = {}
+    with brand_scope(brand):
+        for spec in content.SELLERS:
+            seller = Seller.objects.filter(brand=brand, name=spec.name).first()
+            if seller is None:
+                seller = Seller.objects.create(
+                    brand=brand,
+                    name=spec.name,
+                    legal_name=spec.legal_name,
+                    email=spec.email,
+                    phone=spec.phone,
+                    address=spec.address,
+                    created_at=since,
+                )
+            for name, email in spec.people:
+                SellerPerson.objects.get_or_create(
+                    brand=brand,
+                    email=email,
+                    defaults={"seller": seller, "name": name, "created_at": since},
+                )
+            sellers[spec.name] = seller
+    return sellers
+
+
+class _Scenes:
+    """The brand's scripted scenes, played in the order they happened, each by a customer
+    of its language no other scene has."""
+
+    def __init__(
+        self,
+        brand: Brand,
+        policy: Policy,
+        people: dict[str, User],
+        contacts: list[Contact],
+        sellers: dict[str, Seller],
+        now: datetime,
+    ) -> None:
+        zone = ZoneInfo(brand.timezone)
+        mine = [s for s in scenes.SCENES if s.brand == brand.slug]
+        self.pending = sorted(mine, key=lambda scene: scene.received(now, zone))
+        self.brand, self.policy, self.people, self.sellers = brand, policy, people, sellers
+        self.zone, self.now = zone, now
+        self.free = list(contacts)
+        self.played = 0
+
+    def until(self, moment: datetime) -> None:
+        """Play the scenes that came before `moment`."""
+        while self.pending and self.pending[0].received(self.now, self.zone) < moment:
+            scene = self.pending.pop(0)
+            # One who writes in the scene's language (any, if a seed drew none left).
+            contact = next((c for c in self.free if c.language == scene.language), self.free[0])
+            self.free.remove(contact)
+            with transaction.atomic():
+                player.play(
+                    scene,
+                    brand=self.brand,
+                    contact=contact,
+                    now=self.now,
+                    handler=functools.partial(_handler, self.people, self.policy),
+                    manager=self.people["manager"],
+                    sellers=self.sellers,
+                )
+            self.played += 1
 
 
 def demo_present() -> bool:

@@ -1,4 +1,5 @@
-"""The demo: about 300 tickets over 60 days, covering every kind of thing a brand has."""
+"""The demo: about 300 tickets over 60 days, covering every kind of thing a brand has, and
+the scripted scenes of sellers, returns and credits (test_scenes.py)."""
 
 from datetime import UTC, datetime, timedelta
 
@@ -7,11 +8,13 @@ from django.core.management import call_command
 from django.db.models import Count
 
 from guichet.accounts.models import Membership, User
+from guichet.demo.scenes import SCENES
 from guichet.lib.scoping import all_brands
 from guichet.tickets.choices import Outcome, Status, Verb
 from guichet.tickets.models import Event, Message, Ticket
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
+TOTAL = 300 + len(SCENES)
 
 
 @pytest.fixture
@@ -23,10 +26,10 @@ def demo(presets):
 
 @pytest.mark.django_db
 def test_demo_covers_every_brand_type_category_channel_level_and_outcome(demo, presets):
-    assert demo == dict.fromkeys(presets, 60)
+    assert demo == {slug: 60 + sum(s.brand == slug for s in SCENES) for slug in presets}
     with all_brands():
         tickets = Ticket.objects.all()
-        assert tickets.count() == 300
+        assert tickets.count() == TOTAL
         for slug, brand in presets.items():
             policy = brand.get_policy()
             mine = tickets.filter(brand=brand)
@@ -66,7 +69,7 @@ def test_demo_covers_every_brand_type_category_channel_level_and_outcome(demo, p
         assert not tickets.filter(
             contact_type="complaint", status=Status.CLOSED, outcome=""
         ).exists()
-        assert Event.objects.filter(verb=Verb.OPENED).count() == 300
+        assert Event.objects.filter(verb=Verb.OPENED).count() == TOTAL
         assert Event.objects.filter(verb=Verb.ESCALATED).exists()
         assert Message.objects.filter(is_internal=True).exists()
         assert not Event.objects.filter(at__gt=NOW).exists()
@@ -85,7 +88,7 @@ def test_running_demo_again_adds_nothing(demo, capsys):
     call_command("demo")
     assert "nothing added" in capsys.readouterr().out
     with all_brands():
-        assert Ticket.objects.count() == 300
+        assert Ticket.objects.count() == TOTAL
 
 
 @pytest.mark.django_db

@@ -42,15 +42,32 @@ calendar time.
 - When the engine's escalation moment comes before the ticket is solved, it moves to that
   level (like the watcher) and the new level's team starts over. Comments that need no
   reply, and contact types whose policy says `reply = "none"`, are closed without one.
-- Not simulated: marketplace sellers (`seller_response`), "another person, please",
-  returns to a lower level, customers writing again after a close, staff absences.
+- Marketplace sellers (a policy with `[marketplace]`): most disputes ask a seller, when
+  the first response is given; the seller is one of a small pool, each with its own share
+  of requests it never answers (most answer nearly always, two often do not); the others
+  answer after a median of 5 calendar hours. The seller's deadline is the engine's
+  `seller_response`; the decision waits for the answer or for the deadline to pass. Each
+  missed deadline is a strike; at `strikes_before_restriction` strikes (counted within
+  `strikes_within`, if set) the seller is restricted. A restriction is counted, and changes
+  nothing else here: the seller's older orders still bring disputes, and it is still asked.
+- Returns (a policy with `[returns]`): most return requests send an item back. The
+  customer received it a median of 3 days before writing; with the first response the
+  agent records the delivery (the return window counts from it) and the ticket waits on
+  the customer; the item comes back a median of 4 calendar days later, or never (the agent
+  closes the request one open day after the window). Staff then pay the refund after a
+  median of 1.5 open days, with the full answer, and close.
+- Not simulated: "another person, please", returns to a lower level, customers writing
+  again after a close, staff absences, a manager lifting a restriction.
 
 Measured. Per deadline rule and level: deadlines set, met on time, share met (on time /
 (on time + breached); deadlines cancelled or still running before their due moment are
 not counted), breaches, warnings, cancelled and still-open ones, and the median and 90th
 percentile of the time from the deadline's start to the moment it was met, in calendar
 hours and on the deadline's own clock. Escalations per level by trigger, and the letters
-sent. Tickets received in the period are followed to their end (up to a year after it).
+sent. Per seller: disputes that asked it, answers on time and late, strikes, when it was
+restricted. Returns: items sent back, refunds paid, items never sent back, and the
+return-window and refund deadlines met and missed. Tickets received in the period are
+followed to their end (up to a year after it).
 """
 
 from __future__ import annotations
@@ -126,6 +143,24 @@ OUTCOME_WEIGHTS = (0.35, 0.25, 0.33, 0.07)
 # After a decision below the final level: the share of customers who ask for the next one.
 ASKS_NEXT_LEVEL = {"upheld": 0.03, "partly_upheld": 0.12, "not_upheld": 0.3, "unresolved": 0.3}
 ASK_HOURS, ASK_SIGMA = 48.0, 0.8
+
+# --- marketplace sellers --------------------------------------------------------------------
+
+SELLER_TYPES = frozenset({"dispute"})  # requests about an order from a seller
+SELLER_ASKED_SHARE = 0.85  # of those, the share where the agent asks the seller
+# The pool of sellers, each as the share of requests it never answers.
+SELLER_NEVER_ANSWERS = (0.005, 0.005, 0.01, 0.01, 0.02, 0.02, 0.05, 0.1, 0.25, 0.5)
+SELLER_ANSWER_HOURS, SELLER_ANSWER_SIGMA = 5.0, 0.9  # calendar hours
+AFTER_SELLER_DAYS = 0.3  # open days: the decision after the answer, or the deadline
+
+# --- returns -------------------------------------------------------------------------------
+
+RETURN_SHARE = 0.8  # of return requests, those where an item comes back
+DELIVERED_DAYS, DELIVERED_SIGMA = 3.0, 0.8  # calendar days between delivery and request
+SENDS_BACK_HOURS, SENDS_BACK_SIGMA = 96.0, 0.6  # from the instructions to the item's arrival
+NEVER_SENDS = 0.1
+REFUND_DAYS, REFUND_SIGMA = 1.5, 0.8  # open days from the item's arrival to the refund
+CLOSE_AFTER_WINDOW_DAYS = 1.0  # open days: no item by the window's end, the request closes
 
 # How long after the period tickets are followed before the simulation stops.
 FOLLOW_UP = timedelta(days=365)

@@ -1,10 +1,11 @@
 """A simulation's result as a plain-text report: the run, the traffic, the deadlines, the
-escalations and the letters, each section a table."""
+escalations, the letters, the sellers and the returns, each section a table."""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from zoneinfo import ZoneInfo
 
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
@@ -30,6 +31,10 @@ def format_report(result: Result) -> str:
         *_escalations(result),
         "",
         *_letters(result),
+        "",
+        *_sellers(result),
+        "",
+        *_returns(result),
     ]
     return "\n".join(out) + "\n"
 
@@ -180,6 +185,134 @@ def _letters(result: Result) -> list[str]:
         [pgettext("simulation", "letter"), pgettext("simulation", "count")], rows, left=1
     )
     return [pgettext("simulation", "Letters sent"), *table]
+
+
+def _sellers(result: Result) -> list[str]:
+    """Per seller of the pool: disputes that asked it, answers on time and late, no
+    answer, strikes, the day it was restricted; then the totals."""
+    title = pgettext("simulation", "Sellers")
+    if not result.sellers:
+        return [title, "  " + _("None: the policy has no [marketplace] section.")]
+    zone = ZoneInfo(result.timezone)
+    rows = [
+        [
+            str(seller.number),
+            str(seller.asked),
+            str(seller.on_time),
+            str(seller.late),
+            str(seller.unanswered),
+            str(seller.strikes),
+            seller.restricted_at.astimezone(zone).date().isoformat()
+            if seller.restricted_at
+            else "-",
+        ]
+        for seller in result.sellers
+    ]
+    sellers = result.sellers
+    met, missed = sum(s.on_time for s in sellers), sum(s.strikes for s in sellers)
+    restricted = sum(1 for s in sellers if s.restricted_at is not None)
+    rows.append(
+        [
+            pgettext("simulation", "all sellers"),
+            str(sum(s.asked for s in sellers)),
+            str(met),
+            str(sum(s.late for s in sellers)),
+            str(sum(s.unanswered for s in sellers)),
+            str(missed),
+            str(restricted),
+        ]
+    )
+    table = _table(
+        [
+            pgettext("simulation", "seller"),
+            pgettext("simulation", "asked"),
+            pgettext("simulation", "on time"),
+            pgettext("simulation", "late"),
+            pgettext("simulation", "no answer"),
+            pgettext("simulation", "strikes"),
+            pgettext("simulation", "restricted"),
+        ],
+        rows,
+        left=1,
+    )
+    if result.strikes_within:
+        rule = _("A strike at each missed deadline; restricted at %(count)s within %(window)s.") % {
+            "count": result.strikes_before_restriction,
+            "window": result.strikes_within,
+        }
+    else:
+        rule = _("A strike at each missed deadline; restricted at %(count)s.") % {
+            "count": result.strikes_before_restriction
+        }
+    return [
+        title,
+        *table,
+        rule,
+        _(
+            "Seller deadlines: %(met)s met, %(missed)s missed (%(share)s met); "
+            "sellers restricted: %(restricted)s of %(pool)s"
+        )
+        % {
+            "met": met,
+            "missed": missed,
+            "share": _percent(met / (met + missed) if met + missed else None),
+            "restricted": restricted,
+            "pool": len(sellers),
+        },
+    ]
+
+
+def _returns(result: Result) -> list[str]:
+    """The return requests where an item comes back, and their two deadlines."""
+    title = pgettext("simulation", "Returns and refunds")
+    returns = result.returns
+    if returns is None:
+        return [title, "  " + _("None: the policy has no [returns] section.")]
+    rows = []
+    for kind in ("return_window", "refund"):
+        groups = [g for g in result.groups if g.kind == kind]
+        on_time, breached = sum(g.on_time for g in groups), sum(g.breached for g in groups)
+        rows.append(
+            [
+                kind,
+                str(sum(g.count for g in groups)),
+                str(on_time),
+                _percent(on_time / (on_time + breached) if on_time + breached else None),
+                str(breached),
+                str(sum(g.late for g in groups)),
+                str(sum(g.cancelled for g in groups)),
+                str(sum(g.still_open for g in groups)),
+            ]
+        )
+    table = _table(
+        [
+            pgettext("simulation", "deadline"),
+            pgettext("simulation", "count"),
+            pgettext("simulation", "on time"),
+            pgettext("simulation", "met"),
+            pgettext("simulation", "breached"),
+            pgettext("simulation", "late"),
+            pgettext("simulation", "cancelled"),
+            pgettext("simulation", "open"),
+        ],
+        rows,
+        left=1,
+    )
+    return [
+        title,
+        *table,
+        _("The policy's returns: %(rule)s.") % {"rule": result.returns_rule},
+        _(
+            "Return requests with an item: %(requests)s; sent back: %(returned)s, refunded: "
+            "%(refunded)s, never sent back: %(never)s"
+        )
+        % {
+            "requests": returns.requests,
+            "returned": returns.returned,
+            "refunded": returns.refunded,
+            "never": returns.never_sent,
+        },
+    ]
 
 
 def _level(result: Result, number: int) -> str:

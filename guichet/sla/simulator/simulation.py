@@ -2,8 +2,9 @@
 After each change to a ticket the engine's plan (`Engine.plan`) is asked for and the
 ticket's deadline rows are kept in step with it, as `sla.services.deadlines_refresh` keeps
 Deadline rows; when a planned moment comes the simulation does what `sla.watcher` does.
-Staff and customers act as their ticket's `Script` says; the figures are counted at the
-end (`Simulation.finish`)."""
+Staff, customers and sellers act as their ticket's `Script` says; a seller's missed
+deadline is a strike, and enough strikes restrict it (`Simulation.strike`); the figures
+are counted at the end (`Simulation.finish`)."""
 
 from __future__ import annotations
 
@@ -17,14 +18,16 @@ from guichet.sla.businesstime import BusinessCalendar, elapsed
 from guichet.sla.engine import ACTIONS, Engine, Planned, facts_for
 from guichet.sla.simulator.model import (
     ASKS_NEXT_LEVEL,
+    CLOSE_AFTER_WINDOW_DAYS,
     DECIDED_TYPES,
     FIRST_IN_QUEUE_FACTOR,
     FOLLOW_UP,
     GIVE_UP_DAYS,
     LIVE,
     PRIORITY_FACTOR,
+    SELLER_NEVER_ANSWERS,
 )
-from guichet.sla.simulator.results import GroupStats, Result
+from guichet.sla.simulator.results import GroupStats, Result, Returns, SellerStats
 from guichet.sla.simulator.traffic import Arrival, Script, Traffic
 
 DEFAULT_START = date(2026, 1, 5)  # a Monday
@@ -32,10 +35,14 @@ DEFAULT_START = date(2026, 1, 5)  # a Monday
 # The order of the deadlines in the result: the promises first, then the levels' own.
 PROMISE_ORDER = ("acknowledgement", "first_response", "full_answer", "resolution", "update")
 
-# Heap events.
-_ARRIVE, _STAFF, _CUSTOMER, _ENGINE = 0, 1, 2, 3
-# Where a ticket's handling stands.
-_FIRST, _WORK, _WAITING, _CLOSED = 0, 1, 2, 3
+# The deadlines of the parties and of money, after the levels' own.
+PARTY_ORDER = ("seller_response", "return_window", "refund")
+
+# Heap events. A seller's answer and an item's return come whatever staff do meanwhile.
+_ARRIVE, _STAFF, _CUSTOMER, _ENGINE, _SELLER, _ITEM = 0, 1, 2, 3, 4, 5
+# Where a ticket's handling stands: first response, work, waiting on the customer's
+# answer, closed; waiting for the returned item, refunding it.
+_FIRST, _WORK, _WAITING, _CLOSED, _RETURN, _REFUND = 0, 1, 2, 3, 4, 5
 
 # --- the simulated ticket ---------------------------------------------------------------------
 
@@ -120,6 +127,7 @@ class _Ticket:
         "seller_asked_at",
         "stage",
         "version",
+        "waiting_seller",
     )
 
     def __init__(
@@ -164,6 +172,7 @@ class _Ticket:
         self.running: dict[tuple[str, int], _Row] = {}
         self.met_keys: set[tuple[str, int]] = set()
         self.agent_escalation_due = script.agent_escalates
+        self.waiting_seller = False  # the decision waits for the seller or its deadline
 
 
 # --- the simulation -----------------------------------------------------------------------
@@ -210,8 +219,20 @@ class Simulation:
             per_day=per_day,
             seed=seed,
             level_keys=list(policy.level_keys),
-            rule_labels={f"deadlines[{i}]": _rule_label(r) for i, r in enumerate(policy.deadlines)},
+            rule_labels={where: _rule_label(rule) for where, rule in policy.deadline_rules},
         )
+        market = policy.marketplace
+        if market is not None:
+            self.result.sellers = [SellerStats(n + 1) for n in range(len(SELLER_NEVER_ANSWERS))]
+            self.result.strikes_before_restriction = market.strikes_before_restriction
+            self.result.strikes_within = str(market.strikes_within or "")
+        self.strike_times: list[list[datetime]] = [[] for _seller in self.result.sellers]
+        if policy.returns is not None:
+            self.result.returns = Returns()
+            returns = policy.returns
+            self.result.returns_rule = (
+                f"window={returns.window} refund_within={returns.refund_within} {returns.clock}"
+            )
         self.heap: list[tuple[datetime, int, int, int, int]] = []
         self.sequence = 0
         self.tickets: list[_Ticket] = []
@@ -253,7 +274,11 @@ class Simulation:
                 self.arrive(arrivals[ticket_id], now)
                 continue
             ticket = self.tickets[ticket_id]
-            if what == _ENGINE:
+            if what == _SELLER:
+                self.seller_answers(ticket, now)
+            elif what == _ITEM:
+                self.item_back(ticket, now)
+            elif what == _ENGINE:
                 if version == ticket.engine_version:
                     self.watch(ticket, now)
             elif version == ticket.version:
@@ -357,6 +382,8 @@ class Simulation:
                 self.delay_letter(ticket, row, now)
             else:
                 row.breached = True
+                if row.kind == "seller_response":
+                    self.strike(ticket, now)
         self.watch_next(ticket, now)
 
     def delay_letter(self, ticket: _Ticket, row: _Row, now: datetime) -> None:
@@ -455,6 +482,11 @@ class Simulation:
                 self.decide(ticket, now)
                 return
             self.reply(ticket, now)
+            if script.seller is not None and self.result.sellers:
+                self.ask_seller(ticket, now)
+            if script.returns_item and self.result.returns is not None:
+                self.await_item(ticket, now)
+                return
             if script.pauses:
                 ticket.stage = _WAITING
                 ticket.pauses.append((now, None))
@@ -471,12 +503,114 @@ class Simulation:
         elif ticket.stage == _WORK:
             if ticket.agent_escalation_due and self.may_escalate(ticket):
                 self.escalate(ticket, ticket.level + 1, "agent", now)
+            elif self.seller_pending(ticket):
+                ticket.waiting_seller = True  # seller_answers or strike goes on
             else:
                 self.reply(ticket, now, full_answer=True)
                 self.decide(ticket, now)
         elif ticket.stage == _WAITING:  # the customer never answered
             ticket.outcome = "unresolved"
             self.close(ticket, now)
+        elif ticket.stage == _RETURN:  # the window passed without the item
+            assert self.result.returns is not None
+            self.result.returns.never_sent += 1
+            self.close(ticket, now)
+        elif ticket.stage == _REFUND:  # the item is back: the refund, with the full answer
+            assert self.result.returns is not None
+            self.result.returns.refunded += 1
+            ticket.refunded_at = now
+            self.refresh(ticket, now)  # as ticket_record_payment: the refund deadline met
+            self.reply(ticket, now, full_answer=True)
+            self.decide(ticket, now)
+
+    # --- the seller's side (as tickets.services.sellers) ----------------------------------
+    def ask_seller(self, ticket: _Ticket, now: datetime) -> None:
+        """As seller_contact: the seller's deadline starts; the seller answers when its
+        script says, or never. The caller refreshes the plan."""
+        script = ticket.script
+        assert script.seller is not None
+        ticket.seller_asked_at = now
+        self.result.sellers[script.seller].asked += 1
+        if not script.seller_never:
+            self.push(now + timedelta(hours=script.seller_hours), ticket.id, _SELLER, 0)
+
+    def seller_pending(self, ticket: _Ticket) -> bool:
+        """Asked, and neither answered nor past its deadline: the decision waits."""
+        row = ticket.running.get(("seller_response", 0))
+        return ticket.seller_answered_at is None and row is not None and not row.breached
+
+    def seller_answers(self, ticket: _Ticket, now: datetime) -> None:
+        """As seller_receive: it meets the seller's deadline (unless the ticket closed
+        meanwhile: nobody reads it then); the decision follows."""
+        if ticket.closed_at is not None or ticket.seller_answered_at is not None:
+            return
+        script = ticket.script
+        assert script.seller is not None
+        row = ticket.running.get(("seller_response", 0))
+        stats = self.result.sellers[script.seller]
+        if row is not None and row.breached:
+            stats.late += 1
+        else:
+            stats.on_time += 1
+        ticket.seller_answered_at = now
+        self.refresh(ticket, now)
+        self.after_seller(ticket, now)
+
+    def strike(self, ticket: _Ticket, now: datetime) -> None:
+        """As sla.strikes and strike_record: a strike at the breach of the seller's
+        deadline; at the policy's threshold (within its window) an active seller is
+        restricted. The decision no longer waits for the seller."""
+        market = self.policy.marketplace
+        seller = ticket.script.seller
+        assert market is not None and seller is not None
+        stats = self.result.sellers[seller]
+        stats.strikes += 1
+        times = self.strike_times[seller]
+        times.append(now)
+        window = market.strikes_within
+        since = now - window.as_timedelta() if window is not None else None
+        counted = sum(1 for at in times if since is None or at >= since)
+        if counted >= market.strikes_before_restriction and stats.restricted_at is None:
+            stats.restricted_at = now
+        self.after_seller(ticket, now)
+
+    def after_seller(self, ticket: _Ticket, now: datetime) -> None:
+        if ticket.waiting_seller:
+            ticket.waiting_seller = False
+            days = ticket.script.after_seller_days
+            self.schedule(ticket, self.staff_after(now, days), _STAFF)
+
+    # --- a return (as tickets.services.money) ----------------------------------------------
+    def await_item(self, ticket: _Ticket, now: datetime) -> None:
+        """With the instructions, the agent records the delivery (the return window counts
+        from it) and the ticket waits on the customer; the item comes back when the script
+        says, or the request closes after the window."""
+        assert self.result.returns is not None
+        script = ticket.script
+        self.result.returns.requests += 1
+        ticket.item_received_at = ticket.created_at - timedelta(days=script.delivered_days)
+        ticket.stage = _RETURN
+        ticket.pauses.append((now, None))
+        self.refresh(ticket, now)
+        if not script.never_sends:
+            self.push(now + timedelta(hours=script.sends_back_hours), ticket.id, _ITEM, 0)
+            return
+        window = ticket.running.get(("return_window", 0))
+        end = window.due_at if window is not None and window.due_at is not None else now
+        self.schedule(ticket, self.staff_after(max(end, now), CLOSE_AFTER_WINDOW_DAYS), _STAFF)
+
+    def item_back(self, ticket: _Ticket, now: datetime) -> None:
+        """The item came back (recorded by the agent): the window is met, the refund
+        deadline starts, staff pay it."""
+        if ticket.stage != _RETURN:
+            return
+        assert self.result.returns is not None
+        self.result.returns.returned += 1
+        self.end_pause(ticket, now)
+        ticket.item_returned_at = now
+        ticket.stage = _REFUND
+        self.refresh(ticket, now)
+        self.schedule(ticket, self.staff_after(now, ticket.script.refund_days), _STAFF)
 
     def next_step(self, ticket: _Ticket, now: datetime, answer_days: float) -> None:
         """After the first response or the customer's answer: an agent escalation, or the
@@ -551,10 +685,11 @@ class Simulation:
         self.result.escalations[(to_level, trigger)] += 1
         if self.policy.escalation.notify_customer:
             self.send(ticket, "level_changed", now)
-        if ticket.stage == _FIRST:
-            self.refresh(ticket, now)  # the pending first response still comes
+        if ticket.stage in (_FIRST, _RETURN, _REFUND):
+            self.refresh(ticket, now)  # the pending step still comes
             return True
         ticket.stage = _WORK
+        ticket.waiting_seller = False  # the new level's team starts over
         self.refresh(ticket, now)
         self.schedule(ticket, self.staff_after(now, ticket.script.level_days[to_level - 1]), _STAFF)
         return True
@@ -592,7 +727,7 @@ class Simulation:
                 stats.cancelled += 1
             else:
                 stats.still_open += 1
-        order = {kind: n for n, kind in enumerate((*PROMISE_ORDER, "level"))}
+        order = {kind: n for n, kind in enumerate((*PROMISE_ORDER, "level", *PARTY_ORDER))}
         result.groups = sorted(
             groups.values(),
             key=lambda g: (order.get(g.kind, 99), g.level, _rule_number(g.rule)),

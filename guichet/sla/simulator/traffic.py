@@ -8,7 +8,7 @@ import math
 import random
 from bisect import bisect_right
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from itertools import accumulate
 
@@ -16,6 +16,7 @@ from guichet.policies.schema import Policy
 from guichet.sla.businesstime import BusinessCalendar
 from guichet.sla.simulator.model import (
     AFTER_PAUSE_DAYS,
+    AFTER_SELLER_DAYS,
     AGENT_ESCALATES,
     AGENT_ESCALATION_DAYS,
     ANSWER_DAYS,
@@ -32,6 +33,8 @@ from guichet.sla.simulator.model import (
     CUSTOMER_ANSWER_SIGMA,
     CUSTOMER_NEVER_ANSWERS,
     DECIDED_TYPES,
+    DELIVERED_DAYS,
+    DELIVERED_SIGMA,
     FINAL_LEVEL_DAYS,
     FIRST_RESPONSE_HOURS,
     FIRST_RESPONSE_SIGMA,
@@ -41,12 +44,23 @@ from guichet.sla.simulator.model import (
     LEVEL_SIGMA,
     LIVE_MINUTES,
     LIVE_SIGMA,
+    NEVER_SENDS,
     OFFICE_ONLY,
     OPEN_HOUR_FACTOR,
     OUTCOME_WEIGHTS,
     OUTCOMES,
     PAUSE_SHARE,
     PAUSE_SHARE_OTHERS,
+    REFUND_DAYS,
+    REFUND_SIGMA,
+    RETURN_SHARE,
+    SELLER_ANSWER_HOURS,
+    SELLER_ANSWER_SIGMA,
+    SELLER_ASKED_SHARE,
+    SELLER_NEVER_ANSWERS,
+    SELLER_TYPES,
+    SENDS_BACK_HOURS,
+    SENDS_BACK_SIGMA,
     SOLVED_LIVE,
     WEEKDAY_WEIGHTS,
 )
@@ -73,6 +87,21 @@ class Script:
     outcomes: list[str]  # per level
     asks_next: list[float]  # per level: uniform draw compared with ASKS_NEXT_LEVEL
     ask_hours: list[float]
+    # A marketplace's dispute: the seller asked (its index in the pool), when it answers
+    # (calendar hours after it is asked) or that it never does, and how long after that
+    # (or after its deadline) the decision comes, in open days.
+    seller: int | None = None
+    seller_hours: float = 0.0
+    seller_never: bool = False
+    after_seller_days: float = 0.0
+    # A return request with a returns policy where an item comes back: delivered `days`
+    # before the request, back `sends_back_hours` after the instructions (or never),
+    # refunded `refund_days` open days after it came back.
+    returns_item: bool = False
+    delivered_days: float = 0.0
+    sends_back_hours: float = 0.0
+    never_sends: bool = False
+    refund_days: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -176,7 +205,48 @@ class Traffic:
         )
 
     def script(self, contact_type: str, complexity: str) -> Script:
-        """Every draw a ticket may need, in a fixed number and order."""
+        """Every draw a ticket may need, in a fixed number and order (a seller's and a
+        return's only for the tickets that may have them)."""
+        script = self.handling(contact_type, complexity)
+        rng = self.rng
+        if contact_type in SELLER_TYPES and self.policy.marketplace is not None:
+            asked = rng.random() < SELLER_ASKED_SHARE
+            seller = rng.randrange(len(SELLER_NEVER_ANSWERS))
+            never = rng.random() < SELLER_NEVER_ANSWERS[seller]
+            hours = _lognormal(rng, SELLER_ANSWER_HOURS, SELLER_ANSWER_SIGMA)
+            after = _lognormal(rng, AFTER_SELLER_DAYS, ANSWER_SIGMA)
+            if asked:  # the decision rests on the seller: not solved at once
+                script = replace(
+                    script,
+                    solved_live=False,
+                    answered_at_once=False,
+                    seller=seller,
+                    seller_hours=hours,
+                    seller_never=never,
+                    after_seller_days=after,
+                )
+        if contact_type == "return_refund" and self.policy.returns is not None:
+            item = rng.random() < RETURN_SHARE
+            delivered = _lognormal(rng, DELIVERED_DAYS, DELIVERED_SIGMA)
+            back = _lognormal(rng, SENDS_BACK_HOURS, SENDS_BACK_SIGMA)
+            never_sends = rng.random() < NEVER_SENDS
+            refund = _lognormal(rng, REFUND_DAYS, REFUND_SIGMA)
+            if item:  # the return is the wait: no question first, nothing solved at once
+                script = replace(
+                    script,
+                    solved_live=False,
+                    answered_at_once=False,
+                    pauses=False,
+                    returns_item=True,
+                    delivered_days=delivered,
+                    sends_back_hours=back,
+                    never_sends=never_sends,
+                    refund_days=refund,
+                )
+        return script
+
+    def handling(self, contact_type: str, complexity: str) -> Script:
+        """What staff and the customer do: every ticket's draws."""
         rng = self.rng
         decided = contact_type in DECIDED_TYPES
         rule = self.policy.contact_type(contact_type)

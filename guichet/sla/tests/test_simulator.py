@@ -7,7 +7,7 @@ import re
 import subprocess
 import sys
 from dataclasses import replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from functools import cache
 from zoneinfo import ZoneInfo
 
@@ -56,14 +56,23 @@ def rows(result: Result, kind: str):
 def test_a_short_run_of_every_preset_prints_every_section(slug):
     result = run(slug)
     text = report(result)
-    for heading in ("Traffic", "Deadlines", "Escalations", "Letters sent"):
+    for heading in (
+        "Traffic",
+        "Deadlines",
+        "Escalations",
+        "Letters sent",
+        "Sellers",
+        "Returns and refunds",
+    ):
         assert f"\n{heading}\n" in text
     assert text.startswith(f"Policy simulation: {policy(slug).brand.name} ({slug})")
     assert f"Tickets: {result.tickets} received" in text
-    # Every kind of promise the policy makes shows up with its rule.
-    for rule in policy(slug).deadlines:
-        if rule.kind != "seller_response":  # no marketplace sellers are simulated
-            assert any(line.lstrip().startswith(rule.kind) for line in text.splitlines())
+    # Every kind of deadline the policy has shows up with its rule, the seller's and the
+    # returns' too.
+    for _where, rule in policy(slug).deadline_rules:
+        assert any(line.lstrip().startswith(rule.kind) for line in text.splitlines())
+    assert ("no [marketplace] section" in text) == (policy(slug).marketplace is None)
+    assert ("no [returns] section" in text) == (policy(slug).returns is None)
     for letter in ("acknowledgement", "change of level", "delay letter", "written outcome"):
         assert letter in text
     assert "ombudsman referral" in text
@@ -198,6 +207,47 @@ def test_respect_offers_no_escalation_on_request():
     assert result.letters["delay_letter"] == 0
 
 
+def test_jamla24s_run_shows_its_sellers_answers_strikes_and_restrictions():
+    result = run("jamla24")
+    (deadlines,) = rows(result, "seller_response")
+    sellers = result.sellers
+    assert len(sellers) == 10 and result.strikes_before_restriction == 3
+    asked = sum(s.asked for s in sellers)
+    assert 0 < asked <= result.by_contact_type["dispute"]  # most disputes ask a seller
+    assert deadlines.count == asked
+    assert sum(s.on_time for s in sellers) == deadlines.on_time
+    assert sum(s.late for s in sellers) == deadlines.late
+    assert sum(s.strikes for s in sellers) == deadlines.breached  # one per missed deadline
+    for seller in sellers:
+        assert seller.on_time + seller.late + seller.unanswered == seller.asked
+    text = report(result)
+    section = text[text.index("\nSellers\n") :]
+    assert "all sellers" in section
+    assert "restricted at 3 within 90d" in section
+    assert re.search(r"Seller deadlines: \d+ met, \d+ missed \(\d+\.\d %", section)
+    # Over a quarter, the sellers that often leave requests unanswered are restricted.
+    quarter = run("jamla24", days=90, per_day=100)
+    assert quarter.sellers[-1].restricted_at is not None
+    assert any(s.restricted_at is not None for s in quarter.sellers)
+
+
+def test_ivoire_toner_s_run_shows_its_returns_and_refunds():
+    result = run("ivoire-toner")
+    returns = result.returns
+    assert returns is not None and returns.requests > 0
+    assert returns.requests <= result.by_contact_type["return_refund"]
+    assert returns.refunded <= returns.returned <= returns.requests
+    (window,) = rows(result, "return_window")
+    (refund,) = rows(result, "refund")
+    assert window.count == result.by_contact_type["return_refund"]
+    assert refund.count == returns.returned  # planned once the item is back
+    assert refund.on_time + refund.late == returns.refunded
+    text = report(result)
+    section = text[text.index("\nReturns and refunds\n") :]
+    assert "window=14d refund_within=14d calendar" in section
+    assert f"sent back: {returns.returned}, refunded: {returns.refunded}" in section
+
+
 def test_calls_and_chats_arrive_while_the_brand_is_open():
     pol = policy("ivoire-toner")
     engine_calendar = Engine(pol).calendar
@@ -282,6 +332,112 @@ def test_waiting_on_the_customer_stops_the_pausable_clocks():
     (resolution,) = [row for row in sim.rows if row.kind == "resolution"]
     # Thursday 12:00 + the 46 business hours left = Monday 10:00 (test_scenarios.py).
     assert resolution.due_at == datetime(2026, 11, 30, 10, 0, tzinfo=zone)
+
+
+def dispute(at, **changes):
+    """A Jamla24 dispute whose first response (which asks the seller) comes at once, and
+    whose decision, if it did not wait, would come within the hour."""
+    script = slow(**{"first_hours": 0.01, "answer_days": 0.01, "seller": 9, **changes})
+    return Arrival(at, "dispute", "web", "seller", "simple", script)
+
+
+def test_a_seller_s_answer_meets_its_deadline_and_the_decision_waits_for_it():
+    zone = ZoneInfo("Africa/Casablanca")
+    monday = datetime(2026, 11, 23, 10, 0, tzinfo=zone)
+    sim = Simulation(policy("jamla24"), days=1, per_day=0, seed=1, start=monday.date())
+    sim.run([dispute(monday, seller_hours=5.0, after_seller_days=0.1)])
+    (ticket,) = sim.tickets
+    (deadline,) = [row for row in sim.rows if row.kind == "seller_response"]
+    assert deadline.started_at == ticket.seller_asked_at
+    assert deadline.due_at == ticket.seller_asked_at + timedelta(hours=24)
+    assert (
+        deadline.met_at == ticket.seller_answered_at == ticket.seller_asked_at + timedelta(hours=5)
+    )
+    assert not deadline.breached
+    assert ticket.closed_at > ticket.seller_answered_at  # decided after the answer
+    assert (sim.result.sellers[9].asked, sim.result.sellers[9].on_time) == (1, 1)
+    assert sim.result.sellers[9].strikes == 0
+
+
+def test_a_seller_that_lets_its_deadline_pass_gets_a_strike_and_the_decision_goes_on():
+    zone = ZoneInfo("Africa/Casablanca")
+    monday = datetime(2026, 11, 23, 10, 0, tzinfo=zone)
+    sim = Simulation(policy("jamla24"), days=1, per_day=0, seed=1, start=monday.date())
+    # Jamla24 escalates by time at 24 hours too: the new level's team decides at once.
+    sim.run([dispute(monday, seller_hours=30.0, level_days=[0.01] * 3)])
+    (ticket,) = sim.tickets
+    (deadline,) = [row for row in sim.rows if row.kind == "seller_response"]
+    assert deadline.breached
+    seller = sim.result.sellers[9]
+    assert (seller.strikes, seller.late, seller.restricted_at) == (1, 0, None)
+    # Decided after the deadline passed, before the late answer came: it went unread.
+    assert deadline.due_at < ticket.closed_at < ticket.seller_asked_at + timedelta(hours=30)
+    assert seller.unanswered == 1
+
+
+def test_the_third_strike_within_the_window_restricts_the_seller():
+    zone = ZoneInfo("Africa/Casablanca")
+    start = datetime(2026, 1, 5, 10, 0, tzinfo=zone)
+    days = [0, 30, 60]
+    sim = Simulation(policy("jamla24"), days=61, per_day=0, seed=1, start=start.date())
+    sim.run([dispute(start + timedelta(days=d), seller_never=True) for d in days])
+    seller = sim.result.sellers[9]
+    third = max(row.due_at for row in sim.rows if row.kind == "seller_response")
+    assert (seller.asked, seller.strikes, seller.restricted_at) == (3, 3, third)
+    text = report(sim.result)
+    assert re.search(r"\n  10 +3 +0 +0 +3 +3 +2026-03-07\n", text)
+    # Spread over more than the policy's 90 days, three strikes do not restrict.
+    sim = Simulation(policy("jamla24"), days=121, per_day=0, seed=1, start=start.date())
+    sim.run([dispute(start + timedelta(days=d), seller_never=True) for d in (0, 60, 120)])
+    assert (sim.result.sellers[9].strikes, sim.result.sellers[9].restricted_at) == (3, None)
+
+
+def a_return(at, **changes):
+    script = slow(
+        first_hours=0.01,
+        returns_item=True,
+        delivered_days=2.0,
+        sends_back_hours=48.0,
+        refund_days=1.0,
+        **changes,
+    )
+    return Arrival(at, "return_refund", "web", "returns", "simple", script)
+
+
+def test_a_return_has_its_window_from_the_delivery_and_its_refund_from_the_item_s_return():
+    zone = ZoneInfo("Africa/Abidjan")
+    monday = datetime(2026, 11, 23, 10, 0, tzinfo=zone)
+    sim = Simulation(policy("ivoire-toner"), days=1, per_day=0, seed=1, start=monday.date())
+    sim.run([a_return(monday)])
+    (ticket,) = sim.tickets
+    (window,) = [row for row in sim.rows if row.kind == "return_window"]
+    (refund,) = [row for row in sim.rows if row.kind == "refund"]
+    assert window.started_at == ticket.item_received_at == monday - timedelta(days=2)
+    assert window.due_at == window.started_at + timedelta(days=14)  # 14 calendar days
+    assert window.met_at == ticket.item_returned_at == refund.started_at
+    assert refund.due_at == refund.started_at + timedelta(days=14)
+    assert refund.met_at == ticket.refunded_at and ticket.closed_at == ticket.refunded_at
+    assert not window.breached and not refund.breached
+    returns = sim.result.returns
+    assert (returns.requests, returns.returned, returns.refunded, returns.never_sent) == (
+        1,
+        1,
+        1,
+        0,
+    )
+
+
+def test_an_item_never_sent_back_misses_the_window_and_the_request_closes_after_it():
+    zone = ZoneInfo("Africa/Abidjan")
+    monday = datetime(2026, 11, 23, 10, 0, tzinfo=zone)
+    sim = Simulation(policy("ivoire-toner"), days=1, per_day=0, seed=1, start=monday.date())
+    sim.run([a_return(monday, never_sends=True)])
+    (ticket,) = sim.tickets
+    (window,) = [row for row in sim.rows if row.kind == "return_window"]
+    assert window.breached and window.met_at is None
+    assert ticket.closed_at > window.due_at
+    assert not [row for row in sim.rows if row.kind == "refund"]
+    assert sim.result.returns.never_sent == 1
 
 
 # The command -----------------------------------------------------------------------------------
