@@ -221,7 +221,12 @@ def test_every_desk_page_is_accessible_and_fits_a_phone(
             desk=staff_access(admin), name="Urgences", base="team", filters={"priority": "urgent"}
         )
     deliver_due()  # the demo's letters, as .eml files for the development mail viewer
-    letter = max(path.name for path in outbox.glob("*.eml"))
+    # The newest of EJ's (the viewer shows an administrator the mail of their brands).
+    letter = max(
+        path.name
+        for path in outbox.glob("*.eml")
+        if b"experiencejamaique" in path.read_bytes().split(b"\n\n", 1)[0]
+    )
     audit = Audit()
     for language in LANGUAGES:
         page = contexts(language).new_page()

@@ -181,7 +181,8 @@ def test_refunds_and_credits_are_listed_in_the_pages_language(
     assert "Remboursements et avoirs" in html
     assert "2\u202f499,00\xa0MAD" in html and "Remboursement" in html
     assert "50,00\xa0€" in html and "Avoir" in html
-    assert "Geste commercial." not in html  # the agent's reason stays with the staff
+    # The reason is the customer's to read: the letter that tells them says it.
+    assert "Motif\u00a0: Geste commercial." in html or "Motif : Geste commercial." in html
     english = page(customer, market, "/en")
     assert "Refunds and credits" in english
     assert "MAD2,499.00" in english and "€50.00" in english

@@ -18,6 +18,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from django.db import transaction
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from guichet.accounts.models import User
@@ -358,10 +359,13 @@ def strike_record(
             },
         )
     if count >= market.strikes_before_restriction and seller.status == SellerStatus.ACTIVE:
+        # Stored as a manager's reason is: words, in the brand's language.
+        with translation.override(ticket.brand.default_language):
+            reason = str(_("%(count)s strikes, the policy's threshold.") % {"count": count})
         _status(
             seller,
             SellerStatus.RESTRICTED,
-            reason=str(_("%(count)s strikes, the policy's threshold.") % {"count": count}),
+            reason=reason,
             actor=POLICY,
             strike=strike,
             at=change.now,
