@@ -18,7 +18,6 @@ default language.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -27,17 +26,15 @@ from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from guichet.contacts.models import ContactPhone
 from guichet.marketplace.models import Seller, SellerPerson, SellerStatus
 from guichet.marketplace.signin import link_create
 from guichet.notify.letters import compose, due_of, letter_language, moment
 from guichet.notify.models import LetterKind, OutboundEmail
 from guichet.notify.outbox import SECRET_MARK, queue_seller_email
 from guichet.tickets.choices import Direction
+from guichet.tickets.masking import CustomerMask
 from guichet.tickets.models import Attachment, Event, Message, Ticket
 from guichet.tickets.services import new_message_id
-
-MASK = "[…]"
 
 
 def seller_portal_paths(brand_slug: str, reference: str, secret: str) -> tuple[str, str]:
@@ -68,40 +65,6 @@ def seller_recipients(seller: Seller) -> list[Recipient]:
 
 # --- what the customer's shared messages give the seller ---------------------------------
 
-_EMAIL = re.compile(r"[\w.+%-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
-_SEPARATORS = r"[\s.\-()/]*"
-# A phone number as written in a message: international (+212 6 12…) or national (06 12…),
-# nine digits or more.
-_PHONE = re.compile(r"(?<![\w+])(?:\+\d{1,3}|0)(?:[\s.\-()/]{0,3}\d){8,13}(?![\w])")
-
-
-def phone_pattern(number: str) -> re.Pattern[str] | None:
-    """A phone number as people write it: its last eight digits, with or without
-    separators, and whatever prefix they put before them (+212 6…, 06…)."""
-    digits = re.sub(r"\D", "", number)
-    if len(digits) < 6:
-        return None
-    core = _SEPARATORS.join(digits[-8:])
-    return re.compile(rf"(?<![\d+])(?:\+?\d[\d\s.\-()/]{{0,8}}?)?{core}(?!\d)")
-
-
-def masked(text: str, phones: list[re.Pattern[str]]) -> str:
-    """A customer's words as the seller may read them: without any email address or phone
-    number, the customer's known ones (`phones`) in whatever form (an agent who shares a
-    message shares what it says of the dispute, not how to reach the customer). A postal
-    address in free text cannot be told apart: the agent does not share such a message."""
-    text = _PHONE.sub(MASK, _EMAIL.sub(MASK, text))
-    for pattern in phones:
-        text = pattern.sub(MASK, text)
-    return text
-
-
-def customer_phones(ticket: Ticket) -> list[re.Pattern[str]]:
-    numbers = ContactPhone.objects.filter(contact_id=ticket.contact_id).values_list(
-        "number", flat=True
-    )
-    return [p for p in (phone_pattern(n) for n in numbers) if p is not None]
-
 
 def shared_messages(ticket: Ticket, language: str) -> str:
     """The customer's messages an agent showed the seller, oldest first, quoted, with the
@@ -123,20 +86,19 @@ def shared_messages(ticket: Ticket, language: str) -> str:
         .values_list("message_id", "filename")
     ):
         names.setdefault(message_id, []).append(filename)
-    phones = customer_phones(ticket)
-    # The customer's addresses are masked by the email pattern; their names are not given.
     blocks = []
     with translation.override(language):
+        masked = CustomerMask(ticket.contact)
         for message in messages:
             lines = [
                 _("On %(when)s, the customer wrote:")
                 % {"when": moment(message.created_at, ticket, language)}
             ]
-            lines += [f"> {line}".rstrip() for line in masked(message.text, phones).splitlines()]
+            lines += [f"> {line}".rstrip() for line in masked(message.text).splitlines()]
             if names.get(message.pk):
                 lines.append(
                     _("Attachments (open them in your seller area): %(names)s")
-                    % {"names": ", ".join(masked(n, phones) for n in names[message.pk])}
+                    % {"names": ", ".join(masked(n) for n in names[message.pk])}
                 )
             blocks.append("\n".join(lines))
     return "\n\n".join(blocks)

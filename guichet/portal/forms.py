@@ -11,6 +11,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from guichet.contacts.services import clean_name
+from guichet.lib.forms import MultipleFileField
 from guichet.lib.french import elide
 from guichet.lib.names import autonym
 from guichet.policies.schema import Policy
@@ -24,23 +25,6 @@ MESSAGE_MAX = 20_000
 def one_line(value: str) -> str:
     """No line breaks or control characters (what could smuggle a header into an email)."""
     return " ".join(_CONTROL.sub(" ", value).split())
-
-
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class MultipleFileField(forms.FileField):
-    def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": ACCEPT}))
-        kwargs.setdefault("required", False)
-        super().__init__(**kwargs)
-
-    def clean(self, data: Any, initial: Any = None) -> Any:
-        single = super().clean
-        if isinstance(data, (list, tuple)):
-            return [single(item, initial) for item in data if item]
-        return [single(data, initial)] if data else []
 
 
 class HoneypotMixin(forms.Form):
@@ -94,7 +78,7 @@ class ContactForm(HoneypotMixin):
         label=_("Your message"), max_length=MESSAGE_MAX, widget=forms.Textarea(attrs={"rows": 8})
     )
     order_reference = forms.CharField(required=False, max_length=100)
-    attachments = MultipleFileField(label=_("Files (optional)"))
+    attachments = MultipleFileField(accept=ACCEPT, label=_("Files (optional)"))
     language = forms.ChoiceField(label=_("Language for our answers"))
     consent = forms.BooleanField(required=True)
 
@@ -180,7 +164,7 @@ class ReplyForm(forms.Form):
     message = forms.CharField(
         label=_("Your message"), max_length=MESSAGE_MAX, widget=forms.Textarea(attrs={"rows": 6})
     )
-    attachments = MultipleFileField(label=_("Files (optional)"))
+    attachments = MultipleFileField(accept=ACCEPT, label=_("Files (optional)"))
 
 
 class ReasonForm(forms.Form):

@@ -11,7 +11,6 @@ import functools
 import json
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -24,9 +23,8 @@ from django.http import (
 )
 from django.middleware.csrf import rotate_token
 from django.shortcuts import redirect, render
-from django.urls import Resolver404, resolve, reverse, translate_url
-from django.utils import timezone, translation
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.urls import reverse, translate_url
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -34,6 +32,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from guichet.brands.models import Brand, BrandLogo
 from guichet.lib import clock, names, ratelimit
 from guichet.lib.errors import InvalidRequest
+from guichet.lib.forms import local_page
 from guichet.lib.scoping import brand_scope
 from guichet.marketplace.models import ReleaseStatus
 from guichet.notify.letters import due_of
@@ -322,26 +321,14 @@ def _link_gone(request: HttpRequest, brand: Brand) -> HttpResponse:
 
 def safe_next(request: HttpRequest, brand: Brand, value: str) -> str:
     """`value` if it is a page of this brand's portal on this site, else ""."""
-    if (
-        not value
-        or "\\" in value
-        or not url_has_allowed_host_and_scheme(
-            value, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-        )
-    ):
-        return ""
-    parts = urlsplit(value)
-    if parts.scheme or parts.netloc or not parts.path.startswith("/"):
-        return ""
-    for language in brand.languages:  # /b/… and /en/b/… resolve each in its language
-        with translation.override(language):
-            try:
-                match = resolve(parts.path)
-            except Resolver404:
-                continue
-        if match.namespace == "portal" and match.kwargs.get("brand") == brand.slug:
-            return parts.path
-    return ""
+    return local_page(
+        request,
+        value,
+        languages=brand.languages,
+        allowed=lambda match: (
+            match.namespace == "portal" and match.kwargs.get("brand") == brand.slug
+        ),
+    )
 
 
 @require_GET

@@ -10,30 +10,12 @@ from django.utils.translation import gettext_lazy as _
 
 from guichet.brands.models import Brand
 from guichet.lib.errors import InvalidRequest
+from guichet.lib.forms import MultipleFileField
 from guichet.marketplace.models import ProposalKind
 from guichet.tickets.services import check_money
 from guichet.tickets.uploads import ACCEPT
 
 MESSAGE_MAX = 20_000
-
-
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class MultipleFileField(forms.FileField):
-    """Several files in one field (Django's documented recipe, as the portal's)."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": ACCEPT}))
-        kwargs.setdefault("required", False)
-        super().__init__(**kwargs)
-
-    def clean(self, data: Any, initial: Any = None) -> Any:
-        single = super().clean
-        if isinstance(data, list | tuple):
-            return [single(item, initial) for item in data if item]
-        return [single(data, initial)] if data else []
 
 
 class SignInForm(forms.Form):
@@ -59,6 +41,7 @@ class AnswerForm(forms.Form):
         label=_("Your answer"), max_length=MESSAGE_MAX, widget=forms.Textarea(attrs={"rows": 6})
     )
     attachments = MultipleFileField(
+        accept=ACCEPT,
         label=_("Evidence: files (optional)"),
         help_text=_("Invoices, proof of delivery, photos: PDF, images, text or office files."),
     )

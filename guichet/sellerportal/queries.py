@@ -10,7 +10,6 @@ customer's name or addresses, the agents' notes or other sellers' messages.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -21,13 +20,13 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
-from django.utils.translation import gettext as _
 
 from guichet.brands.models import Brand, BrandLogo
 from guichet.contacts.models import Contact
 from guichet.marketplace.models import Proposal, Seller
 from guichet.sla.models import Deadline, DeadlineKind
 from guichet.tickets.choices import Direction
+from guichet.tickets.masking import CustomerMask
 from guichet.tickets.models import Attachment, Message, Ticket
 
 REFERENCE_MAX = 20
@@ -36,8 +35,6 @@ REFERENCE_MAX = 20
 # a seller reads them, whatever the agent shared (the customer's details are not the
 # seller's). International (+212 6…, 0033 6…) and national ten-digit numbers (06 12 34 56
 # 78): order numbers and dates rarely have that shape.
-_PHONE = re.compile(r"(?<![\w+])(?:(?:\+|00)\d(?:[\s.\-]?\d){7,13}|0\d(?:[\s.\-]?\d){8})(?![\w])")
-_EMAIL = re.compile(r"[\w.+\-]+@[\w\-]+(?:\.[\w\-]+)+")
 
 
 def brand_logo(brand: Brand) -> dict[str, Any] | None:
@@ -104,19 +101,8 @@ def subject_of(ticket: Ticket) -> str:
 
 
 def masked(text: str, contact: Contact | None) -> str:
-    """`text` with the customer's name, and whatever looks like an email address or a
-    phone number, replaced by a mark (for a customer's message shown to a seller). A
-    postal address has no shape to find: sharing a message that holds one is the agent's
-    choice."""
-    hidden = _("[hidden]")
-    text = _EMAIL.sub(hidden, text)
-    text = _PHONE.sub(hidden, text)
-    if contact is not None and contact.name.strip():
-        name = contact.name.strip()
-        parts = sorted({name, *(p for p in name.split() if len(p) >= 3)}, key=len, reverse=True)
-        pattern = r"(?<!\w)(?:" + "|".join(re.escape(p) for p in parts) + r")(?!\w)"
-        text = re.sub(pattern, _("the customer"), text, flags=re.IGNORECASE)
-    return text
+    """`text` as the seller may read it (`tickets.masking`, as in the seller's email)."""
+    return CustomerMask(contact)(text)
 
 
 @dataclass
@@ -156,13 +142,14 @@ def seller_timeline(ticket: Ticket, seller: Seller) -> list[Entry]:
         .order_by("created_at", "pk")
     )
     proposals = {p.message_id: p for p in Proposal.objects.filter(ticket=ticket, seller=seller)}
+    mask = CustomerMask(ticket.contact)
     entries = []
     for message in messages:
         attachments = list(message.attachments.all())
         if message.seller_id is None:
-            side, text = "customer", masked(message.text, ticket.contact)
+            side, text = "customer", mask(message.text)
             for attachment in attachments:
-                attachment.filename = masked(attachment.filename, ticket.contact)
+                attachment.filename = mask(attachment.filename)
         elif message.direction == Direction.OUTBOUND:
             side, text = "brand", message.text
         else:

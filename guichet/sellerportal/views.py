@@ -13,7 +13,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -21,9 +21,8 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.middleware.csrf import rotate_token
 from django.shortcuts import redirect, render
-from django.urls import Resolver404, resolve, reverse, translate_url
+from django.urls import reverse, translate_url
 from django.utils import timezone, translation
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -31,6 +30,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from guichet.brands.models import Brand
 from guichet.lib import clock, names, ratelimit
 from guichet.lib.errors import InvalidRequest
+from guichet.lib.forms import local_page
 from guichet.lib.scoping import brand_scope
 from guichet.marketplace import signin as signing
 from guichet.marketplace.models import SellerSession, SellerStatus
@@ -190,30 +190,16 @@ def _too_many(request: HttpRequest, brand: Brand) -> HttpResponse:
 
 def safe_next(request: HttpRequest, brand: Brand, value: str) -> str:
     """`value` if it is a page of this brand's seller portal on this site, else ""."""
-    if (
-        not value
-        or "\\" in value
-        or not url_has_allowed_host_and_scheme(
-            value, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-        )
-    ):
-        return ""
-    parts = urlsplit(value)
-    if parts.scheme or parts.netloc or not parts.path.startswith("/"):
-        return ""
-    for language in brand.languages:  # /s/… and /en/s/… resolve each in its language
-        with translation.override(language):
-            try:
-                match = resolve(parts.path)
-            except Resolver404:
-                continue
-        if (
+    return local_page(
+        request,
+        value,
+        languages=brand.languages,
+        allowed=lambda match: (
             match.namespace == "sellerportal"
             and match.url_name in NEXT_PAGES
             and match.kwargs.get("brand") == brand.slug
-        ):
-            return parts.path
-    return ""
+        ),
+    )
 
 
 @require_http_methods(["GET", "POST"])
