@@ -60,7 +60,7 @@ Demo sign-ins (password: {password}):
   jamla24-manager decides on Jamla24's sellers (strikes, restriction, termination).
 Seller portal: /s/jamla24/ — ask for a sign-in link with a seller's person's address,
   e.g. youssef.berrada@atlas-electro.example (Atlas Électroménager); the link is in the
-  sent mail (/desk/dev/mail/, as admin).
+  mail sent to that address.
 """
 
 _POLICY_CHANNELS = {c.value for c in Channel}

@@ -15,30 +15,13 @@ from django.utils.translation import gettext_lazy as _
 
 from guichet.accounts.permissions import StaffAccess
 from guichet.desk.queries import SORTS, FilterChoices
+from guichet.lib.forms import MultipleFileField
 from guichet.lib.html import html_to_text, sanitize_reply, text_to_html
 from guichet.marketplace.models import SellerStatus
 from guichet.tickets.choices import Complexity, ContactType, Outcome, Priority, Status
 from guichet.tickets.models import MoneyKind, Ticket
 
 ANY = [("", _("All"))]
-
-
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class MultipleFileField(forms.FileField):
-    """Several files in one field (Django's documented recipe)."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("widget", MultipleFileInput())
-        super().__init__(*args, **kwargs)
-
-    def clean(self, data: Any, initial: Any = None) -> list[Any]:
-        single = super().clean
-        if isinstance(data, list | tuple):
-            return [single(item, initial) for item in data]
-        return [single(data, initial)] if data else []
 
 
 class FilterForm(forms.Form):

@@ -30,6 +30,7 @@ from guichet.tickets.choices import Channel, Complexity, ContactType, Direction,
 from guichet.tickets.choices import Status as TicketStatus
 from guichet.tickets.models import Attachment, Event, Message, Ticket
 from guichet.tickets.queries import VIEW_KEYS
+from guichet.tickets.uploads import MAX_FILES
 
 # What a ticket's representation reads: load these with the tickets, never one by one.
 TICKET_SELECT = ["contact"]
@@ -460,8 +461,8 @@ UploadToken = Annotated[str, StringConstraints(min_length=1, max_length=500)]
 def _attachments_field() -> Any:
     return Field(
         [],
-        max_length=20,
-        description="tokens of files uploaded with POST /uploads (at most 5)",
+        max_length=MAX_FILES,
+        description=f"tokens of files uploaded with POST /uploads (at most {MAX_FILES})",
     )
 
 
