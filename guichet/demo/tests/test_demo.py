@@ -25,7 +25,15 @@ def demo(presets):
 
 
 @pytest.mark.django_db
-def test_demo_covers_every_brand_type_category_channel_level_and_outcome(demo, presets):
+def test_the_demo_loaded_once(demo, presets, settings, capsys):
+    """One load of the demo (15 to 20 s) for all that is read of it; running it again last."""
+    covers_every_brand_type_category_channel_level_and_outcome(demo, presets)
+    people_sign_in_with_the_demo_password(settings)
+    staff_work_in_their_brands_time_zone_with_canned_replies_in_both_languages(presets)
+    running_demo_again_adds_nothing(capsys)
+
+
+def covers_every_brand_type_category_channel_level_and_outcome(demo, presets):
     assert demo == {slug: 60 + sum(s.brand == slug for s in SCENES) for slug in presets}
     with all_brands():
         tickets = Ticket.objects.all()
@@ -75,26 +83,21 @@ def test_demo_covers_every_brand_type_category_channel_level_and_outcome(demo, p
         assert not Event.objects.filter(at__gt=NOW).exists()
 
 
-@pytest.mark.django_db
-def test_demo_people_sign_in_with_the_demo_password(demo, settings):
+def people_sign_in_with_the_demo_password(settings):
     user = User.objects.get(username="ej-agent")
     assert user.check_password(settings.GUICHET_DEMO_PASSWORD)
     assert User.objects.get(username="admin").is_superuser
     assert Membership.objects.filter(brand__slug="jamla24").aggregate(n=Count("id"))["n"] == 7
 
 
-@pytest.mark.django_db
-def test_running_demo_again_adds_nothing(demo, capsys):
+def running_demo_again_adds_nothing(capsys):
     call_command("demo")
     assert "nothing added" in capsys.readouterr().out
     with all_brands():
         assert Ticket.objects.count() == TOTAL
 
 
-@pytest.mark.django_db
-def test_demo_staff_work_in_their_brands_time_zone_with_canned_replies_in_both_languages(
-    demo, presets
-):
+def staff_work_in_their_brands_time_zone_with_canned_replies_in_both_languages(presets):
     from guichet.desk.canned import canned_for, fill
     from guichet.desk.models import CannedReply
 
