@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "guichet.tickets",
     "guichet.sla",
     "guichet.notify",
+    "guichet.conduct",
     "guichet.intake",
     "guichet.api",
     "guichet.ops",
