@@ -118,6 +118,16 @@ class ContactBlock(models.Model):
         verbose_name=_("blocked by"),
     )
     reason = models.TextField(_("reason"))
+    # The ticket the block was decided on (its timeline tells it too); letters about the
+    # block, and automatic answers while it holds, are written on it.
+    ticket = models.ForeignKey(
+        "tickets.Ticket",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("ticket"),
+    )
     lifted_at = models.DateTimeField(_("lifted"), null=True, blank=True)
     lifted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

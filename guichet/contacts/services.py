@@ -178,22 +178,37 @@ def contact_for_phone(*, brand: Brand, phone: str, name: str = "", language: str
 # --- blocking (docs/requirements.md AB-2) ---------------------------------------------------------
 
 
-def contact_block(*, contact: Contact, actor: User, reason: str) -> ContactBlock:
-    """Block a contact: from now on its email is quarantined and never answered. Team
-    leads and above may block (the conduct policy's last step); the reason is required and
-    kept with the block."""
+def contact_block(
+    *,
+    contact: Contact,
+    actor: User,
+    reason: str,
+    ticket_id: int | None = None,
+    by_policy: bool = False,
+) -> ContactBlock:
+    """Block a contact: from now on its messages are quarantined and never answered. Team
+    leads and above may block; `by_policy`, the conduct procedure blocks when a person
+    confirms an abusive message after the policy's warnings (any member of the staff who
+    may confirm it). The reason is required and kept with the block, with the ticket it
+    was decided on."""
     reason = reason.strip()
     if not reason:
         raise InvalidRequest(_("Give the reason for the block."), code="reason")
     brand = contact.brand
     with brand_scope(brand), transaction.atomic():
-        require(actor, Action.BLOCK, brand=brand)
+        if not by_policy:
+            require(actor, Action.BLOCK, brand=brand)
         contact = Contact.objects.select_for_update().get(pk=contact.pk)
         if contact.blocked_since is not None:
             raise InvalidRequest(_("This customer is already blocked."), code="blocked")
         now = clock.now()
         block = ContactBlock.objects.create(
-            brand=brand, contact=contact, blocked_at=now, blocked_by=actor, reason=reason
+            brand=brand,
+            contact=contact,
+            blocked_at=now,
+            blocked_by=actor,
+            reason=reason,
+            ticket_id=ticket_id,
         )
         contact.blocked_since = now
         contact.updated_at = now

@@ -64,7 +64,7 @@ def whole(
         **shown,
         # "Français", "anglais"…: the customer's language named in the agent's.
         "customer_language": language_name(ticket.language, reader) if ticket.language else "",
-        "others": list(customer_tickets(ticket).exclude(pk=ticket.pk)[:20]),
+        "others": list(customer_tickets(ticket).exclude(concerned_agent_id=desk.user.pk)[:20]),
         "canned": list(canned_for(ticket)),
         "reply_form": extra.pop("reply_form", None) or forms.ReplyForm(initial=revision),
         "note_form": extra.pop("note_form", None) or forms.NoteForm(initial=revision),
@@ -126,6 +126,7 @@ def people(desk: StaffAccess, ticket: Ticket) -> tuple[list[Any], list[Team]] | 
     if not desk.can(Action.ASSIGN, ticket.brand):
         return None
     staff = queries.staff_of(ticket.brand, [ticket.team_id] if ticket.team_id else [])
+    staff = [person for person in staff if getattr(person, "pk", None) != ticket.concerned_agent_id]
     return staff, list(Team.objects.filter(brand_id=ticket.brand_id))
 
 

@@ -21,6 +21,8 @@ class InboundSource(models.TextChoices):
     LMTP = "lmtp", _("LMTP receiver")
     UPLOAD = "upload", _("Upload (API)")
     FILE = "file", _("File (command line)")
+    # A contact-form submission kept as a message (a blocked customer's: intake/held.py).
+    WEB = "web", _("Contact form")
 
 
 class InboundState(models.TextChoices):

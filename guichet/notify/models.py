@@ -22,6 +22,8 @@ class LetterKind(models.TextChoices):
     CONTACT_RELEASED = "contact_released", _("The seller's contact details")
     CONTACT_REFUSED = "contact_refused", _("The seller's contact details refused")
     PAYMENT = "payment", _("Refund or credit")
+    CONDUCT_WARNING = "conduct_warning", _("Warning about abusive messages")
+    CONDUCT_BLOCKED = "conduct_blocked", _("End of correspondence (customer blocked)")
     # To the seller of a marketplace dispute (in the brand's default language):
     SELLER_CONTACTED = "seller_contacted", _("To the seller: a customer's dispute")
     SELLER_REMINDER = "seller_reminder", _("To the seller: reminder of its deadline")

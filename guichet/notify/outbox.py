@@ -65,6 +65,29 @@ def queue_emails(messages: list[Message]) -> list[OutboundEmail]:
     return OutboundEmail.objects.bulk_create(rows)
 
 
+def queue_notice(*, ticket: Ticket, subject: str, text: str, rfc_message_id: str) -> OutboundEmail:
+    """Queue an automatic email to the ticket's customer that is not a message of the
+    ticket (an answer to a blocked customer: docs/conduct.md)."""
+    contact = ticket.contact
+    address = contact.primary_email
+    now = clock.now()
+    return OutboundEmail.objects.create(
+        rfc_message_id=rfc_message_id,
+        brand_id=ticket.brand_id,
+        ticket=ticket,
+        message=None,
+        to_name=contact.name,
+        to_address=address,
+        subject=subject,
+        text=text,
+        html=text_to_html(text),
+        automatic=True,
+        status=OutboxStatus.QUEUED if address else OutboxStatus.NO_ADDRESS,
+        next_attempt_at=now if address else None,
+        created_at=now,
+    )
+
+
 def queue_secret_email(
     *, ticket: Ticket, subject: str, text: str, secret: str, rfc_message_id: str
 ) -> OutboundEmail:

@@ -318,6 +318,9 @@ class Category(Strict):
     first_in_queue: bool = False
     team: str | None = None
     keywords: list[str] = []
+    # A complaint about a member of the staff (AB-3): routed to `conduct.agent_complaints_to`,
+    # hidden from the person concerned once named; the form asks who it is about.
+    about_staff: bool = False
 
 
 class Team(Strict):

@@ -78,6 +78,15 @@ class ContactForm(HoneypotMixin):
         label=_("Your message"), max_length=MESSAGE_MAX, widget=forms.Textarea(attrs={"rows": 8})
     )
     order_reference = forms.CharField(required=False, max_length=100)
+    # Where the brand has a topic for complaints about its staff (AB-3).
+    staff_member = forms.CharField(
+        label=_("Is your complaint about a member of our team? Their name (optional)"),
+        required=False,
+        max_length=200,
+        help_text=_(
+            "Your complaint will be examined by someone else than this person, who will not see it."
+        ),
+    )
     attachments = MultipleFileField(accept=ACCEPT, label=_("Files (optional)"))
     language = forms.ChoiceField(label=_("Language for our answers"))
     consent = forms.BooleanField(required=True)
@@ -88,6 +97,7 @@ class ContactForm(HoneypotMixin):
         "contact_type",
         "category",
         "order_reference",
+        "staff_member",
         "subject",
         "message",
         "attachments",
@@ -113,6 +123,8 @@ class ContactForm(HoneypotMixin):
         self.fields["language"].initial = (
             language if language in policy.brand.languages else policy.default_language
         )
+        if not any(category.about_staff for category in policy.categories):
+            del self.fields["staff_member"]
         rule = policy.validation.order_reference
         if rule is None:
             del self.fields["order_reference"]
@@ -126,6 +138,9 @@ class ContactForm(HoneypotMixin):
 
     def clean_name(self) -> str:
         return clean_name(self.cleaned_data["name"])
+
+    def clean_staff_member(self) -> str:
+        return clean_name(self.cleaned_data.get("staff_member") or "")
 
     def clean_subject(self) -> str:
         subject = one_line(self.cleaned_data["subject"])

@@ -26,6 +26,7 @@ from guichet.accounts.models import User
 from guichet.brands.models import Brand
 from guichet.contacts.models import Contact, ContactEmail
 from guichet.contacts.services import contact_for_email, normalise_email
+from guichet.intake.held import hold_web_request
 from guichet.lib import clock
 from guichet.lib.crypto import encrypt
 from guichet.lib.errors import InvalidRequest
@@ -37,6 +38,7 @@ from guichet.tickets import services as tickets
 from guichet.tickets.actors import SYSTEM
 from guichet.tickets.choices import Channel, ContactType
 from guichet.tickets.models import Attachment, Ticket
+from guichet.tickets.queries import staff_named
 
 logger = logging.getLogger(__name__)
 
@@ -85,6 +87,8 @@ class WebRequest:
     subject: str
     text: str
     order_reference: str = ""
+    # The team member a complaint is about, as the customer names them (AB-3).
+    staff_member: str = ""
 
 
 def web_request_open(
@@ -93,13 +97,24 @@ def web_request_open(
     """Open the ticket a contact-form submission asks for (channel "web"), or None when
     the address belongs to a blocked contact (their messages are never answered, AB-2:
     the form says "received" all the same). The order reference, when given, is checked
-    against the brand's rule and recorded on the ticket (IN-5)."""
+    against the brand's rule and recorded on the ticket (IN-5). A blocked customer's
+    submission is kept, quarantined, for the managers to read (intake/held.py)."""
     contact = contact_for_email(
         brand=brand, email=request.email, name=request.name, language=request.language
     )
     with brand_scope(brand):
         if contact.blocked_since is not None:
-            logger.info("web request from blocked contact %s not opened", contact.pk)
+            held = hold_web_request(
+                brand=brand,
+                contact=contact,
+                email=request.email,
+                name=request.name,
+                subject=request.subject,
+                text=request.text,
+                language=request.language,
+                attachments=attachments,
+            )
+            logger.info("web request from blocked contact %s held (%s)", contact.pk, held.pk)
             return None
         acknowledge = _may_acknowledge(brand, contact)
     ticket = tickets.ticket_open(
@@ -114,9 +129,16 @@ def web_request_open(
         attachments=attachments,
         acknowledge=acknowledge,
     )
-    if request.order_reference and brand.get_policy().validation.order_reference:
+    policy = brand.get_policy()
+    if request.order_reference and policy.validation.order_reference:
         tickets.ticket_validate_order(
             ticket=ticket, actor=SYSTEM, reference=request.order_reference
+        )
+    if request.staff_member:
+        with brand_scope(brand):
+            agent = staff_named(brand, request.staff_member)
+        tickets.ticket_set_concerned_agent(
+            ticket=ticket, actor=SYSTEM, agent=agent, name=request.staff_member
         )
     return ticket
 

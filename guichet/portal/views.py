@@ -225,6 +225,7 @@ def contact(request: HttpRequest, brand: Brand) -> HttpResponse:
                 subject=data["subject"],
                 text=data["message"],
                 order_reference=data.get("order_reference", ""),
+                staff_member=data.get("staff_member", ""),
             ),
             attachments=attachments,
         )

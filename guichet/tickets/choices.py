@@ -109,6 +109,14 @@ class Verb(models.TextChoices):
     FORWARDED = "forwarded", _("Forwarded to the team concerned")
     ABUSE_FLAGGED = "abuse_flagged", _("Flagged as abusive")
     ABUSE_UNFLAGGED = "abuse_unflagged", _("No longer flagged as abusive")
+    # The conduct procedure (docs/conduct.md).
+    ABUSE_CONFIRMED = "abuse_confirmed", _("Abusive message confirmed")
+    ABUSE_DISMISSED = "abuse_dismissed", _("Abuse flag dismissed")
+    CONDUCT_WARNED = "conduct_warned", _("Warning sent to the customer")
+    CONTACT_BLOCKED = "contact_blocked", _("Customer blocked")
+    CONTACT_UNBLOCKED = "contact_unblocked", _("Customer's block lifted")
+    CONDUCT_REFERRED = "conduct_referred", _("Referred to an authority")
+    AGENT_CONCERNED = "agent_concerned", _("Complaint about a team member")
     SURVEY_ANSWERED = "survey_answered", _("Satisfaction survey answered")
     CONTACT_MERGED = "contact_merged", _("Customer records merged")
     # The seller's side (docs/marketplace.md).

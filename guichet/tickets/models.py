@@ -116,6 +116,23 @@ class Ticket(models.Model):
     # Set while the ticket is flagged as abusive (docs/requirements.md AB-1: by an agent, or by
     # detection); the flag and its removal are events, with the reason.
     abuse_flagged_at = models.DateTimeField(_("flagged as abusive"), null=True, blank=True)
+    # The worst severity among the ticket's flags not dismissed (guichet.conduct.detect
+    # Severity: 1 insult … 4 threat), kept by the conduct services for the lists' order.
+    abuse_severity = models.PositiveSmallIntegerField(_("severity"), null=True, blank=True)
+    # A complaint about a member of the staff (docs/requirements.md AB-3): the person, once
+    # known, and the name the customer gave. That person never sees, takes or decides it.
+    about_agent = models.BooleanField(_("complaint about a team member"), default=False)
+    concerned_agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("team member concerned"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    concerned_agent_name = models.CharField(
+        _("team member named by the customer"), max_length=200, blank=True
+    )
     # The seller's side (docs/marketplace.md): when the seller was last asked (its deadline
     # runs from then) and when it last answered (which meets it).
     seller_asked_at = models.DateTimeField(_("seller asked"), null=True, blank=True)

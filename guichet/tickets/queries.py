@@ -4,6 +4,7 @@ through `tickets_of` and the inbox views; who may be given a ticket through `ass
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -43,6 +44,8 @@ def access_ticket(
         )
     if ticket is None or not who.can(action, ticket.brand):
         raise Http404
+    if ticket.concerned_agent_id is not None and ticket.concerned_agent_id == who.user.pk:
+        raise Http404  # a complaint about this person: as if it did not exist (AB-3)
     return ticket
 
 
@@ -112,8 +115,9 @@ def view_filter(who: StaffAccess, key: str) -> Q:
 
 
 def tickets_of(who: StaffAccess) -> QuerySet[Ticket]:
-    """The tickets of the person's brands. Must be evaluated inside the request's scope."""
-    return Ticket.objects.filter(brand_id__in=who.brand_ids)
+    """The tickets of the person's brands, but for complaints about them (AB-3). Must be
+    evaluated inside the request's scope."""
+    return Ticket.objects.filter(brand_id__in=who.brand_ids).exclude(concerned_agent_id=who.user.pk)
 
 
 def filtered(tickets: QuerySet[Ticket], filters: dict[str, Any]) -> QuerySet[Ticket]:
@@ -176,6 +180,32 @@ def assignable(brand: Brand, user_id: int | None) -> User | None:
     if found is None:
         raise InvalidRequest(_("This person does not work for this brand."), code="assignee")
     return found
+
+
+def staff_named(brand: Brand, name: str) -> User | None:
+    """The one active member of the brand's staff a customer names (full name, first name
+    or user name; case and accents aside), or None when nobody or several match."""
+    wanted = _folded(name)
+    if not wanted:
+        return None
+    found = [
+        m.user
+        for m in Membership.objects.filter(
+            brand=brand, is_active=True, user__is_active=True
+        ).select_related("user")
+        if wanted
+        in {
+            _folded(m.user.get_full_name()),
+            _folded(m.user.first_name),
+            _folded(m.user.username),
+        }
+    ]
+    return found[0] if len(found) == 1 else None
+
+
+def _folded(text: str) -> str:
+    plain = unicodedata.normalize("NFKD", text.casefold())
+    return " ".join("".join(c for c in plain if not unicodedata.combining(c)).split())
 
 
 def team_of(brand: Brand, key: str) -> Team:

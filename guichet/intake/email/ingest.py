@@ -39,6 +39,7 @@ from guichet.lib import clock
 from guichet.lib.bulk import save_fields
 from guichet.lib.errors import ServiceError
 from guichet.lib.scoping import all_brands, brand_scope
+from guichet.notify.conduct import blocked_notice
 from guichet.notify.delivery import mark_bounced
 from guichet.notify.models import OutboundEmail
 from guichet.tickets import services
@@ -393,7 +394,7 @@ def _opening(email: _Email, contact: Contact) -> services.Opening:
         subject=parsed.subject or (parsed.new_text or text)[:80] or "(no subject)",
         text=text,
         html=parsed.html,
-        channel=Channel.EMAIL,
+        channel=Channel.WEB if email.row.source == InboundSource.WEB else Channel.EMAIL,
         external_id=parsed.message_id,
         references=email.message_ids,
         attachments=attachments,
@@ -471,6 +472,7 @@ def _unblocked_contacts(brand: Brand, writers: list[_Email]) -> dict[int, Contac
                 "blocked_sender",
                 f"{email.address} is blocked since {since:%Y-%m-%d %H:%M} UTC: no ticket, no reply",
             )
+            blocked_notice(contacts[id(email)])
     return {key: contact for key, contact in contacts.items() if key not in blocked}
 
 

@@ -17,7 +17,12 @@ from guichet.tickets.services.decisions import (
     ticket_set_outcome,
     ticket_thank_and_forward,
 )
-from guichet.tickets.services.fields import ticket_change, ticket_flag_abuse, ticket_set_status
+from guichet.tickets.services.fields import (
+    ticket_abuse_decide,
+    ticket_change,
+    ticket_flag_abuse,
+    ticket_set_status,
+)
 from guichet.tickets.services.levels import ticket_escalate, ticket_return_to_level
 from guichet.tickets.services.merging import (
     ticket_link,
@@ -32,7 +37,11 @@ from guichet.tickets.services.money import (
     ticket_record_return,
 )
 from guichet.tickets.services.opening import Opening, ticket_open, tickets_open
-from guichet.tickets.services.people import ticket_assign, ticket_request_another_person
+from guichet.tickets.services.people import (
+    ticket_assign,
+    ticket_request_another_person,
+    ticket_set_concerned_agent,
+)
 from guichet.tickets.services.ranking import queue_rank, rank_update, tickets_rerank
 from guichet.tickets.services.records import Record, ticket_record, tickets_record
 from guichet.tickets.services.replies import (
@@ -88,6 +97,7 @@ __all__ = [
     "seller_share",
     "strike_record",
     "strike_withdraw",
+    "ticket_abuse_decide",
     "ticket_assign",
     "ticket_change",
     "ticket_close",
@@ -107,6 +117,7 @@ __all__ = [
     "ticket_reply",
     "ticket_request_another_person",
     "ticket_return_to_level",
+    "ticket_set_concerned_agent",
     "ticket_set_outcome",
     "ticket_set_status",
     "ticket_split",

@@ -105,19 +105,65 @@ def ticket_set_status(
 
 
 def ticket_flag_abuse(
-    *, ticket: Ticket, actor: User | System, reason: str, flagged: bool = True
+    *,
+    ticket: Ticket,
+    actor: User | System,
+    reason: str,
+    flagged: bool = True,
+    severity: int | None = None,
+    details: dict[str, Any] | None = None,
 ) -> Ticket:
     """Flag a ticket as abusive, or lift the flag (docs/requirements.md AB-1: an agent flags by
-    hand; detection flags as the system, `System("conduct")`). The reason is required and recorded."""
+    hand; detection flags as the system, `System("conduct")`). The reason is required and
+    recorded; `severity` (guichet.conduct.detect.Severity) raises the ticket's to the worst
+    seen, and `details` (the words found, the message, the flag's id) go with the event: a
+    second hit on a flagged ticket is recorded too."""
     with changing(ticket, actor) as change:
         require_staff(actor, Action.NOTE, brand=ticket.brand)
         reason = reason.strip()
         if not reason:
             raise InvalidRequest(_("Give the reason."), code="reason")
-        if flagged == (ticket.abuse_flagged_at is not None):
+        if not flagged:
+            if ticket.abuse_flagged_at is None:
+                return ticket
+            change.set(abuse_flagged_at=None, abuse_severity=None)
+            change.record(Verb.ABUSE_UNFLAGGED, data={"reason": reason[:500], **(details or {})})
+            return ticket
+        if ticket.abuse_flagged_at is not None and severity is None:
             return ticket  # already as asked: nothing to record
-        change.set(abuse_flagged_at=change.now if flagged else None)
-        change.record(
-            Verb.ABUSE_FLAGGED if flagged else Verb.ABUSE_UNFLAGGED, data={"reason": reason[:500]}
-        )
+        if ticket.abuse_flagged_at is None:
+            change.set(abuse_flagged_at=change.now)
+        if severity is not None and severity > (ticket.abuse_severity or 0):
+            change.set(abuse_severity=severity)
+        data: dict[str, Any] = {"reason": reason[:500], **(details or {})}
+        if severity is not None:
+            data["severity"] = severity
+        change.record(Verb.ABUSE_FLAGGED, data=data)
+    return ticket
+
+
+def ticket_abuse_decide(
+    *,
+    ticket: Ticket,
+    actor: User,
+    confirmed: bool,
+    note: str = "",
+    severity: int | None,
+    details: dict[str, Any] | None = None,
+) -> Ticket:
+    """Record a person's decision on an abuse flag (confirmed: the message is abusive;
+    else dismissed). `severity` is the worst of the ticket's flags not dismissed once this
+    decision is made (None: none left, and the ticket is no longer flagged)."""
+    with changing(ticket, actor) as change:
+        require_staff(actor, Action.NOTE, brand=ticket.brand)
+        data = {"note": note.strip()[:2000], **(details or {})}
+        change.record(Verb.ABUSE_CONFIRMED if confirmed else Verb.ABUSE_DISMISSED, data=data)
+        if severity is None:
+            if ticket.abuse_flagged_at is not None:
+                change.set(abuse_flagged_at=None, abuse_severity=None)
+                change.record(Verb.ABUSE_UNFLAGGED, data={"reason": data["note"]})
+        else:
+            change.set(abuse_severity=severity)
+            if ticket.abuse_flagged_at is None:
+                change.set(abuse_flagged_at=change.now)
     return ticket

@@ -22,6 +22,7 @@ from guichet.tickets.services.checks import (
     check_staff_of,
     require_customer,
 )
+from guichet.tickets.services.levels import do_escalate
 
 
 def ticket_assign(
@@ -40,6 +41,11 @@ def ticket_assign(
         taking = assignee is not None and assignee.pk == getattr(actor, "pk", None)
         require_staff(actor, Action.TAKE if taking else Action.ASSIGN, brand=ticket.brand)
         check_staff_of(ticket.brand, assignee)
+        if assignee is not None and assignee.pk == ticket.concerned_agent_id:
+            raise InvalidRequest(
+                _("This complaint is about this person: it cannot be given to them."),
+                code="assignee",
+            )
         data: dict[str, Any] = {}
         if (assignee.pk if assignee else None) != ticket.assignee_id:
             data.update({"from": ticket.assignee_id, "to": assignee.pk if assignee else None})
@@ -69,9 +75,10 @@ def ticket_request_another_person(*, ticket: Ticket, actor: Customer, reason: st
         if ticket.status == Status.CLOSED:
             raise InvalidRequest(_("This ticket is closed."), code="closed")
         previous = ticket.assignee
-        successor = least_busy_colleague(
-            ticket, exclude=[previous] if previous else [], at=change.now
-        )
+        excluded = [previous] if previous else []
+        if ticket.concerned_agent is not None:
+            excluded.append(ticket.concerned_agent)
+        successor = least_busy_colleague(ticket, exclude=excluded, at=change.now)
         change.set(assignee=successor)
         change.record(
             Verb.ASSIGNED,
@@ -83,3 +90,51 @@ def ticket_request_another_person(*, ticket: Ticket, actor: Customer, reason: st
             },
         )
     return ticket
+
+
+def ticket_set_concerned_agent(
+    *, ticket: Ticket, actor: User | Customer | System, agent: User | None, name: str = ""
+) -> Ticket:
+    """Say that the ticket is a complaint about a member of the staff (docs/requirements.md
+    AB-3): `agent` once known (None: not known, or no longer), `name` as the customer
+    gave it. The ticket goes to the level the conduct policy's `agent_complaints_to` role
+    handles (not down: a ticket above it stays where it is), leaves the agent concerned if
+    they held it, and from now on that person can neither see, take nor decide it. Set by
+    the staff (who may assign), or at opening for the customer's form."""
+    name = " ".join(name.split())[:200]
+    policy = ticket.brand.get_policy()
+    with changing(ticket, actor) as change:
+        if not isinstance(actor, (Customer, System)):
+            require_staff(actor, Action.ASSIGN, brand=ticket.brand)
+        check_staff_of(ticket.brand, agent)
+        if agent is not None and agent.pk == getattr(actor, "pk", None):
+            raise InvalidRequest(
+                _("A complaint about you is decided by someone else."), code="concerned_agent"
+            )
+        name = name or ticket.concerned_agent_name
+        if (
+            ticket.about_agent
+            and (agent.pk if agent else None) == ticket.concerned_agent_id
+            and name == ticket.concerned_agent_name
+        ):
+            return ticket
+        change.set(about_agent=True, concerned_agent=agent, concerned_agent_name=name)
+        change.record(
+            Verb.AGENT_CONCERNED,
+            data={"agent": agent.pk if agent else None, "name": name},
+        )
+        target = complaint_level(policy, policy.conduct.agent_complaints_to)
+        if target > ticket.level and ticket.status != Status.CLOSED:
+            do_escalate(change, to_level=target, reason=str(_("Complaint about a team member")))
+        if agent is not None and ticket.assignee_id == agent.pk:
+            change.set(assignee=None)
+            change.record(Verb.ASSIGNED, data={"from": agent.pk, "to": None, "trigger": "conduct"})
+    return ticket
+
+
+def complaint_level(policy: Any, role: str) -> int:
+    """The first level of the ladder the role handles (the final level if none names it)."""
+    for number, level in enumerate(policy.levels, start=1):
+        if role in level.handled_by:
+            return number
+    return policy.final_level
