@@ -18,6 +18,7 @@ from django.utils import translation
 from ninja import NinjaAPI, Swagger
 
 from guichet.api import (
+    conduct,
     contacts,
     disputes,
     document,
@@ -92,6 +93,7 @@ for prefix, router in [
     ("/tickets", tickets.router),
     # The seller's side and the money side of a ticket, under the same paths.
     ("/tickets", disputes.router),
+    ("/tickets", conduct.router),
     ("/contact-releases", disputes.releases_router),
     ("/sellers", sellers.router),
     ("/strikes", sellers.strikes_router),

@@ -22,6 +22,8 @@ class EventType(models.TextChoices):
         "ticket.contact_details_released",
         _("A seller's contact details were given to the customer"),
     )
+    TICKET_ABUSE_FLAGGED = "ticket.abuse_flagged", _("A message was flagged as abusive")
+    TICKET_CONTACT_BLOCKED = "ticket.contact_blocked", _("The ticket's customer was blocked")
     SURVEY_ANSWERED = "survey.answered", _("A customer answered the satisfaction survey")
     SELLER_CONTACTED = "seller.contacted", _("A seller was written to about a ticket")
     SELLER_ANSWERED = "seller.answered", _("A seller answered about a ticket")
@@ -38,6 +40,8 @@ FROM_VERB: dict[str, str] = {
     Verb.ESCALATED: EventType.TICKET_ESCALATED,
     Verb.DEADLINE_BREACHED: EventType.TICKET_DEADLINE_BREACHED,
     Verb.CLOSED: EventType.TICKET_CLOSED,
+    Verb.ABUSE_FLAGGED: EventType.TICKET_ABUSE_FLAGGED,
+    Verb.CONTACT_BLOCKED: EventType.TICKET_CONTACT_BLOCKED,
     Verb.SURVEY_ANSWERED: EventType.SURVEY_ANSWERED,
     Verb.SELLER_CONTACTED: EventType.SELLER_CONTACTED,
     Verb.SELLER_ANSWERED: EventType.SELLER_ANSWERED,
@@ -66,6 +70,13 @@ DESCRIBED: dict[str, str] = {
     ),
     EventType.TICKET_CONTACT_DETAILS_RELEASED: (
         "the seller's contact details are given to the customer"
+    ),
+    EventType.TICKET_ABUSE_FLAGGED: (
+        "a message is flagged as abusive, by detection or by hand (`event.data`: severity "
+        "1 insult … 4 threat, the words found, the flag's id)"
+    ),
+    EventType.TICKET_CONTACT_BLOCKED: (
+        "the ticket's customer is blocked on every channel (`event.data`: reason, by_policy)"
     ),
     EventType.SURVEY_ANSWERED: "the customer answers the satisfaction survey",
     EventType.SELLER_CONTACTED: "an agent writes to the ticket's seller",

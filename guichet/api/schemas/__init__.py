@@ -23,6 +23,7 @@ from pydantic_core import PydanticCustomError
 
 from guichet.accounts.models import User
 from guichet.api.events import EventType
+from guichet.conduct.detect import Severity
 from guichet.contacts.models import Contact, ContactEmail
 from guichet.marketplace.models import Seller
 from guichet.sla.models import Deadline
@@ -37,7 +38,10 @@ TICKET_SELECT = ["contact"]
 # Joined, these made PostgreSQL plan a join of eight tables for every page (about 10 ms,
 # ten times the query itself); fetched by their ids, each is a trivial query — and none
 # when no ticket of the page has one (most have no seller, no merge).
-TICKET_RELATED = ["brand", "assignee", "team", "seller", "merged_into"]
+TICKET_RELATED = ["brand", "assignee", "team", "seller", "merged_into", "concerned_agent"]
+
+
+SEVERITY_NAMES = {int(s): s.name.lower() for s in Severity}
 
 
 def with_relations(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
@@ -145,6 +149,11 @@ class TicketOut(Out):
     deadlines: list[DeadlineOut]
     next_due_at: datetime | None
     abuse_flagged: bool
+    # The worst severity of its flags not dismissed: insult, harassment, discrimination, threat.
+    abuse_severity: str | None
+    # A complaint about a member of the staff (AB-3); the person, once known.
+    about_agent: bool
+    concerned_agent: PersonRef | None
     merged_into: str | None
     revision: int
     created_at: datetime
@@ -295,6 +304,9 @@ def ticket_out(ticket: Ticket) -> dict[str, Any]:
         "deadlines": [deadline_out(d) for d in deadlines],
         "next_due_at": ticket.next_due_at,
         "abuse_flagged": ticket.abuse_flagged_at is not None,
+        "abuse_severity": SEVERITY_NAMES.get(ticket.abuse_severity or 0),
+        "about_agent": ticket.about_agent,
+        "concerned_agent": _person(ticket.concerned_agent) if ticket.concerned_agent_id else None,
         "merged_into": ticket.merged_into.reference if ticket.merged_into else None,
         "revision": ticket.revision,
         "created_at": ticket.created_at,
