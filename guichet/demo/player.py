@@ -11,14 +11,18 @@ from zoneinfo import ZoneInfo
 
 from guichet.accounts.models import User
 from guichet.brands.models import Brand
+from guichet.conduct import services as conduct
+from guichet.conduct.models import AbuseFlag
 from guichet.contacts.models import Contact
 from guichet.demo.content import SUMMARIES
 from guichet.demo.scenes import (
     AskDetails,
     AskSeller,
     Close,
+    Confirm,
     Decide,
     Delivered,
+    FormWhileBlocked,
     PassOn,
     Pay,
     Reply,
@@ -30,13 +34,15 @@ from guichet.demo.scenes import (
     Write,
 )
 from guichet.demo.timeline import Timeline
+from guichet.intake.held import hold_web_request
 from guichet.lib import clock
 from guichet.lib.scoping import brand_scope
 from guichet.marketplace.models import Seller, SellerPerson
 from guichet.tickets import services
-from guichet.tickets.actors import Customer, SellerParty
+from guichet.tickets.actors import SYSTEM, Customer, SellerParty
 from guichet.tickets.choices import Direction, Status
 from guichet.tickets.models import Ticket
+from guichet.tickets.queries import staff_named
 
 
 def play(
@@ -68,6 +74,13 @@ def play(
                 seller=seller,
             )
             time_.ticket = ticket
+            if scene.staff_member:
+                with brand_scope(brand):
+                    agent = staff_named(brand, scene.staff_member)
+                services.ticket_set_concerned_agent(
+                    ticket=ticket, actor=SYSTEM, agent=agent, name=scene.staff_member
+                )
+                ticket.refresh_from_db()
             actor = _Actor(scene, ticket, contact, handler, manager, seller)
             for step in scene.script:
                 if not time_.advance(step.after):
@@ -178,6 +191,23 @@ class _Actor:
                     status=status,
                     reason=reason.format(ref=self.scene.ref),
                 )
+            case Confirm(note=note):
+                user = self.staff()
+                with brand_scope(ticket.brand_id):
+                    flag = AbuseFlag.objects.filter(ticket=ticket, decision="").latest("pk")
+                conduct.flag_confirm(flag=flag, actor=user, note=note)
+            case FormWhileBlocked(subject=subject, text=text):
+                with brand_scope(ticket.brand_id):
+                    contact = Contact.objects.get(pk=self.contact.pk)
+                    hold_web_request(
+                        brand=ticket.brand,
+                        contact=contact,
+                        email=contact.primary_email,
+                        name=contact.name,
+                        subject=self.say(subject),
+                        text=self.say(text),
+                        language=self.scene.language,
+                    )
             case Close(outcome=outcome):
                 services.ticket_close(
                     ticket=ticket,

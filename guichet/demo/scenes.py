@@ -133,6 +133,24 @@ class Decide:
 
 
 @dataclass(frozen=True)
+class Confirm:
+    """The handler of the ticket's level confirms the ticket's last flag not decided (an
+    abusive message): the policy's warning letter, or the block after the warnings."""
+
+    after: float
+    note: str
+
+
+@dataclass(frozen=True)
+class FormWhileBlocked:
+    """The customer, blocked, writes through the contact form: held for the managers."""
+
+    after: float
+    subject: dict[str, str]
+    text: dict[str, str]
+
+
+@dataclass(frozen=True)
 class Close:
     """The handler of the level closes the ticket, with its outcome if it is decided."""
 
@@ -152,6 +170,8 @@ type Step = (
     | Returned
     | Pay
     | Decide
+    | Confirm
+    | FormWhileBlocked
     | Close
 )
 
@@ -175,6 +195,8 @@ class Scene:
     script: tuple[Step, ...]
     at: time | None = None
     seller: str = ""
+    # The team member a complaint is about, as the customer names them on the form.
+    staff_member: str = ""
 
     def received(self, now: datetime, zone: ZoneInfo) -> datetime:
         moment = now - self.ago
@@ -627,4 +649,131 @@ def _ej() -> list[Scene]:
     ]
 
 
-SCENES: list[Scene] = [*_jamla24(), *_ivoire_toner(), *_ej()]
+# --- Respect ---------------------------------------------------------------------------------
+
+_APOLOGY = fr_en(
+    "Bonjour,\n\nJe m'excuse pour mon message, j'étais à bout. Pouvez-vous me dire où en est ma commande {ref} ?\n\nCordialement.",
+    "Hello,\n\nI apologise for my message, I was at the end of my tether. Can you tell me where my order {ref} is?\n\nRegards.",
+)
+_FOUND = fr_en(
+    "Bonjour {name},\n\nMerci pour votre message. Votre commande {ref} était bloquée au dépôt du transporteur ; elle repart aujourd'hui et vous sera livrée sous 48 heures. Nous vous prions de nous excuser pour ce retard.\n\nBien cordialement,\n{agent}",
+    "Hello {name},\n\nThank you for your message. Your order {ref} was held at the carrier's depot; it leaves today and will reach you within 48 hours. We apologise for the delay.\n\nKind regards,\n{agent}",
+)
+_LOOKING = fr_en(
+    "Bonjour {name},\n\nNous avons bien reçu votre message au sujet de la commande {ref} et nous vérifions le suivi auprès du transporteur.\n\nCordialement,\n{agent}",
+    "Hello {name},\n\nWe have received your message about order {ref} and are checking the tracking with the carrier.\n\nRegards,\n{agent}",
+)
+
+
+def _respect() -> list[Scene]:
+    return [
+        # An insult confirmed: one polite warning (the policy's one), an apology, an answer.
+        Scene(
+            key="warned",
+            brand="respect",
+            contact_type="complaint",
+            category="order",
+            channel=Channel.EMAIL,
+            language="fr",
+            ref="RC-40112",
+            ago=timedelta(days=12),
+            at=time(10, 15),
+            subject=fr_en("Commande {ref} toujours pas arrivée", "Order {ref} still not here"),
+            body=fr_en(
+                "Bande de connards, ça fait trois semaines que j'attends ma commande {ref} et personne ne répond !",
+                "You bunch of idiots, I have been waiting three weeks for order {ref} and nobody answers!",
+            ),
+            script=(
+                Take(20),
+                Confirm(5, "Insulte envers l'équipe dans le premier message."),
+                Write(3 * 60, _APOLOGY),
+                Reply(45, _FOUND, full=True),
+                Close(30, "upheld"),
+            ),
+        ),
+        # Warned, then a threat: the customer is blocked; their next form is held.
+        Scene(
+            key="blocked",
+            brand="respect",
+            contact_type="complaint",
+            category="product",
+            channel=Channel.EMAIL,
+            language="fr",
+            ref="RC-40187",
+            ago=timedelta(days=6),
+            at=time(14, 40),
+            subject=fr_en("Produit défectueux {ref}", "Faulty product {ref}"),
+            body=fr_en(
+                "Votre produit {ref} est cassé, vous êtes vraiment des abrutis.",
+                "Your product {ref} is broken, you really are morons.",
+            ),
+            script=(
+                Take(25),
+                Confirm(5, "Insulte."),
+                Write(
+                    2 * 60,
+                    fr_en(
+                        "Je sais où vous trouver, je vais vous faire regretter ça.",
+                        "I know where to find you, I will make you regret this.",
+                    ),
+                ),
+                Confirm(30, "Menace : confirmée par la direction."),
+                FormWhileBlocked(
+                    24 * 60,
+                    fr_en("Réclamation {ref}", "Complaint {ref}"),
+                    fr_en(
+                        "Bonjour, je voudrais tout de même que le produit {ref} soit remplacé.",
+                        "Hello, I would still like product {ref} to be replaced.",
+                    ),
+                ),
+            ),
+        ),
+        # An insult detected this morning, waiting for an agent's decision.
+        Scene(
+            key="pending",
+            brand="respect",
+            contact_type="complaint",
+            category="order",
+            channel=Channel.WEB,
+            language="en",
+            ref="RC-40230",
+            ago=timedelta(hours=3),
+            subject=fr_en("Où est ma commande {ref} ?", "Where is my order {ref}?"),
+            body=fr_en(
+                "Espèces d'incapables, ma commande {ref} devait arriver lundi.",
+                "You useless idiots, my order {ref} was due on Monday.",
+            ),
+            script=(Take(30), Reply(10, _LOOKING, wait=True)),
+        ),
+        # A complaint about Camille (respect-agent), named on the form: management decides.
+        Scene(
+            key="about-agent",
+            brand="respect",
+            contact_type="complaint",
+            category="agent-conduct",
+            channel=Channel.WEB,
+            language="fr",
+            ref="RC-40201",
+            ago=timedelta(days=2),
+            at=time(9, 30),
+            subject=fr_en("Plainte au sujet d'une conseillère", "Complaint about an adviser"),
+            body=fr_en(
+                "Bonjour,\n\nLors de mon appel au sujet de la commande {ref}, la conseillère Camille m'a parlé sèchement et a refusé de noter ma réclamation.\n\nJe souhaite que la direction examine ma plainte.",
+                "Hello,\n\nWhen I called about order {ref}, the adviser Camille spoke to me curtly and refused to record my complaint.\n\nI want the management to look into my complaint.",
+            ),
+            staff_member="Camille",
+            script=(
+                Take(60),
+                Reply(
+                    20,
+                    fr_en(
+                        "Bonjour {name},\n\nVotre plainte est examinée par la direction. Nous réécoutons l'appel et vous écrirons nos conclusions sous 10 jours ouvrables.\n\nBien cordialement,\n{agent}",
+                        "Hello {name},\n\nYour complaint is being reviewed by the management. We are listening to the call again and will write to you with our conclusions within 10 business days.\n\nKind regards,\n{agent}",
+                    ),
+                ),
+            ),
+        ),
+    ]
+
+
+SCENES: list[Scene] = [*_jamla24(), *_ivoire_toner(), *_ej(), *_respect()]

@@ -72,6 +72,7 @@ class EscalationTrigger(models.TextChoices):
     AGENT = "agent", _("By an agent")
     CUSTOMER = "customer", _("At the customer's request")
     TIME = "time", _("Automatically, by time")
+    ROUTING = "routing", _("Routed by the policy")
 
 
 class Verb(models.TextChoices):

@@ -112,7 +112,9 @@ def require_staff_recorder(actor: Customer, ticket: Ticket) -> None:
         require_staff(actor, Action.ESCALATE, brand=ticket.brand)
 
 
-def do_escalate(change: Change, *, to_level: int, reason: str) -> None:
+def do_escalate(
+    change: Change, *, to_level: int, reason: str, trigger: EscalationTrigger | None = None
+) -> None:
     """Move the ticket (locked, checked by `check_escalation`) up to `to_level`; a closed
     ticket the customer asks to escalate is reopened first."""
     ticket = change.ticket
@@ -126,7 +128,7 @@ def do_escalate(change: Change, *, to_level: int, reason: str) -> None:
         to_level=to_level,
         verb=Verb.ESCALATED,
         reason=reason,
-        trigger=trigger_of(change.actor),
+        trigger=trigger or trigger_of(change.actor),
     )
 
 

@@ -11,7 +11,7 @@ from guichet.accounts.permissions import Action
 from guichet.brands.models import Team
 from guichet.lib.errors import InvalidRequest
 from guichet.tickets.actors import Customer, System, require_staff
-from guichet.tickets.choices import Status, Verb
+from guichet.tickets.choices import EscalationTrigger, Status, Verb
 from guichet.tickets.models import Ticket
 from guichet.tickets.queries import least_busy_colleague
 from guichet.tickets.services.change import changing
@@ -125,7 +125,12 @@ def ticket_set_concerned_agent(
         )
         target = complaint_level(policy, policy.conduct.agent_complaints_to)
         if target > ticket.level and ticket.status != Status.CLOSED:
-            do_escalate(change, to_level=target, reason=str(_("Complaint about a team member")))
+            do_escalate(
+                change,
+                to_level=target,
+                reason=str(_("Complaint about a team member")),
+                trigger=EscalationTrigger.ROUTING,
+            )
         if agent is not None and ticket.assignee_id == agent.pk:
             change.set(assignee=None)
             change.record(Verb.ASSIGNED, data={"from": agent.pk, "to": None, "trigger": "conduct"})
