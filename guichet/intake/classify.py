@@ -643,7 +643,7 @@ def read_message(policy: Policy, subject: str, text: str) -> Reading:
     """The contact type, category and language of a customer's message, with the phrases
     that decided them."""
     words = new_words(text)
-    enabled = [rule.type for rule in policy.contact_types]
+    enabled: list[str] = [rule.type for rule in policy.contact_types]
     sentences = _sentences(subject or "", words)
     declared = _declared(sentences, enabled)
     if declared is not None:
