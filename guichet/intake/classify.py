@@ -31,7 +31,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from guichet.intake.email.quoting import split_quoted
 from guichet.policies.schema import Policy
 
 _WORD = re.compile(r"[a-zà-ÿœæ']+")
@@ -80,12 +79,27 @@ def _plain(text: str) -> str:
     return "".join(c for c in folded if not unicodedata.combining(c))
 
 
+# Where a reply's history starts: an attribution line ("Le 3 mars … a écrit :", "On … wrote:"),
+# a separator of forwarded or original mail, an Outlook header block. (The email intake cuts
+# them before, in email/quoting.py; this is the same safety for any caller.)
+_HISTORY = re.compile(
+    r"^\s*(?:le\b.{0,400}\ba\s+[ée]crit\s*:|on\b.{0,400}\bwrote\s*:|"
+    r"-{2,}\s*(?:original message|message d'origine|forwarded message|message transf[ée]r[ée])|"
+    r"(?:de|from)\s*:\s*\S.*$)",
+    re.IGNORECASE,
+)
+
+
 def new_words(text: str) -> str:
-    """What the sender just wrote: quoted history, forwarded mail and signature left out
-    (callers usually pass the new text already; a quoted line that stays is dropped)."""
-    new, _folded = split_quoted(text or "")
-    lines = [line for line in new.splitlines() if not line.lstrip().startswith(">")]
-    return "\n".join(lines)[:_LIMIT]
+    """What the sender just wrote: quoted lines ("> …") and the history below an attribution
+    line or a separator left out (callers usually pass the new text already)."""
+    kept: list[str] = []
+    for line in (text or "").splitlines():
+        if _HISTORY.match(line) and kept:
+            break
+        if not line.lstrip().startswith(">"):
+            kept.append(line)
+    return "\n".join(kept)[:_LIMIT]
 
 
 @dataclass
