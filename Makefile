@@ -13,7 +13,7 @@ STAMP := $(VENV)/.installed
 PORT ?= 8000
 export PORT
 
-.PHONY: help run test check lint typecheck layers migrations-check pytest bench bench-sla bench-email bench-desk bench-api bench-search bench-smoke clean messages
+.PHONY: help run test check lint typecheck layers migrations-check pytest bench bench-sla bench-email bench-desk bench-api bench-search bench-intake bench-smoke clean messages
 
 help:
 	@echo "make run    start Guichet (web + worker) on http://127.0.0.1:$(PORT)/ with the five preset brands"
@@ -54,7 +54,7 @@ pytest: $(STAMP)
 messages: $(STAMP)
 	$(BIN)/python -m guichet.lib.messages --update
 
-bench: bench-sla bench-email bench-desk bench-api bench-search
+bench: bench-sla bench-email bench-desk bench-api bench-search bench-intake
 
 bench-sla: $(STAMP)
 	$(BIN)/python bench/sla.py
@@ -76,6 +76,12 @@ bench-api: $(STAMP)
 # search_tickets' times; the database is made once and reused.
 bench-search: $(STAMP)
 	$(BIN)/python bench/search.py
+
+# How the intake reads a message (contact type, category) on bench/intake/corpus.jsonl: accuracy
+# per language, the question/complaint confusion, the misread examples. No database.
+# CORRECTIONS=FILE also measures the agents' corrections (`guichet intake-corrections --export`).
+bench-intake: $(STAMP)
+	$(BIN)/python bench/intake/run.py $(if $(CORRECTIONS),--corrections $(CORRECTIONS))
 
 # Every bench-* target above at a tiny size, each in fresh *_smoke databases: proves they
 # still run (CI runs it). Prints their figures and judges none; fails if a bench fails.

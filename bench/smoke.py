@@ -69,6 +69,10 @@ SMOKE: dict[str, dict[str, str]] = {
         "BENCH_SEARCH_RUNS": "3",
         "DATABASE_URL": database("search"),
     },
+    # No database; the corpus is small already: only fewer misread examples printed.
+    "bench-intake": {
+        "BENCH_INTAKE_SHOW": "3",
+    },
 }
 
 

@@ -29,7 +29,7 @@ from django.db import IntegrityError, OperationalError, transaction
 from guichet.brands.models import Brand, cached_brand
 from guichet.contacts.models import Contact
 from guichet.contacts.services import contacts_for_emails, normalise_email
-from guichet.intake.classify import guess_contact_type, guess_language, suggest_category
+from guichet.intake.classify import guess_language, read_message
 from guichet.intake.email import content
 from guichet.intake.email.parsing import ParsedEmail, parse_email
 from guichet.intake.email.sellers import seller_threads, to_seller_side
@@ -386,11 +386,13 @@ def _opening(email: _Email, contact: Contact) -> services.Opening:
     withheld += content.truncation(email.row)
     policy = brand.get_policy()
     text = content.body_text(parsed, withheld)
+    reading = read_message(policy, parsed.subject or "", parsed.new_text or text)
     return services.Opening(
         brand=brand,
         contact=contact,
-        contact_type=guess_contact_type(policy, parsed.subject, parsed.new_text or text),
-        category=suggest_category(policy, parsed.subject, parsed.new_text or text),
+        contact_type=reading.contact_type,
+        category=reading.category,
+        guess=reading.as_data(),
         subject=parsed.subject or (parsed.new_text or text)[:80] or "(no subject)",
         text=text,
         html=parsed.html,

@@ -4,9 +4,9 @@ acknowledgement."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Required, TypedDict, Unpack
+from typing import TYPE_CHECKING, Any, Required, TypedDict, Unpack
 
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
@@ -65,6 +65,9 @@ class Opening(TypedDict, total=False):
     attachments: Sequence[Attachment]
     received_at: datetime | None
     acknowledge: bool  # False: no automatic acknowledgement (machine-generated mail)
+    # What the intake read the message as ({contact_type, category, reasons}) when it
+    # guessed them: kept in the OPENED event, so that a correction can be measured.
+    guess: Mapping[str, Any]
     # A split: this customer's message, saved on another ticket, moves to open this one
     # (`text` and the other message fields are then not used).
     message: Message
@@ -241,19 +244,23 @@ def _opened(
     """The opening as a change of the new ticket: OPENED (by the customer unless someone
     opened it for them), the deadlines planned, the acknowledgement."""
     change = Change(ticket, opening.get("actor") or Customer(ticket.contact), ticket.created_at)
-    change.record(
-        Verb.OPENED,
-        message=message,
-        data={
-            "reference": ticket.reference,
-            "channel": ticket.channel,
-            "contact_type": ticket.contact_type,
-            "category": ticket.category,
-            "priority": ticket.priority,
-            "level": 1,
-            "acknowledge": opening.get("acknowledge", True),
-        },
-    )
+    data: dict[str, Any] = {
+        "reference": ticket.reference,
+        "channel": ticket.channel,
+        "contact_type": ticket.contact_type,
+        "category": ticket.category,
+        "priority": ticket.priority,
+        "level": 1,
+        "acknowledge": opening.get("acknowledge", True),
+    }
+    guess = opening.get("guess")
+    if guess:
+        data["guess"] = {
+            "contact_type": str(guess.get("contact_type", "")),
+            "category": str(guess.get("category", "")),
+            "reasons": [str(reason)[:200] for reason in guess.get("reasons", ())][:8],
+        }
+    change.record(Verb.OPENED, message=message, data=data)
     change.events += timings
     if letter is not None:
         change.record(
