@@ -38,6 +38,9 @@ class Hit:
 
 
 _TERMS = {
+    "abruti": Severity.INSULT,
+    "especes d'incapables": Severity.INSULT,
+    "je sais ou vous trouver": Severity.THREAT,
     "connard": Severity.INSULT,
     "idiot": Severity.INSULT,
     "je vais vous tuer": Severity.THREAT,

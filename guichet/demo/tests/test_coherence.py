@@ -410,6 +410,9 @@ def decisions(policy: Policy, ticket: Ticket, no_reply: str, events: list[Event]
             if trigger == "time":
                 if not policy.escalation.automatic:
                     yield "escalated by time where the policy never does"
+            elif trigger == "routing":
+                if not ticket.about_agent:
+                    yield "routed up a level without being a complaint about a team member"
             elif ticket.contact_type not in ("complaint", "dispute"):
                 yield f"a {ticket.contact_type} escalated by a person"
             elif trigger == "customer" and reason not in content.CUSTOMER_REASONS[language]:
