@@ -69,6 +69,8 @@ SMOKE: dict[str, dict[str, str]] = {
         "BENCH_SEARCH_RUNS": "3",
         "DATABASE_URL": database("search"),
     },
+    # No database: the first 40 messages of each language (BENCH_SMOKE=1).
+    "bench-conduct": {},
 }
 
 
