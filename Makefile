@@ -13,7 +13,7 @@ STAMP := $(VENV)/.installed
 PORT ?= 8000
 export PORT
 
-.PHONY: help run test check lint typecheck layers migrations-check pytest bench bench-sla bench-email bench-desk bench-api bench-search bench-intake bench-smoke clean messages
+.PHONY: help run test check lint typecheck layers migrations-check pytest bench bench-sla bench-email bench-desk bench-api bench-search bench-intake bench-conduct bench-smoke clean messages
 
 help:
 	@echo "make run    start Guichet (web + worker) on http://127.0.0.1:$(PORT)/ with the five preset brands"
@@ -54,7 +54,7 @@ pytest: $(STAMP)
 messages: $(STAMP)
 	$(BIN)/python -m guichet.lib.messages --update
 
-bench: bench-sla bench-email bench-desk bench-api bench-search bench-intake
+bench: bench-sla bench-email bench-desk bench-api bench-search bench-intake bench-conduct
 
 bench-sla: $(STAMP)
 	$(BIN)/python bench/sla.py
@@ -82,6 +82,11 @@ bench-search: $(STAMP)
 # CORRECTIONS=FILE also measures the agents' corrections (`guichet intake-corrections --export`).
 bench-intake: $(STAMP)
 	$(BIN)/python bench/intake/run.py $(if $(CORRECTIONS),--corrections $(CORRECTIONS))
+
+# The abuse detector on bench/conduct/corpus.jsonl (French and English): precision, recall,
+# F1 per language, the false positives and negatives, the time per 10 kB message. No database.
+bench-conduct: $(STAMP)
+	$(BIN)/python bench/conduct/run.py
 
 # Every bench-* target above at a tiny size, each in fresh *_smoke databases: proves they
 # still run (CI runs it). Prints their figures and judges none; fails if a bench fails.

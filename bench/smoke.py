@@ -73,6 +73,8 @@ SMOKE: dict[str, dict[str, str]] = {
     "bench-intake": {
         "BENCH_INTAKE_SHOW": "3",
     },
+    # No database: the first 40 messages of each language (BENCH_SMOKE=1).
+    "bench-conduct": {},
 }
 
 
