@@ -40,7 +40,9 @@ def test_a_ticket_given_to_a_person_tells_them(world):
     services.ticket_assign(ticket=world.ticket, actor=world.lead, assignee=world.agent)
     notes = told(world.ticket, "assigned")
     assert list(notes) == ["agent"]
-    assert notes["agent"] == f"{world.ticket.reference} est désormais à vous : « Facture en double »."
+    assert (
+        notes["agent"] == f"{world.ticket.reference} est désormais à vous : « Facture en double »."
+    )
 
 
 def test_taking_a_ticket_oneself_tells_nobody(world):
