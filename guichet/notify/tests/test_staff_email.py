@@ -7,6 +7,7 @@ links; nothing is sent of a ticket or brand the person can no longer reach."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 
@@ -22,10 +23,30 @@ from guichet.notify.delivery import BACKOFF
 from guichet.notify.models import StaffNotification
 from guichet.notify.staff import notify_staff
 from guichet.notify.staff_mail import claim, send_due
-from guichet.notify.tests.test_delivery import port, server, start_server  # noqa: F401
+from guichet.notify.tests.test_delivery import Recorder, free_port, start_server
 from guichet.tickets import services
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def port(settings) -> int:
+    """The outgoing mail server's port (SMTP, as in production), nothing listening yet."""
+    chosen = free_port()
+    settings.MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {"host": "127.0.0.1", "port": chosen, "timeout": 5},
+        }
+    }
+    return chosen
+
+
+@pytest.fixture
+def server(port: int) -> Iterator[Recorder]:
+    controller, recorder = start_server(port)
+    yield recorder
+    controller.stop()
 
 
 @pytest.fixture
