@@ -167,7 +167,7 @@ def warn_staff(event: Event, ticket: Ticket) -> None:
         _("%(reference)s: the deadline “%(deadline)s” falls on %(due)s."),
         reference=ticket.reference,
         deadline=_deadline_name(event),
-        due=event.data.get("due") or "",
+        due=datetime.fromisoformat(event.data["due"]) if event.data.get("due") else "",
     )
 
 

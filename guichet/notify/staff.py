@@ -11,7 +11,7 @@ from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from django.utils import translation
+from django.utils import formats, translation
 from django.utils.translation import gettext_lazy as _
 
 from guichet.accounts.models import Membership, NotificationEmail, Role
@@ -88,8 +88,9 @@ def staff_notifications(
     ticket: Ticket, users: Iterable[Any], kind: str, message: Any, **params: Any
 ) -> list[StaffNotification]:
     """Unsaved notifications, one per distinct active person; `message` is a lazy
-    translatable string with %(name)s placeholders, rendered in each person's language.
-    Each is due by email as its person chose (`email_due`)."""
+    translatable string with %(name)s placeholders, rendered in each person's language
+    (a datetime among `params` as a date and time of their time zone). Each is due by
+    email as its person chose (`email_due`)."""
     now = clock.now()
     zone = ticket.brand.timezone
     out = []
@@ -99,7 +100,7 @@ def staff_notifications(
             continue
         seen.add(user.pk)
         with translation.override(user.language or "fr"):
-            text = str(message) % params
+            text = str(message) % _in_zone(params, person_zone(user, zone))
         out.append(
             StaffNotification(
                 brand_id=ticket.brand_id,
@@ -112,6 +113,17 @@ def staff_notifications(
             )
         )
     return out
+
+
+def _in_zone(params: dict[str, Any], zone: ZoneInfo) -> dict[str, Any]:
+    """The parameters, their datetimes written as the active language writes a date and
+    a time, in `zone`."""
+    return {
+        key: formats.date_format(value.astimezone(zone), "SHORT_DATETIME_FORMAT")
+        if isinstance(value, datetime)
+        else value
+        for key, value in params.items()
+    }
 
 
 def notify_staff(

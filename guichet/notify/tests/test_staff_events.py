@@ -169,7 +169,12 @@ def test_a_deadline_warning_still_reaches_the_assignee_and_the_team_leads(world)
         verb=Verb.DEADLINE_WARNED,
         data={"kind": "first_response", "due": "2026-11-24T14:00:00+00:00"},
     )
-    assert set(told(world.ticket, "deadline_warning")) == {"agent", "lead"}
+    notes = told(world.ticket, "deadline_warning")
+    assert set(notes) == {"agent", "lead"}
+    # The deadline as each person reads a date: in their time zone (else the brand's).
+    assert notes["agent"] == (
+        f"{world.ticket.reference} : l’échéance « Première réponse » tombe le 24/11/2026 09:00."
+    )
 
 
 def test_every_kind_has_a_label_and_an_unknown_one_a_generic_label():
