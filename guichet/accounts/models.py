@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractUser
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -31,11 +32,32 @@ STAFF_ROLES = [
 ]
 
 
+class NotificationEmail(models.TextChoices):
+    """How a member of the staff wants their notifications by email (threats are always
+    emailed at once, whatever they choose)."""
+
+    IMMEDIATELY = "immediately", _("Immediately")
+    DAILY = "daily", _("Once a day, in a digest")
+    OFF = "off", _("Never")
+
+
 class User(AbstractUser):
     language = models.CharField(
         _("language"), max_length=8, default="fr", choices=[("fr", "Français"), ("en", "English")]
     )
     time_zone = models.CharField(_("time zone"), max_length=64, blank=True)
+    notification_email = models.CharField(
+        _("notifications by email"),
+        max_length=12,
+        choices=NotificationEmail.choices,
+        default=NotificationEmail.IMMEDIATELY,
+    )
+    # The hour of the daily digest, in the person's time zone (else their brand's).
+    digest_hour = models.PositiveSmallIntegerField(
+        _("hour of the daily digest"),
+        default=8,
+        validators=[MinValueValidator(0), MaxValueValidator(23)],
+    )
 
     class Meta:
         verbose_name = _("user")

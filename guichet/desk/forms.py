@@ -7,16 +7,19 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django import forms
 from django.utils import formats
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from guichet.accounts.models import NotificationEmail
 from guichet.accounts.permissions import StaffAccess
 from guichet.desk.queries import SORTS, FilterChoices
 from guichet.lib.forms import MultipleFileField
 from guichet.lib.html import html_to_text, sanitize_reply, text_to_html
+from guichet.lib.names import zone_name
 from guichet.marketplace.models import SellerStatus
 from guichet.tickets.choices import Complexity, ContactType, Outcome, Priority, Status
 from guichet.tickets.models import MoneyKind, Ticket
@@ -492,3 +495,69 @@ class WithdrawForm(forms.Form):
     reason = forms.CharField(
         label=_("Why withdraw it?"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
     )
+
+
+# Time zones offered besides the person's brands' and their own: those of the presets'
+# countries and the usual neighbours.
+COMMON_ZONES = [
+    "UTC",
+    "Europe/Paris",
+    "Europe/London",
+    "Europe/Brussels",
+    "America/Jamaica",
+    "America/Martinique",
+    "America/Montreal",
+    "America/New_York",
+    "Africa/Abidjan",
+    "Africa/Casablanca",
+    "Africa/Dakar",
+    "Indian/Reunion",
+]
+
+
+class PreferencesForm(forms.Form):
+    """How a person wants their notifications by email, in which language, and in which
+    time zone (of the desk's dates and of the digest's hour)."""
+
+    notification_email = forms.ChoiceField(
+        label=_("Notifications by email"),
+        choices=NotificationEmail.choices,
+        widget=forms.RadioSelect,
+        help_text=_("Threats are always emailed at once, whatever you choose."),
+    )
+    digest_hour = forms.TypedChoiceField(
+        label=_("Hour of the daily digest"),
+        coerce=int,
+        choices=[(h, f"{h:02d}:00") for h in range(24)],
+        widget=forms.Select(attrs={"aria-describedby": "hour-help"}),
+    )
+    language = forms.ChoiceField(
+        label=_("Language of my notifications and emails"),
+        choices=[("fr", "Français"), ("en", "English")],
+        widget=forms.RadioSelect,
+    )
+    time_zone = forms.ChoiceField(label=_("My time zone"), required=False)
+
+    def __init__(self, desk: StaffAccess, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        language = (get_language() or "fr")[:2]
+        brand_zones = sorted({b.timezone for b in desk.brands if b.timezone})
+        zones = set(COMMON_ZONES) | set(brand_zones)
+        if desk.user.time_zone:
+            zones.add(desk.user.time_zone)
+        default = (
+            _("My brand's: %(zone)s") % {"zone": zone_name(brand_zones[0], language)}
+            if len(brand_zones) == 1
+            else _("My brand's")
+        )
+        named = sorted((zone_name(z, language), z) for z in zones if _is_zone(z))
+        field: Any = self.fields["time_zone"]
+        field.choices = [("", default)] + [(z, name) for name, z in named]
+
+
+def _is_zone(name: str) -> bool:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True

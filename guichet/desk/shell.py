@@ -4,6 +4,7 @@ their counts)."""
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from django.http import HttpRequest
@@ -13,6 +14,7 @@ from guichet.accounts.models import Role
 from guichet.accounts.permissions import StaffAccess, staff_access
 from guichet.brands.models import Brand
 from guichet.desk import queries
+from guichet.notify.queries import unread_count
 
 
 def desk_of(request: HttpRequest) -> StaffAccess:
@@ -35,8 +37,8 @@ def markets(desk: StaffAccess) -> list[Brand]:
 
 def shell_context(desk: StaffAccess, **extra: Any) -> dict[str, Any]:
     """What desk/desk.html needs around a page: the brand shown (the page's, or the
-    person's one brand), the built-in views, who is signed in and their role there, and
-    whether the sellers' pages are theirs to see."""
+    person's one brand), the built-in views, who is signed in and their role there,
+    whether the sellers' pages are theirs to see, and their unread notifications."""
     brand = extra.get("desk_brand") or (desk.brands[0] if len(desk.brands) == 1 else None)
     role = desk.roles.get(brand.pk) if brand is not None else None
     return {
@@ -47,6 +49,9 @@ def shell_context(desk: StaffAccess, **extra: Any) -> dict[str, Any]:
         "me_role": f"{Role(role).label} · {brand.name}" if brand and role else "",
         # The sellers' pages, for a person of a marketplace (docs/marketplace.md).
         "sellers_nav": bool(markets(desk)),
+        # The bell's count (the person's unread notifications), kept live by its refresh:
+        # counted once, when a page draws the bell (not for the lists' live refreshes).
+        "unread": functools.cache(lambda: unread_count(desk)),
         **extra,
     }
 

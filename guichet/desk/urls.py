@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from guichet.desk import devmail, lists, seller_views, sellers, views
+from guichet.desk import devmail, lists, notifications, seller_views, sellers, views
 
 app_name = "desk"
 urlpatterns = [
@@ -14,6 +14,12 @@ urlpatterns = [
     path("views/<int:pk>/delete/", lists.view_delete, name="view_delete"),
     path("search/", lists.search, name="search"),
     path("quarantine/", lists.quarantine, name="quarantine"),
+    # The person's notifications (the bell) and preferences.
+    path("notifications/", notifications.notification_list, name="notifications"),
+    path("notifications/count/", notifications.notification_count, name="notifications_count"),
+    path("notifications/read/", notifications.notifications_read_all, name="notifications_read"),
+    path("notifications/<int:pk>/", notifications.notification_open, name="notification"),
+    path("preferences/", notifications.preferences, name="preferences"),
     path("t/<str:reference>/", views.ticket, name="ticket"),
     path("t/<str:reference>/timeline/", views.ticket_timeline, name="timeline"),
     path("t/<str:reference>/reply/", views.reply, name="reply"),

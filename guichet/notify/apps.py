@@ -18,3 +18,7 @@ class NotifyConfig(AppConfig):
         periodic.register(
             "notify.deliver", "guichet.notify.tasks.deliver_outbox", timedelta(seconds=10)
         )
+        # Staff notifications by email: within a minute, or at each person's digest hour.
+        periodic.register(
+            "notify.staff_email", "guichet.notify.tasks.email_staff", timedelta(seconds=30)
+        )

@@ -24,6 +24,7 @@ from django.core.mail import EmailMultiAlternatives, mailers
 from django.db import transaction
 from django.db.models import Q
 
+from guichet.brands.models import Brand
 from guichet.lib import clock
 from guichet.lib.crypto import decrypt
 from guichet.lib.scoping import all_brands, brand_scope
@@ -50,9 +51,14 @@ LEASE = timedelta(minutes=5)
 
 
 def sender_address(ticket: Ticket) -> str:
-    channel = ticket.brand.get_policy().channel("email")
+    return brand_sender(ticket.brand)
+
+
+def brand_sender(brand: Brand) -> str:
+    """The brand's name and the address of its email channel (else Guichet's)."""
+    channel = brand.get_policy().channel("email")
     address = channel.address if channel else settings.DEFAULT_FROM_EMAIL
-    return formataddr((ticket.brand.name, address))
+    return formataddr((brand.name, address))
 
 
 def thread_headers(ticket: Ticket, own_id: str, *, seller_side: bool = False) -> dict[str, str]:
@@ -150,9 +156,9 @@ def deliver(email_id: int, connection: Any = None, *, unreachable: str = "") -> 
                 raise ValueError("the email backend sent nothing (no valid recipient)")
         except Exception as exc:  # any transport error: record it, retry unless final
             logger.warning("sending email %s failed: %s", email.pk, exc)
-            if _connection_lost(exc):
+            if connection_lost(exc):
                 _close(mailer)  # so that the next email opens a new connection
-            return _failed(email, _describe(exc), now, permanent=_permanent(exc))
+            return _failed(email, _describe(exc), now, permanent=permanent_failure(exc))
         with transaction.atomic():
             email.status = OutboxStatus.SENT
             email.sent_at = now
@@ -189,7 +195,7 @@ def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
-def _permanent(exc: BaseException) -> bool:
+def permanent_failure(exc: BaseException) -> bool:
     """A 5xx reply (to MAIL, DATA, or to every recipient), or an address that cannot be
     sent to at all: trying again cannot succeed."""
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
@@ -200,7 +206,7 @@ def _permanent(exc: BaseException) -> bool:
     return isinstance(exc, ValueError)  # the backend refuses the address itself
 
 
-def _connection_lost(exc: BaseException) -> bool:
+def connection_lost(exc: BaseException) -> bool:
     """Not a reply from the server: the connection itself broke (or never worked)."""
     return isinstance(exc, OSError) and not isinstance(
         exc, smtplib.SMTPResponseException | smtplib.SMTPRecipientsRefused

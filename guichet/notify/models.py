@@ -139,6 +139,10 @@ class OutboundEmail(models.Model):
 
 
 class StaffNotification(models.Model):
+    """Something a member of the staff is told about (a deadline, a ticket given to them, a
+    threat...), shown in the desk's notification panel and emailed as the person chose
+    (guichet/notify/staff_mail.py)."""
+
     brand = models.ForeignKey("brands.Brand", on_delete=models.CASCADE, related_name="+")
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
@@ -150,6 +154,13 @@ class StaffNotification(models.Model):
     text = models.TextField()
     created_at = models.DateTimeField()
     read_at = models.DateTimeField(null=True, blank=True)
+    # When its email is due (immediately, or at the person's daily digest; a claim's lease
+    # and the back-off after a failure move it); None once emailed, given up, or when the
+    # person wants no email (and for rows older than email to staff).
+    email_due_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+    email_attempts = models.PositiveSmallIntegerField(default=0)
+    email_error = models.CharField(max_length=500, blank=True)
 
     objects = BrandScopedManager()
 
@@ -157,7 +168,14 @@ class StaffNotification(models.Model):
         verbose_name = _("staff notification")
         verbose_name_plural = _("staff notifications")
         ordering = ["-created_at", "-pk"]
-        indexes = [models.Index(fields=["user", "read_at"], name="notification_unread")]
+        indexes = [
+            models.Index(fields=["user", "read_at"], name="notification_unread"),
+            models.Index(
+                fields=["email_due_at"],
+                name="notification_email_due",
+                condition=Q(email_due_at__isnull=False),
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.text[:60]

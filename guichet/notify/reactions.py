@@ -41,6 +41,7 @@ from guichet.marketplace.models import (
     SellerStatus,
     StrikeReason,
 )
+from guichet.notify import staff_events
 from guichet.notify.letters import Amount, compose, due_of, send_letter
 from guichet.notify.models import LetterKind, OutboundEmail, StaffNotification
 from guichet.notify.outbox import queue_emails
@@ -166,7 +167,7 @@ def warn_staff(event: Event, ticket: Ticket) -> None:
         _("%(reference)s: the deadline “%(deadline)s” falls on %(due)s."),
         reference=ticket.reference,
         deadline=_deadline_name(event),
-        due=event.data.get("due") or "",
+        due=datetime.fromisoformat(event.data["due"]) if event.data.get("due") else "",
     )
 
 
@@ -387,3 +388,7 @@ def register_all() -> None:
     reactions.register(Verb.CONTACT_DETAILS_RELEASED, tell_contact_released)
     reactions.register(Verb.CONTACT_DETAILS_REFUSED, tell_contact_refused)
     reactions.register(Verb.PAYMENT_RECORDED, tell_payment)
+    # What else the staff are told (staff_events.py).
+    reactions.register(Verb.ASSIGNED, staff_events.tell_new_assignee)
+    reactions.register(Verb.ESCALATED, staff_events.tell_level_handlers)
+    reactions.register(Verb.EMAIL_BOUNCED, staff_events.tell_bounce)

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("notify", "0005_seller_emails_and_letters"),
+        ("notify", "0006_staff_notification_email"),
     ]
 
     operations = [
