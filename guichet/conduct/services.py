@@ -27,6 +27,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from guichet.accounts.models import Membership, Role, User
 from guichet.accounts.permissions import Action, is_unrestricted, require, role_in
@@ -318,10 +319,11 @@ def _next_step(flag: AbuseFlag, actor: User) -> Step:
         )
         return Step(warning=number)
     with translation.override(ticket.brand.default_language):
-        reason = str(
-            _("Abusive messages went on after %(count)s warning(s) (the conduct policy).")
-            % {"count": given}
-        )
+        reason = ngettext(
+            "Abusive messages went on after %(count)s warning (the conduct policy).",
+            "Abusive messages went on after %(count)s warnings (the conduct policy).",
+            given,
+        ) % {"count": given}
     block = _block(contact, ticket, actor, reason, by_policy=True)
     return Step(block=block)
 

@@ -108,7 +108,7 @@ class Verb(models.TextChoices):
     IDENTITY_CHECKED = "identity_checked", _("Identity checked")
     ORDER_CHECKED = "order_checked", _("Order reference checked")
     FORWARDED = "forwarded", _("Forwarded to the team concerned")
-    ABUSE_FLAGGED = "abuse_flagged", _("Flagged as abusive")
+    ABUSE_FLAGGED = "abuse_flagged", _("Message flagged as abusive")
     ABUSE_UNFLAGGED = "abuse_unflagged", _("No longer flagged as abusive")
     # The conduct procedure (docs/conduct.md).
     ABUSE_CONFIRMED = "abuse_confirmed", _("Abusive message confirmed")
