@@ -13,6 +13,7 @@ from guichet.accounts.models import Role
 from guichet.accounts.permissions import StaffAccess, staff_access
 from guichet.brands.models import Brand
 from guichet.desk import queries
+from guichet.desk.conduct import held_count
 
 
 def desk_of(request: HttpRequest) -> StaffAccess:
@@ -47,6 +48,8 @@ def shell_context(desk: StaffAccess, **extra: Any) -> dict[str, Any]:
         "me_role": f"{Role(role).label} · {brand.name}" if brand and role else "",
         # The sellers' pages, for a person of a marketplace (docs/marketplace.md).
         "sellers_nav": bool(markets(desk)),
+        # The held messages of blocked customers, for who may lift a block (None: not theirs).
+        "held_nav": held_count(desk),
         **extra,
     }
 

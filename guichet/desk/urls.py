@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from guichet.desk import devmail, lists, seller_views, sellers, views
+from guichet.desk import conduct_views, devmail, lists, seller_views, sellers, views
 
 app_name = "desk"
 urlpatterns = [
@@ -14,6 +14,7 @@ urlpatterns = [
     path("views/<int:pk>/delete/", lists.view_delete, name="view_delete"),
     path("search/", lists.search, name="search"),
     path("quarantine/", lists.quarantine, name="quarantine"),
+    path("held/", conduct_views.held, name="held"),
     path("t/<str:reference>/", views.ticket, name="ticket"),
     path("t/<str:reference>/timeline/", views.ticket_timeline, name="timeline"),
     path("t/<str:reference>/reply/", views.reply, name="reply"),
@@ -32,7 +33,14 @@ urlpatterns = [
     path("t/<str:reference>/split/", views.split, name="split"),
     path("t/<str:reference>/thank/", views.thank, name="thank"),
     path("t/<str:reference>/close-quietly/", views.close_quietly, name="close_quietly"),
-    path("t/<str:reference>/flag/", views.flag, name="flag"),
+    # The conduct procedure (docs/conduct.md): flags, the customer's block, referrals, and
+    # whom a complaint is about.
+    path("t/<str:reference>/flag/", conduct_views.flag, name="flag"),
+    path("t/<str:reference>/flags/<int:pk>/", conduct_views.flag_decide, name="flag_decide"),
+    path("t/<str:reference>/block/", conduct_views.block, name="block"),
+    path("t/<str:reference>/lift/", conduct_views.lift, name="lift"),
+    path("t/<str:reference>/refer/", conduct_views.refer, name="refer"),
+    path("t/<str:reference>/concerned/", conduct_views.concerned, name="concerned"),
     path("t/<str:reference>/files/<int:pk>/", views.attachment, name="attachment"),
     # The other parties to a case: the seller (docs/marketplace.md), the return, the money.
     path("t/<str:reference>/seller/write/", seller_views.seller_write, name="seller_write"),
