@@ -106,7 +106,7 @@ def test_the_respect_story_through_the_desk(respect):
         assert warning is not None and warning.to_address == "paul@exemple.fr"
     shown = page(agent, ticket)
     assert "Warning 1 of 1 sent to the customer" in shown  # the timeline's line
-    assert "1 warning sent of 1 before a block" in shown
+    assert "Warnings sent: 1 of 1 before a block" in shown
 
     # It goes on: confirmed, the customer is blocked; the banner says since when and why.
     respect.email(AGAIN, reply_to=ticket.reference)
@@ -139,7 +139,7 @@ def test_the_respect_story_through_the_desk(respect):
     body = text(listed)
     assert HELD.replace("'", "&#x27;") in body and "Paul Martin" in body
     assert "paul@exemple.fr" in body and "Process now" not in body  # still blocked
-    assert f"The block, on {ticket.reference}" in body
+    assert f"Lift the block on {ticket.reference}" in body
     inbox = text(manager.get(reverse("desk:inbox", args=["abusive"])))
     assert 'Held messages</span><span class="count">1</span>' in inbox
     # Not processed while the block holds.
@@ -267,6 +267,7 @@ def test_who_may_block_lift_and_refer_from_the_desk(respect):
     assert "Referred to the police: Plainte déposée au commissariat." in shown
     assert "Customer blocked: Insultes au téléphone." in shown
     assert "lifted on" in shown and "Referred to: Police" in shown
+    assert "by Respect-Lead:" not in shown  # lifted: the banner is gone
     with brand_scope(respect.brand):
         assert Referral.objects.get().referred_by == respect.manager
     # The French lines of the timeline.
