@@ -7,9 +7,8 @@ what; another brand's staff reach nothing."""
 from __future__ import annotations
 
 import re
-from typing import Any
-
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from django.urls import reverse
@@ -301,9 +300,7 @@ def complaint_about_the_agent(respect: Any, client: Any) -> Ticket:
         return Ticket.objects.exclude(pk__in=before).get()
 
 
-def test_a_complaint_about_an_agent_is_out_of_their_reach_and_concluded_in_writing(
-    respect, client
-):
+def test_a_complaint_about_an_agent_is_out_of_their_reach_and_concluded_in_writing(respect, client):
     ticket = complaint_about_the_agent(respect, client)
     assert ticket.about_agent and ticket.concerned_agent == respect.agent
     agent = signed_in(respect.agent)
@@ -382,13 +379,19 @@ def test_staff_say_whom_a_complaint_is_about(respect):
     assert f'value="{respect.agent.pk}"' in options
     assert f'value="{respect.lead.pk}"' not in options  # not themselves
     assert lead.post(concerned, {"agent": respect.lead.pk}, **HX).status_code == 400
-    assert signed_in(respect.agent).post(concerned, {"agent": respect.agent2.pk}, **HX).status_code == 403
+    assert (
+        signed_in(respect.agent).post(concerned, {"agent": respect.agent2.pk}, **HX).status_code
+        == 403
+    )
     done = lead.post(concerned, {"agent": respect.agent.pk}, **HX)
     assert done.status_code == 200
     with brand_scope(respect.brand):
         ticket.refresh_from_db()
     assert ticket.concerned_agent == respect.agent and ticket.level == 2
-    assert signed_in(respect.agent).get(reverse("desk:ticket", args=[ticket.reference])).status_code == 404
+    assert (
+        signed_in(respect.agent).get(reverse("desk:ticket", args=[ticket.reference])).status_code
+        == 404
+    )
     # Another brand's person is not one to choose.
     outsider = lead.post(concerned, {"agent": respect.outsider.pk}, **HX)
     assert outsider.status_code == 400
