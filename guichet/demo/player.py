@@ -194,7 +194,9 @@ class _Actor:
             case Confirm(note=note):
                 user = self.staff()
                 with brand_scope(ticket.brand_id):
-                    flag = AbuseFlag.objects.filter(ticket=ticket, decision="").order_by("pk").last()
+                    flag = (
+                        AbuseFlag.objects.filter(ticket=ticket, decision="").order_by("pk").last()
+                    )
                 if flag is None:
                     raise ValueError(f"scene {self.scene.key}: no flag to confirm")
                 conduct.flag_confirm(flag=flag, actor=user, note=note)

@@ -59,11 +59,12 @@ def side_action(
     form_class: Callable[..., Any],
     act: Act,
     *,
-    done: str,
+    done: str | Callable[[Any], str],
     action: Action = Action.VIEW_TICKET,
     form_args: Callable[[Ticket], list[Any]] = lambda _t: [],
 ) -> HttpResponse:
-    """The shape of every side-panel action: access, validate, call the service, answer."""
+    """The shape of every side-panel action: access, validate, call the service, answer
+    (`done` says what happened: a text, or made from what the service returned)."""
     desk = desk_of(request)
     found = access_ticket(desk, reference, action=action)
     form = form_class(*form_args(found), request.POST)
@@ -71,7 +72,7 @@ def side_action(
         messages.error(request, form_errors(form))
         return answer(request, desk, found, status=400)
     try:
-        act(desk, found, form.cleaned_data)
+        result = act(desk, found, form.cleaned_data)
     except Conflict:
         messages.warning(
             request,
@@ -84,7 +85,7 @@ def side_action(
     except ServiceError as exc:
         messages.error(request, str(exc))
         return answer(request, desk, fresh(found), status=exc.status)
-    messages.success(request, done)
+    messages.success(request, done(result) if callable(done) else done)
     return answer(request, desk, fresh(found))
 
 

@@ -16,13 +16,22 @@ from django.utils.translation import gettext_lazy as _
 
 from guichet.accounts.models import NotificationEmail
 from guichet.accounts.permissions import StaffAccess
+from guichet.conduct.detect import Severity
+from guichet.conduct.models import Authority
 from guichet.desk.queries import SORTS, FilterChoices
 from guichet.lib.forms import MultipleFileField
 from guichet.lib.html import html_to_text, sanitize_reply, text_to_html
 from guichet.lib.names import zone_name
 from guichet.marketplace.models import SellerStatus
-from guichet.tickets.choices import Complexity, ContactType, Outcome, Priority, Status
-from guichet.tickets.models import MoneyKind, Ticket
+from guichet.tickets.choices import (
+    Complexity,
+    ContactType,
+    Direction,
+    Outcome,
+    Priority,
+    Status,
+)
+from guichet.tickets.models import Message, MoneyKind, Ticket
 
 ANY = [("", _("All"))]
 
@@ -292,9 +301,88 @@ class CloseForm(forms.Form):
     )
     revision = forms.IntegerField(widget=forms.HiddenInput)
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, ticket: Ticket | None = None, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["outcome"].choices = [("", "—"), *Outcome.choices]  # type: ignore[attr-defined]
+        # A complaint about a team member ends with written conclusions sent to the
+        # customer (AB-3): the outcome and the conclusions are required.
+        self.about_agent = bool(ticket is not None and ticket.about_agent)
+        if self.about_agent:
+            self.fields["outcome"].required = True
+            self.fields["summary"].required = True
+            self.fields["summary"].label = _("Your written conclusions (sent to the customer)")
+            self.fields["summary"].widget.attrs["rows"] = 6
+
+    def clean_summary(self) -> str:
+        summary = str(self.cleaned_data.get("summary") or "").strip()
+        if self.about_agent and not summary:
+            raise forms.ValidationError(
+                _("A complaint about a team member ends with written conclusions for the customer.")
+            )
+        return summary
+
+
+class FlagForm(forms.Form):
+    """Flag a message as abusive by hand (its confirmation: the procedure's next step)."""
+
+    reason = forms.CharField(label=_("Why is this abusive?"), max_length=2000)
+    severity = forms.TypedChoiceField(label=_("Severity"), coerce=int)
+    message = forms.TypedChoiceField(
+        label=_("Which message (optional)"), coerce=int, empty_value=None, required=False
+    )
+
+    def __init__(self, ticket: Ticket, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["severity"].choices = [  # type: ignore[attr-defined]
+            (int(s), s.label) for s in Severity
+        ]
+        self.fields["severity"].initial = int(Severity.INSULT)
+        theirs = Message.objects.filter(
+            ticket=ticket, direction=Direction.INBOUND, is_internal=False, author_user__isnull=True
+        ).order_by("-created_at", "-pk")[:30]
+        choices: list[tuple[Any, Any]] = [("", _("The conversation as a whole"))]
+        for m in theirs:
+            when = formats.date_format(m.created_at, "SHORT_DATETIME_FORMAT")
+            choices.append((m.pk, f"{when} — {' '.join(m.text.split())[:60]}"))
+        self.fields["message"].choices = choices  # type: ignore[attr-defined]
+
+
+class DecideFlagForm(forms.Form):
+    decision = forms.ChoiceField(choices=[("confirm", "confirm"), ("dismiss", "dismiss")])
+    note = forms.CharField(label=_("Note (optional)"), required=False, max_length=2000)
+
+
+class BlockForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why block the customer?"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class LiftForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why lift the block?"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class ReferForm(forms.Form):
+    authority = forms.ChoiceField(label=_("Referred to"), choices=Authority.choices)
+    note = forms.CharField(
+        label=_("Note on the referral"), max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class ConcernedForm(forms.Form):
+    """ "This complaint is about…": one of the brand's staff (not the person asking)."""
+
+    agent = forms.TypedChoiceField(label=_("This complaint is about"), coerce=int)
+
+    def __init__(self, staff: list[Any], *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["agent"].choices = [  # type: ignore[attr-defined]
+            (u.pk, u.get_full_name() or u.username) for u in staff
+        ]
 
 
 class RevisionForm(forms.Form):

@@ -12,6 +12,7 @@ from guichet.accounts.permissions import Action, StaffAccess
 from guichet.brands.models import Team
 from guichet.desk import forms, queries
 from guichet.desk.canned import canned_for
+from guichet.desk.conduct import conduct_side, mark_timeline
 from guichet.desk.handling import handling
 from guichet.desk.parties import money_side, seller_side
 from guichet.desk.timeline import timeline
@@ -30,6 +31,9 @@ def live(desk: StaffAccess, ticket: Ticket, *, everything: bool = False) -> dict
     language = get_language() or policy.default_language
     category = policy.category(ticket.category)
     can = abilities(desk, ticket)
+    history = timeline(ticket, everything=everything)
+    conduct = conduct_side(desk, ticket)
+    mark_timeline(history.items, conduct.flags)
     return {
         "category_name": policy.text(category.name, language) if category else ticket.category,
         "desk_brand": ticket.brand,
@@ -42,11 +46,13 @@ def live(desk: StaffAccess, ticket: Ticket, *, everything: bool = False) -> dict
             desk.now,
             with_people=can["assign"] and ticket.assignee_id is None,
         ),
-        "timeline": timeline(ticket, everything=everything),
+        "timeline": history,
         "everything": everything,
         "can": can,
         # The seller's panel: its answer and deadline change while the page is open.
         "seller_side": seller_side(ticket, desk.now),
+        # The conduct panel: flags and the customer's block change while the page is open.
+        "conduct": conduct,
     }
 
 
@@ -84,7 +90,7 @@ def whole(
             },
         ),
         "level_form": forms.LevelForm(ticket, initial=revision),
-        "close_form": forms.CloseForm(initial=revision),
+        "close_form": forms.CloseForm(ticket, initial=revision),
         "reason_form": forms.ReasonForm(initial=revision),
         "identity_form": forms.IdentityForm(ticket) if policy.validation.identity_check else None,
         "identity_checks": list(ticket.identity_checks.select_related("checked_by")),
@@ -92,6 +98,8 @@ def whole(
         "order_needed": order_reference_needed(ticket),
         "order_form": forms.OrderForm(ticket) if policy.validation.order_reference else None,
         "other_form": forms.OtherTicketForm(initial=revision),
+        "flag_form": forms.FlagForm(ticket),
+        "concerned_form": concerned_form(desk, ticket),
         "thank_form": forms.ThankForm() if rule and rule.thank_and_forward else None,
         "quiet_close": bool(rule and rule.reply in ("none", "if_service")),
         **extra,
@@ -128,6 +136,19 @@ def people(desk: StaffAccess, ticket: Ticket) -> tuple[list[Any], list[Team]] | 
     staff = queries.staff_of(ticket.brand, [ticket.team_id] if ticket.team_id else [])
     staff = [person for person in staff if getattr(person, "pk", None) != ticket.concerned_agent_id]
     return staff, list(Team.objects.filter(brand_id=ticket.brand_id))
+
+
+def concerned_form(desk: StaffAccess, ticket: Ticket) -> forms.ConcernedForm | None:
+    """ "This complaint is about…": for the staff who may assign, the brand's staff but
+    themselves."""
+    if not desk.can(Action.ASSIGN, ticket.brand):
+        return None
+    staff = [
+        person
+        for person in queries.staff_of(ticket.brand)
+        if getattr(person, "pk", None) not in (None, desk.user.pk)
+    ]
+    return forms.ConcernedForm(staff, initial={"agent": ticket.concerned_agent_id})
 
 
 def abilities(desk: StaffAccess, ticket: Ticket) -> dict[str, bool]:

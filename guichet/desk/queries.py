@@ -115,6 +115,11 @@ def inbox(desk: StaffAccess, key: str, filters: dict[str, Any], sort: str) -> Qu
     tickets = filtered(tickets_of(desk).filter(view_filter(desk, key)), filters)
     if key == "closed" and sort == "due":
         sort = closed_order(filters)
+    if key == "abusive" and sort == "due":
+        # The abusive tickets' own order: threats first, then by deadline.
+        due = F("next_due_at").asc(nulls_last=True)
+        found = tickets.order_by(F("abuse_severity").desc(nulls_last=True), due, "pk")
+        return found.select_related("contact", "assignee", "brand", "team")
     return ordered(desk, tickets, sort).select_related("contact", "assignee", "brand", "team")
 
 

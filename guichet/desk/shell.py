@@ -14,6 +14,7 @@ from guichet.accounts.models import Role
 from guichet.accounts.permissions import StaffAccess, staff_access
 from guichet.brands.models import Brand
 from guichet.desk import queries
+from guichet.desk.conduct import held_count
 from guichet.notify.queries import unread_count
 
 
@@ -52,6 +53,8 @@ def shell_context(desk: StaffAccess, **extra: Any) -> dict[str, Any]:
         # The bell's count (the person's unread notifications), kept live by its refresh:
         # counted once, when a page draws the bell (not for the lists' live refreshes).
         "unread": functools.cache(lambda: unread_count(desk)),
+        # The held messages of blocked customers, for who may lift a block (None: not theirs).
+        "held_nav": held_count(desk),
         **extra,
     }
 

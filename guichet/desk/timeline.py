@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from guichet.accounts.models import User
+from guichet.desk.conduct import severity_name
 from guichet.desk.formats import day, money
 from guichet.marketplace.models import Seller, SellerStatus, StrikeReason
 from guichet.notify.models import OutboundEmail, OutboxStatus
@@ -47,6 +48,8 @@ ALERTS = {
     Verb.EMAIL_BOUNCED,
     Verb.ABUSE_FLAGGED,
     Verb.STRIKE_RECORDED,
+    Verb.CONTACT_BLOCKED,
+    Verb.CONDUCT_REFERRED,
 }
 # What changes who decides, whether the case is open, the seller's standing or money owed:
 # its moment's line reads stronger.
@@ -64,6 +67,27 @@ NOTABLE = {
     Verb.CONTACT_DETAILS_RELEASED,
     Verb.CONTACT_DETAILS_REFUSED,
     Verb.PAYMENT_RECORDED,
+    Verb.ABUSE_CONFIRMED,
+    Verb.CONDUCT_WARNED,
+    Verb.CONTACT_UNBLOCKED,
+    Verb.AGENT_CONCERNED,
+}
+# Events of the conduct procedure (docs/conduct.md): their line says it in full.
+CONDUCT_VERBS = {
+    Verb.ABUSE_FLAGGED,
+    Verb.ABUSE_CONFIRMED,
+    Verb.ABUSE_DISMISSED,
+    Verb.CONDUCT_WARNED,
+    Verb.CONTACT_BLOCKED,
+    Verb.CONTACT_UNBLOCKED,
+    Verb.CONDUCT_REFERRED,
+    Verb.AGENT_CONCERNED,
+}
+# Where a case was referred to (`conduct.models.Authority`), as a line says it.
+REFERRED = {
+    "police": gettext_lazy("Referred to the police"),
+    "lawyer": gettext_lazy("Referred to a lawyer"),
+    "platform": gettext_lazy("Referred to the platform"),
 }
 # Events about a seller: their line names it (`data["seller"]`).
 SELLER_VERBS = {
@@ -118,6 +142,9 @@ class Item:
     sent: str = ""  # for an email to the customer: queued / sent / failed / bounced
     names: dict[int, str] = field(default_factory=dict)  # staff named by the events
     sellers: dict[int, str] = field(default_factory=dict)  # sellers named by the events
+    # A flagged message's text and subject, escaped, the words found marked (desk.conduct).
+    marked: str = ""
+    marked_subject: str = ""
 
     @property
     def actor(self) -> str:
@@ -408,11 +435,19 @@ def _attach(ticket: Ticket, items: list[Item], outbox: Any) -> None:
 
 
 def _staff_names(events: list[Event]) -> dict[int, str]:
-    ids = {
-        e.data.get("to")
-        for e in events
-        if e.verb == Verb.ASSIGNED and isinstance(e.data.get("to"), int)
-    } | {e.data["recorded_by"] for e in events if isinstance(e.data.get("recorded_by"), int)}
+    ids = (
+        {
+            e.data.get("to")
+            for e in events
+            if e.verb == Verb.ASSIGNED and isinstance(e.data.get("to"), int)
+        }
+        | {e.data["recorded_by"] for e in events if isinstance(e.data.get("recorded_by"), int)}
+        | {
+            e.data["agent"]
+            for e in events
+            if e.verb == Verb.AGENT_CONCERNED and isinstance(e.data.get("agent"), int)
+        }
+    )
     if not ids:
         return {}
     return {u.pk: u.get_full_name() or u.username for u in User.objects.filter(pk__in=ids)}
@@ -464,6 +499,8 @@ def describe(
         label = event.verb.replace("_", " ")
     verb = event.verb
     detail = ""
+    if verb in CONDUCT_VERBS:
+        return _conduct_line(verb, data, label, names or {})
     if verb == Verb.STATUS_CHANGED:
         detail = f"{_status(data.get('from'))} → {_status(data.get('to'))}"
     elif verb == Verb.FIELD_CHANGED:
@@ -520,6 +557,41 @@ def describe(
         recorded = _("recorded by %(name)s") % {"name": (names or {}).get(recorder, "?")}
         detail = f"{detail} ({recorded})" if detail else recorded
     return _("%(what)s: %(detail)s") % {"what": label, "detail": detail} if detail else label
+
+
+def _conduct_line(verb: str, data: dict[str, Any], label: str, names: dict[int, str]) -> str:
+    """An event of the conduct procedure: "Warning 1 of 1 sent to the customer", "Customer
+    blocked: <reason>", "Referred to the police: <note>", "Complaint about Jean Durand"."""
+
+    def said(what: Any, *details: Any) -> str:
+        detail = " — ".join(str(d) for d in details if d)
+        return _("%(what)s: %(detail)s") % {"what": what, "detail": detail} if detail else str(what)
+
+    severity = severity_name(data.get("severity"))
+    if verb == Verb.ABUSE_FLAGGED:
+        words = data.get("words") or []
+        found = ", ".join(str(w) for w in words) if isinstance(words, list) else ""
+        return said(label, severity, found or str(data.get("reason") or ""))
+    if verb in (Verb.ABUSE_CONFIRMED, Verb.ABUSE_DISMISSED):
+        return said(label, severity, str(data.get("note") or ""))
+    if verb == Verb.CONDUCT_WARNED:
+        number, of = data.get("number"), data.get("of")
+        if isinstance(number, int) and isinstance(of, int):
+            return _("Warning %(n)s of %(of)s sent to the customer") % {"n": number, "of": of}
+        return label
+    if verb == Verb.CONTACT_BLOCKED:
+        by = _("by the conduct policy") if data.get("by_policy") else ""
+        return said(label, str(data.get("reason") or ""), by)
+    if verb == Verb.CONTACT_UNBLOCKED:
+        return said(label, str(data.get("reason") or ""))
+    if verb == Verb.CONDUCT_REFERRED:
+        to = REFERRED.get(str(data.get("authority")), label)
+        return said(to, str(data.get("note") or ""))
+    # AGENT_CONCERNED: the person by their name now, else as the customer wrote it.
+    agent = data.get("agent")
+    name = names.get(agent, "") if isinstance(agent, int) else ""
+    name = name or str(data.get("name") or "")
+    return _("Complaint about %(name)s") % {"name": name} if name else label
 
 
 # What a release of a seller's details gave, by the keys `contact_details` writes.

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from guichet.desk import devmail, lists, notifications, seller_views, sellers, views
+from guichet.desk import conduct_views, devmail, lists, notifications, seller_views, sellers, views
 
 app_name = "desk"
 urlpatterns = [
@@ -20,6 +20,7 @@ urlpatterns = [
     path("notifications/read/", notifications.notifications_read_all, name="notifications_read"),
     path("notifications/<int:pk>/", notifications.notification_open, name="notification"),
     path("preferences/", notifications.preferences, name="preferences"),
+    path("held/", conduct_views.held, name="held"),
     path("t/<str:reference>/", views.ticket, name="ticket"),
     path("t/<str:reference>/timeline/", views.ticket_timeline, name="timeline"),
     path("t/<str:reference>/reply/", views.reply, name="reply"),
@@ -38,7 +39,14 @@ urlpatterns = [
     path("t/<str:reference>/split/", views.split, name="split"),
     path("t/<str:reference>/thank/", views.thank, name="thank"),
     path("t/<str:reference>/close-quietly/", views.close_quietly, name="close_quietly"),
-    path("t/<str:reference>/flag/", views.flag, name="flag"),
+    # The conduct procedure (docs/conduct.md): flags, the customer's block, referrals, and
+    # whom a complaint is about.
+    path("t/<str:reference>/flag/", conduct_views.flag, name="flag"),
+    path("t/<str:reference>/flags/<int:pk>/", conduct_views.flag_decide, name="flag_decide"),
+    path("t/<str:reference>/block/", conduct_views.block, name="block"),
+    path("t/<str:reference>/lift/", conduct_views.lift, name="lift"),
+    path("t/<str:reference>/refer/", conduct_views.refer, name="refer"),
+    path("t/<str:reference>/concerned/", conduct_views.concerned, name="concerned"),
     path("t/<str:reference>/files/<int:pk>/", views.attachment, name="attachment"),
     # The other parties to a case: the seller (docs/marketplace.md), the return, the money.
     path("t/<str:reference>/seller/write/", seller_views.seller_write, name="seller_write"),

@@ -46,11 +46,11 @@ from guichet.desk.canned import fill
 from guichet.desk.models import CannedReply
 from guichet.desk.shell import desk_of, shell_context
 from guichet.desk.timeline import uneventful_since
-from guichet.lib.errors import Conflict, ServiceError
+from guichet.lib.errors import Conflict, InvalidRequest, ServiceError
 from guichet.lib.inputs import posted_id
 from guichet.tickets import services
 from guichet.tickets.attachments import attachment_download
-from guichet.tickets.choices import Status
+from guichet.tickets.choices import ContactType, Status
 from guichet.tickets.models import Attachment, Message, Ticket
 from guichet.tickets.queries import (
     access_ticket,
@@ -208,15 +208,38 @@ def change_level(request: HttpRequest, reference: str) -> HttpResponse:
 @require_POST
 def close(request: HttpRequest, reference: str) -> HttpResponse:
     def act(desk: StaffAccess, ticket: Ticket, data: dict[str, Any]) -> Any:
+        actor, revision = signed_in(request), revision_of(data)
+        decided = (ContactType.COMPLAINT, ContactType.DISPUTE)
+        if (
+            ticket.about_agent
+            and ticket.contact_type not in decided
+            and ticket.brand.get_policy().contact_type(ContactType.COMPLAINT) is not None
+        ):
+            # A complaint about a team member is a complaint: its written conclusions go
+            # to the customer as the outcome letter (`notify.reactions.tell_outcome`).
+            services.ticket_change(
+                ticket=ticket,
+                actor=actor,
+                contact_type=ContactType.COMPLAINT,
+                expected_revision=revision,
+            )
+            revision = ticket.revision
         return services.ticket_close(
             ticket=ticket,
-            actor=signed_in(request),
+            actor=actor,
             outcome=data["outcome"] or None,
             summary=data["summary"],
-            expected_revision=revision_of(data),
+            expected_revision=revision,
         )
 
-    return side_action(request, reference, forms.CloseForm, act, done=_("The ticket is closed."))
+    return side_action(
+        request,
+        reference,
+        forms.CloseForm,
+        act,
+        done=_("The ticket is closed."),
+        form_args=lambda t: [t],
+    )
 
 
 @staff_required
@@ -359,25 +382,15 @@ def thank(request: HttpRequest, reference: str) -> HttpResponse:
 @require_POST
 def close_quietly(request: HttpRequest, reference: str) -> HttpResponse:
     def act(desk: StaffAccess, ticket: Ticket, data: dict[str, Any]) -> Any:
+        if ticket.about_agent:
+            raise InvalidRequest(
+                _("A complaint about a team member ends with written conclusions for the customer.")
+            )
         return services.ticket_close_without_reply(
             ticket=ticket, actor=signed_in(request), reason=data["reason"]
         )
 
     return side_action(request, reference, forms.ReasonForm, act, done=_("Closed without a reply."))
-
-
-@staff_required
-@require_POST
-def flag(request: HttpRequest, reference: str) -> HttpResponse:
-    """Flag as abusive (AB-1, by hand), or lift the flag, with the reason."""
-
-    def act(desk: StaffAccess, ticket: Ticket, data: dict[str, Any]) -> Any:
-        flagged = request.POST.get("flagged", "1") == "1"
-        return services.ticket_flag_abuse(
-            ticket=ticket, actor=signed_in(request), reason=data["reason"], flagged=flagged
-        )
-
-    return side_action(request, reference, forms.ReasonForm, act, done=_("Saved."))
 
 
 # --- writing to the customer, and notes -----------------------------------------------------------

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from guichet.desk import formats
+from guichet.desk.conduct import severity_name
 from guichet.lib.contrast import nearest_compliant
 
 register = template.Library()
@@ -77,3 +78,9 @@ def initials(user: Any) -> str:
 def money(amount: Any, currency: str) -> str:
     """ "2 499,00 MAD": an amount with its currency, as recorded (`desk.formats.money`)."""
     return formats.money(amount, currency or "")
+
+
+@register.filter
+def severity(value: Any) -> str:
+    """An abuse severity's word ("Threat"), "" for none."""
+    return severity_name(value)

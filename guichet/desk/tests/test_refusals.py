@@ -35,7 +35,11 @@ ACTIONS = {
     "split": ["message", "subject"],
     "thank": ["text"],
     "close_quietly": REASON,
-    "flag": ["flagged", *REASON],
+    "flag": ["reason", "severity", "message"],
+    "block": ["reason"],
+    "lift": ["reason"],
+    "refer": ["authority", "note"],
+    "concerned": ["agent"],
 }
 
 
