@@ -385,6 +385,13 @@ class ConcernedForm(forms.Form):
         ]
 
 
+class RetypeForm(forms.Form):
+    """The contact type, corrected in one click from what the intake read."""
+
+    contact_type = forms.ChoiceField(choices=ContactType.choices)
+    revision = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+
 class RevisionForm(forms.Form):
     revision = forms.IntegerField(widget=forms.HiddenInput, required=False)
 

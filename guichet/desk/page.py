@@ -15,6 +15,7 @@ from guichet.desk.canned import canned_for
 from guichet.desk.conduct import conduct_side, mark_timeline
 from guichet.desk.handling import handling
 from guichet.desk.parties import money_side, seller_side
+from guichet.desk.reading import intake_reading
 from guichet.desk.timeline import timeline
 from guichet.lib.names import language_name
 from guichet.tickets.models import Ticket
@@ -99,6 +100,7 @@ def whole(
         "order_form": forms.OrderForm(ticket) if policy.validation.order_reference else None,
         "other_form": forms.OtherTicketForm(initial=revision),
         "flag_form": forms.FlagForm(ticket),
+        "reading": intake_reading(ticket, policy),
         "concerned_form": concerned_form(desk, ticket),
         "thank_form": forms.ThankForm() if rule and rule.thank_and_forward else None,
         "quiet_close": bool(rule and rule.reply in ("none", "if_service")),

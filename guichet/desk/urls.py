@@ -29,6 +29,7 @@ urlpatterns = [
     path("t/<str:reference>/take/", views.take, name="take"),
     path("t/<str:reference>/assign/", views.assign, name="assign"),
     path("t/<str:reference>/fields/", views.change_fields, name="fields"),
+    path("t/<str:reference>/retype/", views.retype, name="retype"),
     path("t/<str:reference>/level/", views.change_level, name="level"),
     path("t/<str:reference>/close/", views.close, name="close"),
     path("t/<str:reference>/reopen/", views.reopen, name="reopen"),

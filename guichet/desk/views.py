@@ -380,6 +380,22 @@ def thank(request: HttpRequest, reference: str) -> HttpResponse:
 
 @staff_required
 @require_POST
+def retype(request: HttpRequest, reference: str) -> HttpResponse:
+    """The contact type corrected from what the intake read (one click)."""
+
+    def act(desk: StaffAccess, ticket: Ticket, data: dict[str, Any]) -> Any:
+        return services.ticket_change(
+            ticket=ticket,
+            actor=signed_in(request),
+            contact_type=data["contact_type"],
+            expected_revision=revision_of(data),
+        )
+
+    return side_action(request, reference, forms.RetypeForm, act, done=_("Changes saved."))
+
+
+@staff_required
+@require_POST
 def close_quietly(request: HttpRequest, reference: str) -> HttpResponse:
     def act(desk: StaffAccess, ticket: Ticket, data: dict[str, Any]) -> Any:
         if ticket.about_agent:
