@@ -28,10 +28,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import IntEnum
 from functools import cache, lru_cache
+from itertools import accumulate
 from importlib.resources import files
 from typing import Any
 
@@ -82,15 +84,40 @@ def detect(
     if not text:
         return []
     folded = _fold(text)
-    words = _words(folded)
-    if not words:
-        return []
     matchers = [_lexicon()]
     if extra_terms:
         matchers.append(_extras(tuple(extra_terms), extra_severity))
+    plan = _plan(folded, matchers)
+    if plan is None:
+        return []
+    words: list[_Word] = []
+    slices: list[tuple[int, int, _Rules]] = []
+    for low, high, rules in plan:
+        first = len(words)
+        _window_words(folded, low, high, words)
+        slices.append((first, len(words), rules))
+    return _hits(text, folded, words, matchers, slices)
+
+
+def _hits(
+    text: str,
+    folded: str,
+    words: Sequence[_Word],
+    matchers: Sequence[_Matcher],
+    slices: Sequence[tuple[int, int, _Rules]] = (),
+) -> list[Hit]:
+    """The hits among the words: all the text's, or those of the windows `_plan` chose
+    (`slices`: where each window's words are in `words`, and the rules to try there)."""
+    if not words:
+        return []
     found: list[tuple[int, int, _Entry]] = []
-    for matcher in matchers:
-        found.extend(matcher.find(words))
+    for at, matcher in enumerate(matchers):
+        if not slices:
+            found.extend(matcher.find(words))
+        for low, high, rules in slices:
+            if rules[at]:
+                part = words[low:high]
+                found.extend((low + a, low + b, e) for a, b, e in matcher.find(part, rules[at]))
     if not found:
         return []
     safe = _safe().find(words)
@@ -156,6 +183,9 @@ _REPLY = re.compile(
     r")",
     re.IGNORECASE | re.MULTILINE,
 )
+# What every reply header holds (a quick test before the slower _REPLY).
+_MAY_REPLY = re.compile(r"crit|wrote:|--|(?:de|from) ?:", re.IGNORECASE)
+_NOT_ASCII = re.compile(r"[^\x00-\x7f]+")
 _QUOTED_LINE = re.compile(r"^[ \t]*>[^\n]*", re.MULTILINE)
 _LINKS = re.compile(r"(?:https?://|www\.)\S+|[\w.+-]+@[\w-]+\.[\w.-]+")
 
@@ -164,16 +194,25 @@ def _blank(match: re.Match[str]) -> str:
     return re.sub(r"[^\n]", " ", match.group())
 
 
+def _translate(match: re.Match[str]) -> str:
+    return match.group().translate(_FOLD)
+
+
 def _fold(text: str) -> str:
     """The text lower-cased and stripped of accents, quoted mail and links, with one character
     for each of the original's (an offset in it is an offset in the text)."""
-    translated = text.translate(_FOLD)
+    # str.translate is slow on a text that is not all ASCII: only its other runs go through
+    # the table (its ASCII entries are the capitals, lower-cased below, and "`").
+    translated = _NOT_ASCII.sub(_translate, text) if not text.isascii() else text
+    if "`" in translated:
+        translated = translated.replace("`", "'")
     folded = translated.lower()
     if len(folded) != len(text):  # a rare capital whose lower case is longer ("İ")
         folded = "".join(c.lower() if len(c.lower()) == 1 else c for c in translated)
-    reply = _REPLY.search(folded)
-    if reply:
-        folded = folded[: reply.start()] + " " * (len(folded) - reply.start())
+    if _MAY_REPLY.search(folded):
+        reply = _REPLY.search(folded)
+        if reply:
+            folded = folded[: reply.start()] + " " * (len(folded) - reply.start())
     if ">" in folded:
         folded = _QUOTED_LINE.sub(_blank, folded)
     if "@" in folded or "www." in folded or "://" in folded:
@@ -238,12 +277,22 @@ def _skeleton(token: str) -> tuple[str, ...]:
     return readings
 
 
-def _words(folded: str) -> list[_Word]:
+def _words(folded: str, windows: Iterable[tuple[int, int]] = ()) -> list[_Word]:
+    """The words of the text, or of the windows of it given (spans that begin and end in a
+    gap between clauses, see _plan): read alone, a window gives the words the whole text has
+    there."""
     words: list[_Word] = []
+    for low, high in windows or ((0, len(folded)),):
+        _window_words(folded, low, high, words)
+    return words
+
+
+def _window_words(folded: str, low: int, high: int, words: list[_Word]) -> None:
     singles: list[tuple[str, int, int]] = []  # a run of one-letter words (c o n n a r d)
+    first = len(words)
 
     def add(readings: tuple[str, ...], start: int, end: int) -> None:
-        previous = words[-1].end if words else 0
+        previous = words[-1].end if len(words) > first else low
         gap = folded[previous:start]
         after_break = gap != " " and _CLAUSE.search(gap) is not None
         words.append(_Word(readings[0], start, end, readings[1:], after_break))
@@ -260,7 +309,7 @@ def _words(folded: str) -> list[_Word]:
                     add(readings, start, end)
         singles.clear()
 
-    for match in _TOKEN.finditer(folded):
+    for match in _TOKEN.finditer(folded, low, high):
         token = match.group()
         start, end = match.span()
         if len(token) == 1 and (token.isalnum() or token in _LETTER_SYMBOLS):
@@ -277,7 +326,6 @@ def _words(folded: str) -> list[_Word]:
             add(readings, start, end)
     if singles:
         flush()
-    return words
 
 
 # --- 4. The lexicon and its matching -----------------------------------------------------------
@@ -295,34 +343,98 @@ class _Entry:
 # several patterns (an empty one: the group is optional).
 _Step = tuple[str, object]
 _Pattern = tuple[_Step, ...]
+# What a token may stand for (_Matcher.token_info): rules anchored, requirements met, crossings.
+_TokenInfo = tuple[tuple[int, ...], frozenset[int], int]
 
 
 @dataclass
 class _Matcher:
-    exact: dict[str, list[tuple[_Pattern, _Entry]]] = field(default_factory=dict)
-    prefix: dict[str, list[tuple[_Pattern, _Entry]]] = field(default_factory=dict)
+    exact: dict[str, list[tuple[_Pattern, _Entry, int]]] = field(default_factory=dict)
+    prefix: dict[str, list[tuple[_Pattern, _Entry, int]]] = field(default_factory=dict)
     vocabulary: set[str] = field(default_factory=set)  # every word of every entry
+    # For the quick reading (_plan). A rule (the n-th pattern added) requires some words:
+    # for each of its steps that needs one, a word of a set (a requirement, by number); its
+    # anchor is the requirement whose words look rarest.
+    requirement_ids: dict[frozenset[tuple[str, Any]], int] = field(default_factory=dict)
+    requirement_words: dict[str, list[int]] = field(default_factory=dict)
+    requirement_prefixes: list[tuple[str, int]] = field(default_factory=list)
+    requires: list[frozenset[int]] = field(default_factory=list)  # by rule
+    crossings: list[int] = field(default_factory=list)  # by rule: clause ends it may run across
+    anchored: dict[int, list[int]] = field(default_factory=dict)  # requirement → rules
+    tokens: dict[str, _TokenInfo] = field(default_factory=dict)  # see token_info
 
     def add(self, pattern: _Pattern, entry: _Entry) -> None:
+        rule = len(self.requires)
         for kind, value in _first_words(pattern):
             if kind == "=":
                 for key in value:
-                    self.exact.setdefault(key, []).append((pattern, entry))
+                    self.exact.setdefault(key, []).append((pattern, entry, rule))
             else:
-                self.prefix.setdefault(value[:3], []).append((pattern, entry))
+                self.prefix.setdefault(value[:3], []).append((pattern, entry, rule))
         self.vocabulary.update(_all_words(pattern))
+        needs = _requirements(pattern)
+        if not needs:
+            raise ValueError(f"a lexicon entry must hold a word: {pattern}")
+        ids = [self._requirement(words) for _score, words in needs]
+        anchor = max(range(len(needs)), key=lambda at: (needs[at][0], at))
+        self.anchored.setdefault(ids[anchor], []).append(rule)
+        self.requires.append(frozenset(ids))
+        self.crossings.append(_crossings(pattern))
 
-    def find(self, words: Sequence[_Word]) -> Iterable[tuple[int, int, _Entry]]:
+    def _requirement(self, words: frozenset[tuple[str, Any]]) -> int:
+        known = self.requirement_ids.get(words)
+        if known is not None:
+            return known
+        number = self.requirement_ids[words] = len(self.requirement_ids)
+        for kind, value in words:
+            if kind == "=":
+                for key in value:
+                    self.requirement_words.setdefault(key, []).append(number)
+            else:
+                self.requirement_prefixes.append((value, number))
+        return number
+
+    def token_info(self, token: str) -> _TokenInfo:
+        """What a token of the text (or a run of single letters joined) may stand for, in any
+        of its readings: the rules anchored on it, the requirements it meets, and the most
+        clause ends those rules may cross. Remembered for each token."""
+        known = self.tokens.get(token)
+        if known is not None:
+            return known
+        readings = _skeleton(token)
+        if readings and "*" in readings[0]:
+            word = self._unstarred(_Word(readings[0], 0, 0, readings[1:]))
+            readings = (*readings, word.skeleton, *word.alternatives)
+        met: set[int] = set()
+        for reading in readings:
+            met.update(self.requirement_words.get(reading, ()))
+            met.update(n for start, n in self.requirement_prefixes if reading.startswith(start))
+        rules = sorted({rule for n in met for rule in self.anchored.get(n, ())})
+        info = (tuple(rules), frozenset(met), max((self.crossings[r] for r in rules), default=0))
+        if len(self.tokens) > 100_000:
+            self.tokens.clear()
+        self.tokens[token] = info
+        return info
+
+    def find(
+        self, words: Sequence[_Word], only: frozenset[int] | None = None
+    ) -> Iterable[tuple[int, int, _Entry]]:
+        """(first word, last word, entry) of every match; `only`: the rules to try."""
         exact, prefix = self.exact, self.prefix
         for index, word in enumerate(words):
             if "*" in word.skeleton:
                 word = self._unstarred(word)
             tried: set[int] = set()
             for reading in (word.skeleton, *word.alternatives):
-                for pattern, entry in (*exact.get(reading, ()), *prefix.get(reading[:3], ())):
+                for pattern, entry, rule in (
+                    *exact.get(reading, ()),
+                    *prefix.get(reading[:3], ()),
+                ):
                     if id(pattern) in tried:
                         continue
                     tried.add(id(pattern))
+                    if only is not None and rule not in only:
+                        continue
                     last = _match(pattern, words, index, word)
                     if last is not None and last > index:
                         yield index, last - 1, entry
@@ -340,6 +452,70 @@ class _Matcher:
         return _Word(
             readings[0], word.start, word.end, (*readings[1:], *word.alternatives), word.after_break
         )
+
+
+# Words too frequent in customers' messages to anchor a rule (see _anchor).
+_COMMON = frozenset(
+    """
+    je j tu t te toi vous v on il elle nous me m ma mon ta ton votre vos des de d du le la les l
+    un une et est es etes suis ai as avez a au aux en pas plus que qu qui ne n se s ce c ca sa
+    son ses leur y avec pour par sur dans tout tous faire fait vais va vas allez aller mais ou
+    bien tres trop vraiment service client commande colis livreur livraison equipe site
+    i you u your ur youre we he she it they the an to of is are am and my me will ll be this
+    that what so just get got go going gonna want all at on in for not no do dont can with
+    service company team support order store shop staff agent people guy guys
+    """.split()
+)
+
+
+_Need = tuple[int, frozenset[tuple[str, Any]]]  # how rare its words look; the words
+
+
+def _requirements(steps: _Pattern) -> list[_Need]:
+    """For each step that needs a word, the words (kind, skeletons or prefix) one of which a
+    match holds there, and how rare they look (the shortest's length, 0 for a common word);
+    for a choice, its options' rarest together (none when an option may be empty)."""
+    found: list[_Need] = []
+    for kind, value in steps:
+        if kind == "=":
+            words: Iterable[str] = value  # type: ignore[assignment]
+            found.append((min(_rarity(w) for w in words), frozenset({(kind, value)})))
+        elif kind == "*":
+            found.append((_rarity(value), frozenset({(kind, value)})))  # type: ignore[arg-type]
+        elif kind == "|":
+            options = [_best(option) for option in value]  # type: ignore[attr-defined]
+            if all(option is not None for option in options):
+                found.append(
+                    (
+                        min(o[0] for o in options if o is not None),
+                        frozenset().union(*(o[1] for o in options if o is not None)),
+                    )
+                )
+    return found
+
+
+def _best(steps: _Pattern) -> _Need | None:
+    """The rarest-looking requirement of the steps (the last of equals)."""
+    best = None
+    for need in _requirements(steps):
+        if best is None or need[0] >= best[0]:
+            best = need
+    return best
+
+
+def _rarity(word: str) -> int:
+    return 0 if word in _COMMON else len(word)
+
+
+def _crossings(pattern: _Pattern) -> int:
+    """How many clause ends (`$`) a pattern may run across."""
+    count = 0
+    for kind, value in pattern:
+        if kind == "$":
+            count += 1
+        elif kind == "|":
+            count += max(_crossings(option) for option in value)  # type: ignore[attr-defined]
+    return count
 
 
 def _plurals(value: str) -> tuple[str, ...]:
@@ -555,6 +731,104 @@ def _extras(terms: tuple[str, ...], severity: Severity) -> _Matcher:
         if steps:
             matcher.add(steps, _Entry(term.strip(), severity, extra=True))
     return matcher
+
+
+# --- 4b. The quick reading ---------------------------------------------------------------------
+# Most messages hold no abuse, and reading every word of a long one costs. So the text's
+# tokens are first looked up, each once, in the index of the rules' anchors (_Matcher.add):
+# no anchor, no hit. Around each anchor found, the window from the clause end before to the
+# clause end after (further by one clause for each `$` its rules may run across) is read word
+# by word, unless it lacks a word every rule anchored there requires. A clause end is a gap
+# between tokens holding , . ; : ? ( or a line break that no run of single letters spans: no
+# phrase runs across it, and the words of a window read alone are those of the whole text
+# there, so the hits are those a reading of every word finds.
+
+_SPLIT = re.compile(r"([a-z0-9@$€!|*]+)")  # the gaps and the tokens of _TOKEN, in turn
+_SINGLE = frozenset("abcdefghijklmnopqrstuvwxyz0123456789@$")  # a token of one: a single
+_CUT = re.compile(r"[,.;:?\n(]")
+_Rules = tuple[frozenset[int], ...]  # for each matcher, the rules to try
+
+
+def _plan(folded: str, matchers: Sequence[_Matcher]) -> list[tuple[int, int, _Rules]] | None:
+    """The windows of the text to read, in order (start, end, the rules to try there); None
+    when no rule can match."""
+    parts = _SPLIT.split(folded)
+    tokens = parts[1::2]
+    if not tokens:
+        return None
+    runs = _runs(parts)
+    unique = set(tokens)
+    unique.update(joined for _first, _last, joined in runs)
+    infos: list[dict[str, _TokenInfo]] = []  # for each matcher, what each token stands for
+    hot: dict[str, int] = {}  # the tokens holding an anchor: the clause ends their rules cross
+    for matcher in matchers:
+        known, read = matcher.tokens, matcher.token_info
+        infos.append(info_of := {token: known.get(token) or read(token) for token in unique})
+        for token, info in info_of.items():
+            if info[0]:
+                hot[token] = max(hot.get(token, 0), info[2])
+    if not hot:
+        return None
+
+    # Clause ends, by the number of the gap (gap k comes before token k).
+    gaps = parts[0::2]
+    cuts = []
+    for k in [k for k, gap in enumerate(gaps) if gap != " "]:
+        gap = gaps[k]
+        if 0 < k < len(tokens) and _CUT.search(gap):
+            before, after = tokens[k - 1], tokens[k]
+            if len(gap) > 3 or "\n" in gap or before not in _SINGLE or after not in _SINGLE:
+                cuts.append(k)
+
+    spans: list[tuple[int, int]] = []  # windows as token numbers [first, last + 1)
+    anchors = [(i, hot[t]) for i, t in enumerate(tokens) if t in hot]
+    anchors += [(first, hot[joined]) for first, _last, joined in runs if joined in hot]
+    for i, cross in anchors:
+        at = bisect_right(cuts, i)
+        low = cuts[at - 1 - cross] if at - 1 - cross >= 0 else 0
+        high = cuts[at + cross] if at + cross < len(cuts) else len(tokens)
+        spans.append((low, high))
+    spans.sort()
+    merged = [spans[0]]
+    for low, high in spans[1:]:
+        if low < merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(high, merged[-1][1]))
+        else:
+            merged.append((low, high))
+
+    ends = list(accumulate(map(len, parts)))  # token i: ends[2i] to ends[2i + 1]
+    windows: list[tuple[int, int, _Rules]] = []
+    for low, high in merged:
+        inside = set(tokens[low:high])
+        inside.update(joined for first, _last, joined in runs if low <= first < high)
+        rules = []
+        for matcher, info_of in zip(matchers, infos, strict=True):
+            found = [info_of[token] for token in inside]
+            met = frozenset().union(*(info[1] for info in found))
+            requires = matcher.requires
+            rules.append(frozenset(r for info in found for r in info[0] if requires[r] <= met))
+        if any(rules):
+            start = ends[2 * low - 1] if low else 0
+            end = ends[2 * high - 1] if high < len(tokens) else len(folded)
+            windows.append((start, end, tuple(rules)))
+    return windows or None
+
+
+def _runs(parts: list[str]) -> list[tuple[int, int, str]]:
+    """The runs of three single letters or more, as _words joins them: (number of the first
+    token, of the last, the letters joined)."""
+    tokens = parts[1::2]
+    singles = [i for i, token in enumerate(tokens) if token in _SINGLE]
+    runs: list[tuple[int, int, str]] = []
+    group: list[int] = []
+    for i in [*singles, -2]:
+        if group and i == group[-1] + 1 and len(parts[2 * i]) <= 3 and "\n" not in parts[2 * i]:
+            group.append(i)
+            continue
+        if len(group) >= 3:
+            runs.append((group[0], group[-1], "".join(tokens[j] for j in group)))
+        group = [i]
+    return runs
 
 
 # --- 5. What excuses a hit ---------------------------------------------------------------------
