@@ -183,9 +183,11 @@ _REPLY = re.compile(
     r")",
     re.IGNORECASE | re.MULTILINE,
 )
-# What every reply header holds (a quick test before the slower _REPLY).
-_MAY_REPLY = re.compile(r"crit|wrote:|--|(?:de|from) ?:", re.IGNORECASE)
-_NOT_ASCII = re.compile(r"[^\x00-\x7f]+")
+# What every reply header holds (a quick test before the slower _REPLY), with the characters
+# that _REPLY's IGNORECASE takes for its letters.
+_MAY_REPLY = ("crit", "wrote:", "--", "de:", "de :", "from:", "from :", "ı", "İ", "ſ")
+_NOT_ASCII = re.compile(r"[^\x00-\x7f]")
+_CHAINED = frozenset(latin for latin in _FOLD.values() if ord(latin) in _FOLD)
 _QUOTED_LINE = re.compile(r"^[ \t]*>[^\n]*", re.MULTILINE)
 _LINKS = re.compile(r"(?:https?://|www\.)\S+|[\w.+-]+@[\w-]+\.[\w.-]+")
 
@@ -194,22 +196,24 @@ def _blank(match: re.Match[str]) -> str:
     return re.sub(r"[^\n]", " ", match.group())
 
 
-def _translate(match: re.Match[str]) -> str:
-    return match.group().translate(_FOLD)
-
-
 def _fold(text: str) -> str:
     """The text lower-cased and stripped of accents, quoted mail and links, with one character
     for each of the original's (an offset in it is an offset in the text)."""
     # str.translate is slow on a text that is not all ASCII: only its other runs go through
     # the table (its ASCII entries are the capitals, lower-cased below, and "`").
-    translated = _NOT_ASCII.sub(_translate, text) if not text.isascii() else text
+    translated = text
+    if not text.isascii():
+        # Each of the few other characters replaced in turn (one whose replacement is replaced
+        # too, "æ", first: a character is replaced once, as str.translate does).
+        for char in sorted(set(_NOT_ASCII.findall(text)), key=lambda c: c not in _CHAINED):
+            if (latin := _FOLD.get(ord(char))) is not None:
+                translated = translated.replace(char, latin)
     if "`" in translated:
         translated = translated.replace("`", "'")
     folded = translated.lower()
     if len(folded) != len(text):  # a rare capital whose lower case is longer ("İ")
         folded = "".join(c.lower() if len(c.lower()) == 1 else c for c in translated)
-    if _MAY_REPLY.search(folded):
+    if any(needle in folded for needle in _MAY_REPLY):
         reply = _REPLY.search(folded)
         if reply:
             folded = folded[: reply.start()] + " " * (len(folded) - reply.start())
@@ -343,14 +347,17 @@ class _Entry:
 # several patterns (an empty one: the group is optional).
 _Step = tuple[str, object]
 _Pattern = tuple[_Step, ...]
-# What a token may stand for (_Matcher.token_info): rules anchored, requirements met, crossings.
-_TokenInfo = tuple[tuple[int, ...], frozenset[int], int]
+# What a token may stand for (_Matcher._token_info): rules anchored, requirements met, crossings.
+_TokenInfo = tuple[tuple[int, ...], int, int]  # the requirements met as bits
+
+
+_Index = dict[str, list[tuple[_Pattern, _Entry, int]]]  # a first word: its patterns, in order
 
 
 @dataclass
 class _Matcher:
-    exact: dict[str, list[tuple[_Pattern, _Entry, int]]] = field(default_factory=dict)
-    prefix: dict[str, list[tuple[_Pattern, _Entry, int]]] = field(default_factory=dict)
+    exact: _Index = field(default_factory=dict)
+    prefix: _Index = field(default_factory=dict)  # by the first three letters of a `word*`
     vocabulary: set[str] = field(default_factory=set)  # every word of every entry
     # For the quick reading (_plan). A rule (the n-th pattern added) requires some words:
     # for each of its steps that needs one, a word of a set (a requirement, by number); its
@@ -358,19 +365,28 @@ class _Matcher:
     requirement_ids: dict[frozenset[tuple[str, Any]], int] = field(default_factory=dict)
     requirement_words: dict[str, list[int]] = field(default_factory=dict)
     requirement_prefixes: list[tuple[str, int]] = field(default_factory=list)
-    requires: list[frozenset[int]] = field(default_factory=list)  # by rule
+    requires: list[int] = field(default_factory=list)  # by rule, as bits (1 << requirement)
+    rules: list[tuple[_Pattern, _Entry, tuple[tuple[bool, str], ...]]] = field(
+        default_factory=list
+    )  # by rule: its pattern, entry and first words (True: a prefix)
+    restricted: dict[frozenset[int], tuple[_Index, _Index]] = field(default_factory=dict)
     crossings: list[int] = field(default_factory=list)  # by rule: clause ends it may run across
     anchored: dict[int, list[int]] = field(default_factory=dict)  # requirement → rules
-    tokens: dict[str, _TokenInfo] = field(default_factory=dict)  # see token_info
+    tokens: dict[str, _TokenInfo] = field(default_factory=dict)  # those read, see learn
+    anchoring: dict[str, int] = field(default_factory=dict)  # those holding an anchor: crossings
 
     def add(self, pattern: _Pattern, entry: _Entry) -> None:
         rule = len(self.requires)
+        firsts: list[tuple[bool, str]] = []
         for kind, value in _first_words(pattern):
             if kind == "=":
                 for key in value:
                     self.exact.setdefault(key, []).append((pattern, entry, rule))
+                    firsts.append((False, key))
             else:
                 self.prefix.setdefault(value[:3], []).append((pattern, entry, rule))
+                firsts.append((True, value[:3]))
+        self.rules.append((pattern, entry, tuple(firsts)))
         self.vocabulary.update(_all_words(pattern))
         needs = _requirements(pattern)
         if not needs:
@@ -378,7 +394,7 @@ class _Matcher:
         ids = [self._requirement(words) for _score, words in needs]
         anchor = max(range(len(needs)), key=lambda at: (needs[at][0], at))
         self.anchored.setdefault(ids[anchor], []).append(rule)
-        self.requires.append(frozenset(ids))
+        self.requires.append(sum(1 << n for n in set(ids)))
         self.crossings.append(_crossings(pattern))
 
     def _requirement(self, words: frozenset[tuple[str, Any]]) -> int:
@@ -394,13 +410,22 @@ class _Matcher:
                 self.requirement_prefixes.append((value, number))
         return number
 
-    def token_info(self, token: str) -> _TokenInfo:
+    def learn(self, tokens: set[str]) -> None:
+        """Reads the tokens of a text not read yet into `tokens` (and `anchoring`)."""
+        missing = tokens - self.tokens.keys()
+        if len(self.tokens) + len(missing) > 100_000:
+            self.tokens.clear()
+            self.anchoring.clear()
+            missing = tokens
+        for token in missing:
+            info = self.tokens[token] = self._token_info(token)
+            if info[0]:
+                self.anchoring[token] = info[2]
+
+    def _token_info(self, token: str) -> _TokenInfo:
         """What a token of the text (or a run of single letters joined) may stand for, in any
         of its readings: the rules anchored on it, the requirements it meets, and the most
-        clause ends those rules may cross. Remembered for each token."""
-        known = self.tokens.get(token)
-        if known is not None:
-            return known
+        clause ends those rules may cross."""
         readings = _skeleton(token)
         if readings and "*" in readings[0]:
             word = self._unstarred(_Word(readings[0], 0, 0, readings[1:]))
@@ -410,34 +435,49 @@ class _Matcher:
             met.update(self.requirement_words.get(reading, ()))
             met.update(n for start, n in self.requirement_prefixes if reading.startswith(start))
         rules = sorted({rule for n in met for rule in self.anchored.get(n, ())})
-        info = (tuple(rules), frozenset(met), max((self.crossings[r] for r in rules), default=0))
-        if len(self.tokens) > 100_000:
-            self.tokens.clear()
-        self.tokens[token] = info
-        return info
+        bits = sum(1 << n for n in met)
+        return tuple(rules), bits, max((self.crossings[r] for r in rules), default=0)
 
     def find(
         self, words: Sequence[_Word], only: frozenset[int] | None = None
     ) -> Iterable[tuple[int, int, _Entry]]:
         """(first word, last word, entry) of every match; `only`: the rules to try."""
-        exact, prefix = self.exact, self.prefix
+        exact, prefix = (self.exact, self.prefix) if only is None else self._restricted(only)
+        if not exact and not prefix:
+            return
         for index, word in enumerate(words):
             if "*" in word.skeleton:
                 word = self._unstarred(word)
             tried: set[int] = set()
             for reading in (word.skeleton, *word.alternatives):
-                for pattern, entry, rule in (
+                for pattern, entry, _rule in (
                     *exact.get(reading, ()),
                     *prefix.get(reading[:3], ()),
                 ):
                     if id(pattern) in tried:
                         continue
                     tried.add(id(pattern))
-                    if only is not None and rule not in only:
-                        continue
                     last = _match(pattern, words, index, word)
                     if last is not None and last > index:
                         yield index, last - 1, entry
+
+    def _restricted(self, only: frozenset[int]) -> tuple[_Index, _Index]:
+        """The index of first words kept to some rules (in the same order)."""
+        known = self.restricted.get(only)
+        if known is None:
+            exact: _Index = {}
+            prefix: _Index = {}
+            for rule in sorted(only):  # the rules' order, as in the whole index
+                pattern, entry, firsts = self.rules[rule]
+                for is_prefix, key in firsts:
+                    (prefix if is_prefix else exact).setdefault(key, []).append(
+                        (pattern, entry, rule)
+                    )
+            known = exact, prefix
+            if len(self.restricted) > 10_000:
+                self.restricted.clear()
+            self.restricted[only] = known
+        return known
 
     def _unstarred(self, word: _Word) -> _Word:
         """A word with letters hidden by stars (`f*ck`, `enc**é`) read as the lexicon's words
@@ -758,15 +798,14 @@ def _plan(folded: str, matchers: Sequence[_Matcher]) -> list[tuple[int, int, _Ru
         return None
     runs = _runs(parts)
     unique = set(tokens)
-    unique.update(joined for _first, _last, joined in runs)
-    infos: list[dict[str, _TokenInfo]] = []  # for each matcher, what each token stands for
+    if runs:
+        unique.update(joined for _first, _last, joined in runs)
     hot: dict[str, int] = {}  # the tokens holding an anchor: the clause ends their rules cross
     for matcher in matchers:
-        known, read = matcher.tokens, matcher.token_info
-        infos.append(info_of := {token: known.get(token) or read(token) for token in unique})
-        for token, info in info_of.items():
-            if info[0]:
-                hot[token] = max(hot.get(token, 0), info[2])
+        matcher.learn(unique)
+        anchoring = matcher.anchoring
+        for token in anchoring.keys() & unique:
+            hot[token] = max(hot.get(token, 0), anchoring[token])
     if not hot:
         return None
 
@@ -796,18 +835,24 @@ def _plan(folded: str, matchers: Sequence[_Matcher]) -> list[tuple[int, int, _Ru
         else:
             merged.append((low, high))
 
-    ends = list(accumulate(map(len, parts)))  # token i: ends[2i] to ends[2i + 1]
+    ends: list[int] = []  # token i: ends[2i] to ends[2i + 1], once a window is kept
     windows: list[tuple[int, int, _Rules]] = []
     for low, high in merged:
         inside = set(tokens[low:high])
         inside.update(joined for first, _last, joined in runs if low <= first < high)
         rules = []
-        for matcher, info_of in zip(matchers, infos, strict=True):
-            found = [info_of[token] for token in inside]
-            met = frozenset().union(*(info[1] for info in found))
-            requires = matcher.requires
-            rules.append(frozenset(r for info in found for r in info[0] if requires[r] <= met))
+        for matcher in matchers:
+            known, requires = matcher.tokens, matcher.requires
+            met = 0
+            anchored: list[int] = []
+            for token in inside:
+                info = known[token]
+                met |= info[1]
+                if info[0]:
+                    anchored.extend(info[0])
+            rules.append(frozenset(r for r in anchored if requires[r] & met == requires[r]))
         if any(rules):
+            ends = ends or list(accumulate(map(len, parts)))
             start = ends[2 * low - 1] if low else 0
             end = ends[2 * high - 1] if high < len(tokens) else len(folded)
             windows.append((start, end, tuple(rules)))
