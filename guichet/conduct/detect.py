@@ -192,8 +192,28 @@ _QUOTED_LINE = re.compile(r"^[ \t]*>[^\n]*", re.MULTILINE)
 _LINKS = re.compile(r"(?:https?://|www\.)\S+|[\w.+-]+@[\w-]+\.[\w.-]+")
 
 
+_LINK_MARK = re.compile(r"@|www\.|://")
+_NOT_BLANK = re.compile(r"\S*")
+
+
 def _blank(match: re.Match[str]) -> str:
     return re.sub(r"[^\n]", " ", match.group())
+
+
+def _unlinked(folded: str) -> str:
+    pieces: list[str] = []
+    done = 0
+    for mark in _LINK_MARK.finditer(folded):
+        if mark.start() < done:
+            continue
+        start = mark.start()
+        while start > done and not folded[start - 1].isspace():
+            start -= 1
+        end = _NOT_BLANK.match(folded, mark.start()).end()  # type: ignore[union-attr]
+        pieces += (folded[done:start], _LINKS.sub(_blank, folded[start:end]))
+        done = end
+    pieces.append(folded[done:])
+    return "".join(pieces)
 
 
 def _fold(text: str) -> str:
@@ -220,7 +240,9 @@ def _fold(text: str) -> str:
     if ">" in folded:
         folded = _QUOTED_LINE.sub(_blank, folded)
     if "@" in folded or "www." in folded or "://" in folded:
-        folded = _LINKS.sub(_blank, folded)
+        # A link holds no blank: _LINKS read only the chunks between blanks that may hold one
+        # (on a whole text, its `[\w.+-]+@` tries every letter).
+        folded = _unlinked(folded)
     return folded
 
 
