@@ -280,6 +280,7 @@ _LEET = str.maketrans(
     }
 )
 _REPEATS = re.compile(r"(.)\1+")
+_V_FOR_U = re.compile(r"(?<=[b-df-hj-np-tw-z])v(?=[b-df-hj-np-tw-z])")
 _skeletons: dict[str, tuple[str, ...]] = {}
 
 
@@ -297,6 +298,8 @@ def _skeleton(token: str) -> tuple[str, ...]:
         readings = (first,)
         if "1" in core:
             readings += (_REPEATS.sub(r"\1", core.replace("1", "l").translate(_LEET)),)
+        if "v" in first and _V_FOR_U.search(first):  # "fvck": a v between consonants
+            readings += (_REPEATS.sub(r"\1", _V_FOR_U.sub("u", first)),)
     if len(_skeletons) > 100_000:
         _skeletons.clear()
     _skeletons[token] = readings
@@ -325,9 +328,11 @@ def _window_words(folded: str, low: int, high: int, words: list[_Word]) -> None:
 
     def flush() -> None:
         if len(singles) >= 3:
-            readings = _skeleton("".join(s for s, _, _ in singles))
-            if readings:
-                add(readings, singles[0][1], singles[-1][2])
+            gaps = [folded[singles[at - 1][2] : singles[at][1]] for at in range(1, len(singles))]
+            for first, last in _pieces(gaps):
+                readings = _skeleton("".join(s for s, _, _ in singles[first : last + 1]))
+                if readings:
+                    add(readings, singles[first][1], singles[last][2])
         else:
             for token, start, end in singles:
                 readings = _skeleton(token)
@@ -882,8 +887,8 @@ def _plan(folded: str, matchers: Sequence[_Matcher]) -> list[tuple[int, int, _Ru
 
 
 def _runs(parts: list[str]) -> list[tuple[int, int, str]]:
-    """The runs of three single letters or more, as _words joins them: (number of the first
-    token, of the last, the letters joined)."""
+    """The words made of runs of three single letters or more, as _words joins them (number
+    of the first token, of the last, the letters joined)."""
     tokens = parts[1::2]
     singles = [i for i, token in enumerate(tokens) if token in _SINGLE]
     runs: list[tuple[int, int, str]] = []
@@ -893,9 +898,29 @@ def _runs(parts: list[str]) -> list[tuple[int, int, str]]:
             group.append(i)
             continue
         if len(group) >= 3:
-            runs.append((group[0], group[-1], "".join(tokens[j] for j in group)))
+            gaps = [parts[2 * j] for j in group[1:]]
+            for first, last in _pieces(gaps):
+                joined = "".join(tokens[j] for j in group[first : last + 1])
+                runs.append((group[first], group[last], joined))
         group = [i]
     return runs
+
+
+def _pieces(gaps: list[str]) -> list[tuple[int, int]]:
+    """A run of single letters cut into words (first and last letter, by number) where two
+    blanks or more part letters otherwise one character apart ("f u c k  o f f"), or a mark
+    and a blank letters otherwise one blank apart ("f u c k, i want")."""
+    if min(map(len, gaps)) > 1:
+        return [(0, len(gaps))]
+    spaced = " " in gaps
+    pieces: list[tuple[int, int]] = []
+    first = 0
+    for at, gap in enumerate(gaps, 1):
+        if len(gap) > 1 and (gap.isspace() or (spaced and gap[-1].isspace())):
+            pieces.append((first, at - 1))
+            first = at
+    pieces.append((first, len(gaps)))
+    return pieces
 
 
 # --- 5. What excuses a hit ---------------------------------------------------------------------

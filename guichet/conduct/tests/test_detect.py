@@ -253,3 +253,29 @@ def test_links_and_quoted_mail_are_still_blanked_in_a_long_text() -> None:
     text = "Voir https://exemple.fr/connard et ecrire a connard@exemple.fr. " * 30
     assert detect(text) == []
     assert detect(text + "\n> Espèce de connard.") == []
+
+
+# --- tricks read since ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("fvck you", "fvck you"),  # v for u between consonants
+        ("Fvcking idiots, all of you", "Fvcking idiots"),
+        ("f u c k  o f f", "f u c k  o f f"),  # a phrase spelled out, words two blanks apart
+        ("f u c k  o f f, I want a refund", "f u c k  o f f"),
+        ("e s p è c e  d e  c o n", "e s p è c e  d e  c o n"),
+        ("c  o  n  n  a  r  d", "c  o  n  n  a  r  d"),  # letters all two blanks apart: a word
+    ],
+)
+def test_v_for_u_and_phrases_spelled_out_are_read(text: str, expected: str) -> None:
+    assert found(text) == [expected]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Vous avez vu mon avis ?", "Envoyez-le via DHL, svp.", "a b c  d e f : les options"],
+)
+def test_v_and_spaced_letters_stay_harmless(text: str) -> None:
+    assert detect(text) == []
