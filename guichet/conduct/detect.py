@@ -33,8 +33,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import IntEnum
 from functools import cache, lru_cache
-from itertools import accumulate
 from importlib.resources import files
+from itertools import accumulate
 from typing import Any
 
 from django.utils.functional import Promise
