@@ -32,10 +32,11 @@ from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import IntEnum
-from functools import cache, lru_cache
+from functools import cache, lru_cache, reduce
 from importlib.resources import files
 from itertools import accumulate
-from typing import Any
+from operator import or_
+from typing import Any, NamedTuple
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -249,8 +250,7 @@ def _fold(text: str) -> str:
 # --- 2. and 3. Words and their skeletons ------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class _Word:
+class _Word(NamedTuple):  # a tuple: made by the thousand, and fast to make
     skeleton: str
     start: int
     end: int
@@ -847,10 +847,14 @@ def _plan(folded: str, matchers: Sequence[_Matcher]) -> list[tuple[int, int, _Ru
                 cuts.append(k)
 
     spans: list[tuple[int, int]] = []  # windows as token numbers [first, last + 1)
+    seen: set[tuple[int, int]] = set()  # (clause, crossings) already spanned
     anchors = [(i, hot[t]) for i, t in enumerate(tokens) if t in hot]
     anchors += [(first, hot[joined]) for first, _last, joined in runs if joined in hot]
     for i, cross in anchors:
         at = bisect_right(cuts, i)
+        if (at, cross) in seen:
+            continue
+        seen.add((at, cross))
         low = cuts[at - 1 - cross] if at - 1 - cross >= 0 else 0
         high = cuts[at + cross] if at + cross < len(cuts) else len(tokens)
         spans.append((low, high))
@@ -866,18 +870,16 @@ def _plan(folded: str, matchers: Sequence[_Matcher]) -> list[tuple[int, int, _Ru
     windows: list[tuple[int, int, _Rules]] = []
     for low, high in merged:
         inside = set(tokens[low:high])
-        inside.update(joined for first, _last, joined in runs if low <= first < high)
+        if runs:
+            inside.update(joined for first, _last, joined in runs if low <= first < high)
         rules = []
         for matcher in matchers:
-            known, requires = matcher.tokens, matcher.requires
-            met = 0
-            anchored: list[int] = []
-            for token in inside:
-                info = known[token]
-                met |= info[1]
-                if info[0]:
-                    anchored.extend(info[0])
-            rules.append(frozenset(r for r in anchored if requires[r] & met == requires[r]))
+            infos = list(map(matcher.tokens.__getitem__, inside))
+            met = reduce(or_, [info[1] for info in infos])
+            requires = matcher.requires
+            rules.append(
+                frozenset(r for info in infos for r in info[0] if requires[r] & met == requires[r])
+            )
         if any(rules):
             ends = ends or list(accumulate(map(len, parts)))
             start = ends[2 * low - 1] if low else 0
