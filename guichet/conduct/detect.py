@@ -523,41 +523,47 @@ class _Matcher:
 
 # Words too frequent in customers' messages to anchor a rule (see _anchor).
 _COMMON = frozenset(
-    """
+    _skeleton(word)[0]
+    for word in """
     je j tu t te toi vous v on il elle nous me m ma mon ta ton votre vos des de d du le la les l
     un une et est es etes suis ai as avez a au aux en pas plus que qu qui ne n se s ce c ca sa
     son ses leur y avec pour par sur dans tout tous faire fait vais va vas allez aller mais ou
     bien tres trop vraiment service client commande colis livreur livraison equipe site
+    compte souhaite adresse numero societe attendre attends attend payer paye retard arriver
+    arrive passer livre livree livrees photo photos date agence bureau famille boutique
+    magasin petit petite grand grande mal rien noir noire retourne retour renvoyer rentre
+    cassee cassees produit temps jour jours mois semaine heure merci bonjour reponse message
+    facture prix rembourser remboursement demande fils fille mere parler dire dit sais
     i you u your ur youre we he she it they the an to of is are am and my me will ll be this
     that what so just get got go going gonna want all at on in for not no do dont can with
     service company team support order store shop staff agent people guy guys
+    account address number please thanks delivery refund product time day days week back
+    find where send after like know live make sure name last still again new sent came pay
     """.split()
 )
 
 
-_Need = tuple[int, frozenset[tuple[str, Any]]]  # how rare its words look; the words
+_Rarity = tuple[int, int]  # how rare a set of words looks: - its common words, its shortest
+_Need = tuple[_Rarity, frozenset[tuple[str, Any]]]  # how rare its words look; the words
 
 
 def _requirements(steps: _Pattern) -> list[_Need]:
     """For each step that needs a word, the words (kind, skeletons or prefix) one of which a
-    match holds there, and how rare they look (the shortest's length, 0 for a common word);
-    for a choice, its options' rarest together (none when an option may be empty)."""
+    match holds there, and how rare they look; for a choice, its options' rarest together
+    (none when an option may be empty)."""
     found: list[_Need] = []
     for kind, value in steps:
         if kind == "=":
-            words: Iterable[str] = value  # type: ignore[assignment]
-            found.append((min(_rarity(w) for w in words), frozenset({(kind, value)})))
-        elif kind == "*":
             found.append((_rarity(value), frozenset({(kind, value)})))  # type: ignore[arg-type]
+        elif kind == "*":
+            found.append((_rarity((value,)), frozenset({(kind, value)})))  # type: ignore[arg-type]
         elif kind == "|":
             options = [_best(option) for option in value]  # type: ignore[attr-defined]
             if all(option is not None for option in options):
-                found.append(
-                    (
-                        min(o[0] for o in options if o is not None),
-                        frozenset().union(*(o[1] for o in options if o is not None)),
-                    )
-                )
+                words = frozenset().union(*(o[1] for o in options if o is not None))
+                common = sum(o[0][0] for o in options if o is not None)
+                shortest = min(o[0][1] for o in options if o is not None)
+                found.append(((common, shortest), words))
     return found
 
 
@@ -570,8 +576,11 @@ def _best(steps: _Pattern) -> _Need | None:
     return best
 
 
-def _rarity(word: str) -> int:
-    return 0 if word in _COMMON else len(word)
+def _rarity(words: Iterable[str]) -> _Rarity:
+    """Fewer common words first, then longer words (a word's plurals are its own)."""
+    common = [w for w in words if w in _COMMON]
+    rare = [len(w) for w in words if w not in _COMMON and not any(w.startswith(c) for c in common)]
+    return -len(common), min(rare, default=99)
 
 
 def _crossings(pattern: _Pattern) -> int:
@@ -830,9 +839,14 @@ def _plan(folded: str, matchers: Sequence[_Matcher]) -> list[tuple[int, int, _Ru
     hot: dict[str, int] = {}  # the tokens holding an anchor: the clause ends their rules cross
     for matcher in matchers:
         matcher.learn(unique)
-        anchoring = matcher.anchoring
-        for token in anchoring.keys() & unique:
-            hot[token] = max(hot.get(token, 0), anchoring[token])
+        anchoring, known, requires = matcher.anchoring, matcher.tokens, matcher.requires
+        anchors = anchoring.keys() & unique
+        if not anchors:
+            continue
+        met = reduce(or_, [known[token][1] for token in unique])  # in the whole text
+        for token in anchors:  # with a rule whose words are all in the text
+            if any(requires[r] & met == requires[r] for r in known[token][0]):
+                hot[token] = max(hot.get(token, 0), anchoring[token])
     if not hot:
         return None
 
