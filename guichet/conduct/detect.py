@@ -840,11 +840,11 @@ def _plan(folded: str, matchers: Sequence[_Matcher]) -> list[tuple[int, int, _Ru
     for matcher in matchers:
         matcher.learn(unique)
         anchoring, known, requires = matcher.anchoring, matcher.tokens, matcher.requires
-        anchors = anchoring.keys() & unique
-        if not anchors:
+        anchored = anchoring.keys() & unique
+        if not anchored:
             continue
         met = reduce(or_, [known[token][1] for token in unique])  # in the whole text
-        for token in anchors:  # with a rule whose words are all in the text
+        for token in anchored:  # with a rule whose words are all in the text
             if any(requires[r] & met == requires[r] for r in known[token][0]):
                 hot[token] = max(hot.get(token, 0), anchoring[token])
     if not hot:
