@@ -7,8 +7,13 @@ hard negatives (quoted earlier messages, idioms, reported insults, words holding
 strong but polite anger); the positives use the tricks (accents, repeated, spaced or replaced
 letters, mixed case).
 
+bench/conduct/holdout.jsonl (same format) holds 64 more messages (32 French, 32 English, half
+hard negatives) written by hand after the lexicon, and never used to tune it: its figures,
+printed apart, are the honest estimate.
+
 Prints, per language and overall: precision, recall, F1, the counts, the severity found against
-the one labelled, the time per 10 kB message, and the first 20 false positives and negatives.
+the one labelled (on the corpus, then on the held-out set), the time per 10 kB and per 1 kB
+message, and the first 20 false positives and negatives of each set.
 No database. BENCH_SMOKE=1 (make bench-smoke) reads 40 messages of each language, spread over the corpus.
 """
 
@@ -26,6 +31,7 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "guichet.settings")
 
 CORPUS = Path(__file__).resolve().parent / "corpus.jsonl"
+HOLDOUT = Path(__file__).resolve().parent / "holdout.jsonl"
 SMOKE = os.environ.get("BENCH_SMOKE") == "1"
 SHOWN = 20
 
@@ -54,9 +60,9 @@ class Score:
         return 2 * p * r / (p + r) if p + r else 0.0
 
 
-def load(limit: int | None = None) -> list[dict[str, object]]:
+def load(limit: int | None = None, path: Path = CORPUS) -> list[dict[str, object]]:
     messages = [
-        json.loads(line) for line in CORPUS.read_text(encoding="utf-8").splitlines() if line.strip()
+        json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()
     ]
     if limit is None:
         return messages
@@ -98,8 +104,10 @@ def evaluate(messages: list[dict[str, object]]) -> dict[str, Score]:
     return scores
 
 
-def speed() -> tuple[float, float]:
-    """Milliseconds per call on a 10 kB message: one with no abuse, one with a few hits."""
+def speed() -> tuple[float, float, float, float]:
+    """Milliseconds of processor time per call: on a 10 kB message with no abuse and with a
+    few hits, on a 1 kB one with none and with one (messages of the corpus's hard negatives,
+    the slowest kind: they are full of near misses)."""
     from guichet.conduct.detect import detect
 
     clean = " ".join(str(m["text"]) for m in load() if not m["abusive"])[:10_000]
@@ -110,15 +118,20 @@ def speed() -> tuple[float, float]:
         + " I know where you live. "
         + clean[6000:]
     )[:10_000]
+    small = clean[:1000]
+    small_dirty = (clean[:500] + " Bande de c0nn@rds ! " + clean[500:])[:1000]
     figures = []
-    for text in (clean, dirty):
+    for text in (clean, dirty, small, small_dirty):
         detect(text)
-        runs = 5 if SMOKE else 200
-        started = time.perf_counter()
-        for _ in range(runs):
-            detect(text)
-        figures.append((time.perf_counter() - started) / runs * 1000)
-    return figures[0], figures[1]
+        runs = 5 if SMOKE else (200 if len(text) > 5000 else 2000)
+        best = float("inf")
+        for _ in range(1 if SMOKE else 5):  # the best of five: other processes only slow it
+            started = time.process_time()
+            for _ in range(runs):
+                detect(text)
+            best = min(best, (time.process_time() - started) / runs * 1000)
+        figures.append(best)
+    return figures[0], figures[1], figures[2], figures[3]
 
 
 def one_line(text: str) -> str:
@@ -126,27 +139,40 @@ def one_line(text: str) -> str:
     return text if len(text) <= 110 else text[:107] + "…"
 
 
-def main() -> None:
-    messages = load(40 if SMOKE else None)
+def report(name: str, path: Path, messages: list[dict[str, object]]) -> Score:
     scores = evaluate(messages)
-    print(f"bench-conduct: {len(messages)} messages ({CORPUS.relative_to(ROOT)})")
+    print(f"{name}: {len(messages)} messages ({path.relative_to(ROOT)})")
     print(
         f"{'':<4} {'precision':>9} {'recall':>7} {'F1':>6} {'TP':>5} {'FP':>5} {'FN':>5} {'TN':>5} {'severity right':>15}"
     )
-    for name, score in scores.items():
+    for lang, score in scores.items():
         print(
-            f"{name:<4} {score.precision:>9.3f} {score.recall:>7.3f} {score.f1:>6.3f} {score.tp:>5} "
+            f"{lang:<4} {score.precision:>9.3f} {score.recall:>7.3f} {score.f1:>6.3f} {score.tp:>5} "
             f"{score.fp:>5} {score.fn:>5} {score.tn:>5} {score.severity_right:>9}/{score.tp}"
         )
-    clean, dirty = speed()
-    print(f"time per 10 kB message: {clean:.2f} ms without abuse, {dirty:.2f} ms with two hits")
-    total = scores["all"]
-    print(f"\nfalse positives ({total.fp}, first {SHOWN}):")
+    return scores["all"]
+
+
+def mistakes(name: str, total: Score) -> None:
+    print(f"\n{name} false positives ({total.fp}, first {SHOWN}):")
     for text, hits in total.false_positives[:SHOWN]:
         print(f"  - {one_line(text)}\n      hit: {hits}")
-    print(f"\nfalse negatives ({total.fn}, first {SHOWN}):")
+    print(f"\n{name} false negatives ({total.fn}, first {SHOWN}):")
     for text, severity in total.false_negatives[:SHOWN]:
         print(f"  - [{severity}] {one_line(text)}")
+
+
+def main() -> None:
+    corpus = report("bench-conduct", CORPUS, load(40 if SMOKE else None))
+    print()
+    holdout = report("held out (never tuned on)", HOLDOUT, load(path=HOLDOUT))
+    clean, dirty, small, small_dirty = speed()
+    print(
+        f"\nprocessor time per 10 kB message: {clean:.2f} ms without abuse, {dirty:.2f} ms with"
+        f" two hits; per 1 kB message: {small:.3f} ms without, {small_dirty:.3f} ms with one"
+    )
+    mistakes("corpus", corpus)
+    mistakes("held-out", holdout)
 
 
 if __name__ == "__main__":

@@ -28,12 +28,15 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import IntEnum
-from functools import cache, lru_cache
+from functools import cache, lru_cache, reduce
 from importlib.resources import files
-from typing import Any
+from itertools import accumulate
+from operator import or_
+from typing import Any, NamedTuple
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -82,15 +85,40 @@ def detect(
     if not text:
         return []
     folded = _fold(text)
-    words = _words(folded)
-    if not words:
-        return []
     matchers = [_lexicon()]
     if extra_terms:
         matchers.append(_extras(tuple(extra_terms), extra_severity))
+    plan = _plan(folded, matchers)
+    if plan is None:
+        return []
+    words: list[_Word] = []
+    slices: list[tuple[int, int, _Rules]] = []
+    for low, high, rules in plan:
+        first = len(words)
+        _window_words(folded, low, high, words)
+        slices.append((first, len(words), rules))
+    return _hits(text, folded, words, matchers, slices)
+
+
+def _hits(
+    text: str,
+    folded: str,
+    words: Sequence[_Word],
+    matchers: Sequence[_Matcher],
+    slices: Sequence[tuple[int, int, _Rules]] = (),
+) -> list[Hit]:
+    """The hits among the words: all the text's, or those of the windows `_plan` chose
+    (`slices`: where each window's words are in `words`, and the rules to try there)."""
+    if not words:
+        return []
     found: list[tuple[int, int, _Entry]] = []
-    for matcher in matchers:
-        found.extend(matcher.find(words))
+    for at, matcher in enumerate(matchers):
+        if not slices:
+            found.extend(matcher.find(words))
+        for low, high, rules in slices:
+            if rules[at]:
+                part = words[low:high]
+                found.extend((low + a, low + b, e) for a, b, e in matcher.find(part, rules[at]))
     if not found:
         return []
     safe = _safe().find(words)
@@ -156,36 +184,73 @@ _REPLY = re.compile(
     r")",
     re.IGNORECASE | re.MULTILINE,
 )
+# What every reply header holds (a quick test before the slower _REPLY), with the characters
+# that _REPLY's IGNORECASE takes for its letters.
+_MAY_REPLY = ("crit", "wrote:", "--", "de:", "de :", "from:", "from :", "ı", "İ", "ſ")
+_NOT_ASCII = re.compile(r"[^\x00-\x7f]")
+_CHAINED = frozenset(latin for latin in _FOLD.values() if ord(latin) in _FOLD)
 _QUOTED_LINE = re.compile(r"^[ \t]*>[^\n]*", re.MULTILINE)
 _LINKS = re.compile(r"(?:https?://|www\.)\S+|[\w.+-]+@[\w-]+\.[\w.-]+")
+
+
+_LINK_MARK = re.compile(r"@|www\.|://")
+_NOT_BLANK = re.compile(r"\S*")
 
 
 def _blank(match: re.Match[str]) -> str:
     return re.sub(r"[^\n]", " ", match.group())
 
 
+def _unlinked(folded: str) -> str:
+    pieces: list[str] = []
+    done = 0
+    for mark in _LINK_MARK.finditer(folded):
+        if mark.start() < done:
+            continue
+        start = mark.start()
+        while start > done and not folded[start - 1].isspace():
+            start -= 1
+        end = _NOT_BLANK.match(folded, mark.start()).end()  # type: ignore[union-attr]
+        pieces += (folded[done:start], _LINKS.sub(_blank, folded[start:end]))
+        done = end
+    pieces.append(folded[done:])
+    return "".join(pieces)
+
+
 def _fold(text: str) -> str:
     """The text lower-cased and stripped of accents, quoted mail and links, with one character
     for each of the original's (an offset in it is an offset in the text)."""
-    translated = text.translate(_FOLD)
+    # str.translate is slow on a text that is not all ASCII: only its other runs go through
+    # the table (its ASCII entries are the capitals, lower-cased below, and "`").
+    translated = text
+    if not text.isascii():
+        # Each of the few other characters replaced in turn (one whose replacement is replaced
+        # too, "æ", first: a character is replaced once, as str.translate does).
+        for char in sorted(set(_NOT_ASCII.findall(text)), key=lambda c: c not in _CHAINED):
+            if (latin := _FOLD.get(ord(char))) is not None:
+                translated = translated.replace(char, latin)
+    if "`" in translated:
+        translated = translated.replace("`", "'")
     folded = translated.lower()
     if len(folded) != len(text):  # a rare capital whose lower case is longer ("İ")
         folded = "".join(c.lower() if len(c.lower()) == 1 else c for c in translated)
-    reply = _REPLY.search(folded)
-    if reply:
-        folded = folded[: reply.start()] + " " * (len(folded) - reply.start())
+    if any(needle in folded for needle in _MAY_REPLY):
+        reply = _REPLY.search(folded)
+        if reply:
+            folded = folded[: reply.start()] + " " * (len(folded) - reply.start())
     if ">" in folded:
         folded = _QUOTED_LINE.sub(_blank, folded)
     if "@" in folded or "www." in folded or "://" in folded:
-        folded = _LINKS.sub(_blank, folded)
+        # A link holds no blank: _LINKS read only the chunks between blanks that may hold one
+        # (on a whole text, its `[\w.+-]+@` tries every letter).
+        folded = _unlinked(folded)
     return folded
 
 
 # --- 2. and 3. Words and their skeletons ------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class _Word:
+class _Word(NamedTuple):  # a tuple: made by the thousand, and fast to make
     skeleton: str
     start: int
     end: int
@@ -215,6 +280,7 @@ _LEET = str.maketrans(
     }
 )
 _REPEATS = re.compile(r"(.)\1+")
+_V_FOR_U = re.compile(r"(?<=[b-df-hj-np-tw-z])v(?=[b-df-hj-np-tw-z])")
 _skeletons: dict[str, tuple[str, ...]] = {}
 
 
@@ -232,27 +298,41 @@ def _skeleton(token: str) -> tuple[str, ...]:
         readings = (first,)
         if "1" in core:
             readings += (_REPEATS.sub(r"\1", core.replace("1", "l").translate(_LEET)),)
+        if "v" in first and _V_FOR_U.search(first):  # "fvck": a v between consonants
+            readings += (_REPEATS.sub(r"\1", _V_FOR_U.sub("u", first)),)
     if len(_skeletons) > 100_000:
         _skeletons.clear()
     _skeletons[token] = readings
     return readings
 
 
-def _words(folded: str) -> list[_Word]:
+def _words(folded: str, windows: Iterable[tuple[int, int]] = ()) -> list[_Word]:
+    """The words of the text, or of the windows of it given (spans that begin and end in a
+    gap between clauses, see _plan): read alone, a window gives the words the whole text has
+    there."""
     words: list[_Word] = []
+    for low, high in windows or ((0, len(folded)),):
+        _window_words(folded, low, high, words)
+    return words
+
+
+def _window_words(folded: str, low: int, high: int, words: list[_Word]) -> None:
     singles: list[tuple[str, int, int]] = []  # a run of one-letter words (c o n n a r d)
+    first = len(words)
 
     def add(readings: tuple[str, ...], start: int, end: int) -> None:
-        previous = words[-1].end if words else 0
+        previous = words[-1].end if len(words) > first else low
         gap = folded[previous:start]
         after_break = gap != " " and _CLAUSE.search(gap) is not None
         words.append(_Word(readings[0], start, end, readings[1:], after_break))
 
     def flush() -> None:
         if len(singles) >= 3:
-            readings = _skeleton("".join(s for s, _, _ in singles))
-            if readings:
-                add(readings, singles[0][1], singles[-1][2])
+            gaps = [folded[singles[at - 1][2] : singles[at][1]] for at in range(1, len(singles))]
+            for first, last in _pieces(gaps):
+                readings = _skeleton("".join(s for s, _, _ in singles[first : last + 1]))
+                if readings:
+                    add(readings, singles[first][1], singles[last][2])
         else:
             for token, start, end in singles:
                 readings = _skeleton(token)
@@ -260,7 +340,7 @@ def _words(folded: str) -> list[_Word]:
                     add(readings, start, end)
         singles.clear()
 
-    for match in _TOKEN.finditer(folded):
+    for match in _TOKEN.finditer(folded, low, high):
         token = match.group()
         start, end = match.span()
         if len(token) == 1 and (token.isalnum() or token in _LETTER_SYMBOLS):
@@ -277,7 +357,6 @@ def _words(folded: str) -> list[_Word]:
             add(readings, start, end)
     if singles:
         flush()
-    return words
 
 
 # --- 4. The lexicon and its matching -----------------------------------------------------------
@@ -295,37 +374,137 @@ class _Entry:
 # several patterns (an empty one: the group is optional).
 _Step = tuple[str, object]
 _Pattern = tuple[_Step, ...]
+# What a token may stand for (_Matcher._token_info): rules anchored, requirements met, crossings.
+_TokenInfo = tuple[tuple[int, ...], int, int]  # the requirements met as bits
+
+
+_Index = dict[str, list[tuple[_Pattern, _Entry, int]]]  # a first word: its patterns, in order
 
 
 @dataclass
 class _Matcher:
-    exact: dict[str, list[tuple[_Pattern, _Entry]]] = field(default_factory=dict)
-    prefix: dict[str, list[tuple[_Pattern, _Entry]]] = field(default_factory=dict)
+    exact: _Index = field(default_factory=dict)
+    prefix: _Index = field(default_factory=dict)  # by the first three letters of a `word*`
     vocabulary: set[str] = field(default_factory=set)  # every word of every entry
+    # For the quick reading (_plan). A rule (the n-th pattern added) requires some words:
+    # for each of its steps that needs one, a word of a set (a requirement, by number); its
+    # anchor is the requirement whose words look rarest.
+    requirement_ids: dict[frozenset[tuple[str, Any]], int] = field(default_factory=dict)
+    requirement_words: dict[str, list[int]] = field(default_factory=dict)
+    requirement_prefixes: list[tuple[str, int]] = field(default_factory=list)
+    requires: list[int] = field(default_factory=list)  # by rule, as bits (1 << requirement)
+    rules: list[tuple[_Pattern, _Entry, tuple[tuple[bool, str], ...]]] = field(
+        default_factory=list
+    )  # by rule: its pattern, entry and first words (True: a prefix)
+    restricted: dict[frozenset[int], tuple[_Index, _Index]] = field(default_factory=dict)
+    crossings: list[int] = field(default_factory=list)  # by rule: clause ends it may run across
+    anchored: dict[int, list[int]] = field(default_factory=dict)  # requirement → rules
+    tokens: dict[str, _TokenInfo] = field(default_factory=dict)  # those read, see learn
+    anchoring: dict[str, int] = field(default_factory=dict)  # those holding an anchor: crossings
 
     def add(self, pattern: _Pattern, entry: _Entry) -> None:
+        rule = len(self.requires)
+        firsts: list[tuple[bool, str]] = []
         for kind, value in _first_words(pattern):
             if kind == "=":
                 for key in value:
-                    self.exact.setdefault(key, []).append((pattern, entry))
+                    self.exact.setdefault(key, []).append((pattern, entry, rule))
+                    firsts.append((False, key))
             else:
-                self.prefix.setdefault(value[:3], []).append((pattern, entry))
+                self.prefix.setdefault(value[:3], []).append((pattern, entry, rule))
+                firsts.append((True, value[:3]))
+        self.rules.append((pattern, entry, tuple(firsts)))
         self.vocabulary.update(_all_words(pattern))
+        needs = _requirements(pattern)
+        if not needs:
+            raise ValueError(f"a lexicon entry must hold a word: {pattern}")
+        ids = [self._requirement(words) for _score, words in needs]
+        anchor = max(range(len(needs)), key=lambda at: (needs[at][0], at))
+        self.anchored.setdefault(ids[anchor], []).append(rule)
+        self.requires.append(sum(1 << n for n in set(ids)))
+        self.crossings.append(_crossings(pattern))
 
-    def find(self, words: Sequence[_Word]) -> Iterable[tuple[int, int, _Entry]]:
-        exact, prefix = self.exact, self.prefix
+    def _requirement(self, words: frozenset[tuple[str, Any]]) -> int:
+        known = self.requirement_ids.get(words)
+        if known is not None:
+            return known
+        number = self.requirement_ids[words] = len(self.requirement_ids)
+        for kind, value in words:
+            if kind == "=":
+                for key in value:
+                    self.requirement_words.setdefault(key, []).append(number)
+            else:
+                self.requirement_prefixes.append((value, number))
+        return number
+
+    def learn(self, tokens: set[str]) -> None:
+        """Reads the tokens of a text not read yet into `tokens` (and `anchoring`)."""
+        missing = tokens - self.tokens.keys()
+        if len(self.tokens) + len(missing) > 100_000:
+            self.tokens.clear()
+            self.anchoring.clear()
+            missing = tokens
+        for token in missing:
+            info = self.tokens[token] = self._token_info(token)
+            if info[0]:
+                self.anchoring[token] = info[2]
+
+    def _token_info(self, token: str) -> _TokenInfo:
+        """What a token of the text (or a run of single letters joined) may stand for, in any
+        of its readings: the rules anchored on it, the requirements it meets, and the most
+        clause ends those rules may cross."""
+        readings = _skeleton(token)
+        if readings and "*" in readings[0]:
+            word = self._unstarred(_Word(readings[0], 0, 0, readings[1:]))
+            readings = (*readings, word.skeleton, *word.alternatives)
+        met: set[int] = set()
+        for reading in readings:
+            met.update(self.requirement_words.get(reading, ()))
+            met.update(n for start, n in self.requirement_prefixes if reading.startswith(start))
+        rules = sorted({rule for n in met for rule in self.anchored.get(n, ())})
+        bits = sum(1 << n for n in met)
+        return tuple(rules), bits, max((self.crossings[r] for r in rules), default=0)
+
+    def find(
+        self, words: Sequence[_Word], only: frozenset[int] | None = None
+    ) -> Iterable[tuple[int, int, _Entry]]:
+        """(first word, last word, entry) of every match; `only`: the rules to try."""
+        exact, prefix = (self.exact, self.prefix) if only is None else self._restricted(only)
+        if not exact and not prefix:
+            return
         for index, word in enumerate(words):
             if "*" in word.skeleton:
                 word = self._unstarred(word)
             tried: set[int] = set()
             for reading in (word.skeleton, *word.alternatives):
-                for pattern, entry in (*exact.get(reading, ()), *prefix.get(reading[:3], ())):
+                for pattern, entry, _rule in (
+                    *exact.get(reading, ()),
+                    *prefix.get(reading[:3], ()),
+                ):
                     if id(pattern) in tried:
                         continue
                     tried.add(id(pattern))
                     last = _match(pattern, words, index, word)
                     if last is not None and last > index:
                         yield index, last - 1, entry
+
+    def _restricted(self, only: frozenset[int]) -> tuple[_Index, _Index]:
+        """The index of first words kept to some rules (in the same order)."""
+        known = self.restricted.get(only)
+        if known is None:
+            exact: _Index = {}
+            prefix: _Index = {}
+            for rule in sorted(only):  # the rules' order, as in the whole index
+                pattern, entry, firsts = self.rules[rule]
+                for is_prefix, key in firsts:
+                    (prefix if is_prefix else exact).setdefault(key, []).append(
+                        (pattern, entry, rule)
+                    )
+            known = exact, prefix
+            if len(self.restricted) > 10_000:
+                self.restricted.clear()
+            self.restricted[only] = known
+        return known
 
     def _unstarred(self, word: _Word) -> _Word:
         """A word with letters hidden by stars (`f*ck`, `enc**é`) read as the lexicon's words
@@ -340,6 +519,79 @@ class _Matcher:
         return _Word(
             readings[0], word.start, word.end, (*readings[1:], *word.alternatives), word.after_break
         )
+
+
+# Words too frequent in customers' messages to anchor a rule (see _anchor).
+_COMMON = frozenset(
+    _skeleton(word)[0]
+    for word in """
+    je j tu t te toi vous v on il elle nous me m ma mon ta ton votre vos des de d du le la les l
+    un une et est es etes suis ai as avez a au aux en pas plus que qu qui ne n se s ce c ca sa
+    son ses leur y avec pour par sur dans tout tous faire fait vais va vas allez aller mais ou
+    bien tres trop vraiment service client commande colis livreur livraison equipe site
+    compte souhaite adresse numero societe attendre attends attend payer paye retard arriver
+    arrive passer livre livree livrees photo photos date agence bureau famille boutique
+    magasin petit petite grand grande mal rien noir noire retourne retour renvoyer rentre
+    cassee cassees produit temps jour jours mois semaine heure merci bonjour reponse message
+    facture prix rembourser remboursement demande fils fille mere parler dire dit sais
+    i you u your ur youre we he she it they the an to of is are am and my me will ll be this
+    that what so just get got go going gonna want all at on in for not no do dont can with
+    service company team support order store shop staff agent people guy guys
+    account address number please thanks delivery refund product time day days week back
+    find where send after like know live make sure name last still again new sent came pay
+    """.split()
+)
+
+
+_Rarity = tuple[int, int]  # how rare a set of words looks: - its common words, its shortest
+_Need = tuple[_Rarity, frozenset[tuple[str, Any]]]  # how rare its words look; the words
+
+
+def _requirements(steps: _Pattern) -> list[_Need]:
+    """For each step that needs a word, the words (kind, skeletons or prefix) one of which a
+    match holds there, and how rare they look; for a choice, its options' rarest together
+    (none when an option may be empty)."""
+    found: list[_Need] = []
+    for kind, value in steps:
+        if kind == "=":
+            found.append((_rarity(value), frozenset({(kind, value)})))  # type: ignore[arg-type]
+        elif kind == "*":
+            found.append((_rarity((value,)), frozenset({(kind, value)})))  # type: ignore[arg-type]
+        elif kind == "|":
+            options = [_best(option) for option in value]  # type: ignore[attr-defined]
+            if all(option is not None for option in options):
+                words = frozenset().union(*(o[1] for o in options if o is not None))
+                common = sum(o[0][0] for o in options if o is not None)
+                shortest = min(o[0][1] for o in options if o is not None)
+                found.append(((common, shortest), words))
+    return found
+
+
+def _best(steps: _Pattern) -> _Need | None:
+    """The rarest-looking requirement of the steps (the last of equals)."""
+    best = None
+    for need in _requirements(steps):
+        if best is None or need[0] >= best[0]:
+            best = need
+    return best
+
+
+def _rarity(words: Iterable[str]) -> _Rarity:
+    """Fewer common words first, then longer words (a word's plurals are its own)."""
+    common = [w for w in words if w in _COMMON]
+    rare = [len(w) for w in words if w not in _COMMON and not any(w.startswith(c) for c in common)]
+    return -len(common), min(rare, default=99)
+
+
+def _crossings(pattern: _Pattern) -> int:
+    """How many clause ends (`$`) a pattern may run across."""
+    count = 0
+    for kind, value in pattern:
+        if kind == "$":
+            count += 1
+        elif kind == "|":
+            count += max(_crossings(option) for option in value)  # type: ignore[attr-defined]
+    return count
 
 
 def _plurals(value: str) -> tuple[str, ...]:
@@ -555,6 +807,136 @@ def _extras(terms: tuple[str, ...], severity: Severity) -> _Matcher:
         if steps:
             matcher.add(steps, _Entry(term.strip(), severity, extra=True))
     return matcher
+
+
+# --- 4b. The quick reading ---------------------------------------------------------------------
+# Most messages hold no abuse, and reading every word of a long one costs. So the text's
+# tokens are first looked up, each once, in the index of the rules' anchors (_Matcher.add):
+# no anchor, no hit. Around each anchor found, the window from the clause end before to the
+# clause end after (further by one clause for each `$` its rules may run across) is read word
+# by word, unless it lacks a word every rule anchored there requires. A clause end is a gap
+# between tokens holding , . ; : ? ( or a line break that no run of single letters spans: no
+# phrase runs across it, and the words of a window read alone are those of the whole text
+# there, so the hits are those a reading of every word finds.
+
+_SPLIT = re.compile(r"([a-z0-9@$€!|*]+)")  # the gaps and the tokens of _TOKEN, in turn
+_SINGLE = frozenset("abcdefghijklmnopqrstuvwxyz0123456789@$")  # a token of one: a single
+_CUT = re.compile(r"[,.;:?\n(]")
+_Rules = tuple[frozenset[int], ...]  # for each matcher, the rules to try
+
+
+def _plan(folded: str, matchers: Sequence[_Matcher]) -> list[tuple[int, int, _Rules]] | None:
+    """The windows of the text to read, in order (start, end, the rules to try there); None
+    when no rule can match."""
+    parts = _SPLIT.split(folded)
+    tokens = parts[1::2]
+    if not tokens:
+        return None
+    runs = _runs(parts)
+    unique = set(tokens)
+    if runs:
+        unique.update(joined for _first, _last, joined in runs)
+    hot: dict[str, int] = {}  # the tokens holding an anchor: the clause ends their rules cross
+    for matcher in matchers:
+        matcher.learn(unique)
+        anchoring, known, requires = matcher.anchoring, matcher.tokens, matcher.requires
+        anchored = anchoring.keys() & unique
+        if not anchored:
+            continue
+        met = reduce(or_, [known[token][1] for token in unique])  # in the whole text
+        for token in anchored:  # with a rule whose words are all in the text
+            if any(requires[r] & met == requires[r] for r in known[token][0]):
+                hot[token] = max(hot.get(token, 0), anchoring[token])
+    if not hot:
+        return None
+
+    # Clause ends, by the number of the gap (gap k comes before token k).
+    gaps = parts[0::2]
+    cuts = []
+    for k in [k for k, gap in enumerate(gaps) if gap != " "]:
+        gap = gaps[k]
+        if 0 < k < len(tokens) and _CUT.search(gap):
+            before, after = tokens[k - 1], tokens[k]
+            if len(gap) > 3 or "\n" in gap or before not in _SINGLE or after not in _SINGLE:
+                cuts.append(k)
+
+    spans: list[tuple[int, int]] = []  # windows as token numbers [first, last + 1)
+    seen: set[tuple[int, int]] = set()  # (clause, crossings) already spanned
+    anchors = [(i, hot[t]) for i, t in enumerate(tokens) if t in hot]
+    anchors += [(first, hot[joined]) for first, _last, joined in runs if joined in hot]
+    for i, cross in anchors:
+        at = bisect_right(cuts, i)
+        if (at, cross) in seen:
+            continue
+        seen.add((at, cross))
+        low = cuts[at - 1 - cross] if at - 1 - cross >= 0 else 0
+        high = cuts[at + cross] if at + cross < len(cuts) else len(tokens)
+        spans.append((low, high))
+    spans.sort()
+    merged = [spans[0]]
+    for low, high in spans[1:]:
+        if low < merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(high, merged[-1][1]))
+        else:
+            merged.append((low, high))
+
+    ends: list[int] = []  # token i: ends[2i] to ends[2i + 1], once a window is kept
+    windows: list[tuple[int, int, _Rules]] = []
+    for low, high in merged:
+        inside = set(tokens[low:high])
+        if runs:
+            inside.update(joined for first, _last, joined in runs if low <= first < high)
+        rules = []
+        for matcher in matchers:
+            infos = list(map(matcher.tokens.__getitem__, inside))
+            met = reduce(or_, [info[1] for info in infos])
+            requires = matcher.requires
+            rules.append(
+                frozenset(r for info in infos for r in info[0] if requires[r] & met == requires[r])
+            )
+        if any(rules):
+            ends = ends or list(accumulate(map(len, parts)))
+            start = ends[2 * low - 1] if low else 0
+            end = ends[2 * high - 1] if high < len(tokens) else len(folded)
+            windows.append((start, end, tuple(rules)))
+    return windows or None
+
+
+def _runs(parts: list[str]) -> list[tuple[int, int, str]]:
+    """The words made of runs of three single letters or more, as _words joins them (number
+    of the first token, of the last, the letters joined)."""
+    tokens = parts[1::2]
+    singles = [i for i, token in enumerate(tokens) if token in _SINGLE]
+    runs: list[tuple[int, int, str]] = []
+    group: list[int] = []
+    for i in [*singles, -2]:
+        if group and i == group[-1] + 1 and len(parts[2 * i]) <= 3 and "\n" not in parts[2 * i]:
+            group.append(i)
+            continue
+        if len(group) >= 3:
+            gaps = [parts[2 * j] for j in group[1:]]
+            for first, last in _pieces(gaps):
+                joined = "".join(tokens[j] for j in group[first : last + 1])
+                runs.append((group[first], group[last], joined))
+        group = [i]
+    return runs
+
+
+def _pieces(gaps: list[str]) -> list[tuple[int, int]]:
+    """A run of single letters cut into words (first and last letter, by number) where two
+    blanks or more part letters otherwise one character apart ("f u c k  o f f"), or a mark
+    and a blank letters otherwise one blank apart ("f u c k, i want")."""
+    if min(map(len, gaps)) > 1:
+        return [(0, len(gaps))]
+    spaced = " " in gaps
+    pieces: list[tuple[int, int]] = []
+    first = 0
+    for at, gap in enumerate(gaps, 1):
+        if len(gap) > 1 and (gap.isspace() or (spaced and gap[-1].isspace())):
+            pieces.append((first, at - 1))
+            first = at
+    pieces.append((first, len(gaps)))
+    return pieces
 
 
 # --- 5. What excuses a hit ---------------------------------------------------------------------

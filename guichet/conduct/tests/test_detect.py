@@ -195,3 +195,87 @@ def test_extra_terms_match_with_the_same_reading_and_are_marked() -> None:
 
 def test_extra_terms_are_not_hits_without_them() -> None:
     assert detect("avis négatif partout") == []
+
+
+# --- the quick reading (only the windows around the lexicon's anchors) -----------------------
+
+
+def _read_whole(text: str) -> list[Hit]:
+    """What detect() finds when it reads every word of the text (no windows, every rule)."""
+    from guichet.conduct.detect import _fold, _hits, _lexicon, _words
+
+    folded = _fold(text)
+    return _hits(text, folded, _words(folded), [_lexicon()])
+
+
+def _bench_messages() -> list[str]:
+    from bench.conduct.run import HOLDOUT, load
+
+    return [str(m["text"]) for m in load() + load(path=HOLDOUT)]
+
+
+def test_the_quick_reading_finds_what_reading_every_word_finds() -> None:
+    messages = _bench_messages()
+    # Long texts too: the messages run together, in clauses and lines, each kind of joint.
+    joined = [
+        joint.join(messages[at : at + 7])
+        for at in range(0, len(messages), 7)
+        for joint in (" ", "\n", ", ", " a ")
+    ]
+    differing = [text for text in messages + joined if detect(text) != _read_whole(text)]
+    assert differing == []
+    assert sum(bool(detect(text)) for text in joined) > 100  # the comparison met hits
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a run of single letters goes on across a comma: no window ends inside it
+        ("Votre conseiller, c, o, n, n, a, r, d", "c, o, n, n, a, r, d"),
+        # an entry running across a clause's end (`$`) is read across it
+        ("Je veux parler à un homme, pas une femme.", "un homme, pas une femme"),
+    ],
+)
+def test_windows_keep_what_spans_a_clause_mark(text: str, expected: str) -> None:
+    filler = "Bonjour, ma commande n'est pas arrivée; merci de vérifier. " * 40
+    for whole in (text, filler + text, filler + text + " " + filler):
+        assert found(whole) == [expected]
+        assert detect(whole) == _read_whole(whole)
+
+
+def test_offsets_hold_in_a_window_far_into_a_long_text() -> None:
+    text = "Ça fait trois semaines, j'attends. " * 100 + "Bande de c0nn@rds ! " + "Merci. " * 50
+    (hit,) = detect(text)
+    assert text[hit.start : hit.end] == hit.found == "c0nn@rds"
+
+
+def test_links_and_quoted_mail_are_still_blanked_in_a_long_text() -> None:
+    text = "Voir https://exemple.fr/connard et ecrire a connard@exemple.fr. " * 30
+    assert detect(text) == []
+    assert detect(text + "\n> Espèce de connard.") == []
+
+
+# --- tricks read since ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("fvck you", "fvck you"),  # v for u between consonants
+        ("Fvcking idiots, all of you", "Fvcking idiots"),
+        ("f u c k  o f f", "f u c k  o f f"),  # a phrase spelled out, words two blanks apart
+        ("f u c k  o f f, I want a refund", "f u c k  o f f"),
+        ("e s p è c e  d e  c o n", "e s p è c e  d e  c o n"),
+        ("c  o  n  n  a  r  d", "c  o  n  n  a  r  d"),  # letters all two blanks apart: a word
+    ],
+)
+def test_v_for_u_and_phrases_spelled_out_are_read(text: str, expected: str) -> None:
+    assert found(text) == [expected]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Vous avez vu mon avis ?", "Envoyez-le via DHL, svp.", "a b c  d e f : les options"],
+)
+def test_v_and_spaced_letters_stay_harmless(text: str) -> None:
+    assert detect(text) == []
