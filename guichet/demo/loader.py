@@ -58,6 +58,9 @@ Demo sign-ins (password: {password}):
   with <brand> one of: ej, ivoire-toner, jive, respect, jamla24   (e.g. ej-agent)
   admin and <brand>-admin set up a second factor (TOTP) at their first sign-in.
   jamla24-manager decides on Jamla24's sellers (strikes, restriction, termination).
+  respect-manager reads a blocked customer's held messages (desk: Held messages) and the
+  complaint about Camille Martin, which Camille (respect-agent) never sees; respect-agent
+  has an insult waiting for a decision (desk: Flagged as abusive).
 Seller portal: /s/jamla24/ — ask for a sign-in link with a seller's person's address,
   e.g. youssef.berrada@atlas-electro.example (Atlas Électroménager); the link is in the
   mail sent to that address.
@@ -425,6 +428,10 @@ class _Life:
         return self.plan.story
 
     def live(self) -> None:
+        if self.ticket.level > 1:
+            # Routed above level 1 on arrival (a complaint about a team member goes to
+            # the management): that level's people handle it from the start.
+            self.agent = _handler(self.people, self.policy, self.ticket.level)
         steps = (self.take, self.answer, self.climb, self.wait, self.decide)
         for step in steps:
             if not step():

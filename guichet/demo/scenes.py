@@ -685,7 +685,9 @@ def _respect() -> list[Scene]:
             ),
             script=(
                 Take(20),
-                Confirm(5, "Insulte envers l'équipe dans le premier message."),
+                Confirm(
+                    5, "Insulte envers l'équipe dans le premier message : avertissement envoyé."
+                ),
                 Write(3 * 60, _APOLOGY),
                 Reply(45, _FOUND, full=True),
                 Close(30, "upheld"),
@@ -709,9 +711,16 @@ def _respect() -> list[Scene]:
             ),
             script=(
                 Take(25),
-                Confirm(5, "Insulte."),
+                Confirm(5, "Insulte envers l'équipe : avertissement envoyé."),
+                Reply(
+                    15,
+                    fr_en(
+                        "Bonjour {name},\n\nNous sommes désolés que le produit {ref} soit arrivé cassé. Pouvez-vous nous envoyer une photo du défaut ? Nous vous proposerons ensuite un remplacement.\n\nCordialement,\n{agent}",
+                        "Hello {name},\n\nWe are sorry that product {ref} arrived broken. Could you send us a photo of the fault? We will then offer you a replacement.\n\nRegards,\n{agent}",
+                    ),
+                ),
                 Write(
-                    2 * 60,
+                    105,
                     fr_en(
                         "Je sais où vous trouver, je vais vous faire regretter ça.",
                         "I know where to find you, I will make you regret this.",
