@@ -143,6 +143,31 @@ def web_request_open(
     return ticket
 
 
+def request_reply(
+    *, ticket: Ticket, contact: Contact, text: str, attachments: Sequence[Attachment] = ()
+) -> None:
+    """The signed-in customer writes on their request (channel "web"). A blocked
+    customer's message is held for the managers like their contact form (AB-2: on every
+    channel), and the page thanks them all the same."""
+    with brand_scope(ticket.brand_id):
+        blocked = Contact.objects.filter(pk=contact.pk, blocked_since__isnull=False).first()
+        if blocked is not None:
+            hold_web_request(
+                brand=ticket.brand,
+                contact=blocked,
+                email=blocked.primary_email,
+                name=blocked.name,
+                subject=f"Re: [{ticket.reference}] {ticket.subject}",
+                text=text,
+                language=ticket.language,
+                attachments=attachments,
+            )
+            return
+    tickets.ticket_receive(
+        ticket=ticket, contact=contact, text=text, channel=Channel.WEB, attachments=attachments
+    )
+
+
 # --- sign-in links ------------------------------------------------------------------------
 
 

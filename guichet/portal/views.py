@@ -51,7 +51,7 @@ from guichet.portal.schedule import channels_of, week_of
 from guichet.tickets import services as tickets
 from guichet.tickets.actors import Customer
 from guichet.tickets.attachments import attachment_download
-from guichet.tickets.choices import Channel, ContactType, Outcome
+from guichet.tickets.choices import ContactType, Outcome
 from guichet.tickets.models import Ticket
 from guichet.tickets.uploads import MB, check_uploads, store_uploads
 
@@ -515,12 +515,8 @@ def reply(request: HttpRequest, brand: Brand, reference: str) -> HttpResponseBas
         attachments = _uploads(form, brand)
         if attachments is None:
             return False
-        tickets.ticket_receive(
-            ticket=ticket,
-            contact=contact,
-            text=data["message"],
-            channel=Channel.WEB,
-            attachments=attachments,
+        services.request_reply(
+            ticket=ticket, contact=contact, text=data["message"], attachments=attachments
         )
         return _("Your message is sent.")
 

@@ -297,3 +297,21 @@ def test_merging_two_records_brings_the_flags_and_warnings_along(respect):
         assert ConductWarning.objects.get().contact == other
         assert AbuseFlag.objects.get().contact == other
     assert ticket
+
+
+def test_a_blocked_customers_reply_on_the_portal_is_held_not_added(respect):
+    from guichet.intake.models import InboundEmail, InboundSource
+    from guichet.portal.services import request_reply
+    from guichet.tickets.models import Message
+
+    ticket = respect.email(INSULT).ticket
+    services.conduct_block(
+        contact=respect.customer, ticket=ticket, actor=respect.lead, reason="Assez."
+    )
+    with brand_scope(respect.brand):
+        before = Message.objects.filter(ticket=ticket).count()
+    request_reply(ticket=fresh(ticket), contact=respect.customer, text="Toujours rien, vraiment.")
+    with brand_scope(respect.brand):
+        assert Message.objects.filter(ticket=ticket).count() == before
+        held = InboundEmail.objects.get(source=InboundSource.WEB)
+    assert held.reason == "blocked_sender" and f"[{ticket.reference}]".encode() in bytes(held.raw)
