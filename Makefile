@@ -48,8 +48,13 @@ migrations-check: $(STAMP)
 	$(BIN)/guichet makemigrations --check --dry-run
 	$(BIN)/python -m guichet.lib.messages --check
 
+# The suite in PYTEST_WORKERS processes side by side (pytest-xdist; each has its own test
+# database): much of it waits on a browser, servers and worker processes, not on a core.
+# worksteal: a worker that runs dry takes tests queued for the other (a few tests last a minute).
+# PYTEST_WORKERS=0 runs it in this process alone.
+PYTEST_WORKERS ?= 2
 pytest: $(STAMP)
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest $(if $(filter-out 0,$(PYTEST_WORKERS)),-n $(PYTEST_WORKERS) --dist worksteal) $(PYTEST_ARGS)
 
 messages: $(STAMP)
 	$(BIN)/python -m guichet.lib.messages --update

@@ -10,16 +10,14 @@ release of its details from the policy's rule; money is paid in the brand's curr
 after the item came back.
 
 Checked from the data the demo wrote (tickets, messages, events) against the policies and
-the declarations of guichet/demo/content.py and scenes.py, not against snapshots of texts."""
+the declarations of guichet/demo/content.py and scenes.py, not against snapshots of texts:
+by test_demo.py's test, which loads the demo once for all that is read of it."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from functools import cache
-
-import pytest
 
 from guichet.accounts.models import Membership
 from guichet.accounts.permissions import Action, can
@@ -43,8 +41,6 @@ from guichet.policies.schema import Policy
 from guichet.sla.models import Deadline
 from guichet.tickets.choices import Direction, Verb
 from guichet.tickets.models import Event, Message, Payment, Ticket
-
-NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 
 
 @cache
@@ -433,13 +429,11 @@ def decisions(policy: Policy, ticket: Ticket, no_reply: str, events: list[Event]
         yield "a compliment closed without being thanked and forwarded"
 
 
-@pytest.mark.django_db
-def test_every_demo_ticket_is_routed_filed_answered_and_decided_coherently(
+def every_demo_ticket_is_routed_filed_answered_and_decided_coherently(
     presets: dict[str, Brand],
 ) -> None:
-    from guichet.demo.loader import load_demo
-
-    load_demo(now=NOW)
+    """Checked in test_demo.py's test, over its load of the demo (one load of 15 to 20 s
+    for every check that reads it)."""
     with all_brands():
         found = [problem for brand in presets.values() for problem in problems(brand)]
         escalated = Event.objects.filter(verb=Verb.ESCALATED)

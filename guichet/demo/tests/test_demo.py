@@ -9,6 +9,9 @@ from django.db.models import Count
 
 from guichet.accounts.models import Membership, User
 from guichet.demo.scenes import SCENES
+from guichet.demo.tests.test_coherence import (
+    every_demo_ticket_is_routed_filed_answered_and_decided_coherently,
+)
 from guichet.lib.scoping import all_brands
 from guichet.tickets.choices import Outcome, Status, Verb
 from guichet.tickets.models import Event, Message, Ticket
@@ -30,6 +33,7 @@ def test_the_demo_loaded_once(demo, presets, settings, capsys):
     covers_every_brand_type_category_channel_level_and_outcome(demo, presets)
     people_sign_in_with_the_demo_password(settings)
     staff_work_in_their_brands_time_zone_with_canned_replies_in_both_languages(presets)
+    every_demo_ticket_is_routed_filed_answered_and_decided_coherently(presets)  # test_coherence.py
     running_demo_again_adds_nothing(capsys)
 
 

@@ -15,6 +15,7 @@ run tells everything that is wrong."""
 
 from __future__ import annotations
 
+import fcntl
 import io
 import json
 import re
@@ -127,9 +128,12 @@ class Audit:
     def finish(self, surface: str) -> None:
         PAGES.mkdir(parents=True, exist_ok=True)
         path = PAGES / "report.json"
-        previous = json.loads(path.read_text()) if path.exists() else {}
-        previous[surface] = self.report
-        path.write_text(json.dumps(previous, indent=1, ensure_ascii=False))
+        # The tests of this module may run side by side (pytest-xdist): one at a time here.
+        with (PAGES / "report.lock").open("w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            previous = json.loads(path.read_text()) if path.exists() else {}
+            previous[surface] = self.report
+            path.write_text(json.dumps(previous, indent=1, ensure_ascii=False))
         assert not self.findings, f"{len(self.findings)} problems:\n" + "\n".join(self.findings)
 
 
