@@ -7,10 +7,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from guichet.policies.schema import Policy
 from guichet.tickets.choices import ContactType, Verb
 from guichet.tickets.models import Event, Ticket
+
+if TYPE_CHECKING:
+    from guichet.policies.schema import Policy
 
 _QUOTED = re.compile(r'"([^"]{1,80})"')
 # The types most often mistaken for one another come first among the corrections offered.

@@ -29,9 +29,12 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from guichet.policies.schema import Policy
+if TYPE_CHECKING:
+    # Annotations only: the schema (pydantic) loads with the first policy read, not with
+    # every process whose apps import the intake at start-up.
+    from guichet.policies.schema import Policy
 
 _WORD = re.compile(r"[a-zà-ÿœæ']+")
 
