@@ -138,6 +138,10 @@ def sample_context(brand: Brand, language: str) -> dict[str, str]:
             "follow_up": "",
             "amount": Amount(Decimal("49.90"), policy.brand.currency or "EUR").written(language),
             "is_credit": "",
+            # The conduct policy's warning letter (docs/conduct.md): the first of its warnings.
+            "warning_number": "1",
+            "warnings_before_block": str(policy.conduct.warnings_before_block),
+            "last_warning": "yes" if policy.conduct.warnings_before_block <= 1 else "",
         }
     context.update(ombudsman_context(policy, language))
     context.update(survey_context(policy, language))

@@ -315,3 +315,16 @@ def test_a_blocked_customers_reply_on_the_portal_is_held_not_added(respect):
         assert Message.objects.filter(ticket=ticket).count() == before
         held = InboundEmail.objects.get(source=InboundSource.WEB)
     assert held.reason == "blocked_sender" and f"[{ticket.reference}]".encode() in bytes(held.raw)
+
+
+def test_the_admin_previews_the_warning_letter_with_the_policys_count(respect):
+    from guichet.notify.admin import preview_of
+    from guichet.notify.letters import default_template
+
+    subject, body = default_template("conduct_warning", "fr")
+    shown = preview_of(respect.brand, "conduct_warning", "fr", subject, body)
+    assert "dernier avertissement" in str(shown)
+    subject, body = default_template("conduct_blocked", "en")
+    assert "ending our correspondence" in str(
+        preview_of(respect.brand, "conduct_blocked", "en", subject, body)
+    )
