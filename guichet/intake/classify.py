@@ -473,7 +473,7 @@ _REQUEST = _cues(
 )
 
 
-def _hits(patterns: Iterable[re.Pattern[str]], text: str) -> list[str]:
+def _table_hits(patterns: Iterable[re.Pattern[str]], text: str) -> list[str]:
     if isinstance(patterns, _Cues) and patterns.any.search(text) is None:
         return []
     return [match.group(0).strip() for pattern in patterns for match in pattern.finditer(text)]
@@ -495,21 +495,49 @@ class _Score:
 def _declared(sentences: list[_Sentence], enabled: list[str]) -> tuple[str, str] | None:
     """The type the customer names, the first named in the text among the enabled ones."""
     first: tuple[int, str, str] | None = None
+    whole = "\n".join(sentence.text for sentence in sentences)
     for kind, patterns in _DECLARED.items():
         if kind not in enabled:
             continue
+        # A cue absent from the whole text is in none of its sentences.
+        present = [pattern for pattern in patterns if pattern.search(whole)]
         for index, sentence in enumerate(sentences):
-            for pattern in patterns:
+            for pattern in present:
                 match = pattern.search(sentence.text)
                 if match and (first is None or index < first[0]):
                     first = (index, kind, match.group(0))
     return (first[1], first[2]) if first else None
 
 
+_TABLES = (
+    _GRIEVANCE,
+    _MINOR,
+    _INCIDENT,
+    _ASKING,
+    _POLICY,
+    _DATA,
+    _COMPLIMENT,
+    _COMMENT,
+    _ACTION,
+    _RETURN,
+    _SELLER_PROBLEM,
+    _NEGATIVE,
+    _POSITIVE,
+    _REQUEST,
+)
+
+
 def _scores(sentences: list[_Sentence], enabled: list[str]) -> dict[str, _Score]:
     scores = {kind: _Score() for kind in enabled}
     grievance, incident, question = _Score(), _Score(), _Score()
     minor = False
+    # The tables none of whose cues is anywhere in the text: none is in any sentence.
+    whole = "\n".join(sentence.text for sentence in sentences)
+    absent = {id(table) for table in _TABLES if table.any.search(whole) is None}
+
+    def _hits(patterns: _Cues, text: str) -> list[str]:
+        return [] if id(patterns) in absent else _table_hits(patterns, text)
+
     for sentence in sentences:
         text = sentence.text
         grievance.add(3, _hits(_GRIEVANCE, text))
