@@ -48,6 +48,7 @@ from guichet.desk.shell import desk_of, shell_context
 from guichet.desk.timeline import uneventful_since
 from guichet.lib.errors import Conflict, InvalidRequest, ServiceError
 from guichet.lib.inputs import posted_id
+from guichet.notify.services import notifications_seen
 from guichet.tickets import services
 from guichet.tickets.attachments import attachment_download
 from guichet.tickets.choices import ContactType, Status
@@ -65,6 +66,7 @@ from guichet.tickets.queries import (
 def ticket(request: HttpRequest, reference: str) -> HttpResponse:
     desk = desk_of(request)
     found = access_ticket(desk, reference)
+    notifications_seen(who=desk, ticket_id=found.pk)
     return render(request, "desk/ticket.html", ticket_context(request, desk, found))
 
 

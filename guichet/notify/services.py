@@ -25,6 +25,14 @@ def notification_read(*, who: StaffAccess, notification: StaffNotification) -> N
         )
 
 
+def notifications_seen(*, who: StaffAccess, ticket_id: int) -> int:
+    """The person opened this ticket: its notifications to them are read (however they
+    reached it — the inbox, search, a link). How many were unread."""
+    return StaffNotification.objects.filter(
+        user=who.user, ticket_id=ticket_id, read_at__isnull=True
+    ).update(read_at=clock.now())
+
+
 def notifications_read_all(*, who: StaffAccess) -> int:
     """Mark every unread notification the person may read as read; how many."""
     ids = list(notifications_of(who).filter(read_at__isnull=True).values_list("pk", flat=True))

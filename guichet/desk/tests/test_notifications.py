@@ -37,7 +37,6 @@ def test_the_bell_shows_the_unread_count_on_every_desk_page(client, world):
     client.force_login(world.agent)
     for page in (
         reverse("desk:inbox", args=["mine"]),
-        reverse("desk:ticket", args=[world.ticket.reference]),
         reverse("desk:search"),
         reverse("desk:notifications"),
         reverse("desk:preferences"),
@@ -45,6 +44,18 @@ def test_the_bell_shows_the_unread_count_on_every_desk_page(client, world):
         text = client.get(page).content.decode()
         assert 'class="bell-badge" aria-hidden="true">2</span>' in text, page
         assert "(2 non lues)" in text, page
+
+
+def test_opening_the_ticket_however_reached_reads_its_notifications(client, world):
+    tell(world.ticket, world.agent)
+    other = tell(world.ticket, world.agent2)
+    client.force_login(world.agent)
+    text = client.get(reverse("desk:ticket", args=[world.ticket.reference])).content.decode()
+    assert 'class="bell-badge"' not in text or 'aria-hidden="true">0</span>' in text
+    with brand_scope(world.ej):
+        assert not StaffNotification.objects.filter(user=world.agent, read_at__isnull=True)
+        other.refresh_from_db()
+    assert other.read_at is None  # a colleague's stays unread
 
 
 def test_the_bells_refresh_answers_204_while_the_count_is_unchanged(client, world):
