@@ -27,10 +27,11 @@ from __future__ import annotations
 
 import functools
 import re
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+
+from guichet.lib.folding import fold
 
 if TYPE_CHECKING:
     # Annotations only: the schema (pydantic) loads with the first policy read, not with
@@ -74,13 +75,8 @@ class Reading:
 # --- Text ----------------------------------------------------------------------------------
 
 
-def _plain(text: str) -> str:
-    """Lower case, accents and ligatures folded, typographic apostrophes and dashes plain."""
-    text = text.lower().replace("œ", "oe").replace("æ", "ae")
-    text = re.sub(r"[’‘`´]", "'", text)
-    text = re.sub(r"[‐-―]", "-", text)
-    folded = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in folded if not unicodedata.combining(c))
+# Lower case, accents and ligatures folded, typographic apostrophes and dashes plain.
+_plain = fold
 
 
 # Where a reply's history starts: an attribution line ("Le 3 mars … a écrit :", "On … wrote:"),

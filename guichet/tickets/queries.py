@@ -4,7 +4,6 @@ through `tickets_of` and the inbox views; who may be given a ticket through `ass
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -20,6 +19,7 @@ from guichet.accounts.permissions import Action, StaffAccess, is_unrestricted
 from guichet.brands.models import Brand, Team
 from guichet.lib import clock
 from guichet.lib.errors import InvalidRequest
+from guichet.lib.folding import fold
 from guichet.lib.scoping import all_brands, brand_scope
 from guichet.marketplace.models import Seller
 from guichet.tickets.choices import OPEN_STATUSES, OrderStatus, Status
@@ -204,8 +204,7 @@ def staff_named(brand: Brand, name: str) -> User | None:
 
 
 def _folded(text: str) -> str:
-    plain = unicodedata.normalize("NFKD", text.casefold())
-    return " ".join("".join(c for c in plain if not unicodedata.combining(c)).split())
+    return " ".join(fold(text).split())
 
 
 def team_of(brand: Brand, key: str) -> Team:
