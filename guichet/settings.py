@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "guichet.sla",
     "guichet.notify",
     "guichet.conduct",
+    "guichet.reports",
     "guichet.intake",
     "guichet.api",
     "guichet.ops",

@@ -82,6 +82,7 @@ def _event_data(row: Deadline | Planned, **extra: object) -> dict[str, object]:
         "target": row.target,
         "clock": row.clock,
         "rule": row.rule,
+        "start": row.started_at.isoformat() if row.started_at else None,
     }
     data.update(extra)
     return data

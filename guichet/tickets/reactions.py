@@ -16,6 +16,9 @@ Apps register in their AppConfig.ready():
 A new ticket's acknowledgement is part of its opening (one write instead of a second
 change): the app that writes letters registers an `Acknowledger` with `acknowledge_with`.
 
+A read model kept from the event log (the reports' figures) registers a `Projector` with
+`project_with`: it is given every event as it is recorded, in the same transaction.
+
 A ticket's deadlines are planned when it opens and kept in step with every change by the
 `Timekeeper` the deadline app registers with `keep_time_with` (tickets know nothing of
 how deadlines are computed; the app that computes them sits above tickets).
@@ -124,3 +127,19 @@ def timekeeper() -> Timekeeper:
     if not _timekeeper:
         raise LookupError("no app keeps the tickets' deadlines: guichet.sla is not installed")
     return _timekeeper[0]
+
+
+Projector = Callable[[Sequence["Event"]], None]
+_projectors: list[Projector] = []
+
+
+def project_with(projector: Projector) -> None:
+    """Give every event recorded from now on to `projector`, in the transaction that records
+    it (after the INSERT, so the events have their ids)."""
+    if projector not in _projectors:
+        _projectors.append(projector)
+
+
+def project(events: Sequence[Event]) -> None:
+    for projector in _projectors:
+        projector(events)

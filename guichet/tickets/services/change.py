@@ -123,6 +123,7 @@ def record_events(events: list[Event]) -> list[Event]:
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("events are recorded inside the transaction of the change they describe")
     created = Event.objects.bulk_create(events)
+    reactions.project(created)
     for event in created:
         transaction.on_commit(functools.partial(_announce, event.pk, event.verb), robust=True)
     return created

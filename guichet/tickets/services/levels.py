@@ -176,6 +176,7 @@ def _move_level(change: Change, *, to_level: int, verb: str, reason: str, trigge
         "to": to_level,
         "level_key": level.key,
         "team": level.team,
+        "team_id": ticket.team_id,
         "reason": reason,
         "trigger": trigger,
     }

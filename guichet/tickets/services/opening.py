@@ -250,6 +250,10 @@ def _opened(
         "contact_type": ticket.contact_type,
         "category": ticket.category,
         "priority": ticket.priority,
+        "complexity": ticket.complexity,
+        "language": ticket.language,
+        "contact": ticket.contact_id,
+        "team_id": ticket.team_id,
         "level": 1,
         "acknowledge": opening.get("acknowledge", True),
     }
