@@ -524,8 +524,36 @@ class Intake(Strict):
     consent: LocalText | None = None
 
 
+# What a brand's report shows (`[reports] kpis`), in its order: every key is a figure of
+# `guichet.reports.figures.KPIS` (docs/reports.md lists them).
+KpiKey = Literal[
+    "contacts_by_category",
+    "contacts_by_channel",
+    "contacts_by_contact_type",
+    "received_and_answered_dates",
+    "frequent_request_types",
+    "handled_per_level",
+    "time_at_levels_2_3",
+    "outcome_per_level",
+    "auto_escalations",
+    "deadlines_met_per_level",
+    "first_response_time",
+    "first_contact_resolution",
+    "simple_solved_within_2_business_days",
+    "resolved_within_5_days",
+    "satisfaction",
+    "retention",
+    "phone_answered_within",
+    "abuse_flags",
+    "blocks",
+    "agent_conduct_complaints",
+    "ombudsman_referrals",
+    "seller_strikes",
+]
+
+
 class Reports(Strict):
-    kpis: list[str] = []
+    kpis: list[KpiKey] = []
     review: Literal["weekly", "monthly", "quarterly"] = "monthly"
     equality_monitoring: bool = False
 

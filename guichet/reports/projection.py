@@ -397,15 +397,8 @@ class Projection:
 
 
 def rule_of(brand: Brand, where: str) -> DeadlineRule | None:
-    """The policy rule a deadline came from ("deadlines[3]"), if it is one."""
-    if not where.startswith("deadlines[") or not where.endswith("]"):
-        return None
-    try:
-        index = int(where[len("deadlines[") : -1])
-    except ValueError:
-        return None
-    rules = brand.get_policy().deadlines
-    return rules[index] if 0 <= index < len(rules) else None
+    """The policy rule a deadline came from ("deadlines[3]", "returns.window"…)."""
+    return dict(brand.get_policy().deadline_rules).get(where)
 
 
 def _moment(value: object) -> datetime | None:
