@@ -81,7 +81,7 @@ def number(value: float | int | None, places: int = 0) -> str:
 def percent(part: float, whole: float) -> str:
     if not whole:
         return "—"
-    return _("%(value)s %%") % {"value": number(100 * part / whole, 0)}
+    return _("%(value)s%%") % {"value": number(100 * part / whole, 0)}
 
 
 def share(part: float, whole: float) -> float | None:
@@ -112,9 +112,12 @@ def category_label(scope: Scope, key: str) -> str:
 
 
 def level_label(scope: Scope, number: int) -> str:
+    """The level's name in the policy, with its number unless the name says it."""
     levels = scope.policy.levels
     if 1 <= number <= len(levels):
         name = scope.policy.text(levels[number - 1].name, get_language() or "fr")
+        if str(number) in name[:12]:
+            return name
         return _("Level %(n)s — %(name)s") % {"n": number, "name": name}
     return _("Level %(n)s") % {"n": number}
 
@@ -395,7 +398,8 @@ def time_at_levels_2_3(scope: Scope) -> Figure:
         )
     if figure.rows:
         figure.summary = "; ".join(
-            f"L{row[0].text.split(' ')[1]}: {row[2].text}" for row in figure.rows
+            f"L{level}: {row[2].text}"
+            for level, row in zip(sorted(durations), figure.rows, strict=True)
         )
     else:
         figure.empty = _("No ticket went beyond the first level in this period.")
@@ -541,7 +545,7 @@ def deadlines_met_per_level(scope: Scope) -> Figure:
                 Cell(number(on_time), on_time, {**link, "late": "0"}),
                 Cell(number(r["late"]), r["late"], {**link, "late": "1"}),
                 Cell(percent(on_time, r["n"]), rate, status=status),
-                Cell(_("%(n)s %%") % {"n": goal} if goal else "—", goal, status=status),
+                Cell(_("%(n)s%%") % {"n": goal} if goal else "—", goal, status=status),
                 Cell(
                     percent(r["in_aim"], r["aimed"]) if r["aimed"] else "—",
                     share(r["in_aim"], r["aimed"]),
@@ -571,8 +575,8 @@ def attainment_rows(scope: Scope) -> list[tuple[str, float, float | None, str]]:
     """(label, % met on time, goal, status) per target and level: the attainment chart."""
     out = []
     for row in deadlines_met_per_level(scope).rows:
-        target, level = row[0].text, row[1].text
-        label = target if level == _("All levels") else f"{target} — {level.split(' — ')[0]}"
+        level = int((row[2].link or {}).get("deadline_level") or 0)
+        label = row[0].text if not level else f"{row[0].text} — L{level}"
         out.append((label, row[5].value or 0.0, row[6].value, row[5].status))
     return out
 
@@ -659,7 +663,7 @@ def _resolved_within(
             Cell(number(n), n, _link(resolved=1, **only)),
             Cell(number(within), within, _link(resolved=1, **{f"{column}_max": limit}, **only)),
             Cell(percent(within, n), rate, status=status),
-            Cell(_("%(n)s %%") % {"n": goal} if goal else "—", goal, status=status),
+            Cell(_("%(n)s%%") % {"n": goal} if goal else "—", goal, status=status),
         ]
     ]
     if n:
@@ -841,11 +845,12 @@ def _tallied(
 
 
 def _severity(key: str) -> str:
+    """A flag's severity as the conduct app records it (1 insult … 4 threat)."""
     return {
-        "insult": _("insult"),
-        "harassment": _("harassment"),
-        "discrimination": _("discrimination"),
-        "threat": _("threat"),
+        "1": _("insult"),
+        "2": _("harassment"),
+        "3": _("discrimination"),
+        "4": _("threat"),
     }.get(key, key)
 
 

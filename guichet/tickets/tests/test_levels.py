@@ -29,6 +29,7 @@ def test_an_agent_escalates_with_a_reason_to_the_next_level_and_its_team(world, 
         "to": 2,
         "level_key": "department",
         "team": "gallery",
+        "team_id": world.ticket.team_id,
         "reason": "Besoin d'un expert",
         "trigger": "agent",
     }

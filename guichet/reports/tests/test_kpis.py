@@ -1,0 +1,50 @@
+"""The policy's `[reports] kpis`: a closed vocabulary, each name a figure, in its order."""
+
+from datetime import date
+from typing import get_args
+
+import pytest
+from django.utils import translation
+
+from guichet.conftest import PRESETS
+from guichet.policies.loader import load_policy
+from guichet.policies.schema import KpiKey
+from guichet.reports import figures
+from guichet.reports.scope import Scope
+
+pytestmark = pytest.mark.django_db
+
+
+def test_every_name_a_policy_may_write_is_a_figure():
+    assert set(get_args(KpiKey)) == set(figures.KPIS)
+    assert set(figures.DEFAULT_KPIS) <= set(figures.KPIS)
+
+
+def test_an_unknown_kpi_is_a_policy_check_error_at_its_line():
+    text = (PRESETS / "jive.toml").read_text(encoding="utf-8")
+    broken = text.replace('"ombudsman_referrals"', '"ombudsman_referals"')
+    assert broken != text
+    result = load_policy(broken, "jive.toml")
+    [error] = result.errors
+    assert error.path[:2] == ("reports", "kpis")
+    assert "ombudsman_referrals" in error.message  # the names it could have been
+    assert broken.splitlines()[error.line - 1].startswith("kpis")
+
+
+def test_each_preset_reports_its_own_kpis_in_its_order(presets):
+    for brand in presets.values():
+        wanted = list(brand.get_policy().reports.kpis)
+        assert wanted, brand.slug
+        with translation.override("fr"):
+            report = figures.report(Scope.month(brand, date(2026, 11, 1)))
+        assert [figure.key for figure in report] == wanted
+        for figure in report:
+            assert figure.title and (figure.rows or figure.empty), (brand.slug, figure.key)
+
+
+def test_phone_answers_show_no_data_rather_than_zero(presets):
+    scope = Scope.month(presets["ivoire-toner"], date(2026, 11, 1))
+    with translation.override("en"):
+        figure = figures.phone_answered_within(scope)
+    assert figure.title == "Calls answered within 30 s"  # the policy's answer_within
+    assert figure.rows == [] and figure.empty.startswith("No data")
