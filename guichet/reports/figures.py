@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 
 from guichet.brands.models import Team
 from guichet.lib import clock
+from guichet.lib.errors import InvalidRequest
 from guichet.reports.models import TicketFact
 from guichet.reports.scope import Scope
 from guichet.sla.models import DeadlineKind
@@ -124,7 +125,7 @@ def level_label(scope: Scope, number: int) -> str:
 
 def team_labels(scope: Scope) -> dict[int, str]:
     lang = get_language() or "fr"
-    return {t.pk: t.name(lang) for t in Team._base_manager.filter(brand=scope.brand)}
+    return {t.pk: t.display_name(lang) for t in Team._base_manager.filter(brand=scope.brand)}
 
 
 def _link(**values: Any) -> dict[str, str]:
@@ -253,7 +254,8 @@ def received_and_answered_dates(scope: Scope) -> Figure:
         "received_on", "received_at", "full_answer_at"
     ):
         day = r[0].replace(day=1) if monthly else r[0]
-        waits.setdefault(day, []).append((r[2] - r[1]).total_seconds())
+        if r[2] is not None:
+            waits.setdefault(day, []).append((r[2] - r[1]).total_seconds())
     days = sorted(set(received) | set(answered) | set(resolved))
     for day in days:
         if not (scope.start <= day < scope.end) and day not in received:
@@ -963,16 +965,16 @@ def behind(scope: Scope, params: Any) -> QuerySet[Any]:
         tickets = tickets.filter(first_contact=True)
     for column in ("resolution_s", "resolution_bd_s"):
         if get(f"{column}_max"):
-            tickets = tickets.filter(**{f"{column}__lte": int(get(f"{column}_max"))})
+            tickets = tickets.filter(**{f"{column}__lte": _whole(get(f"{column}_max"))})
     if get("score"):
-        tickets = tickets.filter(survey_score=int(get("score")))
+        tickets = tickets.filter(survey_score=_whole(get("score")))
     if get("returning"):
         tickets = returning(tickets)
     if get("open"):
         tickets = tickets.filter(is_open=True)
-    ids = tickets.values("ticket_id")
+    ids: QuerySet[Any] = tickets.values("ticket_id")
     if get("at_level"):
-        stays = scope.stays().filter(level=int(get("at_level")))
+        stays = scope.stays().filter(level=_whole(get("at_level")))
         if get("still"):
             stays = stays.filter(left_at__isnull=True)
         if get("closed_here"):
@@ -985,26 +987,35 @@ def behind(scope: Scope, params: Any) -> QuerySet[Any]:
             stays = stays.exclude(trigger__in=["opened", "reopened", "returned", "routing"])
         ids = stays.filter(ticket_id__in=ids).values("ticket_id")
     if get("deadline"):
-        rows = (
+        promises = (
             scope.deadlines()
             .filter(rule=get("deadline"))
             .filter(Q(met_at__isnull=False) | Q(breached=True))
         )
         if get("deadline_level"):
-            rows = rows.filter(level=int(get("deadline_level")))
+            promises = promises.filter(level=_whole(get("deadline_level")))
         if get("late") in ("0", "1"):
-            rows = rows.filter(breached=get("late") == "1")
-        ids = rows.filter(ticket_id__in=ids).values("ticket_id")
+            promises = promises.filter(breached=get("late") == "1")
+        ids = promises.filter(ticket_id__in=ids).values("ticket_id")
     if get("tally"):
-        rows = scope.tallies(get("tally"))
+        counted = scope.tallies(get("tally"))
         if get("detail"):
-            rows = rows.filter(detail=get("detail"))
-        ids = rows.filter(ticket_id__in=ids).values("ticket_id")
+            counted = counted.filter(detail=get("detail"))
+        ids = counted.filter(ticket_id__in=ids).values("ticket_id")
     if get("age"):
         ids = (
             backlog(scope).filter(ticket_id__in=ids, **_age_filter(get("age"))).values("ticket_id")
         )
     return ids.distinct()
+
+
+def _whole(value: Any) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError) as error:
+        raise InvalidRequest(
+            _("A whole number is expected: %(value)s") % {"value": str(value)[:20]}, code="number"
+        ) from error
 
 
 # --- the dashboard's series ----------------------------------------------------------------
