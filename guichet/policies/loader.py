@@ -15,7 +15,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from guichet.policies.schema import Policy, semantic_errors
+from guichet.policies.schema import SCHEMA_VERSION, Policy, semantic_errors
 from guichet.policies.toml_lines import key_lines, line_of
 
 KeyPath = tuple[str | int, ...]
@@ -102,6 +102,17 @@ def load_policy(text: str, source: str = "<policy>") -> LoadResult:
             line = text.count("\n") + 1
         message = _TOML_POSITION.sub("", getattr(exc, "msg", str(exc))).strip()
         result.errors.append(PolicyError((), line, f"TOML syntax error: {message}"))
+        return result
+
+    written_for = data.get("schema_version")
+    if isinstance(written_for, int) and written_for > SCHEMA_VERSION:
+        # A file for a newer Guichet: its other errors would only be noise.
+        message = (
+            f"written for schema version {written_for}; this version of Guichet reads "
+            f"version {SCHEMA_VERSION}: upgrade Guichet to use this file"
+        )
+        line = line_of(key_lines(text), ("schema_version",))
+        result.errors.append(PolicyError(("schema_version",), line, message))
         return result
 
     found: list[tuple[tuple[str | int, ...], str]]

@@ -561,6 +561,11 @@ class Reports(Strict):
 # --- the whole policy --------------------------------------------------------------------------
 
 
+# The version of this schema: a policy file says which it was written for, and a file for a
+# newer one is refused with that reason (loader.py).
+SCHEMA_VERSION = 1
+
+
 class Policy(Strict):
     schema_version: Literal[1]
     version: Annotated[str, Field(min_length=1)]

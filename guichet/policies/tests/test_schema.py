@@ -211,3 +211,10 @@ def test_non_utf8_and_missing_files_are_errors(tmp_path: Path):
     bad.write_bytes(b"\xff\xfe garbage")
     assert not load_policy_file(bad).ok
     assert "cannot read" in load_policy_file(tmp_path / "missing.toml").errors[0].message
+
+
+def test_a_file_for_a_newer_schema_says_so_and_nothing_else():
+    text = MINIMAL.replace("schema_version = 1", "schema_version = 2\nfuture_key = true")
+    [error] = load_policy(text).errors
+    assert error.path == ("schema_version",) and error.line == 1
+    assert "written for schema version 2" in error.message and "upgrade Guichet" in error.message
