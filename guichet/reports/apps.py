@@ -1,5 +1,19 @@
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from guichet.tickets.models import Event
+
+
+def project(events: "Sequence[Event]") -> None:
+    # Start-up time: the projection needs the deadline engine and the policy schema, loaded
+    # with the first event rather than when the apps start.
+    from guichet.reports import projection
+
+    projection.project(events)
 
 
 class ReportsConfig(AppConfig):
@@ -7,8 +21,7 @@ class ReportsConfig(AppConfig):
     verbose_name = _("Reports")
 
     def ready(self) -> None:
-        from guichet.reports import projection
         from guichet.tickets import reactions
 
         # Every event recorded updates the figures, in its transaction (docs/reports.md).
-        reactions.project_with(projection.project)
+        reactions.project_with(project)

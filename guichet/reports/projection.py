@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from django.db import models
 
 from guichet.brands.models import Brand
-from guichet.lib.bulk import save_fields
+from guichet.lib.bulk import insert, save_fields
 from guichet.reports.models import DeadlineFact, LevelFact, Tally, TicketFact
 from guichet.sla.businesstime import add_duration, elapsed
 from guichet.sla.models import ACTION_KINDS
@@ -132,7 +132,7 @@ class Projection:
         for row in self.created:
             by_model.setdefault(type(row), []).append(row)
         for model, rows in by_model.items():
-            model._base_manager.bulk_create(rows)
+            insert(model, rows)
         save_fields((row, sorted(fields)) for row, fields in self.changed.values())
 
     def _new(self, row: Any) -> Any:
