@@ -1,5 +1,9 @@
+from datetime import timedelta
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
+
+from guichet.lib import periodic
 
 
 class ReportsConfig(AppConfig):
@@ -12,3 +16,8 @@ class ReportsConfig(AppConfig):
 
         # Every event recorded updates the figures, in its transaction (docs/reports.md).
         reactions.project_with(projection.project)
+        # The periodic review, made and emailed from the first day of each brand's period
+        # (review_mail): a quarter of an hour late at most.
+        periodic.register(
+            "reports.review", "guichet.reports.tasks.send_reviews", timedelta(minutes=15)
+        )
