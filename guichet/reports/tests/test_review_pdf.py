@@ -97,11 +97,16 @@ def test_no_process_loads_weasyprint_until_it_makes_a_pdf():
 
 
 def with_review(kind: str):
-    """EJ's policy saying `[reports] review = kind`."""
+    """EJ's policy saying `[reports] review = kind`, with a legal name."""
     text = (PRESETS / "ej.toml").read_text(encoding="utf-8")
     assert 'review = "monthly"' in text
     text = text.replace('review = "monthly"', f'review = "{kind}"').replace(
         'version = "', f'version = "{kind}-', 1
+    )
+    text = text.replace(
+        'name = "Expérience Jamaïque"\n',
+        'name = "Expérience Jamaïque"\nlegal_name = "Expérience Jamaïque Voyages SA"\n',
+        1,
     )
     brand = policy_publish(text=text, source=f"ej-{kind}.toml").brand
     forget_all()
@@ -114,6 +119,7 @@ def test_a_weekly_review_covers_the_policys_week(history):
         words = text(review_pdf(brand, date(2026, 11, 12), language="en"))
 
     assert "WEEKLY REVIEW" in words and "week of Nov. 9, 2026" in words
+    assert "Expérience Jamaïque Voyages SA · Sector: Travel" in words  # the legal name too
     assert "Nov. 9, 2026 to Nov. 15, 2026" in words
     # The two travel requests of 10 November, none the week before.
     assert "2 tickets received; none in the previous period." in words
