@@ -326,6 +326,8 @@ LOGGING = {
         # the rest; a failed task is logged as an error whatever this says.
         "django.tasks": {"level": env_str("TASK_LOG_LEVEL", "WARNING")},
         "axes": {"level": "WARNING"},  # one "BEGIN version" line per process started
+        # WeasyPrint's step-by-step progress of every PDF made (the periodic review).
+        "weasyprint.progress": {"level": "WARNING"},
     },
 }
 

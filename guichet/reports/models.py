@@ -194,3 +194,40 @@ class ReportExport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.what}.{self.format} {self.at:%Y-%m-%d %H:%M}"
+
+
+class ReviewSent(models.Model):
+    """A brand's periodic review made and emailed by the worker (`review_mail`): one row
+    per brand and period, so each review goes out once, whatever the number of workers
+    and restarts. `sent_to` lists who has it already (a retry sends to the others only)."""
+
+    brand = models.ForeignKey("brands.Brand", on_delete=models.CASCADE, related_name="+")
+    period = models.CharField(_("period"), max_length=10)  # weekly, monthly, quarterly
+    start = models.DateField(_("first day"))
+    end = models.DateField(_("day after the last"))
+    # When the next attempt may be made (a lease while a worker sends); None once done.
+    due_at = models.DateTimeField(null=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    sent_to = models.JSONField(default=list)
+    sent_at = models.DateTimeField(_("sent"), null=True)
+    error = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(_("created"))
+
+    objects = BrandScopedManager()
+
+    class Meta:
+        verbose_name = _("review sent")
+        verbose_name_plural = _("reviews sent")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["brand", "period", "start"], name="review_once_per_period"
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["due_at"], name="review_due", condition=models.Q(due_at__isnull=False)
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.period} {self.start:%Y-%m-%d}"
