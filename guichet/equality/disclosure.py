@@ -1,57 +1,58 @@
 """What of a count may be shown (RP-3: "any group under 5 people is hidden"). Pure: no
 database, no policy.
 
-Two rules, applied to every figure the desk shows — each option's count and the total:
+Every figure the desk shows is a band, never an exact count:
 
-1. A count under `SMALLEST` (0 included, so that "nobody" and "one person" look alike) is
-   not shown: the page says "fewer than 5".
-2. Every other count is rounded to the nearest multiple of `ROUND_TO` (5, 6 and 7 show 5;
-   8 to 12 show 10), and the total is rounded on its own, from the true total.
+- a count under `SMALLEST` (0 included, so that "nobody" and "one person" look alike) is
+  "fewer than 5";
+- any other is the band of 5 it falls in: 5 to 9, 10 to 14, 15 to 19…
 
-Why rounding rather than hiding a second cell. Hiding only the small cells is not enough:
-with the exact total shown, a single hidden cell is the total minus the others. Hiding the
-next smallest cell as well closes that within one table, but the page lets a manager pick
-any period, contact type and category, and exact counts of two overlapping choices (twelve
-months, and the same months but the first) give the difference — the hidden month's count —
-by subtraction, whatever each table hid. With every figure rounded, a subtraction gives a
-range, never a number: each rounded figure is off by up to 2, so the difference of two is
-off by up to 4, as wide as the whole "fewer than 5" range. It is the way national
-statistics offices publish small counts (the UK's Office for National Statistics and Higher
-Education Statistics Agency round to 5). It is not a proof against every combination of
-many queries; the counts themselves are per month and hold no person (models.py).
+And per question, only the policy's options are shown: not "prefer not to say", and no
+total per question. The page gives one total, the answer sets counted (a band too).
+
+Why this, and not exact counts with the small ones hidden. With an exact total, a single
+hidden count is the total minus the others; hiding the next smallest as well closes that
+within one table, but every answer set answers every question, so each question's counts
+add up to the same total — one question shown in full gives it back to all the others.
+And the page lets a manager pick any months: exact counts of two overlapping periods
+(twelve months, and the same months but the first) give the first month's counts by
+subtraction, whatever each table hid.
+
+Why bands, and not counts rounded to the nearest 5. The exhaustive tests found rounding
+gives small groups away: two months of 4 each show "fewer than 5" one by one and 10
+together (8 rounds to 10), so each was exactly 4. A band of 5 starting at a multiple of 5
+is as wide as the "fewer than 5" band, so the difference of any two figures never pins a
+hidden count (tests/test_desk_page.py checks it).
+
+Why "prefer not to say" is not shown per question. With it, a question's bands plus the
+total's would bound a hidden count from below as well as above, and bands at the edges
+would pin it; without it, whatever the other figures of the page, a hidden count could be
+any number from 1 up (or be known to be 0, which tells nothing about anyone).
+
+What this does not do: someone who compares many periods, subtracting the sum of several
+from another, could sometimes narrow a hidden count down. The counts hold no person
+(models.py), and the page is for the brand's managers only.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 
 SMALLEST = 5
-ROUND_TO = 5
-
-
-def shown(count: int) -> int | None:
-    """The figure shown for a true count: None ("fewer than 5"), or the count rounded to
-    the nearest multiple of 5 (never below 5)."""
-    if count < SMALLEST:
-        return None
-    # Counts are integers and 5 is odd: no count falls half-way between two multiples.
-    return max(SMALLEST, ROUND_TO * round(count / ROUND_TO))
+BAND = 5
 
 
 @dataclass(frozen=True)
-class Protected:
-    """A table of counts as it may be shown: each key's figure and the total's (None:
-    fewer than 5)."""
+class Band:
+    """A count shown as "low to high" (both included)."""
 
-    cells: dict[str, int | None]
-    total: int | None
+    low: int
+    high: int
 
 
-def protect(counts: Mapping[str, int]) -> Protected:
-    """`counts` (key -> true count; keys with no answer may be missing or 0) as they may
-    be shown."""
-    return Protected(
-        cells={key: shown(count) for key, count in counts.items()},
-        total=shown(sum(counts.values())),
-    )
+def band(count: int) -> Band | None:
+    """The band shown for a true count: None ("fewer than 5"), or the band of 5 it is in."""
+    if count < SMALLEST:
+        return None
+    low = count - count % BAND
+    return Band(low, low + BAND - 1)

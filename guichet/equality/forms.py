@@ -11,7 +11,6 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from guichet.policies.schema import EQUALITY_DECLINED, Policy
-from guichet.tickets.choices import ContactType
 
 
 def field_name(question_key: str) -> str:
@@ -66,31 +65,17 @@ class MonthField(forms.CharField):
 
 
 class EqualityFilterForm(forms.Form):
-    """The managers' page: the brand (of those they may see), the months, and optionally
-    a contact type and a category."""
+    """The managers' page: the brand (of those they may see) and the months. No other
+    filter: each would be one more figure to subtract from another (disclosure.py)."""
 
     brand = forms.ChoiceField(label=_("Brand"), required=False)
     first = MonthField(label=_("From"), required=False)
     last = MonthField(label=_("To"), required=False)
-    contact_type = forms.ChoiceField(label=_("Contact type"), required=False)
-    category = forms.ChoiceField(label=_("Category"), required=False)
 
-    def __init__(
-        self,
-        *args: Any,
-        brands: list[tuple[str, str]],
-        categories: list[tuple[str, str]],
-        **kwargs: Any,
-    ) -> None:
+    def __init__(self, *args: Any, brands: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         brand_field: Any = self.fields["brand"]
         brand_field.choices = brands
-        types: Any = self.fields["contact_type"]
-        types.choices = [("", _("Complaints and disputes"))] + [
-            (t.value, t.label) for t in (ContactType.COMPLAINT, ContactType.DISPUTE)
-        ]
-        category_field: Any = self.fields["category"]
-        category_field.choices = [("", _("All categories")), *categories]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

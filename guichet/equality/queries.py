@@ -11,10 +11,9 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db.models import Sum
 from django.utils.crypto import salted_hmac
-from django.utils.translation import gettext as _
 
 from guichet.brands.models import Brand
-from guichet.equality.disclosure import protect
+from guichet.equality.disclosure import Band, band
 from guichet.equality.models import EqualityCount, EqualityFormUse
 from guichet.lib import clock
 from guichet.policies.schema import EQUALITY_DECLINED, Policy
@@ -78,8 +77,7 @@ def add_months(month: date, n: int) -> date:
 class Row:
     key: str
     label: str
-    shown: int | None  # None: fewer than 5
-    declined: bool = False  # the "prefer not to say" row
+    band: Band | None  # None: fewer than 5
 
 
 @dataclass(frozen=True)
@@ -87,12 +85,21 @@ class QuestionFigures:
     key: str
     question: str
     rows: list[Row]
-    total: int | None  # answer sets counted for this question; None: fewer than 5
+
+
+@dataclass(frozen=True)
+class EqualityFigures:
+    """What the managers' page shows of a period: the answer sets counted, and per
+    question the band of each option (`disclosure` says why no more)."""
+
+    answer_sets: Band | None
+    questions: list[QuestionFigures]
 
     @property
     def largest(self) -> int:
-        """The largest figure shown (the scale of the bars)."""
-        return max([r.shown or 0 for r in self.rows] + [self.total or 0, 1])
+        """The top of the highest band shown (the scale of the bars)."""
+        highs = [r.band.high for q in self.questions for r in q.rows if r.band is not None]
+        return max([*highs, 1])
 
 
 def equality_figures(
@@ -101,25 +108,19 @@ def equality_figures(
     first: date,
     last: date,
     language: str,
-    contact_type: str = "",
-    category: str = "",
-) -> list[QuestionFigures]:
-    """Per question of the policy, in its order: how many answer sets of the months
-    `first` to `last` (first days of months, both included) chose each option, then
-    "prefer not to say"; narrowed to a contact type and a category when given. Every
-    figure is protected (`disclosure.protect`). Answers to options the policy no longer
-    has are shown under their key, after the others."""
+) -> EqualityFigures:
+    """The figures of the months `first` to `last` (first days of months, both included):
+    how many answer sets were counted, and per question of the policy, in its order, how
+    many chose each option — as bands (`disclosure.band`). Options the policy no longer
+    has are shown under their key, after the others; "prefer not to say" is not shown."""
     policy = brand.get_policy()
     counts = EqualityCount.objects.filter(brand=brand, month__gte=first, month__lte=last)
-    if contact_type:
-        counts = counts.filter(contact_type=contact_type)
-    if category:
-        counts = counts.filter(category=category)
     totals: dict[tuple[str, str], int] = {
         (row["question"], row["option"]): row["n"] or 0
         for row in counts.order_by().values("question", "option").annotate(n=Sum("count"))
     }
-    figures = []
+    questions = []
+    answer_sets = 0
     for question in policy.reports.equality_questions:
         keys = [o.key for o in question.options]
         former = sorted(
@@ -127,25 +128,18 @@ def equality_figures(
             for (asked, option) in totals
             if asked == question.key and option not in keys and option != EQUALITY_DECLINED
         )
-        ordered = [*keys, *former, EQUALITY_DECLINED]
-        protected = protect({key: totals.get((question.key, key), 0) for key in ordered})
         labels = {o.key: policy.text(o.label, language) for o in question.options}
-        labels[EQUALITY_DECLINED] = _("Prefer not to say")
         rows = [
-            Row(
-                key=key,
-                label=labels.get(key, key),
-                shown=protected.cells[key],
-                declined=key == EQUALITY_DECLINED,
-            )
-            for key in ordered
+            Row(key=key, label=labels.get(key, key), band=band(totals.get((question.key, key), 0)))
+            for key in [*keys, *former]
         ]
-        figures.append(
+        # Every answer set answers every question: the largest is the number of sets (a
+        # question added to the policy later has fewer).
+        answered = sum(n for (asked, _), n in totals.items() if asked == question.key)
+        answer_sets = max(answer_sets, answered)
+        questions.append(
             QuestionFigures(
-                key=question.key,
-                question=policy.text(question.question, language),
-                rows=rows,
-                total=protected.total,
+                key=question.key, question=policy.text(question.question, language), rows=rows
             )
         )
-    return figures
+    return EqualityFigures(answer_sets=band(answer_sets), questions=questions)

@@ -851,8 +851,7 @@ def _equality(policy: Policy, defined: _Defined) -> Iterator[_Problem]:
             if option.key == EQUALITY_DECLINED:
                 yield (
                     path,
-                    f"{EQUALITY_DECLINED!r} is added to every question by Guichet: "
-                    "do not write it",
+                    f"{EQUALITY_DECLINED!r} is added to every question by Guichet: do not write it",
                 )
             elif option.key in options:
                 yield path, f"{option.key!r} is defined twice"

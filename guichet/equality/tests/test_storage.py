@@ -78,7 +78,7 @@ def test_nothing_is_written_on_the_ticket(world: World):
 
 def test_one_answer_set_per_ticket(world: World):
     answer(world, world.ticket, sex="woman")
-    with pytest.raises(InvalidRequest, match="already counted"):
+    with pytest.raises(InvalidRequest, match="déjà comptées"):
         answer(world, world.ticket, sex="man")
     assert counts(world.ej)[("sex", "woman")] == 1 and ("sex", "man") not in counts(world.ej)
     with brand_scope(world.ej):
@@ -94,7 +94,7 @@ def test_two_submissions_at_once_meet_on_the_digest(world: World, monkeypatch):
     # The second request read "not used" before the first committed.
     monkeypatch.setattr(services, "form_used", lambda ticket: False)
     monkeypatch.setattr(services, "equality_offered", lambda brand, ticket: True)
-    with pytest.raises(InvalidRequest, match="already counted"):
+    with pytest.raises(InvalidRequest, match="déjà comptées"):
         answer(world, world.ticket, sex="man")
     assert ("sex", "man") not in counts(world.ej) and uses(world.ej) == 1
 
@@ -113,9 +113,12 @@ def test_the_mark_of_a_used_form_is_a_keyed_digest(world: World):
         with brand_scope(world.ej):
             assert not queries.form_used(world.ticket)
     # Rotated with the old key kept as a fallback, the form stays used.
-    with override_settings(
-        SECRET_KEY="another-secret-key-" + "x" * 40, SECRET_KEY_FALLBACKS=[settings.SECRET_KEY]
-    ), brand_scope(world.ej):
+    with (
+        override_settings(
+            SECRET_KEY="another-secret-key-" + "x" * 40, SECRET_KEY_FALLBACKS=[settings.SECRET_KEY]
+        ),
+        brand_scope(world.ej),
+    ):
         assert queries.form_used(world.ticket)
 
 
