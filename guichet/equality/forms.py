@@ -69,8 +69,8 @@ class EqualityFilterForm(forms.Form):
     filter: each would be one more figure to subtract from another (disclosure.py)."""
 
     brand = forms.ChoiceField(label=_("Brand"), required=False)
-    first = MonthField(label=_("From"), required=False)
-    last = MonthField(label=_("To"), required=False)
+    first = MonthField(label=_("First month"), required=False)
+    last = MonthField(label=_("Last month"), required=False)
 
     def __init__(self, *args: Any, brands: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
