@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "guichet.notify",
     "guichet.conduct",
     "guichet.reports",
+    "guichet.equality",
     "guichet.intake",
     "guichet.api",
     "guichet.ops",

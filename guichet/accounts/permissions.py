@@ -31,6 +31,8 @@ class Action(StrEnum):
     ESCALATE = "escalate"
     DECIDE = "decide"  # set an outcome, close or reopen at the ticket's level
     VIEW_REPORTS = "view_reports"
+    # What customers chose to say of themselves, in aggregate (RP-3): managers only.
+    VIEW_EQUALITY = "view_equality"
     MANAGE_REPLIES = "manage_replies"  # the brand's canned replies
     MANAGE_LETTERS = "manage_letters"  # the wording of the brand's letters to customers
     BLOCK = "block"  # stop a contact's correspondence (the conduct policy's last step)
@@ -71,7 +73,13 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
     Role.DIRECTOR: frozenset(_LEAD | {Action.LIFT_BLOCK, Action.MANAGE_SELLERS}),
     Role.MANAGER: frozenset(
         _LEAD
-        | {Action.LIFT_BLOCK, Action.MANAGE_PEOPLE, Action.MANAGE_LETTERS, Action.MANAGE_SELLERS}
+        | {
+            Action.LIFT_BLOCK,
+            Action.MANAGE_PEOPLE,
+            Action.MANAGE_LETTERS,
+            Action.MANAGE_SELLERS,
+            Action.VIEW_EQUALITY,
+        }
     ),
     Role.ADMIN: frozenset(
         _LEAD

@@ -11,10 +11,11 @@ from django.http import HttpRequest
 
 from guichet.accounts.access import signed_in
 from guichet.accounts.models import Role
-from guichet.accounts.permissions import StaffAccess, staff_access
+from guichet.accounts.permissions import Action, StaffAccess, staff_access
 from guichet.brands.models import Brand
 from guichet.desk import queries
 from guichet.desk.conduct import held_count
+from guichet.equality.queries import monitoring
 from guichet.notify.queries import unread_count
 
 
@@ -36,6 +37,16 @@ def markets(desk: StaffAccess) -> list[Brand]:
     ]
 
 
+def monitored_brands(desk: StaffAccess) -> list[Brand]:
+    """The person's brands whose policy monitors equality (RP-3)."""
+    return [b for b in desk.brands if b.policy_id is not None and monitoring(b.get_policy())]
+
+
+def equality_brands(desk: StaffAccess) -> list[Brand]:
+    """The brands whose equality figures this person may see (`view_equality`)."""
+    return [b for b in monitored_brands(desk) if desk.can(Action.VIEW_EQUALITY, b)]
+
+
 def shell_context(desk: StaffAccess, **extra: Any) -> dict[str, Any]:
     """What desk/desk.html needs around a page: the brand shown (the page's, or the
     person's one brand), the built-in views, who is signed in and their role there,
@@ -55,6 +66,8 @@ def shell_context(desk: StaffAccess, **extra: Any) -> dict[str, Any]:
         "unread": functools.cache(lambda: unread_count(desk)),
         # The held messages of blocked customers, for who may lift a block (None: not theirs).
         "held_nav": held_count(desk),
+        # Equality monitoring's figures, for the managers of a brand that monitors it.
+        "equality_nav": bool(equality_brands(desk)),
         **extra,
     }
 

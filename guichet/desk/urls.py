@@ -2,7 +2,16 @@
 
 from django.urls import path
 
-from guichet.desk import conduct_views, devmail, lists, notifications, seller_views, sellers, views
+from guichet.desk import (
+    conduct_views,
+    devmail,
+    equality_views,
+    lists,
+    notifications,
+    seller_views,
+    sellers,
+    views,
+)
 
 app_name = "desk"
 urlpatterns = [
@@ -21,6 +30,8 @@ urlpatterns = [
     path("notifications/<int:pk>/", notifications.notification_open, name="notification"),
     path("preferences/", notifications.preferences, name="preferences"),
     path("held/", conduct_views.held, name="held"),
+    # Equality monitoring (RP-3), for managers: figures in aggregate only.
+    path("reports/equality/", equality_views.equality_report, name="equality"),
     path("t/<str:reference>/", views.ticket, name="ticket"),
     path("t/<str:reference>/timeline/", views.ticket_timeline, name="timeline"),
     path("t/<str:reference>/reply/", views.reply, name="reply"),

@@ -550,12 +550,37 @@ KpiKey = Literal[
     "ombudsman_referrals",
     "seller_strikes",
 ]
+# The answer every equality question has, added by Guichet and never written in a policy
+# (docs/reports.md, "Equality monitoring (RP-3)").
+EQUALITY_DECLINED = "prefer_not_to_say"
+
+
+class EqualityOption(Strict):
+    key: Annotated[str, Field(pattern=_SLUG)]
+    label: LocalText
+
+
+class EqualityQuestion(Strict):
+    """A question of the optional equality form (RP-3): the customer picks one of
+    `options`, or "prefer not to say", which Guichet adds to every question."""
+
+    key: Annotated[str, Field(pattern=_SLUG)]
+    question: LocalText
+    options: Annotated[list[EqualityOption], Field(min_length=2, max_length=15)]
+
+    def option(self, key: str) -> EqualityOption | None:
+        return next((o for o in self.options if o.key == key), None)
 
 
 class Reports(Strict):
     kpis: list[KpiKey] = []
     review: Literal["weekly", "monthly", "quarterly"] = "monthly"
     equality_monitoring: bool = False
+    # The questions of the equality form, in their order (a short form: at most 8).
+    equality_questions: Annotated[list[EqualityQuestion], Field(max_length=8)] = []
+
+    def equality_question(self, key: str) -> EqualityQuestion | None:
+        return next((q for q in self.equality_questions if q.key == key), None)
 
 
 # --- the whole policy --------------------------------------------------------------------------
@@ -831,6 +856,39 @@ def _survey(policy: Policy, defined: _Defined) -> Iterator[_Problem]:
             yield ("survey", "contact_types", j), f"contact type {key!r} is not enabled"
 
 
+def _equality(policy: Policy, defined: _Defined) -> Iterator[_Problem]:
+    """Equality monitoring (RP-3) asks the policy's own questions: on, it needs one; off,
+    questions would never be asked. Keys are unique, and "prefer not to say" is Guichet's."""
+    reports = policy.reports
+    questions = reports.equality_questions
+    if reports.equality_monitoring and not questions:
+        yield (
+            ("reports", "equality_monitoring"),
+            "equality monitoring needs at least one [[reports.equality_questions]]",
+        )
+    if questions and not reports.equality_monitoring:
+        yield (
+            ("reports", "equality_questions"),
+            "equality questions are only asked with equality_monitoring = true",
+        )
+    seen: set[str] = set()
+    for i, question in enumerate(questions):
+        if question.key in seen:
+            yield ("reports", "equality_questions", i, "key"), f"{question.key!r} is defined twice"
+        seen.add(question.key)
+        options: set[str] = set()
+        for j, option in enumerate(question.options):
+            path = ("reports", "equality_questions", i, "options", j, "key")
+            if option.key == EQUALITY_DECLINED:
+                yield (
+                    path,
+                    f"{EQUALITY_DECLINED!r} is added to every question by Guichet: do not write it",
+                )
+            elif option.key in options:
+                yield path, f"{option.key!r} is defined twice"
+            options.add(option.key)
+
+
 def _channels(policy: Policy, defined: _Defined) -> Iterator[_Problem]:
     kinds = [c.kind for c in policy.channels]
     for i, kind in enumerate(kinds):
@@ -881,6 +939,7 @@ _CHECKS = (
     _delay_letter,
     _order_reference,
     _survey,
+    _equality,
     _channels,
     _languages,
     _colour,

@@ -3,13 +3,14 @@
 
 from django.urls import path
 
-from guichet.portal import survey_views, views
+from guichet.portal import equality_views, survey_views, views
 
 app_name = "portal"
 urlpatterns = [
     path("", views.home, name="home"),
     path("contact", views.contact, name="contact"),
     path("contact/sent", views.contact_sent, name="contact_sent"),
+    path("contact/sent/about-you", equality_views.equality_sent, name="equality_sent"),
     path("track", views.track, name="track"),
     path("hours", views.hours, name="hours"),
     path("logo/<str:digest>.png", views.logo, name="logo"),
@@ -30,4 +31,9 @@ urlpatterns = [
     path("requests/<str:reference>/close", views.close, name="close"),
     path("requests/<str:reference>/seller-contact", views.seller_contact, name="seller_contact"),
     path("requests/<str:reference>/files/<int:pk>", views.attachment, name="attachment"),
+    path(
+        "requests/<str:reference>/about-you",
+        equality_views.equality_request,
+        name="equality_request",
+    ),
 ]

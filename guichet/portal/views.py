@@ -30,6 +30,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from guichet.brands.models import Brand, BrandLogo
+from guichet.equality.queries import equality_offered
 from guichet.lib import clock, names, ratelimit
 from guichet.lib.errors import InvalidRequest
 from guichet.lib.forms import local_page
@@ -236,14 +237,23 @@ def contact(request: HttpRequest, brand: Brand) -> HttpResponse:
     return redirect("portal:contact_sent", brand=brand.slug)
 
 
+def sent_ticket(request: HttpRequest, brand: Brand) -> tuple[bool, Ticket | None]:
+    """(whether this browser sent a request to this brand, the ticket it opened — None
+    for a robot's or a blocked customer's), as the session remembers it."""
+    sent = request.session.get(SENT_KEY)
+    if not isinstance(sent, dict) or sent.get("brand") != brand.pk:
+        return False, None
+    ticket_id = sent.get("ticket")
+    ticket = Ticket.objects.filter(brand=brand, pk=ticket_id).first() if ticket_id else None
+    return True, ticket
+
+
 @require_GET
 @portal_page
 def contact_sent(request: HttpRequest, brand: Brand) -> HttpResponse:
-    sent = request.session.get(SENT_KEY)
-    if not isinstance(sent, dict) or sent.get("brand") != brand.pk:
+    sent, ticket = sent_ticket(request, brand)
+    if not sent:
         return redirect("portal:contact", brand=brand.slug)
-    ticket_id = sent.get("ticket")
-    ticket = Ticket.objects.filter(brand=brand, pk=ticket_id).first() if ticket_id else None
     context: dict[str, Any] = {"ticket": ticket}
     if ticket is not None:
         policy = brand.get_policy()
@@ -253,8 +263,19 @@ def contact_sent(request: HttpRequest, brand: Brand) -> HttpResponse:
             first_response_due=due_of(ticket, "first_response"),
             answer_due=due_of(ticket, "full_answer", "resolution"),
             email_channel=policy.channel("email"),
+            equality=_equality_offer(
+                brand, ticket, reverse("portal:equality_sent", kwargs={"brand": brand.slug})
+            ),
         )
     return _render(request, brand, "portal/contact_sent.html", context)
+
+
+def _equality_offer(brand: Brand, ticket: Ticket, url: str) -> dict[str, Any] | None:
+    """The offer of the equality form (RP-3) on a page of the ticket, or None."""
+    if not equality_offered(brand, ticket):
+        return None
+    questions = len(brand.get_policy().reports.equality_questions)
+    return {"url": url, "questions": questions}
 
 
 @require_http_methods(["GET", "POST"])
@@ -459,6 +480,14 @@ def _detail(
         "ombudsman_name": policy.text(policy.ombudsman.name, language) if policy.ombudsman else "",
         "seller_contact": queries.seller_contact(ticket),
         "payments": queries.payments(ticket),
+        "equality": _equality_offer(
+            brand,
+            ticket,
+            reverse(
+                "portal:equality_request",
+                kwargs={"brand": brand.slug, "reference": ticket.reference},
+            ),
+        ),
     }
     return _render(request, brand, "portal/request.html", context, status)
 

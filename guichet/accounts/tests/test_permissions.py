@@ -84,8 +84,10 @@ MATRIX = {
         "manage_sellers",
         "contact_seller",
         "record_payment",
+        "view_equality",
     },
-    Role.ADMIN: {a.value for a in Action},
+    # Everything but the equality figures, which are the managers' alone (RP-3).
+    Role.ADMIN: {a.value for a in Action} - {"view_equality"},
 }
 
 
