@@ -43,7 +43,7 @@ def test_the_review_is_in_the_brands_language_with_its_figures_and_what_changed(
         "2 dossiers." in words
     )
     # Every figure of the policy's list, as a table; "no data" where nothing was measured.
-    assert "Contacts par catégorie" in words and "Traités à chaque niveau" in words
+    assert "Contacts par catégorie" in words and "Pris en charge à chaque niveau" in words
     assert "Clients satisfaits pas de données" in words
     # Real text, French typography and accents kept: non-breaking spaces before % and :.
     raw = raw_text(pdf)
