@@ -21,7 +21,7 @@ from django.db import connection
 from django.db.models import Avg, Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate
 from django.utils import formats
-from django.utils.translation import get_language
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
 from guichet.brands.models import Team
@@ -181,7 +181,9 @@ def _counted_by(
                 Cell(percent(r["n"], total), share(r["n"], total)),
             ]
         )
-    figure.summary = _("%(n)s tickets received") % {"n": number(total)}
+    figure.summary = ngettext("%(n)s ticket received", "%(n)s tickets received", total) % {
+        "n": number(total)
+    }
     if not total:
         figure.empty = _("No ticket received in this period.")
     return figure
@@ -620,7 +622,11 @@ def first_response_time(scope: Scope) -> Figure:
     else:
         figure.empty = _("No response by a person in this period yet.")
     if waiting:
-        figure.note = _("%(n)s tickets still wait for a first response.") % {"n": number(waiting)}
+        figure.note = ngettext(
+            "%(n)s ticket still waits for a first response.",
+            "%(n)s tickets still wait for a first response.",
+            waiting,
+        ) % {"n": number(waiting)}
     return figure
 
 

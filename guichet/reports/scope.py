@@ -122,12 +122,22 @@ class Scope:
         return (self.end - self.start).days
 
     def is_month(self) -> bool:
-        return self.start.day == 1 and self.end == next_month(self.start)
+        return self.months() == 1
+
+    def months(self) -> int:
+        """How many whole calendar months the period is (0 if it is not whole months)."""
+        if self.start.day != 1 or self.end.day != 1:
+            return 0
+        return (self.end.year - self.start.year) * 12 + self.end.month - self.start.month
 
     def previous(self) -> Scope:
-        """The period just before, of the same length (the previous month for a month)."""
-        if self.is_month():
-            start = previous_month(self.start)
+        """The period just before: as many months before for whole months (the previous
+        month, quarter or year), else as many days."""
+        months = self.months()
+        if months:
+            start = self.start
+            for _ in range(months):
+                start = previous_month(start)
             return replace(self, start=start, end=self.start)
         return replace(self, start=self.start - (self.end - self.start), end=self.start)
 

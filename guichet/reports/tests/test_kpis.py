@@ -48,3 +48,13 @@ def test_phone_answers_show_no_data_rather_than_zero(presets):
         figure = figures.phone_answered_within(scope)
     assert figure.title == "Calls answered within 30 s"  # the policy's answer_within
     assert figure.rows == [] and figure.empty.startswith("No data")
+
+
+def test_the_period_before_a_quarter_is_the_quarter_before(presets):
+    brand = presets["ej"]
+    quarter = Scope(brand=brand, start=date(2026, 10, 1), end=date(2027, 1, 1))
+    before = quarter.previous()
+    assert (before.start, before.end) == (date(2026, 7, 1), date(2026, 10, 1))
+    days = Scope(brand=brand, start=date(2026, 11, 10), end=date(2026, 11, 20)).previous()
+    assert (days.start, days.end) == (date(2026, 10, 31), date(2026, 11, 10))
+    assert Scope.month(brand, date(2026, 3, 15)).previous().start == date(2026, 2, 1)
