@@ -857,15 +857,12 @@ def _survey(policy: Policy, defined: _Defined) -> Iterator[_Problem]:
 
 
 def _equality(policy: Policy, defined: _Defined) -> Iterator[_Problem]:
-    """Equality monitoring (RP-3) asks the policy's own questions: on, it needs one; off,
-    questions would never be asked. Keys are unique, and "prefer not to say" is Guichet's."""
+    """Equality monitoring (RP-3) asks the policy's own questions: off, questions would
+    never be asked. Keys are unique, and "prefer not to say" is Guichet's. Monitoring on
+    without questions offers no form (a policy published before questions existed still
+    loads; `policy check` of such a file is no error either)."""
     reports = policy.reports
     questions = reports.equality_questions
-    if reports.equality_monitoring and not questions:
-        yield (
-            ("reports", "equality_monitoring"),
-            "equality monitoring needs at least one [[reports.equality_questions]]",
-        )
     if questions and not reports.equality_monitoring:
         yield (
             ("reports", "equality_questions"),
