@@ -156,7 +156,8 @@ class Projection:
     def brand(self, event: Event) -> Brand:
         brand = self.brands.get(event.brand_id)
         if brand is None:
-            ticket = event._state.fields_cache.get("ticket")
+            state = getattr(event, "_state", None)
+            ticket = state.fields_cache.get("ticket") if state is not None else None
             cached = ticket._state.fields_cache.get("brand") if ticket is not None else None
             brand = cached or Brand._base_manager.get(pk=event.brand_id)
             self.brands[event.brand_id] = brand
