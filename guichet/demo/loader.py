@@ -28,9 +28,14 @@ from guichet.demo import content, player, scenes
 from guichet.demo.timeline import Timeline
 from guichet.desk.models import CannedReply
 from guichet.lib import clock
+from guichet.lib.crypto import decrypt
 from guichet.lib.scoping import all_brands, brand_scope
 from guichet.marketplace.models import Seller, SellerPerson
+from guichet.notify.models import OutboundEmail
 from guichet.policies.schema import Policy
+from guichet.portal import services as portal_services
+from guichet.portal import surveys
+from guichet.portal.models import SurveyLink
 from guichet.tickets import services
 from guichet.tickets.actors import Customer
 from guichet.tickets.choices import Channel, Outcome, Status
@@ -432,7 +437,7 @@ class _Life:
             # Routed above level 1 on arrival (a complaint about a team member goes to
             # the management): that level's people handle it from the start.
             self.agent = _handler(self.people, self.policy, self.ticket.level)
-        steps = (self.take, self.answer, self.climb, self.wait, self.decide)
+        steps = (self.take, self.answer, self.climb, self.wait, self.decide, self.rate)
         for step in steps:
             if not step():
                 return
@@ -569,6 +574,42 @@ class _Life:
                 summary=say(content.SUMMARIES[plan.outcome], plan) if plan.outcome else "",
             )
         return True
+
+    def rate(self) -> bool:
+        """Some customers answer the satisfaction survey the closing sent them, through its
+        link, a few hours later: mostly content, some not (a complaint not upheld less so)."""
+        if self.rng.random() > 0.55 or not self.time.advance(self.rng.uniform(30, 2 * 24 * 60)):
+            return False
+        secret = survey_secret(self.ticket)
+        if secret is None:
+            return False
+        pleased = self.plan.outcome not in (Outcome.NOT_UPHELD, Outcome.UNRESOLVED)
+        weights = (1, 1, 2, 5, 7) if pleased else (4, 4, 3, 2, 1)
+        scale = self.policy.survey.scale
+        score = min(scale, self.rng.choices(range(1, 6), weights=weights)[0])
+        surveys.survey_answer(brand=self.ticket.brand, token=secret, score=score)
+        return True
+
+
+def survey_secret(ticket: Ticket) -> str | None:
+    """The secret of the survey link the closing queued for this ticket's customer, as its
+    email carries it (sealed in the outbox until delivery)."""
+    with brand_scope(ticket.brand_id):
+        link = (
+            SurveyLink.objects.filter(
+                ticket=ticket, sent_at__isnull=False, answered_at__isnull=True
+            )
+            .order_by("-pk")
+            .first()
+        )
+        if link is None:
+            return None
+        sealed = OutboundEmail.objects.filter(ticket=ticket).exclude(sealed_secret="")
+        for email in sealed.order_by("-pk"):
+            secret = decrypt(email.sealed_secret)
+            if portal_services.digest(secret) == link.token_hash:
+                return secret
+    return None
 
 
 def why_up(policy: Policy, level: int) -> str:

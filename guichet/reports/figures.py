@@ -401,7 +401,7 @@ def time_at_levels_2_3(scope: Scope) -> Figure:
             ]
         )
     if figure.rows:
-        figure.summary = "; ".join(
+        figure.summary = " · ".join(
             f"L{level}: {row[2].text}"
             for level, row in zip(sorted(durations), figure.rows, strict=True)
         )
@@ -476,12 +476,14 @@ def auto_escalations(scope: Scope) -> Figure:
                 Cell(number(r["n"]), r["n"], _link(at_level=r["level"], escalated=1)),
             ]
         )
-    auto = sum(r["auto"] for r in rows)
-    total = scope.tickets().count()
-    figure.summary = _("%(n)s escalated by time (%(share)s of tickets)") % {
-        "n": number(auto),
-        "share": percent(auto, total),
-    }
+    counted = scope.tickets().aggregate(
+        n=Count("pk"), auto=Count("pk", filter=Q(auto_escalations__gt=0))
+    )
+    figure.summary = ngettext(
+        "%(n)s ticket escalated by time (%(share)s of tickets)",
+        "%(n)s tickets escalated by time (%(share)s of tickets)",
+        counted["auto"],
+    ) % {"n": number(counted["auto"]), "share": percent(counted["auto"], counted["n"])}
     if not figure.rows:
         figure.empty = _("No escalation in this period.")
     return figure
