@@ -962,9 +962,6 @@ def behind(scope: Scope, params: Any) -> QuerySet[Any]:
     for name in ("complexity", "priority"):
         if get(name):
             tickets = tickets.filter(**{name: get(name)})
-    for name in ("category", "channel", "contact_type"):
-        if get(name) == "-":
-            tickets = tickets.filter(**{name: ""})
     if get("responded"):
         tickets = tickets.filter(first_response_at__isnull=False)
     if get("resolved"):

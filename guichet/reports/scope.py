@@ -21,6 +21,8 @@ if TYPE_CHECKING:
     from guichet.policies.schema import Policy
 
 FILTERS = ("team", "channel", "category", "contact_type", "level")
+# The value of a filter that asks for tickets without one (a figure's row "(none)").
+NONE = "-"
 
 
 def month_of(day: date) -> date:
@@ -167,7 +169,8 @@ class Scope:
         for name in ("channel", "category", "contact_type"):
             value = getattr(self, name)
             if value:
-                rows = rows.filter(**{name: value})
+                # "-": none given (a ticket without a category).
+                rows = rows.filter(**{name: "" if value == NONE else value})
         if self.level is not None:
             rows = rows.filter(
                 ticket_id__in=LevelFact._base_manager.filter(

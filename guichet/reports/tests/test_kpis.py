@@ -58,3 +58,21 @@ def test_the_period_before_a_quarter_is_the_quarter_before(presets):
     days = Scope(brand=brand, start=date(2026, 11, 10), end=date(2026, 11, 20)).previous()
     assert (days.start, days.end) == (date(2026, 10, 31), date(2026, 11, 10))
     assert Scope.month(brand, date(2026, 3, 15)).previous().start == date(2026, 2, 1)
+
+
+def test_a_link_to_tickets_without_a_category_finds_them(world):
+    from guichet.tickets import services
+
+    bare = services.ticket_open(
+        brand=world.ej,
+        contact=world.customer,
+        contact_type="question",
+        subject="Sans",
+        text="Bonjour",
+        channel="web",
+    )
+    scope = Scope.month(world.ej, date(2026, 11, 1))
+    [row] = [r for r in figures.contacts_by_category(scope).rows if r[1].link["category"] == "-"]
+    params = {**scope.params(), **row[1].link}
+    again = Scope.from_params(world.ej, params)
+    assert [r["ticket_id"] for r in figures.behind(again, params)] == [bare.pk]
