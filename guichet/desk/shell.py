@@ -11,7 +11,7 @@ from django.http import HttpRequest
 
 from guichet.accounts.access import signed_in
 from guichet.accounts.models import Role
-from guichet.accounts.permissions import StaffAccess, staff_access
+from guichet.accounts.permissions import Action, StaffAccess, staff_access
 from guichet.brands.models import Brand
 from guichet.desk import queries
 from guichet.desk.conduct import held_count
@@ -39,7 +39,8 @@ def markets(desk: StaffAccess) -> list[Brand]:
 def shell_context(desk: StaffAccess, **extra: Any) -> dict[str, Any]:
     """What desk/desk.html needs around a page: the brand shown (the page's, or the
     person's one brand), the built-in views, who is signed in and their role there,
-    whether the sellers' pages are theirs to see, and their unread notifications."""
+    whether the sellers' pages and the reports are theirs to see, and their unread
+    notifications."""
     brand = extra.get("desk_brand") or (desk.brands[0] if len(desk.brands) == 1 else None)
     role = desk.roles.get(brand.pk) if brand is not None else None
     return {
@@ -53,6 +54,8 @@ def shell_context(desk: StaffAccess, **extra: Any) -> dict[str, Any]:
         # The bell's count (the person's unread notifications), kept live by its refresh:
         # counted once, when a page draws the bell (not for the lists' live refreshes).
         "unread": functools.cache(lambda: unread_count(desk)),
+        # The reports, for who may see those of one of their brands at least.
+        "reports_nav": any(desk.can(Action.VIEW_REPORTS, b) for b in desk.brands),
         # The held messages of blocked customers, for who may lift a block (None: not theirs).
         "held_nav": held_count(desk),
         **extra,

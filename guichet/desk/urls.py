@@ -2,7 +2,16 @@
 
 from django.urls import path
 
-from guichet.desk import conduct_views, devmail, lists, notifications, seller_views, sellers, views
+from guichet.desk import (
+    conduct_views,
+    devmail,
+    lists,
+    notifications,
+    report_views,
+    seller_views,
+    sellers,
+    views,
+)
 
 app_name = "desk"
 urlpatterns = [
@@ -67,6 +76,9 @@ urlpatterns = [
         sellers.strike_withdraw,
         name="strike_withdraw",
     ),
+    # The reports (docs/reports.md): the dashboard, and the tickets behind its numbers.
+    path("reports/", report_views.dashboard_page, name="reports"),
+    path("reports/tickets/", report_views.report_tickets, name="report_tickets"),
     # The development mail viewer: a 404 unless enabled (guichet/desk/devmail.py).
     path("dev/mail/", devmail.mail_list, name="devmail"),
     path("dev/mail/<str:name>/", devmail.mail_message, name="devmail_message"),

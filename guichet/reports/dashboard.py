@@ -25,6 +25,8 @@ class Number:
     value: float
     link: dict[str, str] | None = None
     text: str = ""
+    # What is said of them besides their number ("86 % on time").
+    detail: str = ""
 
     def __post_init__(self) -> None:
         self.text = self.text or figures.number(self.value)
@@ -85,7 +87,8 @@ def attainment_chart(scope: Scope) -> Chart:
         level = int(link.get("deadline_level") or 0)
         label = f"{target} · " + _("level %(n)s") % {"n": level} if level else target
         rows.append(charts.GoalBar(label, row[5].value or 0.0, row[6].value, row[5].status))
-        numbers.append(Number(label, row[2].value or 0, row[2].link, text=row[5].text))
+        detail = _("%(rate)s met on time") % {"rate": row[5].text}
+        numbers.append(Number(label, row[2].value or 0, row[2].link, detail=detail))
     title = _("Deadlines met on time, per target and level")
     svg = charts.goal_bars(rows, title=title, ident="chart-attainment")
     return Chart("attainment", title, svg, numbers, note=figure.summary)
