@@ -90,10 +90,15 @@ def dashboard_page(request: HttpRequest) -> HttpResponse:
         period=reporting.period_words(scope),
         cards=[_card(scope, card) for card in dashboard.cards(scope)],
         charts=[_chart(scope, chart) for chart in dashboard.charts_of(scope)],
-        report=[(figure, reporting.shown_rows(scope, figure)) for figure in report],
+        report=[_figure(scope, figure) for figure in report],
         reset=f"{reverse('desk:reports')}?brand={brand.pk}",
     )
     return render(request, "desk/reports/dashboard.html", context)
+
+
+def _figure(scope: Scope, figure: figures.Figure) -> dict[str, Any]:
+    rows = reporting.shown_rows(scope, figure)
+    return {"figure": figure, "rows": rows, "headers": reporting.shown_headers(figure, rows)}
 
 
 def _card(scope: Scope, card: dashboard.Card) -> dict[str, Any]:

@@ -241,8 +241,18 @@ class Shown:
     text: str
     url: str = ""
     status: str = ""
+    # A number (right-aligned, kept on one line), rather than words.
+    numeric: bool = False
     # The goal's status is written once a row, on its first cell that has one.
     status_label: str = ""
+
+
+def shown_headers(figure: Figure, rows: list[list[Shown]]) -> list[tuple[str, bool]]:
+    """The figure's column headers, each with whether its column holds numbers."""
+    return [
+        (header, any(len(row) > i and row[i].numeric for row in rows))
+        for i, header in enumerate(figure.headers)
+    ]
 
 
 def shown_rows(scope: Scope, figure: Figure) -> list[list[Shown]]:
@@ -256,7 +266,8 @@ def shown_rows(scope: Scope, figure: Figure) -> list[list[Shown]]:
                 label = _("goal met") if cell.status == "met" else _("goal missed")
                 said = True
             url = tickets_url(scope, cell.link) if cell.link is not None else ""
-            cells.append(Shown(cell.text, url, cell.status, label))
+            numeric = cell.value is not None or cell.link is not None
+            cells.append(Shown(cell.text, url, cell.status, numeric=numeric, status_label=label))
         found.append(cells)
     return found
 

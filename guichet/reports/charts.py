@@ -75,7 +75,7 @@ def palette(brand_colour: str | None = None, size: int = len(PALETTE)) -> list[s
     if brand_colour:
         with contextlib.suppress(ValueError):  # not a #rrggbb colour: the palette alone
             colours.append(nearest_compliant(brand_colour, minimum=GRAPHIC_CONTRAST))
-    colours += [c for c in PALETTE if not colours or _distance(c, colours[0]) > 130]
+    colours += [c for c in PALETTE if not colours or _distance(c, colours[0]) > 170]
     return [colours[i % len(colours)] for i in range(size)]
 
 

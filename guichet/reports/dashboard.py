@@ -10,6 +10,7 @@ from datetime import date
 
 from django.utils import formats
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from guichet.reports import charts, figures
 from guichet.reports.scope import Scope
@@ -141,7 +142,7 @@ def cards(scope: Scope) -> list[Card]:
         (_("Received"), "received", {}),
         (_("Still open"), "open", {"open": "1"}),
         (_("Resolved"), "resolved", {"resolved": "1"}),
-        (_("Escalated"), "escalated", None),
+        (pgettext("tickets", "Escalated"), "escalated", None),
         (_("Replies by the staff"), "replies", None),
     ]
     return [
@@ -163,5 +164,5 @@ def _channel(key: str) -> str:
 
 def _day(day: date, monthly: bool) -> str:
     if monthly:
-        return formats.date_format(day, "M Y")
-    return formats.date_format(day, "j M")
+        return formats.date_format(day, "N Y")
+    return formats.date_format(day, "j N")
