@@ -50,7 +50,8 @@ def equality_brands(desk: StaffAccess) -> list[Brand]:
 def shell_context(desk: StaffAccess, **extra: Any) -> dict[str, Any]:
     """What desk/desk.html needs around a page: the brand shown (the page's, or the
     person's one brand), the built-in views, who is signed in and their role there,
-    whether the sellers' pages are theirs to see, and their unread notifications."""
+    whether the sellers' pages and the reports are theirs to see, and their unread
+    notifications."""
     brand = extra.get("desk_brand") or (desk.brands[0] if len(desk.brands) == 1 else None)
     role = desk.roles.get(brand.pk) if brand is not None else None
     return {
@@ -64,6 +65,8 @@ def shell_context(desk: StaffAccess, **extra: Any) -> dict[str, Any]:
         # The bell's count (the person's unread notifications), kept live by its refresh:
         # counted once, when a page draws the bell (not for the lists' live refreshes).
         "unread": functools.cache(lambda: unread_count(desk)),
+        # The reports, for who may see those of one of their brands at least.
+        "reports_nav": any(desk.can(Action.VIEW_REPORTS, b) for b in desk.brands),
         # The held messages of blocked customers, for who may lift a block (None: not theirs).
         "held_nav": held_count(desk),
         # Equality monitoring's figures, for the managers of a brand that monitors it.

@@ -8,6 +8,7 @@ from guichet.desk import (
     equality_views,
     lists,
     notifications,
+    report_views,
     seller_views,
     sellers,
     views,
@@ -78,6 +79,9 @@ urlpatterns = [
         sellers.strike_withdraw,
         name="strike_withdraw",
     ),
+    # The reports (docs/reports.md): the dashboard, and the tickets behind its numbers.
+    path("reports/", report_views.dashboard_page, name="reports"),
+    path("reports/tickets/", report_views.report_tickets, name="report_tickets"),
     # The development mail viewer: a 404 unless enabled (guichet/desk/devmail.py).
     path("dev/mail/", devmail.mail_list, name="devmail"),
     path("dev/mail/<str:name>/", devmail.mail_message, name="devmail_message"),

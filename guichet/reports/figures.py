@@ -1008,9 +1008,8 @@ def behind(scope: Scope, params: Any) -> QuerySet[Any]:
             counted = counted.filter(detail=get("detail"))
         ids = counted.filter(ticket_id__in=ids).values("ticket_id")
     if get("age"):
-        ids = (
-            backlog(scope).filter(ticket_id__in=ids, **_age_filter(get("age"))).values("ticket_id")
-        )
+        # The backlog is the tickets open now, whenever received (`backlog_by_age`).
+        ids = backlog(scope).filter(**_age_filter(get("age"))).values("ticket_id")
     return ids.distinct()
 
 

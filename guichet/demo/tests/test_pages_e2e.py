@@ -247,6 +247,8 @@ def test_every_desk_page_is_accessible_and_fits_a_phone(
             two_step = reverse("account:enrol")
             mail = reverse("desk:devmail")
             one_mail = reverse("desk:devmail_message", args=[letter])
+            reports = reverse("desk:reports")
+            behind = reverse("desk:report_tickets") + "?period=30d&open=1"
         page.goto(login)
         every_size(audit, page, "desk-sign-in", language)
         page.locator("#id_username").fill("ej-admin")
@@ -282,6 +284,10 @@ def test_every_desk_page_is_accessible_and_fits_a_phone(
         every_size(audit, page, "desk-dev-mail", language)
         page.goto(one_mail)
         every_size(audit, page, "desk-dev-mail-message", language)
+        page.goto(reports)
+        every_size(audit, page, "desk-reports", language)
+        page.goto(behind)
+        every_size(audit, page, "desk-reports-tickets", language)
         # The next language signs in again with the same code: TOTP refuses a code it has
         # accepted already, so the device forgets it (as the next 30 s window would).
         TOTPDevice.objects.filter(pk=device.pk).update(last_t=-1)

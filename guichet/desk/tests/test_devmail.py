@@ -70,7 +70,7 @@ def outbox(settings: Any, tmp_path: Path, world: World, frozen_clock: Any) -> di
     )
     frozen_clock.set(frozen_clock.now() + timedelta(minutes=1))
     names["none"] = write(
-        tmp_path, to="ops@example.com", subject="Rapport", sender="guichet@localhost"
+        tmp_path, to="ops@example.com", subject="Rapport quotidien", sender="guichet@localhost"
     )
     return names
 
@@ -80,7 +80,9 @@ def test_the_list_shows_every_email_newest_first_to_a_superuser(
 ) -> None:
     client.force_login(world.superuser)
     page = client.get(LIST).content.decode()
-    rapport, signin, ack = (page.index(s) for s in ("Rapport", "Votre lien", "[EJ-26-00001]"))
+    rapport, signin, ack = (
+        page.index(s) for s in ("Rapport quotidien", "Votre lien", "[EJ-26-00001]")
+    )
     assert rapport < signin < ack, "newest first"
     assert "Jamla24" in page and "Expérience Jamaïque" in page  # the brand of each
     assert "helene@exemple.fr" in page
@@ -92,7 +94,7 @@ def test_a_brands_administrator_sees_their_brands_emails_only(
 ) -> None:
     client.force_login(world.admin)  # EJ's administrator
     page = client.get(LIST).content.decode()
-    assert "[EJ-26-00001]" in page and "Votre lien" not in page and "Rapport" not in page
+    assert "[EJ-26-00001]" in page and "Votre lien" not in page and "Rapport quotidien" not in page
     assert client.get(f"{LIST}{outbox['ej']}/").status_code == 200
     assert client.get(f"{LIST}{outbox['jamla']}/").status_code == 404
     assert client.get(f"{LIST}{outbox['none']}/").status_code == 404
