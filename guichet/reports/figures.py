@@ -121,7 +121,7 @@ def level_label(scope: Scope, number: int) -> str:
 
 def team_labels(scope: Scope) -> dict[int, str]:
     lang = get_language() or "fr"
-    return {t.pk: t.name(lang) for t in Team._base_manager.filter(brand=scope.brand)}
+    return {t.pk: t.display_name(lang) for t in Team._base_manager.filter(brand=scope.brand)}
 
 
 def _link(**values: Any) -> dict[str, str]:
@@ -246,11 +246,12 @@ def received_and_answered_dates(scope: Scope) -> Figure:
     answered = per_day(tickets, "full_answer_at")
     resolved = per_day(tickets, "resolved_at")
     waits: dict[date, list[float]] = {}
-    for r in tickets.filter(full_answer_at__isnull=False).values_list(
+    for on, at, answered_at in tickets.filter(full_answer_at__isnull=False).values_list(
         "received_on", "received_at", "full_answer_at"
     ):
-        day = r[0].replace(day=1) if monthly else r[0]
-        waits.setdefault(day, []).append((r[2] - r[1]).total_seconds())
+        assert answered_at is not None  # filtered above
+        day = on.replace(day=1) if monthly else on
+        waits.setdefault(day, []).append((answered_at - at).total_seconds())
     days = sorted(set(received) | set(answered) | set(resolved))
     for day in days:
         if not (scope.start <= day < scope.end) and day not in received:
@@ -965,7 +966,7 @@ def behind(scope: Scope, params: Any) -> QuerySet[Any]:
         tickets = returning(tickets)
     if get("open"):
         tickets = tickets.filter(is_open=True)
-    ids = tickets.values("ticket_id")
+    ids: QuerySet[Any] = tickets.values("ticket_id")
     if get("at_level"):
         stays = scope.stays().filter(level=int(get("at_level")))
         if get("still"):
@@ -980,7 +981,7 @@ def behind(scope: Scope, params: Any) -> QuerySet[Any]:
             stays = stays.exclude(trigger__in=["opened", "reopened", "returned", "routing"])
         ids = stays.filter(ticket_id__in=ids).values("ticket_id")
     if get("deadline"):
-        rows = (
+        rows: QuerySet[Any] = (
             scope.deadlines()
             .filter(rule=get("deadline"))
             .filter(Q(met_at__isnull=False) | Q(breached=True))
@@ -991,10 +992,10 @@ def behind(scope: Scope, params: Any) -> QuerySet[Any]:
             rows = rows.filter(breached=get("late") == "1")
         ids = rows.filter(ticket_id__in=ids).values("ticket_id")
     if get("tally"):
-        rows = scope.tallies(get("tally"))
+        counted: QuerySet[Any] = scope.tallies(get("tally"))
         if get("detail"):
-            rows = rows.filter(detail=get("detail"))
-        ids = rows.filter(ticket_id__in=ids).values("ticket_id")
+            counted = counted.filter(detail=get("detail"))
+        ids = counted.filter(ticket_id__in=ids).values("ticket_id")
     if get("age"):
         ids = (
             backlog(scope).filter(ticket_id__in=ids, **_age_filter(get("age"))).values("ticket_id")
