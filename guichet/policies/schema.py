@@ -552,10 +552,19 @@ KpiKey = Literal[
 ]
 
 
+# The roles that may be allowed to export (`[reports] export_roles`): those that see the
+# reports (`view_reports`, docs/roles.md); an agent or an investigator is refused by the
+# schema rather than listed to no effect.
+ExportRoleKey = Literal["team_lead", "director", "manager", "admin"]
+
+
 class Reports(Strict):
     kpis: list[KpiKey] = []
     review: Literal["weekly", "monthly", "quarterly"] = "monthly"
     equality_monitoring: bool = False
+    # Who may export tickets and report tables (CSV, XLSX, the API's export): an export
+    # leaves Guichet, so by default the roles above the team lead.
+    export_roles: list[ExportRoleKey] = ["director", "manager", "admin"]
 
 
 # --- the whole policy --------------------------------------------------------------------------
