@@ -75,7 +75,8 @@ class Figure:
 def number(value: float | int | None, places: int = 0) -> str:
     if value is None:
         return "—"
-    return formats.number_format(value, places, use_l10n=True, force_grouping=True)
+    # Rounded here: number_format cuts the decimals it does not show (2/3 would be 66 %).
+    return formats.number_format(round(value, places), places, use_l10n=True, force_grouping=True)
 
 
 def percent(part: float, whole: float) -> str:
