@@ -2,7 +2,16 @@
 
 from django.urls import path
 
-from guichet.desk import conduct_views, devmail, lists, notifications, seller_views, sellers, views
+from guichet.desk import (
+    conduct_views,
+    devmail,
+    export_views,
+    lists,
+    notifications,
+    seller_views,
+    sellers,
+    views,
+)
 
 app_name = "desk"
 urlpatterns = [
@@ -21,6 +30,9 @@ urlpatterns = [
     path("notifications/<int:pk>/", notifications.notification_open, name="notification"),
     path("preferences/", notifications.preferences, name="preferences"),
     path("held/", conduct_views.held, name="held"),
+    # Exports of reports (docs/reports.md): the tickets or one KPI's table, and their record.
+    path("reports/export/<slug:what>.<slug:fmt>", export_views.export, name="report_export"),
+    path("reports/exports/", export_views.export_list, name="report_exports"),
     path("t/<str:reference>/", views.ticket, name="ticket"),
     path("t/<str:reference>/timeline/", views.ticket_timeline, name="timeline"),
     path("t/<str:reference>/reply/", views.reply, name="reply"),
