@@ -2,7 +2,8 @@
 
 A person's power comes from their role in the ticket's brand (Membership). Deciding at a
 level (outcome, closing a complaint) also needs a role the policy lists in that level's
-`handled_by`, so a front-line agent cannot close a case that reached the director.
+`handled_by`, so a front-line agent cannot close a case that reached the director; an
+export of reports, a role the policy lists in `[reports] export_roles`.
 The matrix is documented in docs/roles.md; test_permissions.py holds it to that page.
 """
 
@@ -33,6 +34,7 @@ class Action(StrEnum):
     VIEW_REPORTS = "view_reports"
     # What customers chose to say of themselves, in aggregate (RP-3): managers only.
     VIEW_EQUALITY = "view_equality"
+    EXPORT_REPORTS = "export_reports"  # CSV, XLSX: only the roles of `[reports] export_roles`
     MANAGE_REPLIES = "manage_replies"  # the brand's canned replies
     MANAGE_LETTERS = "manage_letters"  # the wording of the brand's letters to customers
     BLOCK = "block"  # stop a contact's correspondence (the conduct policy's last step)
@@ -61,6 +63,7 @@ _HANDLE = {
 _LEAD = _HANDLE | {
     Action.ASSIGN,
     Action.VIEW_REPORTS,
+    Action.EXPORT_REPORTS,
     Action.BLOCK,
     Action.MERGE_CONTACTS,
     Action.MANAGE_REPLIES,
@@ -152,6 +155,9 @@ def can(user: Any, action: Action, *, brand: Brand, level: int | None = None) ->
         policy = brand.get_policy()
         if 1 <= level <= len(policy.levels):
             return role in policy.level_at(level).handled_by
+    if action is Action.EXPORT_REPORTS:
+        # Of the roles that see the reports, those the brand's policy lists.
+        return role in brand.get_policy().reports.export_roles
     return True
 
 

@@ -25,6 +25,7 @@ from guichet.api import (
     errors,
     inbound,
     policy,
+    reports,
     sellers,
     tickets,
     uploads,
@@ -100,6 +101,7 @@ for prefix, router in [
     ("/contacts", contacts.router),
     ("/uploads", uploads.router),
     ("/policy", policy.router),
+    ("/reports", reports.router),
     ("/inbound", inbound.router),
     ("/webhooks", webhooks.router),
 ]:

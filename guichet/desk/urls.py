@@ -6,6 +6,7 @@ from guichet.desk import (
     conduct_views,
     devmail,
     equality_views,
+    export_views,
     lists,
     notifications,
     report_views,
@@ -33,6 +34,9 @@ urlpatterns = [
     path("held/", conduct_views.held, name="held"),
     # Equality monitoring (RP-3), for managers: figures in aggregate only.
     path("reports/equality/", equality_views.equality_report, name="equality"),
+    # Exports of reports (docs/reports.md): the tickets or one KPI's table, and their record.
+    path("reports/export/<slug:what>.<slug:fmt>", export_views.export, name="report_export"),
+    path("reports/exports/", export_views.export_list, name="report_exports"),
     path("t/<str:reference>/", views.ticket, name="ticket"),
     path("t/<str:reference>/timeline/", views.ticket_timeline, name="timeline"),
     path("t/<str:reference>/reply/", views.reply, name="reply"),

@@ -572,6 +572,12 @@ class EqualityQuestion(Strict):
         return next((o for o in self.options if o.key == key), None)
 
 
+# The roles that may be allowed to export (`[reports] export_roles`): those that see the
+# reports (`view_reports`, docs/roles.md); an agent or an investigator is refused by the
+# schema rather than listed to no effect.
+ExportRoleKey = Literal["team_lead", "director", "manager", "admin"]
+
+
 class Reports(Strict):
     kpis: list[KpiKey] = []
     review: Literal["weekly", "monthly", "quarterly"] = "monthly"
@@ -581,6 +587,9 @@ class Reports(Strict):
 
     def equality_question(self, key: str) -> EqualityQuestion | None:
         return next((q for q in self.equality_questions if q.key == key), None)
+    # Who may export tickets and report tables (CSV, XLSX, the API's export): an export
+    # leaves Guichet, so by default the roles above the team lead.
+    export_roles: list[ExportRoleKey] = ["director", "manager", "admin"]
 
 
 # --- the whole policy --------------------------------------------------------------------------

@@ -76,7 +76,8 @@ class Figure:
 def number(value: float | int | None, places: int = 0) -> str:
     if value is None:
         return "—"
-    return formats.number_format(value, places, use_l10n=True, force_grouping=True)
+    # Rounded here: number_format cuts the decimals it does not show (2/3 would be 66 %).
+    return formats.number_format(round(value, places), places, use_l10n=True, force_grouping=True)
 
 
 def percent(part: float, whole: float) -> str:
@@ -252,12 +253,12 @@ def received_and_answered_dates(scope: Scope) -> Figure:
     answered = per_day(tickets, "full_answer_at")
     resolved = per_day(tickets, "resolved_at")
     waits: dict[date, list[float]] = {}
-    for r in tickets.filter(full_answer_at__isnull=False).values_list(
+    for on, at, answered_at in tickets.filter(full_answer_at__isnull=False).values_list(
         "received_on", "received_at", "full_answer_at"
     ):
-        day = r[0].replace(day=1) if monthly else r[0]
-        if r[2] is not None:
-            waits.setdefault(day, []).append((r[2] - r[1]).total_seconds())
+        assert answered_at is not None  # filtered above
+        day = on.replace(day=1) if monthly else on
+        waits.setdefault(day, []).append((answered_at - at).total_seconds())
     days = sorted(set(received) | set(answered) | set(resolved))
     for day in days:
         if not (scope.start <= day < scope.end) and day not in received:

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 FILTERS = ("team", "channel", "category", "contact_type", "level")
 # The value of a filter that asks for tickets without one (a figure's row "(none)").
 NONE = "-"
+EARLIEST, LATEST = date(1970, 1, 1), date(3000, 1, 1)
 
 
 def month_of(day: date) -> date:
@@ -64,9 +65,9 @@ class Scope:
             try:
                 year, number = (int(x) for x in str(params["month"]).split("-"))
                 start = date(year, number, 1)
-            except ValueError as error:
+                end = next_month(start)
+            except (ValueError, OverflowError) as error:
                 raise InvalidRequest("month: YYYY-MM", code="month") from error
-            end = next_month(start)
         elif params.get("start") or params.get("end"):
             try:
                 start = date.fromisoformat(str(params.get("start") or today - timedelta(days=30)))
@@ -86,6 +87,9 @@ class Scope:
             start, end = month_of(today), today + timedelta(days=1)
         if end <= start:
             raise InvalidRequest("the period ends before it starts", code="dates")
+        if start < EARLIEST or end > LATEST:
+            # Beyond, a day's midnight in the brand's time zone may not be a datetime.
+            raise InvalidRequest("a period from 1970 to 2999", code="dates")
         if (end - start).days > 366 * 5:
             raise InvalidRequest("a period of five years at most", code="dates")
         filters: dict[str, Any] = {}
@@ -98,6 +102,8 @@ class Scope:
                     filters[name] = int(value)
                 except ValueError as error:
                     raise InvalidRequest(f"{name}: a number", code=name) from error
+                if not 0 < filters[name] < 2**31:  # what the columns hold
+                    raise InvalidRequest(f"{name}: a number", code=name)
             else:
                 filters[name] = value[:60]
         return cls(brand=brand, start=start, end=end, **filters)

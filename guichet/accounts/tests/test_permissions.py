@@ -30,6 +30,7 @@ MATRIX = {
         "decide",
         "assign",
         "view_reports",
+        "export_reports",
         "block",
         "merge_contacts",
         "manage_replies",
@@ -57,6 +58,7 @@ MATRIX = {
         "decide",
         "assign",
         "view_reports",
+        "export_reports",
         "block",
         "merge_contacts",
         "manage_replies",
@@ -75,6 +77,7 @@ MATRIX = {
         "decide",
         "assign",
         "view_reports",
+        "export_reports",
         "block",
         "merge_contacts",
         "manage_replies",
@@ -142,6 +145,16 @@ def test_deciding_at_a_level_follows_the_policys_handled_by(world):
     assert not can(world.investigator, Action.DECIDE, brand=world.ej, level=3)
     assert can(world.director, Action.DECIDE, brand=world.ej, level=3)
     assert can(world.manager, Action.DECIDE, brand=world.ej, level=3)
+
+
+def test_exporting_reports_follows_the_policys_export_roles(world):
+    # By default director, manager and administrator; a team lead sees the reports only.
+    assert world.ej.get_policy().reports.export_roles == ["director", "manager", "admin"]
+    for user in (world.director, world.manager, world.admin):
+        assert can(user, Action.EXPORT_REPORTS, brand=world.ej)
+    assert can(world.lead, Action.VIEW_REPORTS, brand=world.ej)
+    assert not can(world.lead, Action.EXPORT_REPORTS, brand=world.ej)
+    assert not can(world.agent, Action.EXPORT_REPORTS, brand=world.ej)
 
 
 def test_an_inactive_membership_or_person_has_no_power(world):
