@@ -28,11 +28,9 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from guichet.lib import clock
 from guichet.lib.errors import InvalidRequest, ServiceError
-from guichet.reports import figures, review_charts
+from guichet.reports import dashboard, figures
 from guichet.reports.figures import duration, number, percent
-from guichet.reports.review_charts import Bars
 from guichet.reports.scope import Scope, next_month
-from guichet.tickets.choices import Channel, Outcome
 
 if TYPE_CHECKING:
     from guichet.brands.models import Brand
@@ -415,85 +413,6 @@ def _biggest_category_change(scope: Scope, now: Vitals, before: Vitals) -> str:
     )
 
 
-# --- the charts' data ----------------------------------------------------------------------
-
-
-def _channel_label(key: str) -> str:
-    try:
-        return str(Channel(key).label)
-    except ValueError:
-        return key
-
-
-def _day_label(day: date, kind: Kind) -> str:
-    if kind == "quarterly":
-        return formats.date_format(day, "M")
-    if kind == "weekly":
-        return formats.date_format(day, "D j")
-    return str(day.day)
-
-
-def chart_data(scope: Scope, period: Period) -> list[Bars]:
-    """What the review draws: the dashboard's series (figures.py) for this period."""
-    days, by_channel = figures.volumes_by_day(scope)
-    volumes = Bars(
-        key="volumes",
-        title=_("Tickets received per day and channel")
-        if period.kind != "quarterly"
-        else _("Tickets received per month and channel"),
-        labels=[_day_label(day, period.kind) for day in days],
-        series=[
-            (_channel_label(key), [float(v) for v in values]) for key, values in by_channel.items()
-        ],
-        stacked=True,
-    )
-    attainment = figures.attainment_rows(scope)
-    deadlines = Bars(
-        key="attainment",
-        title=_("Deadlines met on time, per target and level, against the goal"),
-        labels=[label for label, _rate, _goal, _status in attainment],
-        series=[(_("Met on time"), [rate for _label, rate, _goal, _status in attainment])],
-        unit="%",
-        goals=[goal for _label, _rate, goal, _status in attainment],
-        statuses=[status for _label, _rate, _goal, status in attainment],
-        horizontal=True,
-    )
-    ends = figures.outcomes(scope)
-    outcome = Bars(
-        key="outcomes",
-        title=_("Outcomes of this period's tickets"),
-        labels=[str(Outcome(key).label) for key, _n in ends],
-        series=[(_("Tickets"), [float(n) for _key, n in ends])],
-    )
-    scores = figures.satisfaction_scores(scope)
-    satisfaction = Bars(
-        key="satisfaction",
-        title=_("Survey answers per score"),
-        labels=[str(score) for score, _n in scores],
-        series=[(_("Answers"), [float(n) for _score, n in scores])],
-    )
-    today = clock.now().astimezone(scope.zone).date()
-    ages = figures.backlog_by_age(scope)
-    backlog = Bars(
-        key="backlog",
-        title=_("Open tickets by age, on %(day)s")
-        % {"day": formats.date_format(today, "DATE_FORMAT")},
-        labels=[figures.age_label(key) for key, _n in ages],
-        series=[(_("Open tickets"), [float(n) for _key, n in ages])],
-    )
-    return [volumes, deadlines, outcome, satisfaction, backlog]
-
-
-def draw(chart: Bars, colour: str) -> str:
-    """THE hookup: the SVG of one chart of the review.
-
-    Draws with `review_charts.svg` until the dashboard's charts (`guichet.reports.charts`)
-    land; then this body becomes one call to them, such as
-    `charts.bars(chart.labels, chart.series, title=chart.title, colour=colour, ...)`.
-    """
-    return review_charts.svg(chart, colour)
-
-
 # --- the document --------------------------------------------------------------------------
 
 
@@ -504,16 +423,8 @@ def review_context(brand: Brand, period: Period) -> dict[str, Any]:
     before_scope = period.previous().scope(brand)
     now, before = vitals(scope), vitals(before_scope)
     made = clock.now().astimezone(scope.zone)
-    charts = []
-    for chart in chart_data(scope, period):
-        empty = not chart.labels or not any(v for _name, values in chart.series for v in values)
-        charts.append(
-            {
-                "title": chart.title,
-                "svg": "" if empty else draw(chart, brand.colour),
-                "empty": _("No data for this period.") if empty else "",
-            }
-        )
+    # The dashboard's drawings (reports/dashboard.py), the same in the desk and the PDF.
+    charts = [{"title": chart.title, "svg": chart.svg} for chart in dashboard.charts_of(scope)]
     return {
         "brand": brand,
         "legal_name": policy.brand.legal_name,
