@@ -11,6 +11,7 @@ pages cannot read answers 400 with what is wrong."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from django.core.paginator import Paginator
@@ -22,12 +23,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from guichet.accounts.access import staff_required
-from guichet.accounts.permissions import StaffAccess
+from guichet.accounts.permissions import Action, StaffAccess
 from guichet.brands.models import Brand
 from guichet.desk import queries, reporting
 from guichet.desk.shell import desk_of, shell_context, views_counted
+from guichet.lib import clock
 from guichet.lib.errors import InvalidRequest
-from guichet.reports import dashboard, figures
+from guichet.reports import dashboard, figures, review
 from guichet.reports.scope import Scope
 from guichet.tickets.queries import tickets_of
 
@@ -92,8 +94,59 @@ def dashboard_page(request: HttpRequest) -> HttpResponse:
         charts=[_chart(scope, chart) for chart in dashboard.charts_of(scope)],
         report=[_figure(scope, figure) for figure in report],
         reset=f"{reverse('desk:reports')}?brand={brand.pk}",
+        downloads=_downloads(desk, brand, scope),
     )
     return render(request, "desk/reports/dashboard.html", context)
+
+
+def _downloads(desk: StaffAccess, brand: Brand, scope: Scope) -> dict[str, Any]:
+    """The review of the period (its policy's review period holding the scope's start),
+    and, for the roles that may export, the period's tickets as CSV and XLSX."""
+    period = review.period_for(brand, scope.start)
+    out: dict[str, Any] = {
+        "review": f"{reverse('desk:report_review')}?"
+        + urlencode({"brand": str(brand.pk), "period": period.start.isoformat()}),
+        "review_period": period.label(),
+    }
+    if desk.can(Action.EXPORT_REPORTS, brand):
+        query = urlencode({"brand": str(brand.pk), **scope.params()})
+        out["exports"] = [
+            (fmt.upper(), reverse("desk:report_export", args=["tickets", fmt]) + "?" + query)
+            for fmt in ("csv", "xlsx")
+        ]
+    if desk.can(Action.MANAGE_PEOPLE, brand):
+        out["record"] = reverse("desk:report_exports") + f"?brand={brand.pk}"
+    return out
+
+
+@staff_required
+@require_GET
+def review_download(request: HttpRequest) -> HttpResponse:
+    """The brand's review of a period as PDF (`?period=` a day in it; the period just
+    ended by default), in the brand's language or `?language=`."""
+    desk = desk_of(request)
+    try:
+        _brands, brand = _brand(request, desk)
+    except InvalidRequest as refused:
+        return _refused(request, desk, None, [str(refused)])
+    if brand is None:
+        raise Http404
+    try:
+        day = date.fromisoformat(request.GET.get("period") or "")
+    except ValueError:
+        day = review.period_for(brand, clock.now().date()).previous().start
+    period = review.period_for(brand, day)
+    try:
+        pdf = review.review_pdf(brand, period.start, language=request.GET.get("language") or None)
+    except review.PdfUnavailable as missing:
+        answer = _refused(request, desk, brand, [str(missing)])
+        answer.status_code = 503
+        return answer
+    except InvalidRequest as refused:
+        return _refused(request, desk, brand, [str(refused)])
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{review.filename(brand, period)}"'
+    return response
 
 
 def _figure(scope: Scope, figure: figures.Figure) -> dict[str, Any]:

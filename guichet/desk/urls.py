@@ -86,6 +86,7 @@ urlpatterns = [
     # The reports (docs/reports.md): the dashboard, and the tickets behind its numbers.
     path("reports/", report_views.dashboard_page, name="reports"),
     path("reports/tickets/", report_views.report_tickets, name="report_tickets"),
+    path("reports/review.pdf", report_views.review_download, name="report_review"),
     # The development mail viewer: a 404 unless enabled (guichet/desk/devmail.py).
     path("dev/mail/", devmail.mail_list, name="devmail"),
     path("dev/mail/<str:name>/", devmail.mail_message, name="devmail_message"),

@@ -587,6 +587,7 @@ class Reports(Strict):
 
     def equality_question(self, key: str) -> EqualityQuestion | None:
         return next((q for q in self.equality_questions if q.key == key), None)
+
     # Who may export tickets and report tables (CSV, XLSX, the API's export): an export
     # leaves Guichet, so by default the roles above the team lead.
     export_roles: list[ExportRoleKey] = ["director", "manager", "admin"]

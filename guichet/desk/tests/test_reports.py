@@ -323,3 +323,43 @@ def test_a_list_address_it_cannot_read_is_a_400_saying_why(client, world: World,
     response = client.get(TICKETS, {"brand": world.ej.pk, **params})
     assert response.status_code == 400
     assert 'role="alert"' in response.content.decode()
+
+
+# --- the review and the exports, from the dashboard --------------------------------------------
+
+
+def test_the_dashboard_offers_the_review_to_all_and_exports_to_the_policys_roles(
+    client, frozen_clock: FrozenClock
+):
+    brand = publish_preset("ej")
+    lead = make_staff(brand, "lead", Role.TEAM_LEAD)
+    manager = make_staff(brand, "boss", Role.MANAGER)
+    opened(brand, 1)
+    client.force_login(lead)
+    page = client.get(DASHBOARD).content.decode()
+    review_links = [url for url, _text in links_to(page, "/desk/reports/review.pdf")]
+    assert len(review_links) == 1 and "/desk/reports/export/" not in page
+    answer = client.get(review_links[0])
+    assert answer.status_code == 200 and answer["Content-Type"] == "application/pdf"
+    assert answer["Content-Disposition"] == 'attachment; filename="review-ej-2026-11.pdf"'
+    assert answer.content.startswith(b"%PDF")
+
+    client.force_login(manager)
+    page = client.get(DASHBOARD).content.decode()
+    exports = [url for url, _text in links_to(page, "/desk/reports/export/tickets.")]
+    assert len(exports) == 2
+    assert client.get(exports[0]).status_code == 200
+
+
+def test_the_review_of_another_brand_is_not_there(client, world: World):
+    client.force_login(world.lead)
+    answer = client.get(f"/desk/reports/review.pdf?brand={world.jamla.pk}&period=2026-11-01")
+    assert answer.status_code == 404
+
+
+def links_to(page: str, start: str) -> list[tuple[str, str]]:
+    return [
+        (html.unescape(url), text)
+        for url, text in re.findall(r'<a href="([^"]+)"[^>]*>([^<]*)</a>', page)
+        if url.startswith(start)
+    ]

@@ -124,12 +124,12 @@ def test_a_report_table_keeps_its_texts_and_adds_its_numbers_and_goals(world, fr
         header, *body = csv_of(exports.figure_table(figure))
         handle = exports.xlsx_file(exports.figure_table(figure))
     assert header == ["What", "Tickets", "Tickets (number)", "Share", "Share (number)"]
-    assert body == [["Email", "2", "2", "67 %", "66.7"], ["Web form", "1", "1", "33 %", "33.3"]]
+    assert body == [["Email", "2", "2", "67%", "66.7"], ["Web form", "1", "1", "33%", "33.3"]]
     with handle:
         sheet = openpyxl.load_workbook(handle).active
         rows = list(sheet.iter_rows(values_only=True))
     assert sheet.title == "contacts_by_channel"
-    assert rows[1] == ("Email", "2", 2, "67 %", 66.7)
+    assert rows[1] == ("Email", "2", 2, "67%", 66.7)
     held = Figure(
         "held",
         "Held to a goal",
