@@ -30,6 +30,8 @@ import statistics
 import sys
 import time
 import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -1050,11 +1052,13 @@ def counts_figures() -> None:
         )
 
 
-def measure(only: str) -> None:
+@contextmanager
+def served() -> Iterator[None]:
+    """What Django's test client needs to be served pages in this process: its host, and
+    static files by name (no collectstatic manifest needed)."""
     from django.conf import settings
     from django.test.utils import override_settings
 
-    # The test client's host; static files by name (no collectstatic manifest needed).
     storages = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
@@ -1062,6 +1066,11 @@ def measure(only: str) -> None:
     with override_settings(
         ALLOWED_HOSTS=[*settings.ALLOWED_HOSTS, "testserver"], STORAGES=storages
     ):
+        yield
+
+
+def measure(only: str) -> None:
+    with served():
         _measure(only)
 
 
