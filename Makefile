@@ -13,7 +13,7 @@ STAMP := $(VENV)/.installed
 PORT ?= 8000
 export PORT
 
-.PHONY: help run test check lint typecheck layers migrations-check pytest bench bench-sla bench-email bench-desk bench-api bench-search bench-intake bench-conduct bench-smoke clean messages
+.PHONY: help run test check lint typecheck layers migrations-check pytest bench bench-sla bench-email bench-desk bench-api bench-search bench-reports bench-intake bench-conduct bench-smoke clean messages
 
 help:
 	@echo "make run    start Guichet (web + worker) on http://127.0.0.1:$(PORT)/ with the five preset brands"
@@ -59,7 +59,7 @@ pytest: $(STAMP)
 messages: $(STAMP)
 	$(BIN)/python -m guichet.lib.messages --update
 
-bench: bench-sla bench-email bench-desk bench-api bench-search bench-intake bench-conduct
+bench: bench-sla bench-email bench-desk bench-api bench-search bench-reports bench-intake bench-conduct
 
 bench-sla: $(STAMP)
 	$(BIN)/python bench/sla.py
@@ -81,6 +81,13 @@ bench-api: $(STAMP)
 # search_tickets' times; the database is made once and reused.
 bench-search: $(STAMP)
 	$(BIN)/python bench/search.py
+
+# The reports' read model with 1,000,000 tickets and their events (BENCH_TICKETS) on PostgreSQL:
+# `reports rebuild` in events per second, and ticket creation with and without the read
+# model's projector (also on SQLite). The first run makes the database (about an hour); later
+# runs reuse it. BENCH_ARGS=--reload makes it again, --no-rebuild keeps the read model.
+bench-reports: $(STAMP)
+	$(BIN)/python bench/reports.py $(BENCH_ARGS)
 
 # How the intake reads a message (contact type, category) on bench/intake/corpus.jsonl: accuracy
 # per language, the question/complaint confusion, the misread examples. No database.

@@ -44,6 +44,16 @@ os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/guiche
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "guichet.settings")
 os.environ.setdefault("LOG_LEVEL", "WARNING")
 
+from bench.loading import (  # noqa: E402 - after the path and the settings
+    execute,
+    labelled_database,
+    mark_loaded,
+    rows,
+    scalar,
+    scalar_row,
+    step,
+)
+
 TICKETS = int(os.environ.get("BENCH_TICKETS", "1000000"))
 CONTACTS = TICKETS * 3 // 10
 REQUESTS = int(os.environ.get("BENCH_REQUESTS", "200"))
@@ -69,21 +79,6 @@ SEARCH_TARGET_MS = 300
 # --- the database ---------------------------------------------------------------------------
 
 
-def _server() -> Any:
-    import dj_database_url
-    import psycopg
-
-    settings = dj_database_url.parse(os.environ["DATABASE_URL"])
-    conn = psycopg.connect(
-        host=settings["HOST"] or "127.0.0.1",
-        port=settings["PORT"] or 5432,
-        user=settings["USER"],
-        dbname="postgres",
-        autocommit=True,
-    )
-    return conn, settings["NAME"]
-
-
 def _label() -> str:
     return f"guichet bench-desk v{DATASET_VERSION} tickets={TICKETS}"
 
@@ -91,58 +86,7 @@ def _label() -> str:
 def database_ready(reload: bool) -> bool:
     """Create the database if needed (dropped first with --reload); whether it already
     holds the data asked for."""
-    conn, name = _server()
-    with conn:
-        if reload:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        row = conn.execute(
-            "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = %s",
-            [name],
-        ).fetchone()
-        if row is None:
-            conn.execute(f'CREATE DATABASE "{name}"')
-            return False
-        if row[0] == _label():
-            return True
-        # Another size or version: start again from an empty database.
-        conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-        return False
-
-
-def mark_loaded() -> None:
-    conn, name = _server()
-    with conn:
-        conn.execute(f"COMMENT ON DATABASE \"{name}\" IS '{_label()}'")
-
-
-@contextmanager
-def step(label: str) -> Iterator[None]:
-    print(f"  {label}…", end="", flush=True)
-    started = time.perf_counter()
-    yield
-    print(f" {time.perf_counter() - started:.0f} s", flush=True)
-
-
-def execute(sql: str, params: Any = None) -> int:
-    from guichet.lib.bulk import literal_cursor
-
-    with literal_cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.rowcount
-
-
-def scalar_row(sql: str, params: Any = None) -> Any:
-    from guichet.lib.bulk import literal_cursor
-
-    with literal_cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchone()
-
-
-def scalar(sql: str, params: Any = None) -> Any:
-    row = scalar_row(sql, params)
-    return row[0] if row else None
+    return labelled_database(os.environ["DATABASE_URL"], _label(), reload=reload)
 
 
 def rebuild_search_index() -> None:
@@ -307,7 +251,7 @@ def load() -> None:
             "search_document",
         ]:
             execute(f"VACUUM ANALYZE {table}")
-    mark_loaded()
+    mark_loaded(os.environ["DATABASE_URL"], _label())
     print(f"  loaded in {(time.perf_counter() - started) / 60:.1f} min", flush=True)
 
 
@@ -1042,14 +986,6 @@ def search_cases() -> list[Case]:
     return cases
 
 
-def rows(sql: str, params: Any = None) -> list[tuple[Any, ...]]:
-    from guichet.lib.bulk import literal_cursor
-
-    with literal_cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
-
-
 _clients: dict[str, Any] = {}
 
 
@@ -1116,11 +1052,13 @@ def counts_figures() -> None:
         )
 
 
-def measure(only: str) -> None:
+@contextmanager
+def served() -> Iterator[None]:
+    """What Django's test client needs to be served pages in this process: its host, and
+    static files by name (no collectstatic manifest needed)."""
     from django.conf import settings
     from django.test.utils import override_settings
 
-    # The test client's host; static files by name (no collectstatic manifest needed).
     storages = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
@@ -1128,6 +1066,11 @@ def measure(only: str) -> None:
     with override_settings(
         ALLOWED_HOSTS=[*settings.ALLOWED_HOSTS, "testserver"], STORAGES=storages
     ):
+        yield
+
+
+def measure(only: str) -> None:
+    with served():
         _measure(only)
 
 

@@ -1,5 +1,6 @@
-"""What the benchmarks share: the one way they write rows into a model's table, and their
-databases.
+"""What the benchmarks share: the one way they write rows into a model's table, their
+databases (made once and labelled with what they hold, so a later run reuses them), and a
+few helpers to run SQL and time the steps of a load.
 
 The loaders fill tables with set-based SQL (`INSERT … SELECT … FROM generate_series`): a
 million rows through the ORM would take hours. A hand-written INSERT names its columns,
@@ -14,7 +15,9 @@ loader in CI to keep it so.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 from django.db import models
@@ -103,26 +106,101 @@ def literal(value: Any, connection: Any) -> str:
     return Literal(value).as_string(connection.connection).replace("%", "%%")
 
 
-def ensure_database(url: str, *, fresh: bool = False, template: str | None = None) -> None:
-    """Create the PostgreSQL database of `url` if it does not exist (a copy of the database
-    of the URL `template` if given: nobody may be connected to that one); with `fresh`,
-    drop it first (whoever is connected to it is disconnected)."""
+def _server(url: str) -> tuple[Any, str]:
+    """An autocommit connection to the PostgreSQL server of `url` (its `postgres`
+    database), and the name of the database `url` names."""
     import dj_database_url
     import psycopg
 
     settings = dj_database_url.parse(url)
-    name = settings["NAME"]
-    with psycopg.connect(
+    conn = psycopg.connect(
         host=settings["HOST"] or "127.0.0.1",
         port=settings["PORT"] or 5432,
         user=settings["USER"],
         password=settings.get("PASSWORD") or None,
         dbname="postgres",
         autocommit=True,
-    ) as conn:
+    )
+    return conn, settings["NAME"]
+
+
+def ensure_database(url: str, *, fresh: bool = False, template: str | None = None) -> None:
+    """Create the PostgreSQL database of `url` if it does not exist (a copy of the database
+    of the URL `template` if given: nobody may be connected to that one); with `fresh`,
+    drop it first (whoever is connected to it is disconnected)."""
+    import dj_database_url
+
+    conn, name = _server(url)
+    with conn:
         if fresh:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
         if not exists:
             copy = f' TEMPLATE "{dj_database_url.parse(template)["NAME"]}"' if template else ""
             conn.execute(f'CREATE DATABASE "{name}"{copy}')
+
+
+def labelled_database(url: str, label: str, *, reload: bool = False) -> bool:
+    """Whether the database of `url` holds what `label` describes (the label `mark_loaded`
+    gave it). If not — absent, labelled otherwise (another size, another version of the
+    data), or `reload` — it is made again, empty."""
+    conn, name = _server(url)
+    with conn:
+        if reload:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        row = conn.execute(
+            "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = %s",
+            [name],
+        ).fetchone()
+        if row is not None and row[0] == label:
+            return True
+        if row is not None:
+            conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+        return False
+
+
+def mark_loaded(url: str, label: str) -> None:
+    """Label the database of `url`: it holds what `label` describes (a comment on it)."""
+    from psycopg.sql import SQL, Identifier, Literal
+
+    conn, name = _server(url)
+    with conn:
+        conn.execute(SQL("COMMENT ON DATABASE {} IS {}").format(Identifier(name), Literal(label)))
+
+
+@contextmanager
+def step(label: str) -> Iterator[None]:
+    """Print `label…`, then the seconds the block took."""
+    print(f"  {label}…", end="", flush=True)
+    started = time.perf_counter()
+    yield
+    print(f" {time.perf_counter() - started:.0f} s", flush=True)
+
+
+def execute(sql: str, params: Any = None) -> int:
+    """Run one statement on the default database (parameters written into it); the rows
+    it touched."""
+    from guichet.lib.bulk import literal_cursor
+
+    with literal_cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount
+
+
+def rows(sql: str, params: Any = None) -> list[tuple[Any, ...]]:
+    from guichet.lib.bulk import literal_cursor
+
+    with literal_cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def scalar_row(sql: str, params: Any = None) -> Any:
+    found = rows(sql, params)
+    return found[0] if found else None
+
+
+def scalar(sql: str, params: Any = None) -> Any:
+    row = scalar_row(sql, params)
+    return row[0] if row else None

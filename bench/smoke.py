@@ -69,6 +69,12 @@ SMOKE: dict[str, dict[str, str]] = {
         "BENCH_SEARCH_RUNS": "3",
         "DATABASE_URL": database("search"),
     },
+    "bench-reports": {
+        "BENCH_TICKETS": "1000",
+        "BENCH_HOT_ROUNDS": "1",
+        "BENCH_HOT_TICKETS": "5",
+        "DATABASE_URL": database("reports"),
+    },
     # No database; the corpus is small already: only fewer misread examples printed.
     "bench-intake": {
         "BENCH_INTAKE_SHOW": "3",
