@@ -166,7 +166,11 @@ class Tally(models.Model):
     class Meta:
         verbose_name = _("counted event")
         verbose_name_plural = _("counted events")
-        indexes = [models.Index(fields=["brand", "what", "at"], name="tally_brand_what")]
+        indexes = [
+            models.Index(fields=["brand", "what", "at"], name="tally_brand_what"),
+            # A rebuild deletes a chunk's rows by ticket.
+            models.Index(fields=["ticket_id"], name="tally_ticket"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.what} {self.at:%Y-%m-%d}"
