@@ -585,7 +585,7 @@ def rebuild_figures() -> list[Figure]:
 def projector(mode: str, spent: list[float]) -> Iterator[None]:
     """The read model's projector for the block: unregistered ("off", the hot path without
     it), or timed ("timed": the seconds it takes are added to spent[0])."""
-    from guichet.reports.projection import project
+    from guichet.reports.apps import project  # what the app registers
     from guichet.tickets import reactions
 
     def timed(events: Any) -> None:
@@ -610,7 +610,7 @@ def hot_path_figures(database: str = "PostgreSQL") -> list[Figure]:
     from guichet.brands.models import Brand
     from guichet.contacts.models import Contact
     from guichet.lib.scoping import all_brands
-    from guichet.reports.projection import project
+    from guichet.reports.apps import project
     from guichet.tickets import reactions
     from guichet.tickets.models import Event
     from guichet.tickets.services import ticket_open
