@@ -71,7 +71,7 @@ class TicketFact(models.Model):
         verbose_name = _("ticket figures")
         verbose_name_plural = _("ticket figures")
         indexes = [
-            models.Index(fields=["brand", "received_at"], name="fact_brand_received"),
+            # Periods are days in the brand's time zone: figures filter on received_on.
             models.Index(fields=["brand", "received_on"], name="fact_brand_day"),
             models.Index(fields=["brand", "contact_id", "received_at"], name="fact_brand_contact"),
             models.Index(
