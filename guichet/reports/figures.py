@@ -24,7 +24,6 @@ from django.utils import formats
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
-from guichet.brands.models import Team
 from guichet.lib import clock
 from guichet.lib.errors import InvalidRequest
 from guichet.reports.models import TicketFact
@@ -122,11 +121,6 @@ def level_label(scope: Scope, number: int) -> str:
             return name
         return _("Level %(n)s — %(name)s") % {"n": number, "name": name}
     return _("Level %(n)s") % {"n": number}
-
-
-def team_labels(scope: Scope) -> dict[int, str]:
-    lang = get_language() or "fr"
-    return {t.pk: t.display_name(lang) for t in Team._base_manager.filter(brand=scope.brand)}
 
 
 def _link(**values: Any) -> dict[str, str]:
@@ -576,16 +570,6 @@ def _clock(kind: str) -> str:
         "business_hours": _("opening hours"),
         "business_days": _("business days"),
     }.get(kind, kind)
-
-
-def attainment_rows(scope: Scope) -> list[tuple[str, float, float | None, str]]:
-    """(label, % met on time, goal, status) per target and level: the attainment chart."""
-    out = []
-    for row in deadlines_met_per_level(scope).rows:
-        level = int((row[2].link or {}).get("deadline_level") or 0)
-        label = row[0].text if not level else f"{row[0].text} — L{level}"
-        out.append((label, row[5].value or 0.0, row[6].value, row[5].status))
-    return out
 
 
 # --- answering and resolving ---------------------------------------------------------------

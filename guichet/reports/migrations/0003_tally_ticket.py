@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('brands', '0003_brand_logo'),
-        ('reports', '0002_review_sent'),
+        ("brands", "0003_brand_logo"),
+        ("reports", "0002_review_sent"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='tally',
-            index=models.Index(fields=['ticket_id'], name='tally_ticket'),
+            model_name="tally",
+            index=models.Index(fields=["ticket_id"], name="tally_ticket"),
         ),
     ]

@@ -4,14 +4,13 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('reports', '0003_tally_ticket'),
+        ("reports", "0003_tally_ticket"),
     ]
 
     operations = [
         migrations.RemoveIndex(
-            model_name='ticketfact',
-            name='fact_brand_received',
+            model_name="ticketfact",
+            name="fact_brand_received",
         ),
     ]
