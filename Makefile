@@ -84,8 +84,10 @@ bench-search: $(STAMP)
 
 # The reports' read model with 1,000,000 tickets and their events (BENCH_TICKETS) on PostgreSQL:
 # `reports rebuild` in events per second, and ticket creation with and without the read
-# model's projector (also on SQLite). The first run makes the database (about an hour); later
-# runs reuse it. BENCH_ARGS=--reload makes it again, --no-rebuild keeps the read model.
+# model's projector (also on SQLite), the dashboard's p95 for a month and a year, the monthly
+# PDF, a CSV export's peak memory. The first run makes the database (about an hour); later
+# runs reuse it. BENCH_ARGS=--reload makes it again, --no-rebuild keeps the read model,
+# "--only dashboard,pdf,export" takes those measures alone.
 bench-reports: $(STAMP)
 	$(BIN)/python bench/reports.py $(BENCH_ARGS)
 

@@ -22,13 +22,19 @@
    Then the same on SQLite, in a fresh database (a child process: the settings hold one
    database).
 
+4. What people see, on PostgreSQL: the dashboard as EJ's director asks for it (a month
+   and the last twelve months: p50, p95, queries), EJ's monthly review as PDF (seconds), and
+   every EJ ticket of the three years as CSV through the desk, in a child process (its peak
+   resident memory beside a baseline).
+
 Targets (issue 18): the projector costs the creation rate no more than 10 %; the dashboard
-p95 under 300 ms for a month and 1 s for a year, the monthly PDF under 15 s and a CSV
-export of every ticket under 200 MB of memory are rows to add to MEASURES when those
-features exist. Prints figures; asserts nothing about durations. DATABASE_URL overrides
-the database; BENCH_TICKETS the size; BENCH_HOT_ROUNDS (default 20) and BENCH_HOT_TICKETS
-(default 40) the hot path's pairs of rounds and tickets per round; `--no-sqlite` leaves
-SQLite out.
+p95 under 300 ms for a month and 1 s for a year; the monthly PDF under 15 s; the CSV export
+of every ticket under 200 MB of memory. Prints figures and each target's verdict; asserts
+nothing about durations. DATABASE_URL overrides the database; BENCH_TICKETS the size;
+BENCH_HOT_ROUNDS (default 20) and BENCH_HOT_TICKETS (default 40) the hot path's pairs of
+rounds and tickets per round; BENCH_REPORT_REQUESTS (40) the dashboard's requests,
+BENCH_PDF_RUNS (3) the reviews made; `--only dashboard,pdf` takes some measures alone;
+`--no-sqlite` leaves SQLite out.
 """
 
 from __future__ import annotations
@@ -735,7 +741,157 @@ def sqlite_child() -> None:
         print(f"{figure.label}\t{figure.value}\t{figure.target}")
 
 
-MEASURES: list[Measure] = [hot_path_figures, sqlite_hot_path]
+# --- what people see: the dashboard, the review, an export ---------------------------------
+
+REPORT_REQUESTS = int(os.environ.get("BENCH_REPORT_REQUESTS", "40"))
+PDF_RUNS = int(os.environ.get("BENCH_PDF_RUNS", "3"))
+VIEWER = "ej-director"  # sees the reports and may export (EJ's export_roles)
+MONTH = "2026-10"  # the last whole month before the bench's NOW
+DASHBOARD_TARGETS = {"a month": 300.0, "a year": 1000.0}
+PDF_TARGET = 15.0
+EXPORT_TARGET_MB = 200.0
+
+
+def dashboard_figures() -> list[Figure]:
+    """The dashboard (`/desk/reports/`) as EJ's director asks for it: October, and the last
+    twelve months; p50 and p95 of REPORT_REQUESTS after the desk bench's warm-up, and the
+    queries a page runs. The clock frozen at the bench's NOW."""
+    from django.urls import reverse
+
+    from bench import desk
+    from guichet.brands.models import Brand
+    from guichet.lib import clock
+
+    brand = Brand.objects.get(slug=HOT_BRAND)
+    url = f"{reverse('desk:reports')}?brand={brand.pk}"
+    cases = [
+        desk.Case("reports", "a month", VIEWER, [f"{url}&month={MONTH}"]),
+        desk.Case("reports", "a year", VIEWER, [f"{url}&period=12m"]),
+    ]
+    print(
+        f"\nthe dashboard, {HOT_BRAND}'s director ({VIEWER}): {REPORT_REQUESTS} requests after"
+        f" {desk.WARM_UP} of warm-up; the clock at {NOW:%Y-%m-%d %H:%M} UTC",
+        flush=True,
+    )
+    figures = []
+    with desk.served(), clock.frozen(NOW):
+        clients = {VIEWER: desk.client_for(VIEWER)}
+        for case in cases:
+            measured = desk.run_case(clients, case, REPORT_REQUESTS)
+            target = DASHBOARD_TARGETS[case.label]
+            verdict = "ok" if measured.p95 < target else "MISSED"
+            print(
+                f"  {case.label:<8} p50 {measured.p50:7.1f} ms   p95 {measured.p95:7.1f} ms"
+                f"   {measured.queries} queries   ({case.urls[0]})",
+                flush=True,
+            )
+            figures.append(
+                Figure(
+                    f"dashboard, {case.label}",
+                    f"p50 {measured.p50:.0f} ms, p95 {measured.p95:.0f} ms,"
+                    f" {measured.queries} queries",
+                    f"p95 < {target:.0f} ms: {verdict}",
+                )
+            )
+    return figures
+
+
+def pdf_figures() -> list[Figure]:
+    """EJ's review of October as PDF (what the desk's download and the worker's job make),
+    PDF_RUNS times in this process: the first loads WeasyPrint and its fonts."""
+    from datetime import date
+
+    from guichet.brands.models import Brand
+    from guichet.lib import clock
+    from guichet.reports.review import review_pdf
+    from guichet.reports.tests.pdf import ensure_pdf_libraries
+
+    ensure_pdf_libraries()  # as the test set-up does: Pango, a font, HarfBuzz's subsetter
+    brand = Brand.objects.get(slug=HOT_BRAND)
+    year, month = (int(part) for part in MONTH.split("-"))
+    print(f"\nthe review of {MONTH} as PDF ({HOT_BRAND}), {PDF_RUNS} times:", flush=True)
+    times = []
+    with clock.frozen(NOW):
+        for _ in range(PDF_RUNS):
+            started = time.perf_counter()
+            pdf = review_pdf(brand, date(year, month, 1))
+            times.append(time.perf_counter() - started)
+            print(f"  {times[-1]:.1f} s, {len(pdf) / 1000:.0f} kB", flush=True)
+    worst = max(times)
+    verdict = "ok" if worst < PDF_TARGET else "MISSED"
+    later = f", then {min(times[1:]):.1f} s" if len(times) > 1 else ""
+    return [
+        Figure(
+            "review PDF, a month",
+            f"{times[0]:.1f} s the first (WeasyPrint loaded){later}",
+            f"< {PDF_TARGET:.0f} s: {verdict}",
+        )
+    ]
+
+
+def export_figures() -> list[Figure]:
+    """Every ticket of EJ over the bench's three years as CSV through the desk
+    (`/desk/reports/export/tickets.csv`), read to the end in a child process of its own: its
+    peak resident memory beside the same export of a day without tickets (the baseline:
+    Django started and a page answered)."""
+    import json
+
+    first = (NOW - timedelta(days=SPAN_DAYS + 2)).date()
+    kinds = {
+        "baseline": {"start": "2001-01-01", "end": "2001-01-02"},
+        "every ticket": {
+            "start": first.isoformat(),
+            "end": (NOW + timedelta(days=1)).date().isoformat(),
+        },
+    }
+    print(f"\nthe tickets of {HOT_BRAND} as CSV through the desk, each in a process of its own:")
+    peaks = {}
+    for kind, params in kinds.items():
+        command = [
+            sys.executable,
+            str(Path(__file__).resolve()),
+            "--export-child",
+            json.dumps(params),
+        ]
+        done = subprocess.run(command, check=False, capture_output=True, text=True)
+        if done.returncode:
+            sys.stderr.write(done.stderr)
+            raise SystemExit(f"the export ({kind}) failed")
+        measured = json.loads(done.stdout.strip().splitlines()[-1])
+        peaks[kind] = measured["peak_mb"]
+        print(
+            f"  {kind:<13} peak {measured['peak_mb']:5.0f} MB  {measured['seconds']:6.1f} s"
+            f"  {measured['bytes'] / 1e6:7.1f} MB sent",
+            flush=True,
+        )
+    verdict = "ok" if peaks["every ticket"] < EXPORT_TARGET_MB else "MISSED"
+    return [
+        Figure(
+            "CSV export, every ticket",
+            f"peak {peaks['every ticket']:.0f} MB (baseline {peaks['baseline']:.0f} MB)",
+            f"< {EXPORT_TARGET_MB:.0f} MB: {verdict}",
+        )
+    ]
+
+
+def export_child(params: str) -> None:
+    import json
+
+    from bench import desk
+    from bench.export_memory import export_peak
+
+    with desk.served():
+        client = desk.client_for(VIEWER)
+        print(json.dumps(export_peak(client, "csv", json.loads(params))))
+
+
+MEASURES: dict[str, Measure] = {
+    "hot-path": hot_path_figures,
+    "sqlite": sqlite_hot_path,
+    "dashboard": dashboard_figures,
+    "pdf": pdf_figures,
+    "export": export_figures,
+}
 
 
 def main() -> None:
@@ -745,13 +901,25 @@ def main() -> None:
         "--no-rebuild", action="store_true", help="keep the read model as the last run left it"
     )
     parser.add_argument("--no-sqlite", action="store_true", help="the hot path on PostgreSQL only")
+    parser.add_argument(
+        "--only",
+        default=",".join(MEASURES),
+        help=f"the measures to take, comma-separated (default: {','.join(MEASURES)})",
+    )
     parser.add_argument("--sqlite-child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--export-child", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.sqlite_child:
+    chosen = [name.strip() for name in args.only.split(",") if name.strip()]
+    if unknown := set(chosen) - set(MEASURES):
+        parser.error(f"--only: unknown {', '.join(sorted(unknown))}; one of {', '.join(MEASURES)}")
+    if args.sqlite_child or args.export_child:
         import django
 
         django.setup()
-        sqlite_child()
+        if args.export_child:
+            export_child(args.export_child)
+        else:
+            sqlite_child()
         return
     ready = labelled_database(os.environ["DATABASE_URL"], _label(), reload=args.reload)
     import django
@@ -768,9 +936,9 @@ def main() -> None:
     else:
         figures += load()
         sizes()
-    for measure in MEASURES:
-        if not (args.no_sqlite and measure is sqlite_hot_path):
-            figures += measure()
+    for name in chosen:
+        if not (args.no_sqlite and name == "sqlite"):
+            figures += MEASURES[name]()
     print(f"\nbench-reports, {TICKETS:,} tickets" + (" (smoke size: not judged)" if SMOKE else ""))
     for figure in figures:
         print(f"  {figure.label:<34} {figure.value:<66} {figure.target}".rstrip())

@@ -73,6 +73,9 @@ SMOKE: dict[str, dict[str, str]] = {
         "BENCH_TICKETS": "1000",
         "BENCH_HOT_ROUNDS": "1",
         "BENCH_HOT_TICKETS": "5",
+        "BENCH_REPORT_REQUESTS": "1",
+        "BENCH_WARM_UP": "1",
+        "BENCH_PDF_RUNS": "1",
         "DATABASE_URL": database("reports"),
     },
     # No database; the corpus is small already: only fewer misread examples printed.

@@ -15,11 +15,14 @@ from testsupport.debian import ensure_installed
 _ARCH = sysconfig.get_config_var("MULTIARCH") or "x86_64-linux-gnu"
 PANGO = Path("/usr/lib") / _ARCH / "libpangoft2-1.0.so.0"
 DEJAVU = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
+# Subsets the fonts embedded in a PDF (WeasyPrint falls back on fontTools, slower, without it).
+HARFBUZZ_SUBSET = Path("/usr/lib") / _ARCH / "libharfbuzz-subset.so.0"
 
 
 def ensure_pdf_libraries() -> None:
     ensure_installed(PANGO, "libpango-1.0-0", "libpangoft2-1.0-0")
     ensure_installed(DEJAVU, "fonts-dejavu-core")
+    ensure_installed(HARFBUZZ_SUBSET, "libharfbuzz-subset0")
 
 
 def raw_text(pdf: bytes) -> str:
