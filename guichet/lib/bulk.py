@@ -1,12 +1,13 @@
-"""Saving chosen fields of many rows: one prepared UPDATE … WHERE pk = %s, run for each row
-(`executemany`). Django's bulk_update builds a CASE per column and row, which costs more
-than the statements it saves when rows are few or fields many."""
+"""Writing many rows in few statements. Saving chosen fields: one prepared UPDATE … WHERE
+pk = %s, run for each row (`executemany`) — Django's bulk_update builds a CASE per column
+and row, which costs more than the statements it saves when rows are few or fields many.
+Inserting rows nobody reads the ids of: `insert_all`."""
 
 from __future__ import annotations
 
 import functools
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -54,30 +55,65 @@ def update(
             cursor.executemany(sql, params)
 
 
-def insert(model: type[models.Model], instances: Sequence[models.Model]) -> None:
-    """INSERT new rows whose ids nobody reads back: one prepared statement run for each row
-    (`executemany`), as `update` does — cheaper than bulk_create's statement, built anew
-    for every batch, when the rows are many or their fields numerous."""
-    if not instances:
+# Rows of several tables go in one statement up to this many parameters (PostgreSQL takes
+# 65,535 in a statement); beyond, each table's statement is run for each row (executemany).
+_ONE_STATEMENT_PARAMETERS = 1000
+
+
+def insert_all(rows: Mapping[type[models.Model], Sequence[models.Model]]) -> None:
+    """INSERT new rows of one or several models, whose ids nobody reads back.
+
+    On PostgreSQL, a few rows of several tables go in one statement — one round trip — each
+    table's INSERT but the last in a WITH clause (`WITH a AS (INSERT …), b AS (INSERT …)
+    INSERT …`): the hot path writes a handful of rows in three tables at each opening.
+    Otherwise, and for many rows, each model's prepared statement is run for each row
+    (`executemany`) — cheaper than bulk_create's statement, built anew for every batch."""
+    groups = [(model, instances) for model, instances in rows.items() if instances]
+    if not groups:
         return
     connection = transaction.get_connection()
+    built = [(_insert_sql(connection, model), model, instances) for model, instances in groups]
+    size = sum(len(fields) * len(instances) for (_sql, fields), _model, instances in built)
+    with connection.cursor() as cursor:
+        if (
+            connection.vendor == "postgresql"
+            and len(groups) > 1
+            and size <= _ONE_STATEMENT_PARAMETERS
+        ):
+            statements, params = [], []
+            for (sql, fields), _model, instances in built:
+                row = f"({', '.join(['%s'] * len(fields))})"
+                statements.append(f"{sql} VALUES {', '.join([row] * len(instances))}")
+                for instance in instances:
+                    params.extend(_values(connection, fields, instance))
+            *first, last = statements
+            heads = ", ".join(f"inserted_{n} AS ({text})" for n, text in enumerate(first))
+            cursor.execute(f"WITH {heads} {last}", params)
+            return
+        for (sql, fields), _model, instances in built:
+            one = f"{sql} VALUES ({', '.join(['%s'] * len(fields))})"
+            values = [_values(connection, fields, instance) for instance in instances]
+            if len(values) == 1:
+                cursor.execute(one, values[0])
+            else:
+                cursor.executemany(one, values)
+
+
+def _insert_sql(connection: Any, model: type[models.Model]) -> tuple[str, list[Any]]:
+    """`INSERT INTO table (columns)` for every column but the id, and those fields."""
     quote = connection.ops.quote_name
     meta = model._meta
     fields = [field for field in meta.concrete_fields if not field.primary_key]
-    sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608 - the model's own names
-        quote(meta.db_table),
-        ", ".join(quote(field.column) for field in fields),
-        ", ".join(["%s"] * len(fields)),
+    sql = "INSERT INTO {} ({})".format(
+        quote(meta.db_table), ", ".join(quote(field.column) for field in fields)
     )
-    params = [
-        [field.get_db_prep_save(getattr(instance, field.attname), connection) for field in fields]
-        for instance in instances
+    return sql, fields
+
+
+def _values(connection: Any, fields: Sequence[Any], instance: models.Model) -> list[Any]:
+    return [
+        field.get_db_prep_save(getattr(instance, field.attname), connection) for field in fields
     ]
-    with connection.cursor() as cursor:
-        if len(params) == 1:
-            cursor.execute(sql, params[0])
-        else:
-            cursor.executemany(sql, params)
 
 
 def delete_in_batches(

@@ -19,7 +19,10 @@ from guichet.lib.scoping import BrandScopedManager
 class TicketFact(models.Model):
     """One ticket: how it came, how it was handled, how it ended."""
 
-    brand = models.ForeignKey("brands.Brand", on_delete=models.CASCADE, related_name="+")
+    # Indexed by the composite indexes below, which all start with it.
+    brand = models.ForeignKey(
+        "brands.Brand", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     ticket_id = models.BigIntegerField(unique=True)
     reference = models.CharField(max_length=40)
     received_at = models.DateTimeField()
@@ -89,7 +92,10 @@ class LevelFact(models.Model):
     """One stay of a ticket at a level: from when it got there to when it left, and the
     outcome decided there."""
 
-    brand = models.ForeignKey("brands.Brand", on_delete=models.CASCADE, related_name="+")
+    # Indexed by the composite indexes below, which all start with it.
+    brand = models.ForeignKey(
+        "brands.Brand", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     ticket_id = models.BigIntegerField()
     level = models.PositiveSmallIntegerField()
     team_id = models.IntegerField(null=True)
@@ -119,7 +125,10 @@ class LevelFact(models.Model):
 class DeadlineFact(models.Model):
     """One promise to the customer (a deadline of the policy) and whether it was kept."""
 
-    brand = models.ForeignKey("brands.Brand", on_delete=models.CASCADE, related_name="+")
+    # Indexed by the composite indexes below, which all start with it.
+    brand = models.ForeignKey(
+        "brands.Brand", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     ticket_id = models.BigIntegerField()
     received_at = models.DateTimeField()
     kind = models.CharField(max_length=20)
@@ -154,7 +163,10 @@ class Tally(models.Model):
     """Things counted by the moment they happened rather than per ticket (abuse flags,
     blocks, strikes, referrals, calls): one row per event that counts."""
 
-    brand = models.ForeignKey("brands.Brand", on_delete=models.CASCADE, related_name="+")
+    # Indexed by the composite indexes below, which all start with it.
+    brand = models.ForeignKey(
+        "brands.Brand", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     ticket_id = models.BigIntegerField()
     what = models.CharField(max_length=40)
     detail = models.CharField(max_length=40, blank=True)

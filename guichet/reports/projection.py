@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from django.db import models
 
 from guichet.brands.models import Brand
-from guichet.lib.bulk import insert, save_fields
+from guichet.lib.bulk import insert_all, save_fields
 from guichet.reports.models import DeadlineFact, LevelFact, Tally, TicketFact
 from guichet.sla.businesstime import add_duration, elapsed
 from guichet.sla.models import ACTION_KINDS
@@ -131,8 +131,7 @@ class Projection:
         by_model: dict[type[models.Model], list[Any]] = {}
         for row in self.created:
             by_model.setdefault(type(row), []).append(row)
-        for model, rows in by_model.items():
-            insert(model, rows)
+        insert_all(by_model)
         save_fields((row, sorted(fields)) for row, fields in self.changed.values())
 
     def _new(self, row: Any) -> Any:
