@@ -16,6 +16,7 @@ from guichet.accounts.permissions import Action, require
 from guichet.api.errors import ApiError
 from guichet.api.principal import principal
 from guichet.api.schemas import ERRORS, ContactIn, ContactOut, ContactSearch, MergeIn, contact_out
+from guichet.brands.models import Brand
 from guichet.contacts.models import Contact, ContactEmail, ContactPhone
 from guichet.contacts.services import (
     contact_for,
@@ -46,7 +47,10 @@ def find_contacts(request: HttpRequest, query: Query[ContactSearch]) -> list[dic
         if query.email:
             rows: Any = ContactEmail.objects.filter(address=normalise_email(query.email))
         elif query.phone:
-            rows = ContactPhone.objects.filter(number=normalise_phone(query.phone))
+            # A national number reads by each brand's country; one with + the same for all.
+            countries = Brand.objects.filter(pk__in=brand_ids).values_list("country", flat=True)
+            numbers = {normalise_phone(query.phone, country) for country in set(countries)}
+            rows = ContactPhone.objects.filter(number__in=numbers)
         else:
             raise ApiError(422, "query", _("Give an email address or a phone number."))
     except ValidationError as error:

@@ -6,6 +6,7 @@ import re
 from datetime import datetime
 from typing import Protocol
 
+import phonenumbers
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, connection, transaction
@@ -33,13 +34,31 @@ def normalise_email(address: str) -> str:
     return value
 
 
-def normalise_phone(number: str) -> str:
-    digits = re.sub(r"[^\d+]", "", number)
-    if digits.count("+") > 1 or ("+" in digits and not digits.startswith("+")):
-        raise ValidationError("a phone number has at most one +, at the start")
-    if len(digits.lstrip("+")) < 4:
-        raise ValidationError("a phone number needs at least 4 digits")
-    return digits
+def normalise_phone(number: str, country: str = "") -> str:
+    """The number in E.164 (+212539420142): read as written when it starts with + (or 00),
+    else with the rules of `country` (ISO 3166, the brand's: "05 39 42 01 42" in MA).
+    Rejects what cannot be a phone number, and a national number without a country."""
+    value = number.strip()
+    if _CONTROL.search(value):
+        raise ValidationError("a phone number cannot contain control characters")
+    if value.startswith("00"):
+        value = "+" + value[2:]
+    try:
+        parsed = phonenumbers.parse(value, country.upper() or None)
+    except phonenumbers.NumberParseException as error:
+        if error.error_type == phonenumbers.NumberParseException.INVALID_COUNTRY_CODE:
+            raise ValidationError(
+                "a phone number needs its country code (+33…) here", code="phone_country"
+            ) from error
+        raise ValidationError("this is not a phone number", code="phone") from error
+    if not phonenumbers.is_possible_number(parsed):
+        raise ValidationError("this is not a possible phone number", code="phone")
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def brand_phone(brand: Brand, number: str) -> str:
+    """`normalise_phone` with the brand's country (its calendar's, copied on the brand)."""
+    return normalise_phone(number, brand.country)
 
 
 def clean_name(name: str) -> str:
@@ -172,7 +191,7 @@ def contacts_for_emails(*, brand: Brand, people: list[tuple[str, str, str]]) -> 
 
 def contact_for_phone(*, brand: Brand, phone: str, name: str = "", language: str = "") -> Contact:
     """The brand's contact with this phone number (created if new)."""
-    return _contact_by(brand, ContactPhone, "number", normalise_phone(phone), name, language)
+    return _contact_by(brand, ContactPhone, "number", brand_phone(brand, phone), name, language)
 
 
 # --- blocking (docs/requirements.md AB-2) ---------------------------------------------------------
