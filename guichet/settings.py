@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "guichet.reports",
     "guichet.equality",
     "guichet.intake",
+    "guichet.channels",
     "guichet.api",
     "guichet.ops",
     "guichet.demo",

@@ -43,6 +43,8 @@ class Action(StrEnum):
     MANAGE_PEOPLE = "manage_people"
     MANAGE_POLICY = "manage_policy"
     VIEW_QUARANTINE = "view_quarantine"
+    # The brand's SMS, social and telephony accounts: their secrets and webhooks.
+    MANAGE_CHANNELS = "manage_channels"
     # Marketplace disputes (docs/marketplace.md) and money paid back (CL-2).
     CONTACT_SELLER = "contact_seller"  # write to the seller, share with it, release its details
     RECORD_PAYMENT = "record_payment"  # a refund or a credit, a return received
@@ -92,6 +94,7 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
             Action.MANAGE_LETTERS,
             Action.MANAGE_POLICY,
             Action.VIEW_QUARANTINE,
+            Action.MANAGE_CHANNELS,
             Action.MANAGE_SELLERS,
         }
     ),
