@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+from collections.abc import Sequence
 from urllib.parse import urlsplit, urlunsplit
 
 from django.conf import settings
@@ -56,7 +57,7 @@ def _url_variants(url: str) -> list[str]:
 
 class Twilio:
     provider = "twilio"
-    headers = (SIGNATURE, "i-twilio-idempotency-token", "content-type")
+    headers: Sequence[str] = (SIGNATURE, "i-twilio-idempotency-token", "content-type")
 
     def verify(self, account: ChannelAccount, webhook: Webhook) -> None:
         given = webhook.headers.get(SIGNATURE, "")
