@@ -19,6 +19,9 @@ from django.views.decorators.http import require_GET, require_POST
 
 from guichet.accounts.access import staff_required
 from guichet.accounts.permissions import Action, StaffAccess, is_unrestricted
+from guichet.channels import inbound as channel_inbound
+from guichet.channels.models import InboundEvent
+from guichet.channels.models import InboundState as ChannelState
 from guichet.desk import forms, queries
 from guichet.desk.models import SavedView
 from guichet.desk.services import saved_view_create, saved_view_delete, saved_view_rename
@@ -260,6 +263,10 @@ def search(request: HttpRequest) -> HttpResponse:
 # --- quarantine (administrators) ------------------------------------------------------------------
 
 
+# The channel events shown on the quarantine page (the most recent first).
+CHANNEL_EVENTS_SHOWN = 100
+
+
 @staff_required
 def quarantine(request: HttpRequest) -> HttpResponse:
     desk = desk_of(request)
@@ -269,6 +276,30 @@ def quarantine(request: HttpRequest) -> HttpResponse:
     rows = InboundEmail.objects.filter(brand_id__in=allowed, state=InboundState.QUARANTINED).defer(
         "raw"
     )
+    # The SMS, social and telephony webhooks held back: quarantined, or refused (a wrong
+    # secret loses no message: replayed once the account's secret is corrected).
+    events = (
+        InboundEvent.objects.filter(
+            brand_id__in=allowed,
+            state__in=[ChannelState.QUARANTINED, ChannelState.REFUSED],
+        )
+        .select_related("brand", "account")
+        .defer("body")
+    )
+    if request.method == "POST" and "channel_event" in request.POST:
+        event = events.filter(pk=posted_id(request.POST.get("channel_event"))).first()
+        if event is None:
+            raise Http404
+        replayed = channel_inbound.replay(event.pk)
+        if replayed.state in (ChannelState.QUARANTINED, ChannelState.REFUSED):
+            messages.warning(
+                request, _("Still held back: %(reason)s") % {"reason": replayed.reason_label}
+            )
+        else:
+            messages.success(
+                request, _("Processed again: %(state)s") % {"state": replayed.get_state_display()}
+            )
+        return redirect("desk:quarantine")
     if request.method == "POST":
         row = rows.filter(pk=posted_id(request.POST.get("inbound"))).first()
         if row is None:
@@ -286,8 +317,9 @@ def quarantine(request: HttpRequest) -> HttpResponse:
     page = Paginator(rows.order_by("-received_at", "-pk"), queries.PAGE_SIZE).get_page(
         request.GET.get("page")
     )
+    held_events = list(events.order_by("-received_at", "-pk")[:CHANNEL_EVENTS_SHOWN])
     return render(
         request,
         "desk/quarantine.html",
-        shell_context(desk, page=page, **views_counted(desk)),
+        shell_context(desk, page=page, channel_events=held_events, **views_counted(desk)),
     )

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
+import phonenumbers
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -73,7 +75,7 @@ NETWORK_NAMES = {
 }
 
 
-def _reachable(channel: Channel) -> bool:
+def _reachable(channel: Channel, sms_numbers: Sequence[str] = ()) -> bool:
     """Whether the page can tell a customer how to use the channel: our contact form, or
     an address, a number, a link or networks to look for. A channel the policy names
     without any of them (a chat, a help centre, SMS with no number) is not shown: a
@@ -83,6 +85,9 @@ def _reachable(channel: Channel) -> bool:
         return False
     if channel.kind == "web":
         return True
+    if channel.kind == "sms":
+        # Texting us needs a number Guichet receives: an active SMS account's.
+        return bool(channel.phone or sms_numbers)
     return bool(
         channel.address
         or channel.phone
@@ -92,19 +97,26 @@ def _reachable(channel: Channel) -> bool:
     )
 
 
-def channels_of(policy: Policy, language: str) -> list[dict[str, Any]]:
+def channels_of(
+    policy: Policy, language: str, sms_numbers: Sequence[str] = ()
+) -> list[dict[str, Any]]:
     """The channels the public may use and can reach (not the ones the policy marks
-    private, nor those it gives no way to use), worded in `language`."""
+    private, nor those it gives no way to use), worded in `language`. `sms_numbers`: the
+    numbers of the brand's active SMS accounts (an SMS channel without one is not shown;
+    with one, its number is the one to text)."""
     rows = []
     for channel in policy.channels:
-        if not channel.public or not _reachable(channel):
+        if not channel.public or not _reachable(channel, sms_numbers):
             continue
+        phone = channel.phone
+        if channel.kind == "sms" and not phone:
+            phone = _spaced(sms_numbers[0])
         rows.append(
             {
                 "kind": channel.kind,
                 "name": policy.text(channel.label, language) or CHANNEL_NAMES[channel.kind],
                 "address": channel.address,
-                "phone": channel.phone,
+                "phone": phone,
                 "url": channel.url if channel.url.startswith(("https://", "http://")) else "",
                 "postal_address": policy.text(channel.postal_address, language),
                 "networks": [NETWORK_NAMES.get(n.lower(), n) for n in channel.networks],
@@ -114,3 +126,12 @@ def channels_of(policy: Policy, language: str) -> list[dict[str, Any]]:
             }
         )
     return rows
+
+
+def _spaced(number: str) -> str:
+    """The number spaced as its numbering plan groups it (+33 6 12 34 56 78)."""
+    try:
+        parsed = phonenumbers.parse(number, None)
+    except phonenumbers.NumberParseException:
+        return number
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)

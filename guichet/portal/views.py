@@ -30,6 +30,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from guichet.brands.models import Brand, BrandLogo
+from guichet.channels.queries import sms_numbers
 from guichet.equality.queries import equality_offered
 from guichet.lib import clock, names, ratelimit
 from guichet.lib.errors import InvalidRequest
@@ -658,7 +659,7 @@ def hours(request: HttpRequest, brand: Brand) -> HttpResponse:
     context = {
         "week": week_of(policy.calendar.hours),
         "zone": names.zone_name(brand.timezone, language),
-        "channels": channels_of(policy, language),
+        "channels": channels_of(policy, language, sms_numbers(brand)),
         "ombudsman": policy.ombudsman,
         "ombudsman_name": policy.text(policy.ombudsman.name, language) if policy.ombudsman else "",
         "closures": [

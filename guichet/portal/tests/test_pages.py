@@ -153,3 +153,21 @@ def test_the_pages_bring_their_icon_the_brands_initial_in_its_colour(
         icon = unquote(html[start : html.index('">', start)])
         assert f"fill='{brand.colour}'" in icon
         assert f">{brand.name[0].upper()}</text>" in icon
+
+
+def test_the_sms_channel_is_shown_once_the_brand_receives_sms(
+    browser: django.test.Client, presets: dict[str, Brand]
+) -> None:
+    """Ivoire Toner's policy names SMS with no number: nothing to text until the brand has
+    an SMS account; then its number, spaced for reading."""
+    from guichet.channels.services import account_create
+
+    ivoire = presets["ivoire-toner"]
+    before = browser.get("/en" + url(ivoire, "hours")).content.decode()
+    assert "SMS" not in before
+    account_create(
+        brand=ivoire, actor=None, provider="twilio", name="SMS", address="+2252722444444"
+    )
+    after = browser.get("/en" + url(ivoire, "hours")).content.decode()
+    assert "<h3>SMS</h3>" in after and 'href="tel:+2252722444444"' in after
+    assert "+225 27 22" in after  # spaced as the numbering plan groups it
