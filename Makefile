@@ -59,7 +59,7 @@ pytest: $(STAMP)
 messages: $(STAMP)
 	$(BIN)/python -m guichet.lib.messages --update
 
-bench: bench-sla bench-email bench-desk bench-api bench-search bench-reports bench-intake bench-conduct
+bench: bench-sla bench-email bench-desk bench-api bench-search bench-reports bench-channels bench-intake bench-conduct
 
 bench-sla: $(STAMP)
 	$(BIN)/python bench/sla.py
@@ -90,6 +90,11 @@ bench-search: $(STAMP)
 # "--only dashboard,pdf,export" takes those measures alone.
 bench-reports: $(STAMP)
 	$(BIN)/python bench/reports.py $(BENCH_ARGS)
+
+# Provider webhooks (Twilio's SMS form, signed) through gunicorn on PostgreSQL: events per
+# second and latency for new conversations, ongoing ones, retries and delivery receipts.
+bench-channels: $(STAMP)
+	$(BIN)/python bench/channels.py
 
 # How the intake reads a message (contact type, category) on bench/intake/corpus.jsonl: accuracy
 # per language, the question/complaint confusion, the misread examples. No database.

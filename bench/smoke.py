@@ -78,6 +78,11 @@ SMOKE: dict[str, dict[str, str]] = {
         "BENCH_PDF_RUNS": "1",
         "DATABASE_URL": database("reports"),
     },
+    "bench-channels": {
+        "BENCH_CHANNELS_SECONDS": "1",
+        "BENCH_CHANNELS_CLIENTS": "2",
+        "DATABASE_URL": database("channels"),
+    },
     # No database; the corpus is small already: only fewer misread examples printed.
     "bench-intake": {
         "BENCH_INTAKE_SHOW": "3",
