@@ -44,9 +44,7 @@ def meta_account(brand: Brand, provider: str, address: str, api_base: str) -> Ch
 
 
 def url_of(account: ChannelAccount) -> str:
-    return reverse(
-        "channel_webhook", kwargs={"provider": account.provider, "token": account.token}
-    )
+    return reverse("channel_webhook", kwargs={"provider": account.provider, "token": account.token})
 
 
 def post(
@@ -190,9 +188,7 @@ def feed_comment(
         value["post"]["permalink_url"] = permalink
     return {
         "object": "page",
-        "entry": [
-            {"id": PAGE_ID, "time": now(), "changes": [{"field": "feed", "value": value}]}
-        ],
+        "entry": [{"id": PAGE_ID, "time": now(), "changes": [{"field": "feed", "value": value}]}],
     }
 
 
@@ -214,9 +210,7 @@ def ig_comment(
         value["parent_id"] = parent_id
     return {
         "object": "instagram",
-        "entry": [
-            {"id": IG_ID, "time": now(), "changes": [{"field": "comments", "value": value}]}
-        ],
+        "entry": [{"id": IG_ID, "time": now(), "changes": [{"field": "comments", "value": value}]}],
     }
 
 

@@ -192,9 +192,7 @@ def test_a_payload_for_another_phone_number_is_ignored(account: ChannelAccount) 
     assert tickets_of_number(CUSTOMER) == []
 
 
-def test_a_blocked_contacts_message_is_quarantined(
-    world: World, account: ChannelAccount
-) -> None:
+def test_a_blocked_contacts_message_is_quarantined(world: World, account: ChannelAccount) -> None:
     post(account, wa_text("wamid.E1", "Premier message"))
     [ticket] = tickets_of_number(CUSTOMER)
     contact_block(contact=ticket.contact, actor=world.lead, reason="Insultes répétées")
