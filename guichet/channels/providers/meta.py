@@ -75,6 +75,10 @@ KINDS = {
     "document": gettext_lazy("Document"),
     "file": gettext_lazy("File"),
     "sticker": gettext_lazy("Sticker"),
+    "share": gettext_lazy("Shared post"),
+    "story_mention": gettext_lazy("Mention in a story"),
+    "ig_reel": gettext_lazy("Reel"),
+    "reel": gettext_lazy("Reel"),
 }
 
 
@@ -333,7 +337,6 @@ class WhatsApp(MetaAdapter):
                 sender_name=names.get(wa_id, ""),
                 text=text,
                 at=_when(message.get("timestamp")),
-                data={"type": kind},
             )
         )
 
@@ -367,7 +370,7 @@ class WhatsApp(MetaAdapter):
                 phones = [_str(_dict(p).get("phone")) for p in _list(card.get("phones"))]
                 cards.append(" ".join([name, *phones]).strip())
             return _("[Contact card: %(cards)s]") % {"cards": "; ".join(cards)}
-        return _("[A %(kind)s message, which Guichet cannot show]") % {"kind": kind or "?"}
+        return _("[A message of type %(kind)s, which Guichet cannot show]") % {"kind": kind or "?"}
 
     @staticmethod
     def read_status(status: dict[str, Any], reading: Reading) -> None:
@@ -503,13 +506,11 @@ class Messaging(MetaAdapter):
     ) -> None:
         raise NotImplementedError
 
-    def comment(
-        self, account: ChannelAccount, reading: Reading, *, item: Item, author: str
-    ) -> None:
-        if account.address and author == account.address:
+    def comment(self, account: ChannelAccount, reading: Reading, item: Item) -> None:
+        if account.address and item.sender == account.address:
             reading.skip("the account's own comment")
             return
-        if not item.external_id or not author:
+        if not item.external_id or not item.sender:
             reading.skip("a comment without id or author")
             return
         # A comment is the policy's `comment` contact type where the brand's policy has one
@@ -597,8 +598,7 @@ class Messenger(Messaging):
         self.comment(
             account,
             reading,
-            author=_str(author.get("id")),
-            item=Item(
+            Item(
                 kind="comment",
                 external_id=comment_id,
                 sender=_str(author.get("id")),
@@ -606,7 +606,6 @@ class Messenger(Messaging):
                 text=_join(_str(value.get("message")), shown),
                 at=_when(value.get("created_time")),
                 link=comment_link(comment_id, _str(_dict(value.get("post")).get("permalink_url"))),
-                data={"post_id": _str(value.get("post_id"))},
             ),
         )
 
@@ -637,8 +636,7 @@ class Instagram(Messaging):
         self.comment(
             account,
             reading,
-            author=_str(author.get("id")),
-            item=Item(
+            Item(
                 kind="comment",
                 external_id=_str(value.get("id")),
                 sender=_str(author.get("id")),
@@ -649,7 +647,6 @@ class Instagram(Messaging):
                     _("[A comment on Instagram media %(id)s]") % {"id": media} if media else "",
                 ),
                 at=_when(value.get("timestamp") or value.get("created_time")),
-                data={"media": media, "parent_id": _str(value.get("parent_id"))},
             ),
         )
 
