@@ -13,12 +13,15 @@ class ChannelsConfig(AppConfig):
     def ready(self) -> None:
         # Imported here: models and what uses them load once the apps are ready.
         from guichet.channels import inbound, outbound, services
+        from guichet.channels.providers import meta
         from guichet.channels.providers.twilio import Twilio
         from guichet.contacts.services import on_merge
         from guichet.tickets import reactions
         from guichet.tickets.choices import Verb
 
         inbound.register_adapter(Twilio())
+        for adapter in meta.ADAPTERS:
+            inbound.register_adapter(adapter)
         reactions.register_many(Verb.REPLIED, outbound.queue_replies)
         on_merge("channels", services.handles_follow_merge)
         periodic.register(

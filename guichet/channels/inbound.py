@@ -25,6 +25,7 @@ import json
 import logging
 import traceback
 from collections.abc import Callable, Mapping, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -154,6 +155,13 @@ class SendError(Exception):
 ADAPTERS: dict[str, Adapter] = {}
 Handler = Callable[["Context", Item], None]
 HANDLERS: dict[str, Handler] = {}
+
+# The account and sender of the item being handled: what its handling queues (the
+# acknowledgement of the ticket it opens, before the item is linked to that ticket) goes
+# back the way the item came (outbound.reply_route).
+handling: ContextVar[tuple[ChannelAccount, str] | None] = ContextVar(
+    "channel_handling", default=None
+)
 
 
 def register_adapter(adapter: Adapter) -> None:
@@ -303,7 +311,11 @@ def _handle_once(context: Context, item: Item) -> None:
     handler = HANDLERS.get(item.kind)
     if handler is None:
         raise Quarantine("unreadable", f"no handler for items of kind {item.kind!r}")
-    handler(context, item)
+    route = handling.set((context.account, item.sender) if item.sender else None)
+    try:
+        handler(context, item)
+    finally:
+        handling.reset(route)
     if context.ticket is not None or context.message is not None:
         row.ticket, row.message = context.ticket, context.message
         row.save(update_fields=["ticket", "message"])

@@ -18,7 +18,7 @@ from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from guichet.channels.inbound import SendError, adapter_for
+from guichet.channels.inbound import SendError, adapter_for, handling
 from guichet.channels.models import (
     PROVIDER_CHANNEL,
     ChannelAccount,
@@ -64,9 +64,13 @@ def segments(text: str) -> int:
 
 
 def reply_route(ticket: Ticket) -> tuple[ChannelAccount | None, str]:
-    """The account and address a message of this ticket goes to: those the customer last
+    """The account and address a message of this ticket goes to: those of the item being
+    handled (the acknowledgement of the ticket it opens), else those the customer last
     wrote from on it, else the brand's first active account of the ticket's channel and
     the customer's phone number (a ticket opened in the desk as an SMS conversation)."""
+    current = handling.get()
+    if current is not None and current[0].is_active:
+        return current
     last = (
         ChannelItem.objects.filter(ticket=ticket, kind__in=("message", "comment"))
         .exclude(sender="")
