@@ -28,7 +28,7 @@ from guichet.api.schemas.reports import (
 from guichet.brands.models import Brand
 from guichet.lib import clock
 from guichet.reports import exports, services
-from guichet.reports.figures import KPIS, kpis_of, report
+from guichet.reports.figures import KPIS, kpis_of, reading, report
 from guichet.reports.scope import FILTERS, Scope
 
 router = Router(tags=["reports"])
@@ -72,7 +72,8 @@ def read_figures(request: HttpRequest, query: Query[FiguresQuery]) -> dict[str, 
     the policy's goal, the filters of the tickets behind it), summary."""
     brand = _brand(principal(request), query, Action.VIEW_REPORTS)
     scope = _scope(brand, query)
-    figures = [KPIS[key](scope) for key in query.kpi] if query.kpi else report(scope)
+    with reading():
+        figures = [KPIS[key](scope) for key in query.kpi] if query.kpi else report(scope)
     params = scope.params()
     return {
         "brand": brand.slug,

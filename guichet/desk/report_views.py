@@ -86,12 +86,15 @@ def dashboard_page(request: HttpRequest) -> HttpResponse:
     )
     if scope is None:
         return render(request, "desk/reports/dashboard.html", context, status=400)
-    report = figures.report(scope)
+    with figures.reading():
+        report = figures.report(scope)
+        cards = dashboard.cards(scope)
+        charts = dashboard.charts_of(scope)
     context.update(
         scope=scope,
         period=reporting.period_words(scope),
-        cards=[_card(scope, card) for card in dashboard.cards(scope)],
-        charts=[_chart(scope, chart) for chart in dashboard.charts_of(scope)],
+        cards=[_card(scope, card) for card in cards],
+        charts=[_chart(scope, chart) for chart in charts],
         report=[_figure(scope, figure) for figure in report],
         reset=f"{reverse('desk:reports')}?brand={brand.pk}",
         downloads=_downloads(desk, brand, scope),

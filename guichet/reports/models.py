@@ -44,6 +44,9 @@ class TicketFact(models.Model):
     first_response_bs = models.IntegerField(null=True)
     full_answer_at = models.DateTimeField(null=True)
     resolved_at = models.DateTimeField(null=True)
+    # Their days in the brand's time zone, as received_on: figures per day group on them.
+    full_answer_on = models.DateField(null=True)
+    resolved_on = models.DateField(null=True)
     resolution_s = models.IntegerField(null=True)
     # Counted on open days (00:00–24:00, no weekends or holidays): "2 business days".
     resolution_bd_s = models.IntegerField(null=True)

@@ -10,7 +10,7 @@ in the ticket tables."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
@@ -104,6 +104,7 @@ class Projection:
         self.created: list[Any] = []
         self.changed: dict[int, tuple[Any, set[str]]] = {}
         self.brands: dict[int, Brand] = {}
+        self.zones: dict[int, ZoneInfo] = {}
 
     # --- loading and saving ----------------------------------------------------------------
     def load(self, events: Sequence[Event]) -> None:
@@ -162,6 +163,15 @@ class Projection:
             self.brands[event.brand_id] = brand
         return brand
 
+    def day(self, event: Event) -> date:
+        """The event's day in its brand's time zone."""
+        zone = self.zones.get(event.brand_id)
+        if zone is None:
+            zone = self.zones[event.brand_id] = ZoneInfo(
+                self.brand(event).get_policy().calendar.timezone
+            )
+        return event.at.astimezone(zone).date()
+
     # --- events -----------------------------------------------------------------------------
     def apply(self, event: Event) -> None:
         data = event.data or {}
@@ -190,15 +200,13 @@ class Projection:
         self._set(fact, last_event_id=event.pk)
 
     def _opened(self, event: Event, data: dict[str, Any]) -> None:
-        brand = self.brand(event)
         received = event.at
-        zone = ZoneInfo(brand.get_policy().calendar.timezone)
         fact = TicketFact(
             brand_id=event.brand_id,
             ticket_id=event.ticket_id,
             reference=str(data.get("reference") or "")[:40],
             received_at=received,
-            received_on=received.astimezone(zone).date(),
+            received_on=self.day(event),
             channel=str(data.get("channel") or ""),
             contact_type=str(data.get("contact_type") or ""),
             category=str(data.get("category") or ""),
@@ -261,7 +269,7 @@ class Projection:
                 ),
             )
         if data.get("full_answer") and fact.full_answer_at is None:
-            self._set(fact, full_answer_at=event.at)
+            self._set(fact, full_answer_at=event.at, full_answer_on=self.day(event))
 
     def _moved(self, fact: TicketFact, event: Event, data: dict[str, Any]) -> None:
         to = int(data.get("to") or fact.level)
@@ -286,7 +294,7 @@ class Projection:
         if stay is not None:
             self._set(stay, outcome=outcome)
         if fact.full_answer_at is None:
-            self._set(fact, full_answer_at=event.at)
+            self._set(fact, full_answer_at=event.at, full_answer_on=self.day(event))
 
     def _closed(self, fact: TicketFact, event: Event, data: dict[str, Any]) -> None:
         outcome = str(data.get("outcome") or fact.outcome or "")
@@ -301,6 +309,7 @@ class Projection:
             self._set(
                 fact,
                 resolved_at=event.at,
+                resolved_on=self.day(event),
                 resolution_s=_seconds(fact.received_at, event.at),
                 resolution_bd_s=int(
                     elapsed("business_days", calendar, fact.received_at, event.at).total_seconds()

@@ -421,10 +421,13 @@ def review_context(brand: Brand, period: Period) -> dict[str, Any]:
     policy = brand.get_policy()
     scope = period.scope(brand)
     before_scope = period.previous().scope(brand)
-    now, before = vitals(scope), vitals(before_scope)
+    with figures.reading():
+        now, before = vitals(scope), vitals(before_scope)
+        remarks = commentary(scope, now, before)
+        # The dashboard's drawings (reports/dashboard.py), the same in the desk and the PDF.
+        charts = [{"title": c.title, "svg": c.svg} for c in dashboard.charts_of(scope)]
+        tables = [_table(figure) for figure in figures.report(scope)]
     made = clock.now().astimezone(scope.zone)
-    # The dashboard's drawings (reports/dashboard.py), the same in the desk and the PDF.
-    charts = [{"title": chart.title, "svg": chart.svg} for chart in dashboard.charts_of(scope)]
     return {
         "brand": brand,
         "legal_name": policy.brand.legal_name,
@@ -436,9 +439,9 @@ def review_context(brand: Brand, period: Period) -> dict[str, Any]:
         "previous_label": period.previous().label(),
         "made": formats.date_format(made, "DATETIME_FORMAT"),
         "cards": headline_cards(now, before),
-        "commentary": commentary(scope, now, before),
+        "commentary": remarks,
         "charts": charts,
-        "tables": [_table(figure) for figure in figures.report(scope)],
+        "tables": tables,
         "page_of": mark_safe(  # noqa: S308 - the words escaped, then two empty spans
             escape(_("page %(n)s of %(total)s"))
             % {"n": '<span class="n"></span>', "total": '<span class="total"></span>'}

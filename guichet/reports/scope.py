@@ -5,9 +5,10 @@ figure counts (`behind`)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from django.db.models import QuerySet
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
 FILTERS = ("team", "channel", "category", "contact_type", "level")
 # The value of a filter that asks for tickets without one (a figure's row "(none)").
 NONE = "-"
+T = TypeVar("T")
 EARLIEST, LATEST = date(1970, 1, 1), date(3000, 1, 1)
 
 
@@ -48,6 +50,20 @@ class Scope:
     category: str = ""
     contact_type: str = ""
     level: int | None = None
+    # What a page computes once for several of its figures and charts (`memo`): each new
+    # scope, `replace`d ones too, starts empty.
+    _memo: dict[str, Any] = field(
+        default_factory=dict, init=False, compare=False, hash=False, repr=False
+    )
+
+    def memo(self, key: str, compute: Callable[[], T]) -> T:
+        """`compute()` once for this scope (the rows of a query two figures read)."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]  # type: ignore[no-any-return,unused-ignore]
+
+    def memoised(self, key: str) -> bool:
+        return key in self._memo
 
     # --- making one ---------------------------------------------------------------------
     @classmethod
