@@ -454,6 +454,29 @@ def callback_plan(
     return callback
 
 
+def callback_for_call(*, call: Call, actor: User) -> Callback:
+    """Plan a callback for a call (a missed one): to the caller's number, for the call's
+    ticket's team (else the first level's), by default due. A caller the brand does not
+    know becomes a customer with that number; a call without a number cannot be returned."""
+    brand = call.brand
+    require(actor, Action.REPLY, brand=brand)
+    if not call.number:
+        raise InvalidRequest(_("This call has no number to call back."), code="phone")
+    with brand_scope(brand), transaction.atomic():
+        contact = call.contact or contacts.contact_for_phone(brand=brand, phone=call.number)
+        if call.contact is None:
+            Call.objects.filter(pk=call.pk).update(contact=contact, updated_at=clock.now())
+            call.contact = contact
+        return callback_plan(
+            brand=brand,
+            actor=actor,
+            contact=contact,
+            phone=call.number,
+            ticket=call.ticket,
+            call=call,
+        )
+
+
 def callback_assign(
     *, callback: Callback, actor: User, assignee: User | None, team: Team | None = None
 ) -> Callback:
@@ -583,6 +606,16 @@ def customer_create(
 
 
 @dataclass(frozen=True)
+class NewCustomer:
+    """A customer the brand does not know yet (`customer_create`)."""
+
+    name: str
+    email: str = ""
+    phone: str = ""
+    language: str = ""
+
+
+@dataclass(frozen=True)
 class CallNote:
     """A call told by the agent who took or made it."""
 
@@ -625,7 +658,7 @@ def request_record(
     *,
     brand: Brand,
     actor: User,
-    contact: Contact,
+    contact: Contact | NewCustomer,
     channel: str,
     contact_type: str,
     subject: str,
@@ -638,8 +671,8 @@ def request_record(
     callback: CallbackAsk | None = None,
     blocked_confirmed: bool = False,
 ) -> Recorded:
-    """Open a ticket for a customer who called, wrote or came in, as the agent records it
-    for them (`Customer(contact, recorded_by=actor)`: the request stays the customer's), on
+    """Open a ticket for a customer who called, wrote or came in (or a new customer, made
+    in the same transaction), as the agent records it for them (`Customer(contact, recorded_by=actor)`: the request stays the customer's), on
     a channel of the brand's policy, with — on the phone — the call (told by the agent, or
     one the telephone system reported) and a callback, all or nothing.
 
@@ -648,14 +681,14 @@ def request_record(
     recorded only when the agent confirms it (`blocked_confirmed`, AB-2: correspondence
     with them stopped; nothing is sent to them)."""
     require(actor, Action.REPLY, brand=brand)
-    _check_brand(brand, contact, reported_call)
+    known = contact if isinstance(contact, Contact) else None
+    _check_brand(brand, known, reported_call)
     if channel not in desk_channels(brand):
         raise InvalidRequest(
             _("This brand does not take requests on this channel."), code="channel"
         )
-    kept = _kept(contact)
-    assert kept is not None
-    blocked = kept.blocked_since is not None
+    known = _kept(known)
+    blocked = known is not None and known.blocked_since is not None
     if blocked and not blocked_confirmed:
         raise InvalidRequest(
             _(
@@ -669,6 +702,18 @@ def request_record(
     if received_at is not None and received_at > clock.now() + CLOCK_SKEW:
         raise InvalidRequest(_("A request cannot be received in the future."), code="received_at")
     with brand_scope(brand), transaction.atomic():
+        if isinstance(contact, NewCustomer):
+            kept = customer_create(
+                brand=brand,
+                actor=actor,
+                name=contact.name,
+                email=contact.email,
+                phone=contact.phone,
+                language=contact.language,
+            )
+        else:
+            assert known is not None
+            kept = known
         acknowledge = bool(kept.primary_email) and not blocked
         ticket = tickets.ticket_open(
             brand=brand,

@@ -195,3 +195,29 @@ def test_overdue_callbacks_are_counted_for_their_people(
     assert callbacks_due(staff_access(world.outsider), clock.now() + timedelta(days=9)) == 0
     with brand_scope(world.ej):
         assert Callback.objects.filter(done_at__isnull=True).count() == 2
+
+
+def test_a_missed_call_from_an_unknown_number_gets_a_callback_and_a_customer(world: World):
+    t0 = clock.now()
+    services.call_ring(
+        brand=world.ej,
+        external_id="m-1",
+        direction="in",
+        from_number="+1 876 555 0444",
+        to_number="+1 876 000 0000",
+        at=t0,
+    )
+    missed = services.call_hangup(
+        brand=world.ej, external_id="m-1", at=t0 + timedelta(seconds=45), cause="cancel"
+    )
+    assert missed.contact is None
+    callback = services.callback_for_call(call=missed, actor=world.agent)
+    assert callback.phone == "+18765550444" and callback.call == missed
+    assert callback.contact is not None and callback.contact.name == ""
+    with brand_scope(world.ej):
+        assert Call.objects.get(pk=missed.pk).contact == callback.contact
+    anonymous = services.call_ring(
+        brand=world.ej, external_id="m-2", direction="in", from_number="", to_number="", at=t0
+    )
+    with pytest.raises(InvalidRequest):
+        services.callback_for_call(call=anonymous, actor=world.agent)

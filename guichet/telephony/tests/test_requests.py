@@ -228,3 +228,32 @@ def test_a_reported_call_goes_on_the_new_ticket(world: World):
     services.call_hangup(brand=world.ej, external_id="c-9", at=t0 + timedelta(seconds=99))
     event = last(recorded.ticket, Verb.CALL_LOGGED)
     assert (event.data["wait_s"], event.data["duration_s"]) == (9, 90)
+
+
+def test_a_new_customer_is_made_with_their_request_or_not_at_all(world: World):
+    recorded = services.request_record(
+        brand=world.ej,
+        actor=world.agent,
+        contact=services.NewCustomer(
+            name="Marcia Brown", email="marcia@example.jm", phone="+18765550123", language="en"
+        ),
+        channel=Channel.PHONE,
+        contact_type="question",
+        subject="Horaires d'été",
+        text="Demande les horaires du mois de juillet.",
+    )
+    assert recorded.ticket.contact.name == "Marcia Brown"
+    assert recorded.ticket.language == "en"
+    assert recorded.acknowledged  # she gave an address
+    with pytest.raises(InvalidRequest):
+        services.request_record(
+            brand=world.ej,
+            actor=world.agent,
+            contact=services.NewCustomer(name="Paul", phone="+18765550999"),
+            channel=Channel.PHONE,
+            contact_type="no-such-type",
+            subject="?",
+            text="?",
+        )
+    with brand_scope(world.ej):
+        assert not ContactPhone.objects.filter(number="+18765550999").exists()
