@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from guichet.lib.scoping import BrandScopedManager
 
@@ -29,22 +30,22 @@ class CallState(models.TextChoices):
     """Zammad's generic CTI push API: newCall → ringing, answer → answered, hangup → ended.
     A call logged by hand is ended when it is written down."""
 
-    RINGING = "ringing", _("Ringing")
-    ANSWERED = "answered", _("In progress")
-    ENDED = "ended", _("Ended")
+    RINGING = "ringing", pgettext_lazy("call", "Ringing")
+    ANSWERED = "answered", pgettext_lazy("call", "In progress")
+    ENDED = "ended", pgettext_lazy("call", "Ended")
 
 
 class CallOutcome(models.TextChoices):
-    ANSWERED = "answered", _("Answered")
+    ANSWERED = "answered", pgettext_lazy("call", "Answered")
     # Inbound: the caller hung up before anyone answered (CTI causes cancel, noAnswer).
-    MISSED = "missed", _("Missed")
-    VOICEMAIL = "voicemail", _("Voicemail")
-    BUSY = "busy", _("Busy")
+    MISSED = "missed", pgettext_lazy("call", "Missed")
+    VOICEMAIL = "voicemail", pgettext_lazy("call", "Voicemail")
+    BUSY = "busy", pgettext_lazy("call", "Busy")
     # Outbound: the customer did not pick up.
-    NO_ANSWER = "no_answer", _("No answer")
-    FORWARDED = "forwarded", _("Forwarded")
+    NO_ANSWER = "no_answer", pgettext_lazy("call", "No answer")
+    FORWARDED = "forwarded", pgettext_lazy("call", "Forwarded")
     # The network refused it (CTI causes congestion, notFound…).
-    FAILED = "failed", _("Failed")
+    FAILED = "failed", pgettext_lazy("call", "Failed")
 
 
 class CallSource(models.TextChoices):
