@@ -16,11 +16,13 @@ CALL_VERBS = {Verb.CALL_LOGGED, Verb.CALLBACK_PLANNED, Verb.CALLBACK_DONE}
 
 
 def seconds_text(value: Any) -> str:
-    """ "45 s", "4 min 10 s", "1 h 5 min"."""
+    """ "45 s", "4 min 10 s", "6 min", "1 h 5 min"."""
     minutes, seconds = divmod(int(value), 60)
     hours, minutes = divmod(minutes, 60)
     if hours:
         return _("%(h)s h %(m)s min") % {"h": hours, "m": minutes}
+    if minutes and not seconds:
+        return _("%(m)s min") % {"m": minutes}
     if minutes:
         return _("%(m)s min %(s)s s") % {"m": minutes, "s": seconds}
     return _("%(s)s s") % {"s": seconds}

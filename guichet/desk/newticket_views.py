@@ -130,7 +130,7 @@ def new_ticket(request: HttpRequest) -> HttpResponse:
         "desk/telephony/new_ticket.html",
         shell_context(
             desk,
-            desk_brand=brand if len(desk.brands) > 1 else None,
+            desk_brand=brand,
             brand=brand,
             several=len(brands) > 1,
             form=form,

@@ -647,6 +647,18 @@ class Recorded:
     acknowledged: bool
 
 
+def _remember_number(contact: Contact, number: str) -> None:
+    if not number.strip():
+        return
+    try:
+        contacts.contact_add_phone(contact=contact, phone=number)
+    except ValidationError as error:
+        raise InvalidRequest(_("This is not a valid phone number."), code="phone") from error
+    except InvalidRequest as refused:
+        if refused.code != "phone_taken":
+            raise
+
+
 def desk_channels(brand: Brand) -> list[str]:
     """The channels the brand's policy lists that a request can be recorded on in the desk."""
     policy = brand.get_policy()
@@ -728,6 +740,10 @@ def request_record(
             acknowledge=acknowledge,
             actor=Customer(kept, recorded_by=actor),
         )
+        # The number the customer called from, or is to be called back at, is theirs
+        # from now on (unless it is another customer's): their next call is recognised.
+        for number in (call.number if call else "", callback.phone if callback else ""):
+            _remember_number(kept, number)
         logged: Call | None = None
         if reported_call is not None:
             logged = call_attach(call=reported_call, ticket=ticket, actor=actor)

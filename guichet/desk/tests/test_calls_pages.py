@@ -197,7 +197,7 @@ def test_an_attempt_then_the_callback_done(client, world: World, caller):
 
 
 def test_giving_a_callback_to_someone_else(client, world: World, caller):
-    mine, team, _other = _callbacks(world, caller)
+    _mine, team, _other = _callbacks(world, caller)
     client.force_login(world.agent)
     url = reverse("desk:callback_assign", args=[team.pk])
     assert client.post(url, {"to": "me"}).status_code == 302  # taking it

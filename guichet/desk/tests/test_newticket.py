@@ -19,6 +19,7 @@ from guichet.conftest import World, assert_hidden_from_outsider, last, make_staf
 from guichet.contacts.services import contact_block, contact_for_email, contact_for_phone
 from guichet.lib import clock
 from guichet.lib.scoping import brand_scope
+from guichet.telephony import services
 from guichet.telephony.models import Call, Callback
 from guichet.tickets.choices import Verb
 from guichet.tickets.models import Attachment, Ticket
@@ -269,3 +270,34 @@ def test_a_person_of_several_brands_chooses_the_brand_first(client, world: World
 def test_the_signed_out_are_sent_to_sign_in(client, world: World, method: str):
     response = getattr(client, method)(URL)
     assert response.status_code == 302 and "login" in response["Location"]
+
+
+def test_a_call_the_telephone_system_reported_goes_on_the_new_ticket(client, world: World):
+    caller = contact_for_phone(brand=world.ej, phone="+18765550101", name="Marcia Brown")
+    ringing = services.call_ring(
+        brand=world.ej,
+        external_id="r-7",
+        direction="in",
+        from_number="+18765550101",
+        to_number="+18760000000",
+        at=clock.now(),
+    )
+    services.call_answer(brand=world.ej, external_id="r-7", at=clock.now() + timedelta(seconds=14))
+    client.force_login(world.agent)
+    page = client.get(URL, {"brand": world.ej.pk, "call": ringing.pk}).content.decode()
+    assert "sera mis sur ce ticket" in page and "14 secondes" in page
+    assert 'id="contact-chosen"' in page and "Marcia Brown" in page  # found by the number
+    assert 'name="call_direction"' not in page  # nothing to tell: the system told it
+    before = _known(world)
+    data = _form(world, contact=caller.pk, call=ringing.pk)
+    for name in ("call_direction", "call_outcome", "call_minutes", "call_number"):
+        del data[name]
+    assert client.post(URL, data).status_code == 302
+    ticket = _new(world, before)
+    with brand_scope(world.ej):
+        assert Call.objects.get(pk=ringing.pk).ticket == ticket
+        assert Call.objects.count() == 1
+    # Another brand's call cannot be taken so.
+    assert_hidden_from_outsider(
+        client, world.outsider, f"{URL}?brand={world.jamla.pk}&call={ringing.pk}"
+    )

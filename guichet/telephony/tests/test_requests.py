@@ -257,3 +257,28 @@ def test_a_new_customer_is_made_with_their_request_or_not_at_all(world: World):
         )
     with brand_scope(world.ej):
         assert not ContactPhone.objects.filter(number="+18765550999").exists()
+
+
+def test_the_number_the_customer_called_from_becomes_theirs(world: World):
+    other = contact_for_phone(brand=world.ej, phone="+18765550101", name="Marcia Brown")
+    _phone_request(
+        world,
+        world.customer,
+        call=services.CallNote(
+            direction="in", started_at=clock.now(), outcome="answered", number="+33 6 12 34 56 78"
+        ),
+        callback=services.CallbackAsk(phone="+18765550101"),  # Marcia's: left to her
+    )
+    with brand_scope(world.ej):
+        assert [p.number for p in world.customer.phones.all()] == ["+33612345678"]
+        assert [p.number for p in other.phones.all()] == ["+18765550101"]
+    # Her next call is hers.
+    ringing = services.call_ring(
+        brand=world.ej,
+        external_id="next",
+        direction="in",
+        from_number="+33612345678",
+        to_number="",
+        at=clock.now(),
+    )
+    assert ringing.contact == world.customer
