@@ -117,6 +117,7 @@ def test_a_new_customer_is_made_with_the_ticket(client, world: World):
             name="Marcia Brown",
             email="marcia@example.jm",
             phone="+1 876 555 0123",
+            call_number="+1 876 555 0123",
             language="en",
         ),
     )
