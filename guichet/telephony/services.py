@@ -494,7 +494,11 @@ def callback_assign(
     if assignee is not None:
         assignee = assignable(brand, assignee.pk)
     with brand_scope(brand), transaction.atomic():
-        locked = Callback.objects.select_for_update().select_related("ticket").get(pk=callback.pk)
+        locked = (
+            Callback.objects.select_for_update(of=("self",))
+            .select_related("ticket")
+            .get(pk=callback.pk)
+        )
         if locked.done_at is not None:
             raise InvalidRequest(_("This callback is done already."), code="done")
         locked.assignee = assignee
@@ -520,7 +524,11 @@ def callback_done(
     require(actor, Action.REPLY, brand=brand)
     _check_ticket(callback.ticket, actor)
     with brand_scope(brand), transaction.atomic():
-        locked = Callback.objects.select_for_update().select_related("ticket").get(pk=callback.pk)
+        locked = (
+            Callback.objects.select_for_update(of=("self",))
+            .select_related("ticket")
+            .get(pk=callback.pk)
+        )
         if locked.done_at is not None:
             raise InvalidRequest(_("This callback is done already."), code="done")
         now = clock.now()
