@@ -7,8 +7,9 @@ class TelephonyConfig(AppConfig):
     verbose_name = _("Telephony")
 
     def ready(self) -> None:
+        # Light modules only: every process loads them (docs/architecture.md, "Start-up").
         from guichet.contacts.services import on_merge
-        from guichet.telephony import services
+        from guichet.telephony import hooks
 
         # Two records of one customer merged: their calls and callbacks are one person's.
-        on_merge("telephony", services.on_contacts_merged)
+        on_merge("telephony", hooks.on_contacts_merged)

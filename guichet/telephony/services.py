@@ -785,14 +785,3 @@ def request_record(
             )
         acknowledged = ticket.acknowledged_at is not None
     return Recorded(ticket=ticket, call=logged, callback=planned, acknowledged=acknowledged)
-
-
-# --- two records of one customer merged -----------------------------------------------------------
-
-
-def on_contacts_merged(*, kept: Contact, merged: Contact, actor: User | None, reason: str) -> None:
-    """`contacts.services.on_merge`: the merged record's calls and callbacks are the kept
-    record's (inside the merge's transaction)."""
-    with brand_scope(kept.brand_id):
-        Call.objects.filter(contact=merged).update(contact=kept)
-        Callback.objects.filter(contact=merged).update(contact=kept)
