@@ -275,7 +275,7 @@ def callback_list(request: HttpRequest) -> HttpResponse:
             ).values("user_id")
             callbacks = callbacks.filter(
                 Q(assignee__isnull=True, team_id__in=desk.teams) | Q(assignee_id__in=mates)
-            ).distinct()
+            )
         else:
             callbacks = callbacks.filter(brand__in=leading)
     page = Paginator(callbacks, PAGE_SIZE).get_page(request.GET.get("page"))

@@ -302,3 +302,15 @@ def test_a_call_the_telephone_system_reported_goes_on_the_new_ticket(client, wor
     assert_hidden_from_outsider(
         client, world.outsider, f"{URL}?brand={world.jamla.pk}&call={ringing.pk}"
     )
+
+
+def test_the_pages_speak_english_too(client, world: World):
+    calls_url, callbacks_url = reverse("desk:calls"), reverse("desk:callbacks")
+    client.force_login(world.agent)
+    page = client.get("/en" + URL).content.decode()
+    assert "Find the customer: name, email address or phone number" in page
+    assert "Open the ticket" in page and "Ouvrir le ticket" not in page
+    calls = client.get("/en" + calls_url).content.decode()
+    assert "No call yet." in calls
+    callbacks = client.get("/en" + callbacks_url).content.decode()
+    assert "Nobody to call back here." in callbacks
