@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "guichet.tickets",
     "guichet.sla",
     "guichet.notify",
+    "guichet.telephony",
     "guichet.conduct",
     "guichet.reports",
     "guichet.equality",

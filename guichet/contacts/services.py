@@ -194,6 +194,32 @@ def contact_for_phone(*, brand: Brand, phone: str, name: str = "", language: str
     return _contact_by(brand, ContactPhone, "number", brand_phone(brand, phone), name, language)
 
 
+def contact_add_phone(*, contact: Contact, phone: str) -> ContactPhone:
+    """Give the contact this phone number (its primary one if it has none). A number the
+    contact has already is returned as it is; one of another record of the brand is
+    refused (`phone_taken`), so that a number never names two customers. Raises
+    ValidationError for what is not a number."""
+    number = brand_phone(contact.brand, phone)
+    with brand_scope(contact.brand_id), transaction.atomic():
+        existing = ContactPhone.objects.filter(brand_id=contact.brand_id, number=number).first()
+        if existing is not None:
+            if existing.contact_id != contact.pk:
+                raise InvalidRequest(
+                    _("This phone number is another customer's."), code="phone_taken"
+                )
+            return existing
+        primary = not ContactPhone.objects.filter(contact=contact).exists()
+        try:
+            with transaction.atomic():
+                return ContactPhone.objects.create(
+                    brand_id=contact.brand_id, contact=contact, number=number, is_primary=primary
+                )
+        except IntegrityError:
+            raise InvalidRequest(
+                _("This phone number is another customer's."), code="phone_taken"
+            ) from None
+
+
 # --- blocking (docs/requirements.md AB-2) ---------------------------------------------------------
 
 

@@ -17,6 +17,7 @@ from guichet.desk import queries
 from guichet.desk.conduct import held_count
 from guichet.equality.queries import monitoring
 from guichet.notify.queries import unread_count
+from guichet.telephony.queries import callbacks_due, phone_brands
 
 
 def desk_of(request: HttpRequest) -> StaffAccess:
@@ -69,6 +70,10 @@ def shell_context(desk: StaffAccess, **extra: Any) -> dict[str, Any]:
         "reports_nav": any(desk.can(Action.VIEW_REPORTS, b) for b in desk.brands),
         # The held messages of blocked customers, for who may lift a block (None: not theirs).
         "held_nav": held_count(desk),
+        # A new ticket, the calls and the callbacks (docs/telephony.md), for who may record
+        # requests; the count of their callbacks due, counted when a page draws it.
+        "phone_nav": bool(phone_brands(desk)),
+        "callbacks_nav": functools.cache(lambda: callbacks_due(desk, desk.now)),
         # Equality monitoring's figures, for the managers of a brand that monitors it.
         "equality_nav": bool(equality_brands(desk)),
         **extra,

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from guichet.accounts.models import User
+from guichet.desk.calls_lines import CALL_VERBS, call_detail
 from guichet.desk.conduct import severity_name
 from guichet.desk.formats import day, money
 from guichet.marketplace.models import Seller, SellerStatus, StrikeReason
@@ -539,6 +540,8 @@ def describe(
         detail = str(data.get("other", ""))
     elif verb in (Verb.EMAIL_FAILED, Verb.EMAIL_BOUNCED):
         detail = str(data.get("error") or data.get("status") or "")
+    elif verb in CALL_VERBS:
+        detail = call_detail(verb, data)
     elif verb in SELLER_VERBS or verb in (Verb.RETURN_RECORDED, Verb.PAYMENT_RECORDED):
         detail = _party_detail(verb, data, sellers or {})
     elif verb == Verb.SURVEY_ANSWERED:

@@ -3,11 +3,13 @@
 from django.urls import path
 
 from guichet.desk import (
+    calls_views,
     conduct_views,
     devmail,
     equality_views,
     export_views,
     lists,
+    newticket_views,
     notifications,
     report_views,
     seller_views,
@@ -25,6 +27,15 @@ urlpatterns = [
     path("views/<int:pk>/delete/", lists.view_delete, name="view_delete"),
     path("search/", lists.search, name="search"),
     path("quarantine/", lists.quarantine, name="quarantine"),
+    # A ticket opened for a customer who called, wrote or came in; calls and callbacks
+    # (docs/telephony.md).
+    path("tickets/new/", newticket_views.new_ticket, name="new_ticket"),
+    path("tickets/new/customers/", newticket_views.customer_search, name="new_ticket_customers"),
+    path("calls/", calls_views.call_log, name="calls"),
+    path("calls/<int:pk>/callback/", calls_views.call_callback, name="call_callback"),
+    path("callbacks/", calls_views.callback_list, name="callbacks"),
+    path("callbacks/<int:pk>/done/", calls_views.callback_done, name="callback_done"),
+    path("callbacks/<int:pk>/assign/", calls_views.callback_assign, name="callback_assign"),
     # The person's notifications (the bell) and preferences.
     path("notifications/", notifications.notification_list, name="notifications"),
     path("notifications/count/", notifications.notification_count, name="notifications_count"),

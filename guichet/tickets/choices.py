@@ -134,6 +134,11 @@ class Verb(models.TextChoices):
     # Returns and money paid back (CL-2).
     RETURN_RECORDED = "return_recorded", _("Return recorded")
     PAYMENT_RECORDED = "payment_recorded", _("Refund or credit recorded")
+    # Calls and callbacks (docs/telephony.md): `data` carries the call's direction, outcome,
+    # whether it was answered, the caller's wait and the call's length in seconds.
+    CALL_LOGGED = "call_logged", _("Call")
+    CALLBACK_PLANNED = "callback_planned", _("Callback planned")
+    CALLBACK_DONE = "callback_done", _("Called back")
 
 
 OPEN_STATUSES = [Status.NEW, Status.OPEN, Status.WAITING_CUSTOMER, Status.WAITING_THIRD_PARTY]
