@@ -27,14 +27,15 @@ def pytest_runtest_makereport(
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """PostgreSQL-only tests are deselected (not skipped) on SQLite: the PostgreSQL pass
-    of .ci/run runs them, and on it they must run."""
-    if connection.vendor == "postgresql":
-        return
+    """Deselected (not skipped): PostgreSQL-only tests on SQLite — the PostgreSQL pass of
+    .ci/run runs them, and on it they must run; and on PostgreSQL the tests that make and
+    use a database of their own whatever DATABASE_URL says (`own_database`: `make run`'s
+    SQLite) — the SQLite pass ran them, and they would run the same again."""
+    marker = "own_database" if connection.vendor == "postgresql" else "postgres"
     kept: list[pytest.Item] = []
     dropped: list[pytest.Item] = []
     for item in items:
-        (dropped if item.get_closest_marker("postgres") else kept).append(item)
+        (dropped if item.get_closest_marker(marker) else kept).append(item)
     if dropped:
         config.hook.pytest_deselected(items=dropped)
         items[:] = kept

@@ -61,6 +61,7 @@ def stop(process: subprocess.Popen) -> str:
     return out
 
 
+@pytest.mark.own_database
 @pytest.mark.timeout(400)
 def test_make_run_serves_the_five_brands_and_stops_cleanly(tmp_path):
     port = free_port()
