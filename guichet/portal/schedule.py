@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-import phonenumbers
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from guichet.lib.phones import spaced
 from guichet.policies.durations import Duration
 from guichet.policies.schema import WEEKDAYS, Channel, Policy, WeekHours
 
@@ -110,7 +110,7 @@ def channels_of(
             continue
         phone = channel.phone
         if channel.kind == "sms" and not phone:
-            phone = _spaced(sms_numbers[0])
+            phone = spaced(sms_numbers[0])
         rows.append(
             {
                 "kind": channel.kind,
@@ -126,12 +126,3 @@ def channels_of(
             }
         )
     return rows
-
-
-def _spaced(number: str) -> str:
-    """The number spaced as its numbering plan groups it (+33 6 12 34 56 78)."""
-    try:
-        parsed = phonenumbers.parse(number, None)
-    except phonenumbers.NumberParseException:
-        return number
-    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)

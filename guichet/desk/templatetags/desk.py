@@ -12,6 +12,7 @@ from django.utils.translation import ngettext
 from guichet.desk import formats
 from guichet.desk.conduct import severity_name
 from guichet.lib.contrast import nearest_compliant
+from guichet.lib.phones import spaced
 
 register = template.Library()
 
@@ -84,3 +85,9 @@ def money(amount: Any, currency: str) -> str:
 def severity(value: Any) -> str:
     """An abuse severity's word ("Threat"), "" for none."""
     return severity_name(value)
+
+
+@register.filter
+def phone(number: str) -> str:
+    """+33612345678 as +33 6 12 34 56 78."""
+    return spaced(number or "")
