@@ -6,9 +6,11 @@ of order; payloads that cannot be read; another brand's account. REQUIREMENTS IN
 from __future__ import annotations
 
 import json
+import threading
 from datetime import date
 
 import pytest
+from django.db import connections
 from django.test import Client
 from django.utils import translation
 
@@ -16,7 +18,7 @@ from guichet.channels import inbound
 from guichet.channels.models import ChannelAccount, ChannelItem, InboundEvent, InboundState
 from guichet.channels.providers.cti import call_key
 from guichet.channels.tests.cti_client import cti_account, event, push, url_of
-from guichet.conftest import World
+from guichet.conftest import World, publish_preset
 from guichet.contacts.services import contact_for_phone
 from guichet.lib import clock
 from guichet.lib.scoping import all_brands, brand_scope
@@ -302,3 +304,34 @@ def test_a_switched_off_account_keeps_the_event_for_later(
     frozen_clock.advance(minutes=5)
     assert inbound.replay(stored.pk).state == InboundState.PROCESSED
     assert call_of(world.ej, "i-1").started_at == stored.received_at  # when it came, not now
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_calls_events_arriving_at_once_make_one_call() -> None:
+    """A connector posting in parallel: newCall, answer and hangup of one call at the same
+    moment, in any order: one call, every event processed."""
+    brand = publish_preset("ej")
+    pbx = cti_account(brand)
+    start = threading.Barrier(3)
+    answers: list[int] = []
+    errors: list[BaseException] = []
+
+    def post(name: str) -> None:
+        try:
+            start.wait()
+            answers.append(push(pbx, event(name, "par-1", cause="normalClearing")).status_code)
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=post, args=(n,)) for n in ("newCall", "answer", "hangup")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors and answers == [200, 200, 200]
+    [call] = calls_of(brand)
+    assert call.external_id == "par-1" and call.state == CallState.ENDED
+    with all_brands():
+        assert set(InboundEvent.objects.values_list("state", flat=True)) == {"processed"}
