@@ -10,7 +10,12 @@
    - new conversations (each SMS from a new number opens a ticket, acknowledged by SMS),
    - conversations going on (200 customers writing again: each SMS joins an open ticket),
    - a provider's retries (the same SMS again: stored, recognised, nothing done twice),
-   - delivery receipts (`MessageStatus` of replies sent before).
+   - delivery receipts (`MessageStatus` of replies sent before);
+   and a telephone system's call events (Zammad's generic CTI push, docs/telephony.md), each
+   client living calls one after the other — newCall, answer, hangup — for
+   - calls' lives in JSON (the 200 regular customers calling: each caller found),
+   - calls' lives in URL-encoded forms (`user[]` repeated; unknown callers),
+   - a connector's retries (the same events again: recognised, nothing done twice).
    Each answer must be 200; the events are then counted in the database (all processed).
 
 Target (issue 19): at least 10× a busy call centre's peak. A centre of 200 agents at its
@@ -24,6 +29,7 @@ from __future__ import annotations
 
 import http.client
 import io
+import json
 import os
 import statistics
 import sys
@@ -55,7 +61,7 @@ TARGET = 20.0  # events a second: 10x a 200-agent centre's peak
 REGULARS = 200
 
 
-def prepare() -> Any:
+def prepare() -> tuple[Any, Any]:
     import django
 
     django.setup()
@@ -69,7 +75,7 @@ def prepare() -> Any:
     call_command("load_presets", BRAND, verbosity=0, stdout=io.StringIO())
     brand = Brand.objects.get(slug=BRAND)
     # Replies are queued, not sent, during the bench: nobody answers at api_base.
-    return account_create(
+    twilio = account_create(
         brand=brand,
         actor=None,
         provider="twilio",
@@ -79,6 +85,7 @@ def prepare() -> Any:
         account_sid=SID,
         api_base="http://127.0.0.1:9",
     )
+    return twilio, account_create(brand=brand, actor=None, provider="cti", name="bench PBX")
 
 
 def signed(port: int, path: str, fields: dict[str, str]) -> tuple[str, dict[str, str]]:
@@ -89,6 +96,27 @@ def signed(port: int, path: str, fields: dict[str, str]) -> tuple[str, dict[str,
         "Content-Type": "application/x-www-form-urlencoded",
         "X-Twilio-Signature": signature(SECRET, f"http://127.0.0.1:{port}{path}", lists),
     }
+
+
+Request = tuple[str, dict[str, str]]
+
+
+def cti_json(fields: dict[str, Any]) -> Request:
+    return json.dumps(fields), {"Content-Type": "application/json"}
+
+
+def cti_form(fields: dict[str, Any]) -> Request:
+    return urlencode(fields, doseq=True), {"Content-Type": "application/x-www-form-urlencoded"}
+
+
+def call_life(call_id: str, caller: str) -> list[dict[str, Any]]:
+    """A call's three events, as Zammad's documentation writes them."""
+    common = {"from": caller, "to": NUMBER, "direction": "in", "callId": call_id}
+    return [
+        {"event": "newCall", **common, "user[]": ["Awa Koné", "Yao Kouassi"]},
+        {"event": "answer", **common, "user[]": ["Awa Koné"], "answeringNumber": "201"},
+        {"event": "hangup", **common, "cause": "normalClearing", "answeringNumber": "201"},
+    ]
 
 
 def sms(sid: str, sender: str, text: str) -> dict[str, str]:
@@ -105,10 +133,10 @@ def sms(sid: str, sender: str, text: str) -> dict[str, str]:
 
 
 def case(
-    port: int, path: str, label: str, fields_of: Callable[[int, int], dict[str, str]]
+    port: int, path: str, label: str, requests_of: Callable[[int, int], list[Request]]
 ) -> tuple[str, float, float, float, int]:
-    """CLIENTS clients post fields_of(client, i) for SECONDS: (label, events/s, p50, p95,
-    refused)."""
+    """CLIENTS clients post requests_of(client, i), one after the other, for SECONDS:
+    (label, events/s, p50, p95, refused)."""
     latencies: list[float] = []
     refused: list[int] = []
     lock = threading.Lock()
@@ -121,15 +149,15 @@ def case(
         i = 0
         while time.perf_counter() < stop:
             i += 1
-            body, headers = signed(port, path, fields_of(number, i))
-            began = time.perf_counter()
-            connection.request("POST", path, body=body, headers=headers)
-            response = connection.getresponse()
-            response.read()
-            if response.status == 200:
-                mine.append((time.perf_counter() - began) * 1000)
-            else:
-                bad.append(response.status)
+            for body, headers in requests_of(number, i):
+                began = time.perf_counter()
+                connection.request("POST", path, body=body, headers=headers)
+                response = connection.getresponse()
+                response.read()
+                if response.status == 200:
+                    mine.append((time.perf_counter() - began) * 1000)
+                else:
+                    bad.append(response.status)
         connection.close()
         with lock:
             latencies.extend(mine)
@@ -156,12 +184,13 @@ def case(
 
 def main() -> None:
     ensure_database(os.environ["DATABASE_URL"], fresh=True)
-    account = prepare()
+    account, pbx = prepare()
     from django.db.models import Count
     from django.urls import reverse
 
     from guichet.channels.models import InboundEvent, OutboundChannelMessage
     from guichet.lib.scoping import all_brands
+    from guichet.telephony.models import Call
 
     path = reverse("channel_webhook", kwargs={"provider": "twilio", "token": account.token})
     run = uuid.uuid4().hex[:6]
@@ -170,40 +199,36 @@ def main() -> None:
         f" threads, {SECONDS:.0f} s a case, on PostgreSQL:",
         flush=True,
     )
-    figures = []
+    figures: list[tuple[str, str, float, float, float, int]] = []
+
+    def sms_case(port: int, label: str, fields_of: Callable[[int, int], dict[str, str]]) -> None:
+        measured = case(port, path, label, lambda n, i: [signed(port, path, fields_of(n, i))])
+        figures.append(("SMS", *measured))
+
     with server() as port:
-        figures.append(
-            case(
-                port,
-                path,
-                "new conversations",
-                lambda n, i: sms(
-                    f"SM{run}N{n:03d}{i:07d}", f"+22507{n:02d}{i:06d}", "Bonjour, mon toner fuit."
-                ),
-            )
+        sms_case(
+            port,
+            "new conversations",
+            lambda n, i: sms(
+                f"SM{run}N{n:03d}{i:07d}", f"+22507{n:02d}{i:06d}", "Bonjour, mon toner fuit."
+            ),
         )
         regulars = [f"+2250599{n:06d}" for n in range(REGULARS)]
-        figures.append(
-            case(
-                port,
-                path,
-                "conversations going on",
-                lambda n, i: sms(
-                    f"SM{run}C{n:03d}{i:07d}",
-                    regulars[(n * 7919 + i) % REGULARS],
-                    f"Message {i} : toujours pas de nouvelles.",
-                ),
-            )
+        sms_case(
+            port,
+            "conversations going on",
+            lambda n, i: sms(
+                f"SM{run}C{n:03d}{i:07d}",
+                regulars[(n * 7919 + i) % REGULARS],
+                f"Message {i} : toujours pas de nouvelles.",
+            ),
         )
-        figures.append(
-            case(
-                port,
-                path,
-                "a provider's retries",
-                lambda n, i: sms(
-                    f"SM{run}N{n:03d}{i % 50 + 1:07d}", f"+22507{n:02d}{i % 50 + 1:06d}", "x"
-                ),
-            )
+        sms_case(
+            port,
+            "a provider's retries",
+            lambda n, i: sms(
+                f"SM{run}N{n:03d}{i % 50 + 1:07d}", f"+22507{n:02d}{i % 50 + 1:06d}", "x"
+            ),
         )
         with all_brands():
             sent = list(
@@ -212,26 +237,59 @@ def main() -> None:
             OutboundChannelMessage.objects.filter(pk__in=sent).update(state="sent")
             for pk in sent:
                 OutboundChannelMessage.objects.filter(pk=pk).update(provider_id=f"SMOUT{pk:028d}")
-        figures.append(
-            case(
-                port,
-                path,
-                "delivery receipts",
-                lambda n, i: {
-                    "MessageSid": f"SMOUT{sent[(n * 100_003 + i) % len(sent)]:028d}",
-                    "AccountSid": SID,
-                    "MessageStatus": ("delivered", "read")[i % 2],
-                },
-            )
+        sms_case(
+            port,
+            "delivery receipts",
+            lambda n, i: {
+                "MessageSid": f"SMOUT{sent[(n * 100_003 + i) % len(sent)]:028d}",
+                "AccountSid": SID,
+                "MessageStatus": ("delivered", "read")[i % 2],
+            },
+        )
+
+        cti_path = reverse("channel_webhook", kwargs={"provider": "cti", "token": pbx.token})
+        print(f"CTI call events (Zammad's generic push), {CLIENTS} clients:", flush=True)
+
+        def cti_case(label: str, requests_of: Callable[[int, int], list[Request]]) -> None:
+            figures.append(("CTI", *case(port, cti_path, label, requests_of)))
+
+        cti_case(
+            "calls' lives, JSON",
+            lambda n, i: [
+                cti_json(fields)
+                for fields in call_life(
+                    f"{run}-J{n:03d}-{i:07d}", regulars[(n * 7919 + i) % REGULARS]
+                )
+            ],
+        )
+        cti_case(
+            "calls' lives, forms",
+            lambda n, i: [
+                cti_form(fields)
+                for fields in call_life(f"{run}-F{n:03d}-{i:07d}", f"+22507{n:02d}{i:06d}")
+            ],
+        )
+        cti_case(
+            "a connector's retries",
+            lambda n, i: [
+                cti_json(fields)
+                for fields in call_life(
+                    f"{run}-J{n:03d}-{i % 50 + 1:07d}",
+                    regulars[(n * 7919 + i % 50 + 1) % REGULARS],
+                )
+            ],
         )
     with all_brands():
         states = dict(InboundEvent.objects.values_list("state").annotate(n=Count("pk")))
+        calls = dict(Call.objects.values_list("state").annotate(n=Count("pk")))
+        known = Call.objects.filter(contact__isnull=False).count()
     print(f"  events in the database by state: {states}")
+    print(f"  calls by state: {calls} ({known} of them from a known customer)")
     print("\nbench-channels" + (" (smoke size: not judged)" if SMOKE else ""))
-    for label, rate, p50, p95, refused in figures:
+    for kind, label, rate, p50, p95, refused in figures:
         verdict = "ok" if rate >= TARGET and not refused else "MISSED"
         print(
-            f"  SMS, {label:<28} {rate:7,.0f} events/s  p50 {p50:5.0f} ms  p95 {p95:5.0f} ms"
+            f"  {kind}, {label:<28} {rate:7,.0f} events/s  p50 {p50:5.0f} ms  p95 {p95:5.0f} ms"
             f"   >= {TARGET:.0f}/s (10x a 200-agent centre's peak): {verdict}"
         )
 

@@ -13,7 +13,7 @@ class ChannelsConfig(AppConfig):
     def ready(self) -> None:
         # Imported here: models and what uses them load once the apps are ready.
         from guichet.channels import inbound, outbound, services
-        from guichet.channels.providers import meta
+        from guichet.channels.providers import cti, meta
         from guichet.channels.providers.twilio import Twilio
         from guichet.contacts.services import on_merge
         from guichet.tickets import reactions
@@ -22,6 +22,9 @@ class ChannelsConfig(AppConfig):
         inbound.register_adapter(Twilio())
         for adapter in meta.ADAPTERS:
             inbound.register_adapter(adapter)
+        # A telephone system's call events (Zammad's generic CTI push): the telephony's calls.
+        inbound.register_adapter(cti.Cti())
+        inbound.handle("call", cti.handle_call)
         reactions.register_many(Verb.REPLIED, outbound.queue_replies)
         on_merge("channels", services.handles_follow_merge)
         periodic.register(

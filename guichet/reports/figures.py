@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 
 from guichet.lib import clock
 from guichet.lib.errors import InvalidRequest
+from guichet.reports import calls
 from guichet.reports.models import TicketFact
 from guichet.reports.scope import Scope
 from guichet.sla.models import DeadlineKind
@@ -927,31 +928,71 @@ def retention(scope: Scope) -> Figure:
 
 
 def phone_answered_within(scope: Scope) -> Figure:
+    """Inbound calls answered within the phone channel's `answer_within` (else 30 s), answered
+    later and missed, from the telephony's calls (reports/calls.py): the brand's, begun in
+    the period. The share answered in time is of the calls counted (those with a known
+    wait). Calls are not tickets: no link, and the filters of tickets (team, category,
+    type, level) do not apply to them; the channel filter leaves them out unless it is the
+    phone's."""
     channel = scope.policy.channel("phone")
     limit = (
         channel.answer_within.as_timedelta().total_seconds()
         if channel and channel.answer_within
         else 30
     )
+    seconds = {"n": number(limit)}
     figure = Figure(
         "phone_answered_within",
-        _("Calls answered within %(n)s s") % {"n": number(limit)},
-        headers=[_("Calls"), _("Answered in time"), _("Share")],
+        _("Calls answered within %(n)s s") % seconds,
+        headers=[
+            _("Inbound calls"),
+            _("Answered within %(n)s s") % seconds,
+            _("Answered later"),
+            _("Missed"),
+            _("Answered in time"),
+            _("Target"),
+        ],
     )
-    calls = scope.tickets().filter(channel=Channel.PHONE, call_wait_s__isnull=False)
-    n = calls.count()
-    within = calls.filter(call_wait_s__lte=limit).count()
+    if scope.channel and scope.channel != Channel.PHONE:
+        figure.empty = _("No data: calls are counted on the phone channel only.")
+        return figure
+    counted = calls.answering(scope, limit)
+    notes = [
+        _(
+            "Inbound calls whose waiting time is known (the telephone system's, or written "
+            "down with the call); a missed call ended without an answer."
+        )
+    ]
+    if scope.team is not None or scope.category or scope.contact_type or scope.level:
+        notes.append(_("The team, category, type and level filters do not apply to calls."))
+    if counted.unmeasured:
+        notes.append(
+            ngettext(
+                "%(n)s call without a known waiting time is not counted.",
+                "%(n)s calls without a known waiting time are not counted.",
+                counted.unmeasured,
+            )
+            % {"n": number(counted.unmeasured)}
+        )
+    figure.note = " ".join(notes)
+    n = counted.counted
     if not n:
-        figure.empty = _("No data: no call with its waiting time was recorded.")
+        figure.empty = _("No data: no inbound call with its waiting time in this period.")
         return figure
     figure.rows = [
         [
-            Cell(number(n), n, _link(channel="phone")),
-            Cell(number(within), within),
-            Cell(percent(within, n), share(within, n)),
+            Cell(number(n), n),
+            Cell(number(counted.within), counted.within),
+            Cell(number(counted.later), counted.later),
+            Cell(number(counted.missed), counted.missed),
+            Cell(percent(counted.within, n), share(counted.within, n)),
+            Cell(_("%(n)s s") % seconds, limit),
         ]
     ]
-    figure.summary = percent(within, n)
+    figure.summary = _("%(share)s answered within %(n)s s") % {
+        "share": percent(counted.within, n),
+        **seconds,
+    }
     return figure
 
 

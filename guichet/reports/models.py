@@ -2,7 +2,8 @@
 visit of a level and per deadline, kept from the event log alone (`projection`), in the
 transaction that records the events, and rebuilt from them by `guichet reports rebuild`.
 
-Reports read only these tables. They hold no personal data — no names, addresses, texts or
+Reports read these tables (and, for the calls answered in time, the telephony's call rows:
+`reports/calls.py`). They hold no personal data — no names, addresses, texts or
 subjects; a ticket is its id and reference, a customer an opaque number (for returning
 customers) — so that an erasure leaves the counts and durations whole. The rows carry no
 foreign key to the ticket: they outlive the ticket a retention purge deletes.

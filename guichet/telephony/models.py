@@ -1,7 +1,7 @@
 """Calls and callbacks (docs/telephony.md; REQUIREMENTS IN-2, RP-1).
 
 A `Call` is one telephone call of a brand, inbound or outbound: logged by an agent in the
-desk, or (later) reported by the telephone system through a CTI webhook, whose events
+desk, or reported by the telephone system through the CTI webhook, whose events
 (ringing, answered, hung up) move it through its states. Its times say how long the caller
 waited (`wait_s`: answered_at − started_at; for a call nobody answered, until they hung
 up) and how long it lasted once answered (`duration_s`). A `Callback` is a task: call this

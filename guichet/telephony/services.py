@@ -4,7 +4,9 @@ for a customer who called, wrote a letter or came in (`request_record`).
 - `call_log`: a call an agent writes down (ended), on a ticket or not;
 - `call_ring`, `call_answer`, `call_hangup`: a call as the telephone system reports it
   (Zammad's generic CTI push API: newCall, answer, hangup), each found again by its call
-  id, so a retried event changes nothing; `call_attach` puts such a call on a ticket;
+  id, so a retried event changes nothing, and made by an answer or a hang-up whose ring
+  was never reported (`CallSeen`: not lost, its wait unknown); `call_attach` puts such a
+  call on a ticket;
 - `callback_plan`, `callback_assign`, `callback_done`: a callback, a task with a deadline
   (by default the policy's `respond_within` of its phone channel, else one business day,
   on the brand's business calendar);
@@ -263,6 +265,56 @@ def _unanswered(direction: str, cause: str) -> str:
     return CallOutcome.MISSED if direction == CallDirection.INBOUND else CallOutcome.NO_ANSWER
 
 
+@dataclass(frozen=True)
+class CallSeen:
+    """What every event of the telephone system says of its call (CTI: `direction`, `from`,
+    `to`, `user[]`): enough to make the call when its ring was never reported (a newCall
+    lost, or arriving after the answer or the hang-up)."""
+
+    direction: str
+    from_number: str = ""
+    to_number: str = ""
+    users: Sequence[str] = ()
+
+
+# What the telephone system names as the answering party when a voicemail took the call
+# (Zammad's convention: the answer event's `user` is "voicemail"): nobody answered.
+VOICEMAIL = "voicemail"
+
+
+def _make_reported(
+    brand: Brand, external_id: str, seen: CallSeen, at: datetime, agent: User | None
+) -> tuple[Call, bool]:
+    """The call of this id, made ringing since `at` if there is none: (call, made). Two
+    events of one new call at once make one call (the second finds the first's)."""
+    numbers = (
+        _number(seen.from_number, brand, strict=False),
+        _number(seen.to_number, brand, strict=False),
+    )
+    customer_number = numbers[0] if seen.direction == CallDirection.INBOUND else numbers[1]
+    now = clock.now()
+    try:
+        with transaction.atomic():
+            made = Call.objects.create(
+                brand=brand,
+                contact=contact_by_number(brand, customer_number),
+                direction=seen.direction,
+                from_number=numbers[0],
+                to_number=numbers[1],
+                external_id=external_id,
+                source=CallSource.CTI,
+                state=CallState.RINGING,
+                started_at=at,
+                cti_users=[str(user)[:200] for user in seen.users][:20],
+                agent=agent,
+                created_at=now,
+                updated_at=now,
+            )
+            return made, True
+    except IntegrityError:
+        return Call.objects.select_for_update().get(brand=brand, external_id=external_id), False
+
+
 def call_ring(
     *,
     brand: Brand,
@@ -272,50 +324,37 @@ def call_ring(
     to_number: str,
     at: datetime,
     users: Sequence[str] = (),
+    agent: User | None = None,
 ) -> Call:
-    """A call begins to ring (CTI newCall). The customer is found by their number. The same
-    call id again (a retried event) gives the call already made."""
+    """A call begins to ring (CTI newCall). The customer is found by their number; `agent`
+    is the member of the staff who makes an outbound call, when the telephone system names
+    them. The same call id again (a retried event, or a newCall arriving after the call's
+    answer or end made it) gives the call already made."""
     external_id = external_id.strip()
     if not external_id:
         raise InvalidRequest(_("A call from the telephone system needs its id."), code="call_id")
     if direction not in CallDirection.values:
         raise InvalidRequest(_("Say whether the customer called or was called."), code="direction")
-    numbers = _number(from_number, brand, strict=False), _number(to_number, brand, strict=False)
-    with brand_scope(brand):
+    with brand_scope(brand), transaction.atomic():
         found = Call.objects.filter(brand=brand, external_id=external_id).first()
         if found is not None:
             return found
-        customer_number = numbers[0] if direction == CallDirection.INBOUND else numbers[1]
-        now = clock.now()
-        try:
-            with transaction.atomic():
-                return Call.objects.create(
-                    brand=brand,
-                    contact=contact_by_number(brand, customer_number),
-                    direction=direction,
-                    from_number=numbers[0],
-                    to_number=numbers[1],
-                    external_id=external_id,
-                    source=CallSource.CTI,
-                    state=CallState.RINGING,
-                    started_at=at,
-                    cti_users=[str(user)[:200] for user in users][:20],
-                    created_at=now,
-                    updated_at=now,
-                )
-        except IntegrityError:
-            return Call.objects.get(brand=brand, external_id=external_id)
+        seen = CallSeen(direction, from_number, to_number, users)
+        return _make_reported(brand, external_id, seen, at, agent)[0]
 
 
-def _reported(brand: Brand, external_id: str) -> Call:
-    found = (
-        Call.objects.select_for_update()
-        .filter(brand=brand, external_id=external_id.strip())
-        .first()
-    )
-    if found is None:
+def _reported(
+    brand: Brand, external_id: str, seen: CallSeen | None, at: datetime
+) -> tuple[Call, bool]:
+    """The call of this id, locked: (call, made). Unknown, it is made from what the event
+    says of it (`seen`) — ringing since `at`, its start unknown —, else it is not found."""
+    external_id = external_id.strip()
+    found = Call.objects.select_for_update().filter(brand=brand, external_id=external_id).first()
+    if found is not None:
+        return found, False
+    if seen is None or not external_id or seen.direction not in CallDirection.values:
         raise _not_found()
-    return found
+    return _make_reported(brand, external_id, seen, at, None)
 
 
 def call_answer(
@@ -325,42 +364,72 @@ def call_answer(
     at: datetime,
     answering_number: str = "",
     agent: User | None = None,
+    voicemail: bool = False,
+    seen: CallSeen | None = None,
 ) -> Call:
     """Someone answered the ringing call (CTI answer): the caller's wait ends. An answer
-    reported twice, or after the hang-up, changes nothing."""
+    reported twice, or after the hang-up, changes nothing. A `voicemail` that took the
+    call is nobody: the call goes on ringing for the reports (it ends missed, as
+    voicemail). A call whose ring was never reported is made from `seen` (if given),
+    answered at `at` with its wait unknown (`wait_s` None: it does not count in "answered
+    within 30 s"), rather than lost."""
     with brand_scope(brand), transaction.atomic():
-        call = _reported(brand, external_id)
+        call, made = _reported(brand, external_id, seen, at)
         if call.state != CallState.RINGING:
+            return call
+        call.updated_at = clock.now()
+        if voicemail:
+            call.answering_number = VOICEMAIL
+            call.save(update_fields=["answering_number", "updated_at"])
             return call
         answered_at = max(at, call.started_at)
         call.state = CallState.ANSWERED
         call.answered_at = answered_at
-        call.wait_s = int((answered_at - call.started_at).total_seconds())
+        call.wait_s = None if made else int((answered_at - call.started_at).total_seconds())
         call.answering_number = answering_number.strip()[:40]
-        call.agent = agent
-        call.updated_at = clock.now()
+        call.agent = agent or call.agent
         call.save()
     return call
 
 
-def call_hangup(*, brand: Brand, external_id: str, at: datetime, cause: str = "") -> Call:
+def call_hangup(
+    *,
+    brand: Brand,
+    external_id: str,
+    at: datetime,
+    cause: str = "",
+    agent: User | None = None,
+    seen: CallSeen | None = None,
+) -> Call:
     """The call ended (CTI hangup): its length, or — never answered — how long the caller
-    waited and why it ended (an inbound call nobody answered is missed). Reported twice,
-    the first end counts. A call already on a ticket records CALL_LOGGED there."""
+    waited and why it ended (an inbound call nobody answered is missed; one a voicemail
+    took, voicemail). Reported twice, the first end counts. A call already on a ticket
+    records CALL_LOGGED there. `agent`: who answered, when the answer did not say.
+
+    A call never reported before is made from `seen` (if given), rather than lost: it
+    began and ended at `at`, its wait unknown; `normalClearing` ("hung up after the call
+    was established") says it was answered, any other cause that it was not."""
     with brand_scope(brand), transaction.atomic():
-        call = _reported(brand, external_id)
+        call, made = _reported(brand, external_id, seen, at)
         if call.state == CallState.ENDED:
             return call
         ended_at = max(at, call.answered_at or call.started_at)
         call.state = CallState.ENDED
         call.ended_at = ended_at
         call.cause = cause.strip()[:40]
+        if made and call.cause.lower() == "normalclearing":
+            # Answered, when is unknown: no wait, no length.
+            call.answered_at = ended_at
         if call.answered_at is not None:
             call.outcome = CallOutcome.ANSWERED
-            call.duration_s = int((ended_at - call.answered_at).total_seconds())
+            call.duration_s = None if made else int((ended_at - call.answered_at).total_seconds())
+            call.agent = call.agent or agent
+        elif call.answering_number == VOICEMAIL:
+            call.outcome = CallOutcome.VOICEMAIL
         else:
             call.outcome = _unanswered(call.direction, call.cause)
-            call.wait_s = int((ended_at - call.started_at).total_seconds())
+        if call.answered_at is None:
+            call.wait_s = None if made else int((ended_at - call.started_at).total_seconds())
         call.updated_at = clock.now()
         call.save()
         _record_call(call, TELEPHONY)
