@@ -68,8 +68,6 @@ class TicketFact(models.Model):
     survey_at = models.DateTimeField(null=True)
     about_agent = models.BooleanField(default=False)
     ombudsman = models.BooleanField(default=False)
-    # Calls (the phone channel): seconds the caller waited before an agent answered.
-    call_wait_s = models.IntegerField(null=True)
     last_event_id = models.BigIntegerField(default=0)
 
     objects = BrandScopedManager()
