@@ -124,6 +124,8 @@ def test_an_agent_records_a_call_as_a_new_ticket_and_finds_it_in_the_calls(
     # The callbacks: the agent's, due tomorrow.
     page.get_by_role("link", name=re.compile("^Rappels")).first.click()
     expect(page.locator(f"#cb{callback.pk}")).to_contain_text("Hélène Lefèvre")
-    expect(page.locator(f"#cb{callback.pk}")).to_contain_text("+33612345678")
+    expect(page.locator(f"#cb{callback.pk}")).to_contain_text(
+        "+33 6 12 34 56 78"
+    )  # spaced to be read
     findings += look(page, "callbacks")
     assert not findings, "\n".join(findings)
