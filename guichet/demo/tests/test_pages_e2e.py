@@ -250,7 +250,7 @@ def test_every_desk_page_is_accessible_and_fits_a_phone(
             reports = reverse("desk:reports")
             behind = reverse("desk:report_tickets") + "?period=30d&open=1"
             new_ticket, calls = reverse("desk:new_ticket"), reverse("desk:calls")
-            callbacks = reverse("desk:callbacks") + "?view=all"
+            callbacks = reverse("desk:callbacks") + "?show=all"
         page.goto(login)
         every_size(audit, page, "desk-sign-in", language)
         page.locator("#id_username").fill("ej-admin")
