@@ -24,7 +24,7 @@ from guichet.accounts.models import Membership, Role, User
 from guichet.brands.models import Brand, Team
 from guichet.contacts.models import Contact
 from guichet.contacts.services import contact_for_email
-from guichet.demo import content, player, scenes
+from guichet.demo import calls, content, player, scenes
 from guichet.demo.timeline import Timeline
 from guichet.desk.models import CannedReply
 from guichet.lib import clock
@@ -658,6 +658,11 @@ def load_demo(
                 _live(rng, brand, policy, people, contact, plan, received, now, seller)
         if play is not None:
             play.until(now)
+        if fresh:
+            # A generator of its own: the tickets' draws stay what they were.
+            calls.load_calls(
+                random.Random(f"{seed}-{brand.slug}-calls"), brand, policy, people, contacts, now
+            )
         created[brand.slug] = len(plans) + (play.played if play is not None else 0)
     return created
 

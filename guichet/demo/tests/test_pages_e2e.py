@@ -249,6 +249,8 @@ def test_every_desk_page_is_accessible_and_fits_a_phone(
             one_mail = reverse("desk:devmail_message", args=[letter])
             reports = reverse("desk:reports")
             behind = reverse("desk:report_tickets") + "?period=30d&open=1"
+            new_ticket, calls = reverse("desk:new_ticket"), reverse("desk:calls")
+            callbacks = reverse("desk:callbacks") + "?show=all"
         page.goto(login)
         every_size(audit, page, "desk-sign-in", language)
         page.locator("#id_username").fill("ej-admin")
@@ -288,6 +290,12 @@ def test_every_desk_page_is_accessible_and_fits_a_phone(
         every_size(audit, page, "desk-reports", language)
         page.goto(behind)
         every_size(audit, page, "desk-reports-tickets", language)
+        page.goto(new_ticket)
+        every_size(audit, page, "desk-new-ticket", language)
+        page.goto(calls)
+        every_size(audit, page, "desk-calls", language)
+        page.goto(callbacks)
+        every_size(audit, page, "desk-callbacks", language)
         # The next language signs in again with the same code: TOTP refuses a code it has
         # accepted already, so the device forgets it (as the next 30 s window would).
         TOTPDevice.objects.filter(pk=device.pk).update(last_t=-1)
