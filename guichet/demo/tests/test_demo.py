@@ -34,7 +34,31 @@ def test_the_demo_loaded_once(demo, presets, settings, capsys):
     people_sign_in_with_the_demo_password(settings)
     staff_work_in_their_brands_time_zone_with_canned_replies_in_both_languages(presets)
     every_demo_ticket_is_routed_filed_answered_and_decided_coherently(presets)  # test_coherence.py
+    brands_with_a_phone_have_three_weeks_of_calls(presets)
     running_demo_again_adds_nothing(capsys)
+
+
+def brands_with_a_phone_have_three_weeks_of_calls(presets):
+    """The caller log, the callbacks and the 30 s figure have something to show."""
+    from guichet.telephony.models import Call, Callback, CallOutcome
+
+    with all_brands():
+        for slug, brand in presets.items():
+            calls = Call.objects.filter(brand=brand)
+            if brand.get_policy().channel("phone") is None:
+                assert not calls.exists(), slug
+                continue
+            outcomes = set(calls.values_list("outcome", flat=True))
+            assert calls.count() >= 40 and {CallOutcome.ANSWERED, CallOutcome.MISSED} <= outcomes
+            assert calls.filter(wait_s__gt=30).exists() and calls.filter(wait_s__lte=30).exists()
+            assert calls.filter(contact__isnull=False).exists()
+            waiting = Callback.objects.filter(brand=brand, done_at__isnull=True)
+            assert (
+                waiting.exists()
+                or not calls.filter(
+                    outcome=CallOutcome.MISSED, started_at__gte=NOW - timedelta(days=2)
+                ).exists()
+            ), slug
 
 
 def covers_every_brand_type_category_channel_level_and_outcome(demo, presets):
