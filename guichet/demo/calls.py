@@ -4,7 +4,7 @@ hung up: `telephony.services`, what the CTI webhook calls), so the caller log, t
 callbacks and the "answered within 30 s" figure have something to show. Most callers are
 the brand's demo customers (their number added to their record), a few are unknown;
 most calls are answered within the policy's `answer_within` (30 s by default), some
-later, about one in ten is missed, and the missed calls of the last days wait in the
+later, about one in ten is missed, and the missed calls of the last week wait in the
 agents' callbacks (the older ones done)."""
 
 from __future__ import annotations
@@ -29,6 +29,8 @@ from guichet.telephony.models import CallOutcome
 
 DAYS = 21
 CALLS_PER_DAY = 4
+# The missed calls of the last days wait in the callbacks; the older ones were called back.
+RECENT_DAYS = 6
 # Numbers in each brand's country, for its callers: (country code, national prefix of a
 # mobile, digits after it).
 MOBILES = {"CI": ("+225", "07", 8), "MA": ("+212", "6", 8), "JM": ("+1876", "5", 6)}
@@ -127,7 +129,7 @@ def _call(
                 return
             frozen.set(answered + timedelta(minutes=rng.randint(2, 30)))
             callback = telephony.callback_for_call(call=call, actor=agent)
-            if days_ago > 2:  # called back since; the last days' wait in the list
+            if days_ago > RECENT_DAYS:  # called back since; the last days' wait in the list
                 frozen.set(answered + timedelta(hours=rng.randint(1, 5)))
                 telephony.callback_done(
                     callback=callback, actor=agent, outcome="answered", duration_s=180

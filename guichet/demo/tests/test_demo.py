@@ -56,7 +56,7 @@ def brands_with_a_phone_have_three_weeks_of_calls(presets):
             assert (
                 waiting.exists()
                 or not calls.filter(
-                    outcome=CallOutcome.MISSED, started_at__gte=NOW - timedelta(days=2)
+                    outcome=CallOutcome.MISSED, started_at__gte=NOW - timedelta(days=6)
                 ).exists()
             ), slug
 
