@@ -7,6 +7,7 @@ check` can say exactly what to fix.
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -45,6 +46,9 @@ class LoadResult:
     text: str
     policy: Policy | None = None
     errors: list[PolicyError] = field(default_factory=list)
+    # A policy whose structure is valid but which fails the semantic checks (set with
+    # `errors`): what a version already in force runs as (`parse_policy(published=True)`).
+    lapses: Policy | None = None
 
     @property
     def ok(self) -> bool:
@@ -61,6 +65,8 @@ class PolicyInvalid(Exception):
         lines = "\n".join(e.format(result.source) for e in result.errors)
         super().__init__(f"invalid policy {result.source}:\n{lines}")
 
+
+logger = logging.getLogger(__name__)
 
 _TOML_POSITION = re.compile(r"\(at line (\d+), column \d+\)")
 _MESSAGES = {
@@ -128,6 +134,7 @@ def load_policy(text: str, source: str = "<policy>") -> LoadResult:
         if not found:
             result.policy = policy
             return result
+        result.lapses = policy
     # The keys' lines only to place errors: mapping them takes as long as the rest of
     # reading a valid policy, which every process that reads one does.
     lines = key_lines(text)
@@ -148,9 +155,23 @@ def load_policy_file(path: str | Path) -> LoadResult:
     return load_policy(text, str(path))
 
 
-def parse_policy(text: str, source: str = "<policy>") -> Policy:
-    """The policy, or PolicyInvalid listing every error."""
+def parse_policy(text: str, source: str = "<policy>", *, published: bool = False) -> Policy:
+    """The policy, or PolicyInvalid listing every error.
+
+    `published`: a version already in force, which passed the checks of its day when it
+    was published. A check added since (`semantic_errors`) does not stop the brand: its
+    findings are logged and the version runs as it did, until someone publishes a
+    corrected one (its text checked with `guichet policy check` lists them). A text whose structure no longer
+    parses (TOML, the schema) is still an error."""
     result = load_policy(text, source)
+    if not result.ok and published and result.lapses is not None:
+        logger.warning(
+            "the policy in force %s no longer passes this version's checks; it runs as it"
+            " was published until a corrected version is:\n%s",
+            source,
+            "\n".join(e.format(source) for e in result.errors),
+        )
+        return result.lapses
     if not result.ok:
         raise PolicyInvalid(result)
     assert result.policy is not None

@@ -20,7 +20,7 @@ def policy_version(version_id: int, source: str) -> Policy:
     policy = _cache.get(version_id)
     if policy is None:
         text = PolicyVersion._base_manager.values_list("text", flat=True).get(pk=version_id)
-        policy = parse_policy(text, source)
+        policy = parse_policy(text, source, published=True)
         with _lock:
             _cache[version_id] = policy
     return policy

@@ -65,3 +65,29 @@ def test_a_reference_prefix_belongs_to_one_brand():
     with pytest.raises(PolicyConflict, match="already used"):
         policy_publish(text=text)
     assert not Brand.objects.filter(slug="jive").exists()
+
+
+def test_a_version_in_force_runs_on_when_a_newer_check_finds_fault(monkeypatch, caplog):
+    """A check added by an upgrade does not stop a brand whose policy passed the checks
+    of its day: the version runs as published, the finding logged, until someone
+    publishes a corrected one. A text whose structure no longer parses still fails."""
+    from guichet.policies import loader, registry
+
+    brand = publish_preset("ej")
+    registry.forget_all()
+    monkeypatch.setattr(
+        loader, "semantic_errors", lambda policy: [(("levels", 0), "a check added since")]
+    )
+    with caplog.at_level("WARNING", logger="guichet.policies.loader"):
+        policy = Brand.objects.get(pk=brand.pk).get_policy()
+    assert policy.brand.slug == "ej"
+    assert "a check added since" in caplog.text and "ej v" in caplog.text
+    # A new text with the fault is refused at publication, as before.
+    with pytest.raises(PolicyInvalid):
+        policy_publish(
+            text=(PRESETS / "ej.toml").read_text().replace('colour = "#0b7a3e"', 'colour = "#000"')
+        )
+    registry.forget_all()
+    PolicyVersion._base_manager.filter(pk=brand.policy_id).update(text="[brand]\nslug = 1\n")
+    with pytest.raises(PolicyInvalid):
+        Brand.objects.get(pk=brand.pk).get_policy()

@@ -175,5 +175,5 @@ def _day(value: str) -> date:
 def _json(version: PolicyVersion) -> str:
     policy = version.brand.get_policy() if version.brand.policy_id == version.pk else None
     if policy is None:
-        policy = parse_policy(version.text)
+        policy = parse_policy(version.text, published=True)
     return json.dumps(policy.model_dump(mode="json"), ensure_ascii=False, indent=2)
