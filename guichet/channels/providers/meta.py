@@ -27,6 +27,7 @@ import hashlib
 import hmac
 import json
 import re
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, ClassVar
@@ -152,7 +153,7 @@ def _join(*parts: str) -> str:
 # --- the three networks -----------------------------------------------------------------------
 
 
-class MetaAdapter:
+class MetaAdapter(ABC):
     """What WhatsApp, Messenger and Instagram share: the challenge, the signature, the
     Graph API's calls and errors."""
 
@@ -200,13 +201,15 @@ class MetaAdapter:
                 self.read_entry(account, _dict(entry), reading)
         return reading.result()
 
+    @abstractmethod
     def read_entry(self, account: ChannelAccount, entry: dict[str, Any], reading: Reading) -> None:
-        raise NotImplementedError
+        """Add what one entry of the payload brings to `reading`."""
 
     # -- sending --
 
+    @abstractmethod
     def fits(self, text: str) -> bool:
-        raise NotImplementedError
+        """Whether the network takes this text as one message."""
 
     def send(self, account: ChannelAccount, outbound: OutboundChannelMessage) -> str:
         token = decrypt(account.access_token_encrypted)
@@ -236,8 +239,9 @@ class MetaAdapter:
         # The last part's receipts tell when the whole answer was delivered and read.
         return sent[-1]
 
+    @abstractmethod
     def send_text(self, account: ChannelAccount, to: str, text: str, token: str) -> str:
-        raise NotImplementedError
+        """Send one message of text; the network's id for it."""
 
     def comment_to_answer(
         self, account: ChannelAccount, outbound: OutboundChannelMessage
@@ -501,10 +505,11 @@ class Messaging(MetaAdapter):
             "address": address or _str(payload.get("sticker_id")) or "?",
         }
 
+    @abstractmethod
     def read_change(
         self, account: ChannelAccount, change: dict[str, Any], reading: Reading
     ) -> None:
-        raise NotImplementedError
+        """Add what a change of the page's or account's feed brings (a comment)."""
 
     def comment(self, account: ChannelAccount, reading: Reading, item: Item) -> None:
         if account.address and item.sender == account.address:
@@ -518,9 +523,6 @@ class Messaging(MetaAdapter):
         if cached_brand(account.brand_id).get_policy().contact_type("comment") is not None:
             item.data["contact_type"] = "comment"
         reading.items.append(item)
-
-    def fits(self, text: str) -> bool:
-        raise NotImplementedError
 
     def send_text(self, account: ChannelAccount, to: str, text: str, token: str) -> str:
         answer = self.call(
@@ -565,8 +567,9 @@ class Messaging(MetaAdapter):
             raise SendError(f"Meta answered without a comment id: {answer!r}"[:500])
         return _str(reply)
 
+    @abstractmethod
     def fits_comment(self, text: str) -> bool:
-        raise NotImplementedError
+        """Whether the network takes this text as one public reply."""
 
     def comment_target(self, comment: ChannelItem) -> str:
         return comment.external_id
