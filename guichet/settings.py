@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "guichet.equality",
     "guichet.intake",
     "guichet.channels",
+    "guichet.chat",
     "guichet.api",
     "guichet.ops",
     "guichet.demo",

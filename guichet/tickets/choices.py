@@ -139,6 +139,14 @@ class Verb(models.TextChoices):
     CALL_LOGGED = "call_logged", _("Call")
     CALLBACK_PLANNED = "callback_planned", _("Callback planned")
     CALLBACK_DONE = "callback_done", _("Called back")
+    # Live chat (docs/chat.md): `data` carries the level, the agent, the wait in seconds,
+    # how a chat ended, its rating.
+    CHAT_QUEUED = "chat_queued", _("Live chat: waiting for an agent")
+    CHAT_ACCEPTED = "chat_accepted", _("Live chat taken by an agent")
+    CHAT_TRANSFERRED = "chat_transferred", _("Live chat transferred")
+    CHAT_ENDED = "chat_ended", _("Live chat ended")
+    CHAT_RATED = "chat_rated", _("Live chat rated")
+    CHAT_MESSAGE_LEFT = "chat_message_left", _("Message left through the chat")
 
 
 OPEN_STATUSES = [Status.NEW, Status.OPEN, Status.WAITING_CUSTOMER, Status.WAITING_THIRD_PARTY]

@@ -1,0 +1,15 @@
+from datetime import timedelta
+
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+from guichet.lib import periodic
+
+
+class ChatConfig(AppConfig):
+    name = "guichet.chat"
+    verbose_name = _("Live chat")
+
+    def ready(self) -> None:
+        # Imported here: models and what uses them load once the apps are ready.
+        periodic.register("chat.sweep", "guichet.chat.tasks.sweep", timedelta(seconds=30))
