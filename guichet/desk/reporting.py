@@ -370,6 +370,7 @@ def _chat_criteria(scope: Scope, params: Any) -> list[tuple[str, str]]:
     kinds = {
         "offered": _("offered"),
         "answered": _("answered by an agent"),
+        "answered_ended": _("answered by an agent, then ended"),
         "abandoned": _("abandoned before an agent answered"),
         "unanswered": _("ended otherwise before an answer"),
         "waiting": _("still waiting"),

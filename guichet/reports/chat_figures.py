@@ -40,6 +40,7 @@ class Totals:
 
     offered: int = 0
     answered: int = 0
+    answered_ended: int = 0
     abandoned: int = 0
     unanswered: int = 0
     waiting: int = 0
@@ -179,16 +180,15 @@ def chat_wait(scope: Scope) -> Figure:
     chats_of = scope.chats()
     abandoned = _spread(chats_of.filter(KINDS["abandoned"]), "wait_s")
     # The answered chats that have ended: their conversation's length.
-    ended = chats_of.filter(KINDS["answered"], length_s__isnull=False)
-    lengths = _spread(ended, "length_s")
+    lengths = _spread(chats_of.filter(KINDS["answered_ended"]), "length_s")
     for label, n, spread, kind in (
         (_("Wait before an agent answered"), found.answered, answered, "answered"),
         (_("Wait before leaving, abandoned chats"), found.abandoned, abandoned, "abandoned"),
         (
             _("Length of the conversation, answered chats that ended"),
-            ended.count() if found.answered else 0,
+            found.answered_ended,
             lengths,
-            "answered",
+            "answered_ended",
         ),
     ):
         figure.rows.append(

@@ -49,6 +49,8 @@ _UNANSWERED = Q(answered_at__isnull=True)
 KINDS: dict[str, Q] = {
     "offered": Q(),
     "answered": Q(answered_at__isnull=False),
+    # Answered, then ended: the conversations whose length is known.
+    "answered_ended": Q(answered_at__isnull=False, length_s__isnull=False),
     "abandoned": _UNANSWERED & Q(ended_at__isnull=False, end_reason__in=ABANDONING),
     "unanswered": _UNANSWERED & Q(ended_at__isnull=False) & ~Q(end_reason__in=ABANDONING),
     "waiting": _UNANSWERED & Q(ended_at__isnull=True),
