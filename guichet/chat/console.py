@@ -137,10 +137,12 @@ def mine(conn: StaffConnection) -> list[dict[str, Any]]:
     """The chats the person holds, and the lines of each not sent yet."""
     sessions = _held(conn)
     conn.held = {session.pk for session in sessions}
-    out: list[dict[str, Any]] = [{"type": "mine", "chats": [_chat_json(s) for s in sessions]}]
-    for session in sessions:
-        conn.sent_state[session.pk] = _chat_json(session)
-        out.extend(_since(conn, session))
+    with brand_scope(conn.brand_ids):
+        chats = [_chat_json(session) for session in sessions]
+        out: list[dict[str, Any]] = [{"type": "mine", "chats": chats}]
+        for session, chat in zip(sessions, chats, strict=True):
+            conn.sent_state[session.pk] = chat
+            out.extend(_since(conn, session))
     return out
 
 

@@ -74,7 +74,13 @@ def changed(session: ChatSession, *, queue: bool = False, agents: Iterable[int] 
     """Announce, once committed, that the chat changed (and the brand's queue, and the
     chats some agents hold)."""
     notices = _notices(session.pk, session.brand_id, queue, agents)
-    transaction.on_commit(lambda: _send(notices))
+    stamp = session.updated_at
+
+    def send() -> None:
+        WATCH.seen[session.pk] = stamp  # the watch need not announce it again
+        _send(notices)
+
+    transaction.on_commit(send)
 
 
 def changed_id(session_id: int) -> None:
@@ -95,8 +101,9 @@ class Watch:
         self.task: asyncio.Task[None] | None = None
 
     def start(self) -> None:
-        if self.task is None or self.task.done():
-            self.task = asyncio.get_running_loop().create_task(self._run())
+        loop = asyncio.get_running_loop()
+        if self.task is None or self.task.done() or self.task.get_loop() is not loop:
+            self.task = loop.create_task(self._run())
 
     async def _run(self) -> None:
         while True:

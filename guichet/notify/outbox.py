@@ -42,9 +42,7 @@ def queue_emails(messages: list[Message], *, any_channel: bool = False) -> list[
     for message in messages:
         ticket = message.ticket
         if message.is_internal or (
-            not message.is_automatic
-            and not any_channel
-            and ticket.channel not in EMAIL_CHANNELS
+            not message.is_automatic and not any_channel and ticket.channel not in EMAIL_CHANNELS
         ):
             continue
         contact = ticket.contact
