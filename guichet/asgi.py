@@ -1,4 +1,7 @@
-"""The production entry point (uvicorn): Django, with static files in front."""
+"""The ASGI entry point (uvicorn): the chat's websockets (docs/chat.md), and Django's pages
+with static files in front for whoever serves everything through ASGI. `guichet up` serves
+the pages with gunicorn and runs uvicorn beside it for the websockets alone
+(docs/architecture.md, "The web server")."""
 
 import os
 
@@ -7,8 +10,24 @@ from django.core.asgi import get_asgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "guichet.settings")
 django_application = get_asgi_application()
 
-from servestatic import ServeStaticASGI  # noqa: E402 - needs Django set up
+from channels.auth import AuthMiddlewareStack  # noqa: E402 - needs Django set up
+from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from django.urls import path  # noqa: E402
+from servestatic import ServeStaticASGI  # noqa: E402
 
+from guichet.chat.consumers import StaffConsumer, VisitorConsumer  # noqa: E402
 from guichet.lib.static import static_options  # noqa: E402
 
-application = ServeStaticASGI(django_application, **static_options())
+websockets = URLRouter(
+    [
+        path("chat/ws/visit/<slug:brand>/", VisitorConsumer.as_asgi()),
+        path("chat/ws/staff/", AuthMiddlewareStack(StaffConsumer.as_asgi())),
+    ]
+)
+
+application = ProtocolTypeRouter(
+    {
+        "http": ServeStaticASGI(django_application, **static_options()),
+        "websocket": websockets,
+    }
+)

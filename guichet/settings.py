@@ -258,6 +258,34 @@ if _redis_url:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# --- Live chat (docs/chat.md) ----------------------------------------------------------------
+# The websockets' public address (wss://support.example.com) when a proxy routes /chat/ws/
+# to the ASGI server; empty: the site's own address (`guichet up` sets the port it uses).
+GUICHET_CHAT_URL = env_str("GUICHET_CHAT_URL").strip().rstrip("/")
+# The channel layer carries "this chat changed" between processes: Redis when several web
+# servers run, else in memory (one websocket process).
+if _redis_url:
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [_redis_url], "prefix": env_str("GUICHET_CHAT_PREFIX", "guichet")},
+        }
+    }
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+# Rate limits of the widget (count, seconds), per visitor and per address.
+GUICHET_CHAT_RATE_LIMITS = {
+    "chat_connect_address": (env_int("GUICHET_CHAT_CONNECTIONS_PER_MINUTE", 60), 60),
+    "chat_start_visitor": (5, 3600),
+    "chat_start_address": (env_int("GUICHET_CHAT_STARTS_PER_HOUR", 30), 3600),
+    "chat_message_visitor": (30, 60),
+    "chat_message_address": (env_int("GUICHET_CHAT_MESSAGES_PER_MINUTE", 300), 60),
+    "chat_typing_visitor": (40, 60),
+}
+# The largest websocket message a visitor may send (bytes): a message of 4,000 characters
+# and its envelope.
+GUICHET_CHAT_MAX_FRAME = 32 * 1024
+
 # --- Auth -----------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

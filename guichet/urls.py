@@ -5,6 +5,7 @@ from django.views.generic import RedirectView
 
 from guichet.api.api import api
 from guichet.channels.views import webhook
+from guichet.chat.downloads import chat_file
 from guichet.links import customer_patterns, seller_patterns
 from guichet.ops.views import healthz
 from guichet.views import favicon
@@ -22,6 +23,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     # SMS, social networks, telephony: each channel account's webhook (docs/channels.md).
     path("channels/<slug:provider>/<str:token>/", webhook, name="channel_webhook"),
+    path("chat/<slug:brand>/files/<str:token>/", chat_file, name="chat_file"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", RedirectView.as_view(pattern_name="desk:home", permanent=False), name="home"),
     # Browsers ask for /favicon.ico on pages that name no icon (the API's, a bare error page).

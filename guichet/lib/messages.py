@@ -164,6 +164,9 @@ def update() -> None:
         subprocess.run(  # noqa: S603
             [
                 sys.executable,
+                # Run in the package's folder, whose apps must not shadow libraries of the
+                # same name (guichet/channels and Django Channels): no cwd on sys.path.
+                "-P",
                 "-m",
                 "guichet",
                 "makemessages",

@@ -1,6 +1,7 @@
 """Counting tries in Django's cache, in fixed windows of Guichet's clock.
 
-A limit is (how many, per how many seconds), named in GUICHET_PORTAL_RATE_LIMITS. The key
+A limit is (how many, per how many seconds), named in GUICHET_PORTAL_RATE_LIMITS or
+GUICHET_CHAT_RATE_LIMITS. The key
 (an IP address, an email address, a reference) is hashed, so the cache never holds it in
 clear. Windows are read from `guichet.lib.clock`, so tests move time instead of sleeping.
 """
@@ -16,7 +17,10 @@ from guichet.lib import clock
 
 
 def _limit(name: str) -> tuple[int, int]:
-    count, seconds = settings.GUICHET_PORTAL_RATE_LIMITS[name]
+    limits = settings.GUICHET_PORTAL_RATE_LIMITS
+    if name not in limits:
+        limits = settings.GUICHET_CHAT_RATE_LIMITS
+    count, seconds = limits[name]
     return int(count), int(seconds)
 
 

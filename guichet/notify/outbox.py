@@ -33,14 +33,16 @@ def queue_email(message: Message) -> OutboundEmail | None:
     return queued[0] if queued else None
 
 
-def queue_emails(messages: list[Message]) -> list[OutboundEmail]:
-    """`queue_email` for many messages at once (one INSERT): the ones that go by email."""
+def queue_emails(messages: list[Message], *, any_channel: bool = False) -> list[OutboundEmail]:
+    """`queue_email` for many messages at once (one INSERT): the ones that go by email
+    (`any_channel`: every one, whatever its ticket's channel — a reply on a chat's ticket
+    once the chat has ended)."""
     now = clock.now()
     rows = []
     for message in messages:
         ticket = message.ticket
         if message.is_internal or (
-            not message.is_automatic and ticket.channel not in EMAIL_CHANNELS
+            not message.is_automatic and not any_channel and ticket.channel not in EMAIL_CHANNELS
         ):
             continue
         contact = ticket.contact

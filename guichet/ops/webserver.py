@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import sys
 
+from django.conf import settings
+
+from guichet.lib.env import env_bool
+
 
 def web_server_command(host: str, port: int, *, workers: int, threads: int) -> list[str]:
     """The production web server: gunicorn, `workers` processes of `threads` threads each
@@ -27,4 +31,29 @@ def web_server_command(host: str, port: int, *, workers: int, threads: int) -> l
         "--no-control-socket",
         "--log-level",
         "warning",
+    ]
+
+
+def chat_server_command(host: str, port: int) -> list[str]:
+    """The chat's websockets (docs/chat.md): uvicorn, one process, beside gunicorn. The
+    pages stay with gunicorn, which serves Guichet's synchronous views faster."""
+    return [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "guichet.asgi:application",
+        "--host",
+        host,
+        "--port",
+        str(port),
+        "--ws",
+        "websockets",
+        "--ws-max-size",
+        str(settings.GUICHET_CHAT_MAX_FRAME),
+        "--lifespan",
+        "off",
+        "--no-access-log",
+        "--log-level",
+        "warning",
+        *(["--proxy-headers"] if env_bool("BEHIND_PROXY") else ["--no-proxy-headers"]),
     ]

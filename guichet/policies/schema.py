@@ -291,9 +291,13 @@ class Channel(Strict):
     answer_within: DurationField | None = None
     respond_within: DurationField | None = None
     hours: WeekHours | None = None
+    # Live chat: how many chats an agent holds at once (docs/chat.md; 3 when not said).
+    chats_per_agent: Annotated[int, Field(ge=1, le=20)] | None = None
 
     @model_validator(mode="after")
     def _contact_detail(self) -> Channel:
+        if self.chats_per_agent is not None and self.kind != "chat":
+            raise ValueError("chats_per_agent belongs to a chat channel")
         if self.kind == "email" and "@" not in self.address:
             raise ValueError("an email channel needs an address")
         if self.kind == "phone" and not self.phone:

@@ -11,6 +11,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from guichet.contacts.services import clean_name
+from guichet.intake.consent import consent_text
 from guichet.lib.forms import MultipleFileField
 from guichet.lib.french import elide
 from guichet.lib.names import autonym
@@ -38,23 +39,6 @@ class HoneypotMixin(forms.Form):
     @property
     def is_robot(self) -> bool:
         return bool(self.data.get("website"))
-
-
-def consent_text(policy: Policy, brand_name: str, language: str) -> str:
-    """What the customer agrees to: the policy's own text (`[intake] consent`) in the
-    page's language, or a wording that names the brand and its retention period (policy
-    `[retention]`)."""
-    if policy.intake.consent is not None:
-        return policy.text(policy.intake.consent, language)
-    years = max(1, round(policy.retention.closed_tickets.as_timedelta().days / 365))
-    text = str(
-        _(
-            "I agree that %(brand)s keeps what I send in this form to handle my request, "
-            "for up to %(years)s years after it is closed, and may contact me about it."
-        )
-        % {"brand": brand_name, "years": years}
-    )
-    return elide(text, brand_name) if language == "fr" else text
 
 
 def privacy_link(policy: Policy, brand_name: str, language: str) -> str:

@@ -173,7 +173,7 @@ def chat_wait(scope: Scope) -> Figure:
     found = totals(scope)
     figure = Figure(
         "chat_wait",
-        _("Live chat: waiting for an agent"),
+        _("Live chat: the wait for an agent"),
         headers=[_("What"), _("Chats"), _("Median"), _("90th percentile"), _("Longest")],
     )
     answered = waits(scope)

@@ -27,7 +27,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from guichet.demo.loader import DEMO_USERS_HELP
 from guichet.lib import mailfiles
 from guichet.lib.env import env_bool, env_int
-from guichet.ops.webserver import web_server_command
+from guichet.ops.webserver import chat_server_command, web_server_command
 
 
 class Command(BaseCommand):
@@ -53,13 +53,24 @@ class Command(BaseCommand):
         **options: Any,
     ) -> None:
         self._check_port(host, port)
+        chat_port = env_int("CHAT_PORT", port + 1)
+        self._check_port(host, chat_port, setting="CHAT_PORT")
         smtpd_port = env_int("GUICHET_SMTPD_PORT", 0)
         if smtpd_port:
             self._check_port("127.0.0.1", smtpd_port, setting="GUICHET_SMTPD_PORT")
         with site_url_of(host, port) as site_url:
             self._prepare(no_demo)
             env = children_environment(site_url)
+            if not settings.GUICHET_CHAT_URL:
+                # The widget and the console reach the websockets on their own port.
+                env["GUICHET_CHAT_URL"] = local_url(host, chat_port)
             children = self._start(host, port, env, web_workers, web_threads, smtpd_port)
+            children.append(
+                subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
+                    chat_server_command(host, chat_port), env=env, start_new_session=True
+                )
+            )
+        self.chat_url = local_url(host, chat_port)
         self._announce(host, port, site_url, no_demo=no_demo, smtpd_port=smtpd_port)
         self._supervise(children)
 
@@ -112,6 +123,7 @@ class Command(BaseCommand):
         self.stdout.write(f"  API:       {url}api/v1/docs")
         self.stdout.write(f"  admin:     {url}admin/")
         self.stdout.write(f"  health:    {url}healthz")
+        self.stdout.write(f"  chat:      {url}desk/chat/   (websockets: {self.chat_url}/chat/ws/)")
         outbox = mailfiles.outbox_directory()
         if (
             outbox is not None
