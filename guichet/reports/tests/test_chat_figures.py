@@ -11,6 +11,7 @@ import pytest
 from django.utils import translation
 
 from guichet.accounts.models import Role
+from guichet.chat import services as chat
 from guichet.conftest import make_staff
 from guichet.lib.errors import InvalidRequest
 from guichet.reports import chat_figures, figures
@@ -248,3 +249,39 @@ def test_the_rebuild_gives_the_same_chat_figures(world, frozen_clock):
     rebuild()
     assert snapshot() == facts
     assert [all_figures(scope) for scope in scopes] == before
+
+
+def test_the_chat_servers_own_events_make_the_figures(world, frozen_clock):
+    """Through the chat's services (guichet.chat), not hand-written events: one chat
+    answered after 42 s and rated 4, one left in the queue after 30 s."""
+    agent = make_staff(world.jamla, "karim", Role.AGENT, teams=["customer-service"])
+
+    def start(key: str, email: str):
+        return chat.chat_start(
+            visitor=chat.Visitor(brand=world.jamla, key=key, language="fr"),
+            intro=chat.Intro(name="Yasmine", email=email, topic="", text="Bonjour", consent=True),
+            client_id="first",
+        )
+
+    answered = start("a" * 32, "yasmine@exemple.ma")
+    frozen_clock.advance(seconds=42)
+    chat.chat_accept(session_id=answered.pk, brand=world.jamla, agent=agent)
+    frozen_clock.advance(minutes=5)
+    chat.chat_end(session_id=answered.pk, brand=world.jamla, agent=agent)
+    chat.chat_rate(session_id=answered.pk, brand=world.jamla, visitor="a" * 32, score=4)
+    left = start("b" * 32, "sofia@exemple.ma")
+    frozen_clock.advance(seconds=30)
+    chat.chat_end(session_id=left.pk, brand=world.jamla, visitor="b" * 32)
+
+    scope = november(world.jamla)
+    found = chat_figures.totals(scope)
+    assert (found.offered, found.answered, found.abandoned, found.rated) == (2, 1, 1, 1)
+    assert chat_figures.waits(scope) == [42.0, 42.0, 42.0]
+    row = ChatFact._base_manager.get(chat_id=answered.pk)
+    assert (row.agent_id, row.length_s, row.score, row.rated_agent_id) == (
+        agent.pk,
+        300,
+        4,
+        agent.pk,
+    )
+    assert ChatFact._base_manager.get(chat_id=left.pk).wait_s == 30
