@@ -18,10 +18,10 @@ DATABASE_URL names one (that database is dropped and made again) — in a proces
    (default 200) each `start` a chat, and the agents `accept` them (the policy's chats per
    agent each). Every connection pings every 25 s, as the widget and the console do.
 4. Under that load, `--messages` messages (default 1,000) from the customers to their
-   agents, one chat after another (each chat writes every `--interval` s, default 5: 40
-   messages a second for 200 chats), each text carrying the moment it was sent; the delay
-   until the agent's socket receives it (p50, p95, max); then as many from the agents to
-   the customers.
+   agents and as many from the agents to the customers, at the same time, one chat after
+   another (each side of each chat writes every `--interval` s, default 20: 10 messages a
+   second each way for 200 chats), each text carrying the moment it was sent: the delay
+   until the other side's socket receives it (p50, p95, max).
 
 Prints the server (uvicorn's version, its websocket library, the channel layer), the
 connections held (idle, active, agents; any refused or dropped), the delays, and the
@@ -84,8 +84,8 @@ def arguments(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--interval",
         type=float,
-        default=5.0,
-        help="seconds between two messages of one chat (5; at least 2.1: a visitor may send 30 a minute)",
+        default=20.0,
+        help="seconds between two messages of one side of a chat (20; at least 2.1: a visitor may send 30 a minute)",
     )
     parser.add_argument("--timeout", type=float, default=300.0, help="seconds per run (300)")
     parser.add_argument("--smoke", action="store_true", help="20 idle, 5 active, 20 messages")
@@ -304,16 +304,27 @@ class Results:
     refused: Counter[str] = field(default_factory=Counter)
     dropped: Counter[str] = field(default_factory=Counter)
     errors: Counter[str] = field(default_factory=Counter)
+    # Requests the server did not answer within a minute (or before the connection closed).
+    unanswered: Counter[str] = field(default_factory=Counter)
     started: int = 0
     accepted: int = 0
     sent: dict[str, int] = field(default_factory=lambda: {"c2a": 0, "a2c": 0})
     delays: dict[str, dict[int, float]] = field(default_factory=lambda: {"c2a": {}, "a2c": {}})
     memory: list[tuple[str, int, int, int]] = field(default_factory=list)  # kB, kB, fds
-    seconds: dict[str, float] = field(default_factory=dict)
+    # Per phase: its seconds, and the processor seconds of uvicorn and of the bench.
+    phases: list[tuple[str, float, float, float]] = field(default_factory=list)
     held_at_end: int = 0
 
 
 Predicate = Callable[[dict[str, Any]], bool]
+# Why a connection failed, in words. InvalidMessage: the server closed the connection
+# before answering the handshake (uvicorn's websockets gives the application 10 s to
+# accept it).
+REFUSALS = {
+    "InvalidMessage": "handshake closed unanswered",
+    "TimeoutError": "no handshake within 30 s",
+    "ConnectionRefusedError": "connection refused",
+}
 
 
 class Peer:
@@ -333,7 +344,7 @@ class Peer:
 
     async def connect(self, url: str, origin: str, headers: dict[str, str] | None = None) -> bool:
         from websockets.asyncio.client import connect
-        from websockets.exceptions import InvalidStatus
+        from websockets.exceptions import InvalidStatus, WebSocketException
 
         try:
             self.ws = await connect(
@@ -348,8 +359,9 @@ class Peer:
         except InvalidStatus as refusal:
             self.results.refused[f"{self.kind}: HTTP {refusal.response.status_code}"] += 1
             return False
-        except (OSError, TimeoutError) as failure:
-            self.results.refused[f"{self.kind}: {type(failure).__name__}"] += 1
+        except (OSError, TimeoutError, WebSocketException) as failure:
+            reason = REFUSALS.get(type(failure).__name__, type(failure).__name__)
+            self.results.refused[f"{self.kind}: {reason}"] += 1
             return False
         self.open = True
         self.reader = asyncio.create_task(self._read())
@@ -409,6 +421,21 @@ class Peer:
 
 def of_type(*kinds: str) -> Predicate:
     return lambda message: message.get("type") in kinds
+
+
+def cpu_seconds(process: subprocess.Popen[bytes]) -> float:
+    """The processor time uvicorn has used (user and system)."""
+    try:
+        fields = Path(f"/proc/{process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    # utime and stime: the 14th and 15th fields of the line, the 12th and 13th after ")".
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def own_cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def memory(process: subprocess.Popen[bytes]) -> tuple[int, int, int]:
@@ -472,6 +499,8 @@ class Bench:
             hello = {"type": "hello", "token": None, "language": "fr", "after": 0, "page": "/"}
             welcome = await peer.ask(hello, of_type("welcome"))
         self.peers.append(peer)
+        if welcome is None:
+            self.results.unanswered[f"{kind}: hello"] += 1
         if welcome is None or welcome.get("type") != "welcome":
             return peer
         if not active:
@@ -488,7 +517,9 @@ class Bench:
             "client_id": "start",
         }
         state = await peer.ask(start, of_type("state"))
-        if state is not None and state.get("type") == "state":
+        if state is None:
+            self.results.unanswered["visitor: start"] += 1
+        elif state.get("type") == "state":
             self.results.started += 1
             peer.chat = state["chat"]["id"]
         return peer
@@ -500,7 +531,9 @@ class Bench:
                 return None
             queue = await peer.ask({"type": "hello", "chats": {}}, of_type("queue"))
         self.peers.append(peer)
-        if queue is not None and queue.get("type") == "queue":
+        if queue is None:
+            self.results.unanswered["agent: hello"] += 1
+        elif queue.get("type") == "queue":
             self.results.agents += 1
         return peer
 
@@ -516,7 +549,9 @@ class Bench:
                 )
 
             answer = await agent.ask({"type": "accept", "chat": chat}, holds)
-            if answer is not None and answer.get("type") == "mine":
+            if answer is None:
+                self.results.unanswered["agent: accept"] += 1
+            elif answer.get("type") == "mine":
                 self.results.accepted += 1
                 self.chats.append((chat, visitor, agent))
 
@@ -543,7 +578,8 @@ class Bench:
             return
         gap = self.args.interval / len(chats)
         loop = asyncio.get_running_loop()
-        began = loop.time()
+        # The agents write between the customers' messages.
+        began = loop.time() + (gap / 2 if direction == "a2c" else 0.0)
         for n in range(count):
             await asyncio.sleep(max(0.0, began + n * gap - loop.time()))
             chat, visitor, agent = chats[n % len(chats)]
@@ -561,52 +597,62 @@ class Bench:
         with suppress(TimeoutError):
             await asyncio.wait_for(self.arrived[direction].wait(), DRAIN)
 
+    @contextmanager
+    def phase(self, name: str) -> Iterator[None]:
+        """A step of the run: its time, and the processor time uvicorn and the bench used."""
+        self.results.phase = name
+        began, server, own = (
+            time.perf_counter(),
+            cpu_seconds(self.target.uvicorn),
+            own_cpu_seconds(),
+        )
+        try:
+            yield
+        finally:
+            self.results.phases.append(
+                (
+                    name,
+                    time.perf_counter() - began,
+                    cpu_seconds(self.target.uvicorn) - server,
+                    own_cpu_seconds() - own,
+                )
+            )
+
     async def scenario(self) -> None:
         args, results = self.args, self.results
         self.note_memory("servers started")
         pinger = asyncio.create_task(self.ping())
         try:
-            results.phase = f"opening {args.idle:,} idle connections"
-            began = time.perf_counter()
-            await asyncio.gather(*(self.visitor(n, active=False) for n in range(args.idle)))
-            results.seconds["idle"] = time.perf_counter() - began
+            with self.phase(f"{args.idle:,} idle visitors connect"):
+                await asyncio.gather(*(self.visitor(n, active=False) for n in range(args.idle)))
             self.note_memory(f"{results.idle:,} idle visitors")
-
-            results.phase = "agents signing in"
-            agents = [
-                peer
-                for peer in await asyncio.gather(*(self.agent(c) for c in self.target.cookies))
-                if peer is not None
-            ]
-            results.phase = f"starting {args.active:,} chats"
-            began = time.perf_counter()
-            visitors = [
-                peer
-                for peer in await asyncio.gather(
-                    *(self.visitor(n, active=True) for n in range(args.active))
+            with self.phase(f"{len(self.target.cookies):,} agents sign in"):
+                agents = [
+                    peer
+                    for peer in await asyncio.gather(
+                        *(self.agent(cookie) for cookie in self.target.cookies)
+                    )
+                    if peer is not None
+                ]
+            with self.phase(f"{args.active:,} chats start"):
+                visitors = [
+                    peer
+                    for peer in await asyncio.gather(
+                        *(self.visitor(n, active=True) for n in range(args.active))
+                    )
+                    if peer is not None
+                ]
+            with self.phase("the agents accept them"):
+                per = results.per_agent
+                await asyncio.gather(
+                    *(
+                        self.accept(agent, visitors[n * per : (n + 1) * per])
+                        for n, agent in enumerate(agents)
+                    )
                 )
-                if peer is not None
-            ]
-            results.seconds["start"] = time.perf_counter() - began
-            results.phase = "agents accepting the chats"
-            began = time.perf_counter()
-            per = results.per_agent
-            await asyncio.gather(
-                *(
-                    self.accept(agent, visitors[n * per : (n + 1) * per])
-                    for n, agent in enumerate(agents)
-                )
-            )
-            results.seconds["accept"] = time.perf_counter() - began
             self.note_memory("chats active")
-
-            for direction in ("c2a", "a2c"):
-                results.phase = (
-                    f"messages {'customer → agent' if direction == 'c2a' else 'agent → customer'}"
-                )
-                began = time.perf_counter()
-                await self.exchange(direction)
-                results.seconds[direction] = time.perf_counter() - began
+            with self.phase(f"{args.messages:,} messages each way"):
+                await asyncio.gather(self.exchange("c2a"), self.exchange("a2c"))
             results.phase = "done"
         finally:
             results.held_at_end = sum(1 for peer in self.peers if peer.open)
@@ -674,22 +720,17 @@ def report(args: argparse.Namespace, results: Results) -> None:
         print(f"  dropped by the server: {dict(results.dropped)}")
     if results.errors:
         print(f"  errors answered: {dict(results.errors)}")
+    if results.unanswered:
+        print(f"  requests unanswered within a minute: {dict(results.unanswered)}")
     print(
         f"  chats: {results.started:,} started, {results.accepted:,} accepted by their agents"
         f" ({results.per_agent} a head)"
     )
-    timing = ", ".join(
-        f"{label} {results.seconds[key]:.1f} s"
-        for key, label in (
-            ("idle", "idle connections"),
-            ("start", "chats started"),
-            ("accept", "accepted"),
-            ("c2a", "messages →agents"),
-            ("a2c", "messages →customers"),
+    for name, seconds, server, own in results.phases:
+        print(
+            f"  {name:<36} {seconds:6.1f} s   processor: uvicorn {server:5.1f} s,"
+            f" the bench {own:5.1f} s"
         )
-        if key in results.seconds
-    )
-    print(f"  times: {timing}")
     rate = results.accepted / args.interval if results.accepted else 0
     for direction, label in (("c2a", "customer → agent"), ("a2c", "agent → customer")):
         delays = list(results.delays[direction].values())
@@ -702,6 +743,11 @@ def report(args: argparse.Namespace, results: Results) -> None:
     for moment, rss, peak, files in results.memory:
         print(
             f"  uvicorn {moment:<24} RSS {rss / 1024:6.0f} MB  peak {peak / 1024:6.0f} MB  open files {files:,}"
+        )
+    if len(results.memory) >= 2 and results.idle:
+        added = results.memory[1][1] - results.memory[0][1]
+        print(
+            f"  about {added / results.idle:.0f} kB of uvicorn's memory a connection (idle visitors)"
         )
     if not args.smoke:
         verdict = (
