@@ -1,0 +1,14 @@
+"""What the chat does when a ticket changes: a reply written on a chat's ticket elsewhere
+joins the live chat (or goes by email once it has ended): `services.replies_to_chats`."""
+
+from __future__ import annotations
+
+from guichet.tickets.models import Event, Ticket
+
+
+def replies_to_chats(replies: list[tuple[Event, Ticket]]) -> None:
+    # Imported when a reply is made, not when the apps start: the services load the
+    # calendars (holidays) and the policy schema (docs/architecture.md, start-up time).
+    from guichet.chat.services import replies_to_chats as join  # noqa: PLC0415
+
+    join(replies)
