@@ -9,6 +9,6 @@ from guichet.tickets.models import Event, Ticket
 def replies_to_chats(replies: list[tuple[Event, Ticket]]) -> None:
     # Imported when a reply is made, not when the apps start: the services load the
     # calendars (holidays) and the policy schema (docs/architecture.md, start-up time).
-    from guichet.chat.services import replies_to_chats as join  # noqa: PLC0415
+    from guichet.chat.services import replies_to_chats as join
 
     join(replies)
