@@ -17,4 +17,5 @@ class ChatConfig(AppConfig):
         from guichet.tickets.choices import Verb
 
         reactions.register_many(Verb.REPLIED, chat_reactions.replies_to_chats)
+        reactions.register(Verb.CONTACT_BLOCKED, chat_reactions.contact_blocked)
         periodic.register("chat.sweep", "guichet.chat.tasks.sweep", timedelta(seconds=30))

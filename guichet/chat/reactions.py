@@ -12,3 +12,9 @@ def replies_to_chats(replies: list[tuple[Event, Ticket]]) -> None:
     from guichet.chat.services import replies_to_chats as join
 
     join(replies)
+
+
+def contact_blocked(event: Event, ticket: Ticket) -> None:
+    from guichet.chat.services import contact_blocked as end
+
+    end(event, ticket)
