@@ -36,7 +36,7 @@
   const button = (text, onclick, attrs) => h("button", { type: "button", text, onclick, ...attrs });
 
   const K = C.colours, B = `background:${K.brand};color:${K.text}`;
-  const CSS = `:host{all:initial}*{box-sizing:border-box;font:inherit;color:inherit}[hidden]{display:none!important}
+  const CSS = `:host{all:initial!important;display:block!important}*{box-sizing:border-box;font:inherit;color:inherit}[hidden]{display:none!important}
 .w{font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1a1a1a}
 button,input,select,textarea{font:inherit;border-radius:6px}button{cursor:pointer}a{color:${K.accent}}
 :focus-visible{outline:3px solid ${K.accent};outline-offset:2px}
@@ -53,7 +53,7 @@ header{${B};display:flex;align-items:center;padding:10px 12px}h2{flex:1;margin:0
 input,select,textarea{width:100%;padding:8px;border:1px solid #767676;background:#fff}input[type=radio],input[type=checkbox]{width:auto}
 textarea{resize:vertical;min-height:70px}
 .go{margin-top:14px;width:100%;padding:10px;border:0;${B};font-weight:600}.go:disabled{opacity:.6}
-ol{list-style:none;margin:0;padding:0;display:flex;flex-direction:column;gap:8px}ol>li{max-width:85%}
+.log{display:flex;flex-direction:column;gap:8px}.log>div{max-width:85%}
 .customer{align-self:flex-end;text-align:right}.agent{align-self:flex-start}.system{align-self:center;text-align:center;font-size:13px;color:#555}
 .who,.meta{font-size:12px;color:#595959;margin:2px 0}.failed .meta{color:#b00020}
 .txt{margin:0;padding:8px 11px;border-radius:12px;white-space:pre-wrap;overflow-wrap:anywhere;text-align:left;display:inline-block;background:#efefef}
@@ -113,7 +113,7 @@ fieldset{border:1px solid #ccc;border-radius:8px;margin:12px 0 0}legend{font-wei
   const leftView = h("div", {}, leftText, leftMail, button(T.again, restart, { class: "link" }));
 
   // The conversation.
-  const log = h("ol", { role: "log", "aria-live": "polite", "aria-label": T.title, t: "chat-log" });
+  const log = h("div", { class: "log", role: "log", "aria-live": "polite", "aria-label": T.title, t: "chat-log" });
   const typing = h("p", { class: "typing", hidden: true, t: "chat-typing" });
   const scores = h("div", { class: "scores" });
   for (let i = 1; i <= 5; i++) {
@@ -154,7 +154,7 @@ fieldset{border:1px solid #ccc;border-radius:8px;margin:12px 0 0}legend{font-wei
   let lastSeq = 0, seen = new Set(), readSeq = 0, sentRead = 0, skipping = false;
   let intro = null, lastKind = null, justRated = false, files = [], topicsShown;
   const pending = new Map(); // client_id → {client_id, text, attachments, inflight}: until acknowledged
-  const mine = new Map(); // client_id → the visitor's <li>, shown at once
+  const mine = new Map(); // client_id → the visitor's message, shown at once
 
   // --- the connection ---------------------------------------------------------------------
   function connect() {
@@ -297,7 +297,7 @@ fieldset{border:1px solid #ccc;border-radius:8px;margin:12px 0 0}legend{font-wei
 
   function entryEl(author, name, text, attachments, at) {
     const kind = ["customer", "agent"].includes(author) ? author : "system";
-    const li = h("li", { class: kind, t: "chat-entry", "data-author": kind });
+    const li = h("div", { class: kind, t: "chat-entry", "data-author": kind });
     if (kind !== "system") li.append(h("p", { class: "who", text: kind === "customer" ? T.you : name || T.agent }));
     if (text) li.append(h("p", { class: "txt", text }));
     const list = (attachments || []).map((a) => {
@@ -320,22 +320,17 @@ fieldset{border:1px solid #ccc;border-radius:8px;margin:12px 0 0}legend{font-wei
     return p;
   }
   // Messages the server has stay above the ones still on their way.
-  const place = (li) => log.insertBefore(li, [...log.querySelectorAll("li.pending")].find((x) => x !== li) || null);
+  const place = (li) => log.insertBefore(li, [...log.querySelectorAll(":scope>.pending")].find((x) => x !== li) || null);
 
   function addEntry(m) {
     const seq = m.seq | 0;
     if (skipping || !seq || seen.has(seq)) return;
     seen.add(seq);
     lastSeq = Math.max(lastSeq, seq);
-    let li = m.client_id && mine.get(m.client_id);
-    if (li) {
-      pending.delete(m.client_id);
-      li.classList.remove("pending", "failed");
-      li.querySelector(".meta").replaceWith(meta(m.at));
-    } else {
-      li = entryEl(m.author, m.name, m.text, m.attachments, m.at);
-      if (m.client_id) mine.set(m.client_id, li);
-    }
+    const shown = m.client_id && mine.get(m.client_id);
+    const li = entryEl(m.author, m.name, m.text, m.attachments, m.at);
+    if (m.client_id) { pending.delete(m.client_id); mine.set(m.client_id, li); }
+    if (shown) shown.replaceWith(li); // the visitor's own, as the server has it (its files' links)
     li.dataset.seq = seq;
     place(li);
     if (m.author === "agent") {
@@ -357,7 +352,7 @@ fieldset{border:1px solid #ccc;border-radius:8px;margin:12px 0 0}legend{font-wei
   }
   function receipt() {
     root.querySelector(".receipt")?.remove();
-    const read = [...log.querySelectorAll("li.customer[data-seq]")].filter((li) => +li.dataset.seq <= readSeq).pop();
+    const read = [...log.querySelectorAll(":scope>.customer[data-seq]")].filter((li) => +li.dataset.seq <= readSeq).pop();
     if (read) read.querySelector(".meta").append(h("span", { class: "receipt", t: "chat-read", text: " · " + T.read }));
   }
   function markRead() {
@@ -400,9 +395,9 @@ fieldset{border:1px solid #ccc;border-radius:8px;margin:12px 0 0}legend{font-wei
     if (r) { // refused (too long, too many…): shown, not sent again by itself
       pending.delete(r.client_id);
       const li = mine.get(r.client_id);
-      li.classList.add("failed");
+      li.classList.replace("pending", "failed");
       note1(li, fmt(T.failed, { reason: text })).append(" ", button(T.retry, (e) => {
-        e.target.remove(); li.classList.remove("failed"); note1(li, T.sending); pending.set(r.client_id, r); post(r);
+        e.target.remove(); li.classList.replace("failed", "pending"); note1(li, T.sending); pending.set(r.client_id, r); post(r);
       }, { class: "link" }));
     }
     if (lastKind === "start" || lastKind === "leave") { intro = null; submit.disabled = false; }
