@@ -46,14 +46,6 @@ class Connection:
         return Brand.objects.get(pk=self.brand_id)
 
 
-def widget_brand(slug: str) -> Brand | None:
-    """The brand whose widget this is, if it offers chat."""
-    brand = Brand.objects.filter(slug=slug, is_active=True).first()
-    if brand is None or services.chat_channel(brand) is None:
-        return None
-    return brand
-
-
 def connection_allowed(address: str) -> bool:
     return ratelimit.hit("chat_connect_address", address)
 
