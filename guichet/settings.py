@@ -390,6 +390,11 @@ GUICHET_API_AUTH_FAILURE_WINDOW = env_int("GUICHET_API_AUTH_FAILURE_WINDOW", 300
 # made, once delivered or failed (guichet.api.retention, run by the worker every hour).
 GUICHET_WEBHOOK_DELIVERY_DAYS = env_int("GUICHET_WEBHOOK_DELIVERY_DAYS", 30)
 
+# --- Live chat (docs/chat.md) -----------------------------------------------------------------
+# The public address of the chat's websockets (uvicorn) behind a reverse proxy, such as
+# "wss://chat.example.com"; empty: the site's own address.
+GUICHET_CHAT_URL = env_str("GUICHET_CHAT_URL")
+
 # --- Customer portal (docs/portal.md) --------------------------------------------------------
 # A sign-in link works once, within these minutes; a customer's session lasts these hours.
 GUICHET_PORTAL_LINK_MINUTES = env_int("GUICHET_PORTAL_LINK_MINUTES", 10)

@@ -38,6 +38,18 @@ def markets(desk: StaffAccess) -> list[Brand]:
     ]
 
 
+def chat_brands(desk: StaffAccess) -> list[Brand]:
+    """The person's brands whose policy offers live chat (a `chat` channel) and where they
+    may answer: those whose chats they take in the console (docs/chat.md)."""
+    return [
+        brand
+        for brand in desk.brands
+        if brand.policy_id is not None
+        and brand.get_policy().channel("chat") is not None
+        and desk.can(Action.REPLY, brand)
+    ]
+
+
 def monitored_brands(desk: StaffAccess) -> list[Brand]:
     """The person's brands whose policy monitors equality (RP-3)."""
     return [b for b in desk.brands if b.policy_id is not None and monitoring(b.get_policy())]
@@ -74,6 +86,8 @@ def shell_context(desk: StaffAccess, **extra: Any) -> dict[str, Any]:
         # requests; the count of their callbacks due, counted when a page draws it.
         "phone_nav": bool(phone_brands(desk)),
         "callbacks_nav": functools.cache(lambda: callbacks_due(desk, desk.now)),
+        # The live chat's console, for who takes the chats of a brand that offers it.
+        "chat_nav": bool(chat_brands(desk)),
         # Equality monitoring's figures, for the managers of a brand that monitors it.
         "equality_nav": bool(equality_brands(desk)),
         **extra,
