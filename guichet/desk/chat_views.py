@@ -131,6 +131,7 @@ def _strings() -> dict[str, str]:
         "endedBecause": _("This chat has ended. %(reason)s."),
         "gone": _("This chat is no longer yours (ended or transferred)."),
         "dismiss": _("Remove from my chats"),
+        "notMine": _("No longer yours"),
         "newChat": _("New chat waiting: %(name)s"),
         "titleWaiting": _("(%(count)s waiting)"),
         "queued": _("Waiting for an agent"),

@@ -385,7 +385,7 @@
   }
 
   function stateText(chat) {
-    if (chat.gone) return S.endedState;
+    if (chat.gone) return S.notMine;
     var state = chat.data && chat.data.state;
     return state === "queued" ? S.queued : state === "ended" ? S.endedState : S.active;
   }
@@ -453,17 +453,22 @@
   function takeEntry(entry) {
     if (entry.chat === undefined || typeof entry.seq !== "number") return;
     var chat = chatOf(entry.chat);
-    if (chat.items[entry.seq]) return;  // already have it
+    var known = chat.items[entry.seq];
+    if (known) {
+      // Already have it; a line of ours drawn as typed takes the server's name and time.
+      if (known.hasAttribute("data-local")) {
+        refill(known, entry);
+        if (String(current) === String(chat.id)) drawReceipt(chat);
+      }
+      return;
+    }
     var line = null;
     if (entry.client_id) {
       var index = chat.pending.findIndex(function (p) { return p.clientId === entry.client_id; });
       if (index >= 0) {
         line = chat.pending[index].line;
         chat.pending.splice(index, 1);
-        var fresh = entryLine(entry);
-        line.replaceChildren.apply(line, Array.prototype.slice.call(fresh.childNodes));
-        line.className = fresh.className;
-        line.setAttribute("data-seq", entry.seq);
+        refill(line, entry);
       }
     }
     if (!line) {
@@ -482,6 +487,14 @@
     if (String(current) === String(chat.id)) drawReceipt(chat);
   }
 
+  function refill(line, entry) {
+    var fresh = entryLine(entry);
+    line.replaceChildren.apply(line, Array.prototype.slice.call(fresh.childNodes));
+    line.className = fresh.className;
+    line.setAttribute("data-seq", entry.seq);
+    line.removeAttribute("data-local");
+  }
+
   function takeAck(message) {
     Object.keys(chats).forEach(function (id) {
       var chat = chats[id];
@@ -497,6 +510,7 @@
       }
       setLineState(item.line, "", "sent");
       if (typeof message.seq === "number") {
+        item.line.setAttribute("data-local", "");
         item.line.setAttribute("data-seq", message.seq);
         chat.items[message.seq] = item.line;
       }
@@ -513,7 +527,7 @@
 
   function drawTyping() {
     var chat = current !== null ? chats[String(current)] : null;
-    var on = chat && chat.typingUntil > Date.now();
+    var on = chat && isOpen(chat) && chat.typingUntil > Date.now();
     var name = chat && chat.data && chat.data.contact && chat.data.contact.name;
     el.typing.textContent = on ? fmt(S.typing, { name: name || S.visitor }) : "";
   }
