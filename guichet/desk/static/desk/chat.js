@@ -45,6 +45,7 @@
     state: root.querySelector("[data-chat-state]"),
     notice: root.querySelector("[data-notice]"),
     log: root.querySelector("[data-log]"),
+    lines: root.querySelector("[data-lines]"),
     typing: root.querySelector("[data-typing]"),
     reply: root.querySelector("[data-reply]"),
     text: root.querySelector("[data-reply-text]"),
@@ -445,7 +446,7 @@
     chat.lines.push(line);
     if (String(current) === String(chat.id)) {
       var atBottom = el.log.scrollHeight - el.log.scrollTop - el.log.clientHeight < 40;
-      el.log.appendChild(line);
+      el.lines.appendChild(line);
       if (atBottom || line.classList.contains("is-sending")) el.log.scrollTop = el.log.scrollHeight;
     }
   }
@@ -617,8 +618,8 @@
     el.none.hidden = true;
     el.conversation.hidden = false;
     if (changed) {
-      el.log.textContent = "";
-      chat.lines.forEach(function (line) { el.log.appendChild(line); });
+      el.lines.textContent = "";
+      chat.lines.forEach(function (line) { el.lines.appendChild(line); });
       el.log.scrollTop = el.log.scrollHeight;
       el.text.value = "";
       closeTransfer(false);
