@@ -39,6 +39,8 @@ from guichet.tickets.queries import customer_tickets
 # An agent whose console has not been heard from for this long is not offered as someone
 # to transfer a chat to (the console pings every 25 seconds).
 PRESENT_WITHIN = timedelta(seconds=60)
+# The longest message the chat takes (the server refuses longer ones: `too_long`).
+TEXT_LIMIT = 4000
 # The customer's earlier requests shown beside the chat (the newest).
 EARLIER_SHOWN = 10
 _STAFF_PATH = "/chat/ws/staff/"
@@ -140,6 +142,7 @@ def _strings() -> dict[str, str]:
         "attachment": _("Attachment: %(name)s"),
         "transferChoose": _("Choose a colleague or a level."),
         "loadFailed": _("This could not be loaded. Try again."),
+        "tooLong": _("A message holds at most %(limit)s characters."),
         **{f"reason_{key}": str(label) for key, label in EndReason.choices},
     }
 
@@ -178,6 +181,7 @@ def console(request: HttpRequest) -> HttpResponse:
             chat_ws_url=socket,
             chat_config=config,
             available=status == PresenceStatus.AVAILABLE,
+            text_limit=TEXT_LIMIT,
         ),
     )
     return _with_socket(response, socket)

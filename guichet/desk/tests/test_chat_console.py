@@ -162,9 +162,9 @@ def test_staff_of_brands_without_chat_have_no_console(client, world: World):
 def test_the_views_lead_to_the_console_for_who_takes_chats(client, world: World):
     client.force_login(world.outsider)
     inbox = client.get(reverse("desk:inbox", args=["mine"])).content.decode()
-    assert f'<a href="{CONSOLE}"><span>Chat</span></a>' in inbox
+    assert f'<a href="{CONSOLE}"><span>Chat en direct</span></a>' in inbox
     console = client.get(CONSOLE).content.decode()
-    assert f'<a href="{CONSOLE}" aria-current="page"><span>Chat</span></a>' in console
+    assert f'<a href="{CONSOLE}" aria-current="page"><span>Chat en direct</span></a>' in console
 
 
 # --- the customer's panel -----------------------------------------------------------------------
@@ -303,5 +303,5 @@ def test_a_chat_is_handed_to_colleagues_available_now_or_to_a_level(client, worl
 def test_with_nobody_available_the_transfer_says_so(client, world: World, chat):
     client.force_login(world.outsider)
     html = client.get(reverse("desk:chat_transfer", kwargs={"pk": chat.pk})).content.decode()
-    assert "Aucun collègue pouvant le prendre n’est disponible maintenant." in html
+    assert "Aucun collègue pouvant la prendre n’est disponible maintenant." in html
     assert "disabled" in html.split('name="to"')[1].split(">")[0]

@@ -26,6 +26,7 @@
   var HISTORY_WAIT_MS = 2000;
   var MAX_BACKOFF_S = 30;
   var CLOSED_FOR_GOOD = [4401, 4403];
+  var FAILURES_BEFORE_HINT = 3;
 
   var el = {
     connection: root.querySelector("[data-connection]"),
@@ -192,10 +193,12 @@
     seconds = Math.max(1, Math.round(seconds * (0.5 + Math.random() * 0.5)));
     attempt += 1;
     var left = seconds;
-    setConnection(fmt(S.reconnecting, { seconds: left }), "waiting");
+    // Refused again and again: most likely signed out (the server refuses the handshake).
+    var hint = attempt >= FAILURES_BEFORE_HINT ? S.signedOut + " " : "";
+    setConnection(hint + fmt(S.reconnecting, { seconds: left }), "waiting");
     countdownTimer = setInterval(function () {
       left -= 1;
-      if (left > 0) setConnection(fmt(S.reconnecting, { seconds: left }), "waiting");
+      if (left > 0) setConnection(hint + fmt(S.reconnecting, { seconds: left }), "waiting");
     }, 1000);
     retryTimer = setTimeout(connect, seconds * 1000);
   }
@@ -212,6 +215,8 @@
     switch (message.type) {
       case "queue": drawQueue(message.chats || []); break;
       case "mine": takeMine(message.chats || []); break;
+      case "state": takeState(message.chat); break;
+      case "status": takeStatus(message.status); break;
       case "entry": takeEntry(message); break;
       case "ack": takeAck(message); break;
       case "typing": takeTyping(message); break;
@@ -314,7 +319,7 @@
     mineOrder = [];
     list.forEach(function (data) {
       var chat = chatOf(data.id);
-      chat.data = data;
+      setData(chat, data);
       chat.gone = false;
       listed[chat.id] = true;
       mineOrder.push(String(data.id));
@@ -332,6 +337,32 @@
     } else if (current !== null) {
       drawHead();
     }
+  }
+
+  function setData(chat, data) {
+    chat.data = data;
+    if (typeof data.customer_read === "number") chat.customerRead = Math.max(chat.customerRead, data.customer_read);
+  }
+
+  // A chat of ours changed (its state, how far the customer read).
+  function takeState(data) {
+    if (!data || data.id === undefined || !chats[String(data.id)]) return;
+    var chat = chats[String(data.id)];
+    setData(chat, data);
+    if (data.state !== "active") chat.gone = true;
+    if (String(current) === String(chat.id)) {
+      drawHead();
+      drawReceipt(chat);
+    } else {
+      drawMine();
+    }
+  }
+
+  // The server says what it took as the person's availability.
+  function takeStatus(value) {
+    if (value !== "available" && value !== "away") return;
+    status = value;
+    el.presence.setAttribute("aria-checked", value === "available" ? "true" : "false");
   }
 
   // A chat that became ours (accepted, transferred to us) whose lines have not come: ask
@@ -386,7 +417,7 @@
   }
 
   function stateText(chat) {
-    if (chat.gone) return S.notMine;
+    if (chat.gone) return chat.ending || (chat.data && chat.data.state === "ended") ? S.endedState : S.notMine;
     var state = chat.data && chat.data.state;
     return state === "queued" ? S.queued : state === "ended" ? S.endedState : S.active;
   }
@@ -649,11 +680,11 @@
     el.transfer.disabled = !open;
     el.end.disabled = !open;
     el.endAbusive.disabled = !open;
-    if (chat.gone) {
-      showNotice(S.gone);
-    } else if (data.state === "ended") {
+    if (data.state === "ended") {
       var reason = data.end_reason && S["reason_" + data.end_reason];
       showNotice(reason ? fmt(S.endedBecause, { reason: reason }) : S.ended);
+    } else if (chat.gone) {
+      showNotice(chat.ending ? S.ended : S.gone);
     }
     drawMine();
   }
@@ -706,7 +737,7 @@
     } else if (target.hasAttribute("data-transfer-cancel")) {
       closeTransfer(true);
     } else if (target === el.end) {
-      if (current !== null) send({ type: "end", chat: chats[String(current)].id, abusive: false });
+      if (current !== null) endChat(chats[String(current)], false);
     } else if (target === el.endAbusive) {
       if (current !== null && el.abusive) el.abusive.showModal();
     }
@@ -715,10 +746,14 @@
   if (el.abusive) {
     el.abusive.addEventListener("close", function () {
       var chat = current !== null ? chats[String(current)] : null;
-      if (el.abusive.returnValue === "confirm" && chat) send({ type: "end", chat: chat.id, abusive: true });
+      if (el.abusive.returnValue === "confirm" && chat) endChat(chat, true);
       el.abusive.returnValue = "";
       el.endAbusive.focus();
     });
+  }
+
+  function endChat(chat, abusive) {
+    if (send({ type: "end", chat: chat.id, abusive: abusive })) chat.ending = true;
   }
 
   function dismiss(id) {
@@ -822,6 +857,10 @@
     var chat = current !== null ? chats[String(current)] : null;
     var text = el.text.value.trim();
     if (!chat || !text || !isOpen(chat)) return;
+    if (el.text.maxLength > 0 && text.length > el.text.maxLength) {
+      showNotice(fmt(S.tooLong, { limit: el.text.maxLength }));
+      return;
+    }
     var item = {
       clientId: newClientId(),
       text: text,
