@@ -16,7 +16,13 @@ from django.urls import reverse
 
 from guichet.accounts.models import Role
 from guichet.brands.models import Brand
-from guichet.chat.models import AgentPresence, ChatSession, ChatState, PresenceStatus
+from guichet.chat.models import (
+    AgentPresence,
+    ChatSession,
+    ChatState,
+    ChatWidget,
+    PresenceStatus,
+)
 from guichet.conftest import World, assert_hidden_from_outsider, make_staff, publish_preset
 from guichet.contacts.models import Contact
 from guichet.contacts.services import contact_for_email
@@ -157,6 +163,14 @@ def test_staff_of_brands_without_chat_have_no_console(client, world: World):
     assert client.get(CONSOLE).status_code == 404
     inbox = client.get(reverse("desk:inbox", args=["mine"])).content.decode()
     assert CONSOLE not in inbox
+
+
+def test_a_brand_whose_widget_is_off_has_no_console(client, world: World):
+    with brand_scope(world.jamla):
+        ChatWidget.objects.create(brand=world.jamla, is_enabled=False, updated_at=clock.now())
+    client.force_login(world.outsider)
+    assert client.get(CONSOLE).status_code == 404
+    assert CONSOLE not in client.get(reverse("desk:inbox", args=["mine"])).content.decode()
 
 
 def test_the_views_lead_to_the_console_for_who_takes_chats(client, world: World):
