@@ -312,7 +312,10 @@ def handle(conn: Connection, content: dict[str, Any]) -> list[dict[str, Any]]:
         try:
             return handler(conn, content)
         except InvalidRequest as problem:
-            return [error(problem.code or "invalid", str(problem))]
+            refused = error(problem.code or "invalid", str(problem))
+            if isinstance(content.get("client_id"), str):
+                refused["client_id"] = content["client_id"]  # the message refused
+            return [refused]
 
 
 def error(code: str, text: str) -> dict[str, Any]:
