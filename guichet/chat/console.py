@@ -128,6 +128,8 @@ def _chat_json(session: ChatSession) -> dict[str, Any]:
         contact={"name": session.contact.name, "email": session.contact.primary_email},
         ticket_url=reverse("desk:ticket", args=[session.ticket.reference]),
         customer_read=session.customer_read_seq,
+        # The conduct detector flagged a line (docs/conduct.md): the agent may end it at once.
+        flagged=session.ticket.abuse_flagged_at is not None,
         started=session.created_at.isoformat(),
     )
     return chat

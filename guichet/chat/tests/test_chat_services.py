@@ -363,3 +363,21 @@ def test_a_customer_blocked_during_a_chat_is_cut_off(
     with brand_scope(chat.brand):
         session.refresh_from_db()
     assert session.state == ChatState.ENDED and session.end_reason == EndReason.ABUSIVE
+
+
+def test_an_abusive_line_in_a_chat_is_read_by_the_conduct_detector(chat: ChatWorld) -> None:
+    from guichet.conduct.models import AbuseFlag
+
+    session = chat.start()
+    services.chat_accept(session_id=session.pk, brand=chat.brand, agent=chat.agent)
+    services.chat_post(
+        session_id=session.pk,
+        brand=chat.brand,
+        text="Vous êtes une bande de connards.",
+        client_id="insult",
+        visitor=session.visitor,
+    )
+    with brand_scope(chat.brand):
+        ticket = Ticket.objects.get(pk=session.ticket_id)
+        assert ticket.abuse_flagged_at is not None
+        assert AbuseFlag.objects.filter(ticket=ticket).exists()
