@@ -332,8 +332,14 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_PROXY") else None
+# The chat's websockets (docs/chat.md): on the site's own address, or where
+# GUICHET_CHAT_URL says (another port, another host), which the portal's chat must reach.
+_chat_socket = urlsplit(GUICHET_CHAT_URL or SITE_URL)
+_chat_scheme = {"http": "ws", "https": "wss"}.get(_chat_socket.scheme, _chat_socket.scheme)
+_chat_socket_origin = f"{_chat_scheme}://{_chat_socket.netloc}"
 SECURE_CSP = {
     "default-src": [CSP.SELF],
+    "connect-src": [CSP.SELF, _chat_socket_origin],
     "script-src": [CSP.SELF, CSP.NONCE],
     "style-src": [CSP.SELF, CSP.NONCE],
     "img-src": [CSP.SELF, "data:"],
@@ -438,6 +444,8 @@ GUICHET_PORTAL_RATE_LIMITS = {
     "signin_ip": (20, 3600),  # sign-in link pages opened from one address
     "seller_ip": (10, 3600),  # seller portal: sign-in posts from one address
     "seller_email": (3, 3600),  # seller portal: sign-in links asked for one email address
+    "chat_upload_visitor": (20, 3600),  # chat widget: files sent by one visitor
+    "chat_upload_address": (60, 3600),  # chat widget: files sent from one address
 }
 # An address that never signed in through a link gets at most this many automatic
 # acknowledgements of web-form requests per day (nobody can aim a storm at a stranger).

@@ -28,6 +28,8 @@ urlpatterns = [
     path("", RedirectView.as_view(pattern_name="desk:home", permanent=False), name="home"),
     # Browsers ask for /favicon.ico on pages that name no icon (the API's, a bare error page).
     path("favicon.ico", favicon),
+    # The chat widget's script, uploads and preview page (docs/chat.md, "The widget").
+    path("chat/", include("guichet.chat.urls")),
 ]
 urlpatterns += i18n_patterns(
     path("desk/account/", include("guichet.accounts.urls")),

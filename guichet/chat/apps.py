@@ -12,9 +12,10 @@ class ChatConfig(AppConfig):
 
     def ready(self) -> None:
         # Imported here: models and what uses them load once the apps are ready.
-        from guichet.chat import services
+        from guichet.chat import reactions as chat_reactions
         from guichet.tickets import reactions
         from guichet.tickets.choices import Verb
 
-        reactions.register_many(Verb.REPLIED, services.replies_to_chats)
+        reactions.register_many(Verb.REPLIED, chat_reactions.replies_to_chats)
+        reactions.register(Verb.CONTACT_BLOCKED, chat_reactions.contact_blocked)
         periodic.register("chat.sweep", "guichet.chat.tasks.sweep", timedelta(seconds=30))

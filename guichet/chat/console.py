@@ -128,6 +128,8 @@ def _chat_json(session: ChatSession) -> dict[str, Any]:
         contact={"name": session.contact.name, "email": session.contact.primary_email},
         ticket_url=reverse("desk:ticket", args=[session.ticket.reference]),
         customer_read=session.customer_read_seq,
+        # The conduct detector flagged a line (docs/conduct.md): the agent may end it at once.
+        flagged=session.ticket.abuse_flagged_at is not None,
         started=session.created_at.isoformat(),
     )
     return chat
@@ -181,16 +183,16 @@ def refresh(conn: StaffConnection, chat_id: int) -> list[dict[str, Any]]:
             break
     if session is None:
         return []
-    if session.agent_id != conn.user_id or session.state != ChatState.ACTIVE:
-        with brand_scope(session.brand_id):
-            return mine(conn)  # no longer theirs: the list of their chats changes
     with brand_scope(session.brand_id):
         out = []
         chat = _chat_json(session)
         if chat != conn.sent_state.get(chat_id):
             conn.sent_state[chat_id] = chat
             out.append({"type": "state", "chat": chat})
-        return out + _since(conn, session)
+        out += _since(conn, session)  # the last lines too, when it ended or went elsewhere
+        if session.agent_id != conn.user_id or session.state != ChatState.ACTIVE:
+            out += mine(conn)  # no longer theirs: the list of their chats changes
+        return out
 
 
 def hello(conn: StaffConnection, content: dict[str, Any]) -> list[dict[str, Any]]:
@@ -308,7 +310,12 @@ def handle(conn: StaffConnection, content: dict[str, Any]) -> list[dict[str, Any
         try:
             return handler(conn, content)
         except InvalidRequest as problem:
-            return [_error(problem.code or "invalid", str(problem))]
+            refused = _error(problem.code or "invalid", str(problem))
+            # Which message of the agent's was refused, and in which chat.
+            for key in ("client_id", "chat"):
+                if key in content:
+                    refused[key] = content[key]
+            return [refused]
 
 
 def _error(code: str, text: str) -> dict[str, Any]:

@@ -23,7 +23,7 @@ from django_otp.models import Device
 
 from guichet.chat import console, visit
 from guichet.chat.live import WATCH, agent_group, chat_group, queue_group
-from guichet.chat.origins import normalise, origin_allowed, site_origin
+from guichet.chat.origins import normalise, origin_allowed, site_origin, widget_brand
 
 logger = logging.getLogger(__name__)
 
@@ -67,7 +67,7 @@ class JsonSocket(AsyncJsonWebsocketConsumer):
 
 
 def _admit(slug: str, origin: str, address: str) -> tuple[int | None, int]:
-    brand = visit.widget_brand(slug)
+    brand = widget_brand(slug)
     if brand is None:
         return None, NOT_FOUND
     if not origin_allowed(brand, origin):

@@ -150,10 +150,11 @@ WATCH = Watch()
 
 
 def socket_base(request: HttpRequest | None = None) -> str:
-    """The websockets' address: GUICHET_CHAT_URL, else the site's (http → ws)."""
-    base = settings.GUICHET_CHAT_URL or settings.SITE_URL
-    if not settings.GUICHET_CHAT_URL and request is not None and not settings.SITE_URL:
-        base = request.build_absolute_uri("/")
+    """The websockets' address: GUICHET_CHAT_URL, else the address the page was asked at
+    (the console: its session cookie goes with it), else the site's (http → ws)."""
+    base = settings.GUICHET_CHAT_URL
+    if not base:
+        base = request.build_absolute_uri("/") if request is not None else settings.SITE_URL
     parts = urlsplit(base)
     scheme = {"http": "ws", "https": "wss"}.get(parts.scheme, parts.scheme or "ws")
     return f"{scheme}://{parts.netloc}"

@@ -1,11 +1,14 @@
-"""Which sites may embed a brand's chat widget (docs/chat.md, "The widget").
+"""Whether a brand's chat widget runs, and which sites may embed it (docs/chat.md, "The
+widget").
+
+A widget runs for an active brand whose policy in force offers the `chat` channel, unless
+its administrators turned it off (`ChatWidget.is_enabled`): `widget_brand`.
 
 A browser names the page's site in the `Origin` header ("https://www.example.com"): the
 websocket refuses a connection from a site the brand has not listed, and the upload
 answers with CORS headers only for the sites listed. Guichet's own site (SITE_URL: the
 portal, the preview page) always may; the brand's `ChatWidget` lists the others, one
-origin per line. Whether the widget runs at all (`ChatWidget.is_enabled`) is not asked
-here."""
+origin per line."""
 
 from __future__ import annotations
 
@@ -39,6 +42,16 @@ def normalise(origin: str) -> str | None:
     if port is None or port == _DEFAULT_PORTS[parts.scheme]:
         return f"{parts.scheme}://{host}"
     return f"{parts.scheme}://{host}:{port}"
+
+
+def widget_brand(slug: str) -> Brand | None:
+    """The brand whose widget `slug` names, if its widget runs."""
+    brand = Brand.objects.filter(slug=slug, is_active=True, policy__isnull=False).first()
+    if brand is None or brand.get_policy().channel("chat") is None:
+        return None
+    with brand_scope(brand):
+        turned_off = ChatWidget.objects.filter(brand=brand, is_enabled=False).exists()
+    return None if turned_off else brand
 
 
 def site_origin() -> str:

@@ -473,6 +473,10 @@ def chat_post(
                 return earlier, False
         if session.state == ChatState.ENDED:
             raise InvalidRequest(_("This chat has ended."), code="closed")
+        if agent is None and session.contact.blocked_since is not None:
+            # Blocked since the chat began (AB-2): nothing more is taken in; the chat ends.
+            transaction.on_commit(lambda: end_chats_of(session.contact_id, brand))
+            raise InvalidRequest(_("This chat has ended."), code="blocked")
         text = _clean_text(text)
         files = _attachments(brand, attachment_ids) if attachment_ids else []
         token = _posting.set(True)
@@ -531,6 +535,24 @@ def replies_to_chats(replies: list[tuple[Event, Ticket]]) -> None:
         live.changed(session)
     if by_email:
         queue_emails(by_email, any_channel=True)
+
+
+def contact_blocked(event: Event, ticket: Ticket) -> None:
+    """A reaction to CONTACT_BLOCKED: the customer's live chats end once the block is
+    committed (AB-2: a blocked customer's correspondence stops)."""
+    contact_id, brand = ticket.contact_id, ticket.brand
+    transaction.on_commit(lambda: end_chats_of(contact_id, brand))
+
+
+def end_chats_of(contact_id: int, brand: Brand) -> None:
+    with brand_scope(brand):
+        live_ones = list(
+            ChatSession.objects.filter(
+                brand=brand, contact_id=contact_id, state__in=LIVE_STATES
+            ).values_list("pk", flat=True)
+        )
+    for pk in live_ones:
+        chat_end(session_id=pk, brand=brand, reason=EndReason.ABUSIVE)
 
 
 # --- the agent's side -------------------------------------------------------------------------

@@ -46,14 +46,6 @@ class Connection:
         return Brand.objects.get(pk=self.brand_id)
 
 
-def widget_brand(slug: str) -> Brand | None:
-    """The brand whose widget this is, if it offers chat."""
-    brand = Brand.objects.filter(slug=slug, is_active=True).first()
-    if brand is None or services.chat_channel(brand) is None:
-        return None
-    return brand
-
-
 def connection_allowed(address: str) -> bool:
     return ratelimit.hit("chat_connect_address", address)
 
@@ -320,7 +312,10 @@ def handle(conn: Connection, content: dict[str, Any]) -> list[dict[str, Any]]:
         try:
             return handler(conn, content)
         except InvalidRequest as problem:
-            return [error(problem.code or "invalid", str(problem))]
+            refused = error(problem.code or "invalid", str(problem))
+            if isinstance(content.get("client_id"), str):
+                refused["client_id"] = content["client_id"]  # the message refused
+            return [refused]
 
 
 def error(code: str, text: str) -> dict[str, Any]:

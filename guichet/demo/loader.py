@@ -24,7 +24,7 @@ from guichet.accounts.models import Membership, Role, User
 from guichet.brands.models import Brand, Team
 from guichet.contacts.models import Contact
 from guichet.contacts.services import contact_for_email
-from guichet.demo import calls, content, player, scenes
+from guichet.demo import calls, chats, content, player, scenes
 from guichet.demo.timeline import Timeline
 from guichet.desk.models import CannedReply
 from guichet.lib import clock
@@ -662,6 +662,9 @@ def load_demo(
             # A generator of its own: the tickets' draws stay what they were.
             calls.load_calls(
                 random.Random(f"{seed}-{brand.slug}-calls"), brand, policy, people, contacts, now
+            )
+            chats.load_chats(
+                random.Random(f"{seed}-{brand.slug}-chats"), brand, policy, people, contacts, now
             )
         created[brand.slug] = len(plans) + (play.played if play is not None else 0)
     return created

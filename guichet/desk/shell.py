@@ -13,9 +13,11 @@ from guichet.accounts.access import signed_in
 from guichet.accounts.models import Role
 from guichet.accounts.permissions import Action, StaffAccess, staff_access
 from guichet.brands.models import Brand
+from guichet.chat.models import ChatWidget
 from guichet.desk import queries
 from guichet.desk.conduct import held_count
 from guichet.equality.queries import monitoring
+from guichet.lib.scoping import brand_scope
 from guichet.notify.queries import unread_count
 from guichet.telephony.queries import callbacks_due, phone_brands
 
@@ -36,6 +38,32 @@ def markets(desk: StaffAccess) -> list[Brand]:
         for brand in desk.brands
         if brand.policy_id is not None and brand.get_policy().marketplace is not None
     ]
+
+
+def chat_brands(desk: StaffAccess) -> list[Brand]:
+    """The person's brands whose policy offers live chat (a `chat` channel) with its widget
+    not turned off, and where they may answer: those whose chats they take in the console
+    (docs/chat.md). Kept on the access: the views' list asks on every page."""
+    found: list[Brand] | None = getattr(desk, "_chat_brands", None)
+    if found is not None:
+        return found
+    found = [
+        brand
+        for brand in desk.brands
+        if brand.policy_id is not None
+        and brand.get_policy().channel("chat") is not None
+        and desk.can(Action.REPLY, brand)
+    ]
+    if found:  # one query, and only for the staff of a brand that offers chat
+        with brand_scope([b.pk for b in found]):
+            off = set(
+                ChatWidget.objects.filter(
+                    brand_id__in=[b.pk for b in found], is_enabled=False
+                ).values_list("brand_id", flat=True)
+            )
+        found = [b for b in found if b.pk not in off]
+    desk._chat_brands = found  # type: ignore[attr-defined]
+    return found
 
 
 def monitored_brands(desk: StaffAccess) -> list[Brand]:
@@ -74,6 +102,8 @@ def shell_context(desk: StaffAccess, **extra: Any) -> dict[str, Any]:
         # requests; the count of their callbacks due, counted when a page draws it.
         "phone_nav": bool(phone_brands(desk)),
         "callbacks_nav": functools.cache(lambda: callbacks_due(desk, desk.now)),
+        # The live chat's console, for who takes the chats of a brand that offers it.
+        "chat_nav": bool(chat_brands(desk)),
         # Equality monitoring's figures, for the managers of a brand that monitors it.
         "equality_nav": bool(equality_brands(desk)),
         **extra,

@@ -4,6 +4,7 @@ from django.urls import path
 
 from guichet.desk import (
     calls_views,
+    chat_views,
     conduct_views,
     devmail,
     equality_views,
@@ -36,6 +37,11 @@ urlpatterns = [
     path("callbacks/", calls_views.callback_list, name="callbacks"),
     path("callbacks/<int:pk>/done/", calls_views.callback_done, name="callback_done"),
     path("callbacks/<int:pk>/assign/", calls_views.callback_assign, name="callback_assign"),
+    # The live chat's console (docs/chat.md): the page, and what it loads beside a chat.
+    path("chat/", chat_views.console, name="chat"),
+    path("chat/<int:pk>/customer/", chat_views.customer_panel, name="chat_customer"),
+    path("chat/<int:pk>/transfer/", chat_views.transfer_form, name="chat_transfer"),
+    path("chat/<int:pk>/canned/<int:reply_id>/", chat_views.canned_text, name="chat_canned"),
     # The person's notifications (the bell) and preferences.
     path("notifications/", notifications.notification_list, name="notifications"),
     path("notifications/count/", notifications.notification_count, name="notifications_count"),

@@ -47,7 +47,7 @@ def chat_server_command(host: str, port: int) -> list[str]:
         "--port",
         str(port),
         "--ws",
-        "websockets",
+        "websockets-sansio",
         "--ws-max-size",
         str(settings.GUICHET_CHAT_MAX_FRAME),
         "--lifespan",

@@ -4,6 +4,7 @@ lines numbered once, taken, transferred, ended; what the widget is told about wa
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
@@ -11,6 +12,7 @@ from guichet.accounts.models import Role
 from guichet.chat import services
 from guichet.chat.models import Author, ChatEntry, ChatSession, ChatState, EndReason
 from guichet.chat.tests.conftest import ChatWorld
+from guichet.conduct.services import conduct_block
 from guichet.conftest import last, make_staff, story
 from guichet.contacts.services import contact_block, contact_for_email
 from guichet.intake.models import InboundEmail
@@ -344,3 +346,38 @@ def test_rating_and_transcript(chat: ChatWorld) -> None:
     with pytest.raises(InvalidRequest) as again:
         services.chat_transcript(session_id=session.pk, brand=chat.brand, visitor=session.visitor)
     assert again.value.code == "rate_limited"
+
+
+def test_a_customer_blocked_during_a_chat_is_cut_off(
+    chat: ChatWorld, django_capture_on_commit_callbacks: Any
+) -> None:
+    session = chat.start()
+    services.chat_accept(session_id=session.pk, brand=chat.brand, agent=chat.agent)
+    manager = make_staff(chat.brand, "direction", Role.MANAGER)
+    with brand_scope(chat.brand):
+        ticket = Ticket.objects.get(pk=session.ticket_id)
+    with django_capture_on_commit_callbacks(execute=True):
+        conduct_block(
+            contact=session.contact, ticket=ticket, actor=manager, reason="Insultes répétées"
+        )
+    with brand_scope(chat.brand):
+        session.refresh_from_db()
+    assert session.state == ChatState.ENDED and session.end_reason == EndReason.ABUSIVE
+
+
+def test_an_abusive_line_in_a_chat_is_read_by_the_conduct_detector(chat: ChatWorld) -> None:
+    from guichet.conduct.models import AbuseFlag
+
+    session = chat.start()
+    services.chat_accept(session_id=session.pk, brand=chat.brand, agent=chat.agent)
+    services.chat_post(
+        session_id=session.pk,
+        brand=chat.brand,
+        text="Vous êtes une bande de connards.",
+        client_id="insult",
+        visitor=session.visitor,
+    )
+    with brand_scope(chat.brand):
+        ticket = Ticket.objects.get(pk=session.ticket_id)
+        assert ticket.abuse_flagged_at is not None
+        assert AbuseFlag.objects.filter(ticket=ticket).exists()

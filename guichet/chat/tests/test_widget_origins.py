@@ -8,7 +8,13 @@ from django.test import override_settings
 
 from guichet.brands.models import Brand
 from guichet.chat.models import ChatWidget
-from guichet.chat.origins import allowed_origins, normalise, origin_allowed, site_origin
+from guichet.chat.origins import (
+    allowed_origins,
+    normalise,
+    origin_allowed,
+    site_origin,
+    widget_brand,
+)
 from guichet.conftest import World
 from guichet.lib import clock
 
@@ -101,3 +107,25 @@ def test_a_malformed_line_is_ignored(world: World) -> None:
     listing(world, "not-an-origin\nhttps://www.ej.example/some/page\nhttps://ok.example")
     assert allowed_origins(world.ej) == ["https://help.example.org", "https://ok.example"]
     assert not origin_allowed(world.ej, "not-an-origin")
+
+
+def test_a_widget_runs_for_a_brand_that_offers_chat(world: World) -> None:
+    # Jamla24's policy offers a chat; EJ's does not.
+    assert widget_brand("jamla24") == world.jamla
+    assert widget_brand("ej") is None
+    assert widget_brand("nobody") is None
+
+
+def test_a_widget_turned_off_or_an_inactive_brand_does_not_run(world: World) -> None:
+    widget = listing(world, "", brand=world.jamla)
+    assert widget_brand("jamla24") == world.jamla
+    widget.is_enabled = False
+    with world.scoped(world.jamla):
+        widget.save()
+    assert widget_brand("jamla24") is None
+    widget.is_enabled = True
+    with world.scoped(world.jamla):
+        widget.save()
+    world.jamla.is_active = False
+    world.jamla.save()
+    assert widget_brand("jamla24") is None

@@ -35,7 +35,25 @@ def test_the_demo_loaded_once(demo, presets, settings, capsys):
     staff_work_in_their_brands_time_zone_with_canned_replies_in_both_languages(presets)
     every_demo_ticket_is_routed_filed_answered_and_decided_coherently(presets)  # test_coherence.py
     brands_with_a_phone_have_three_weeks_of_calls(presets)
+    brands_with_chat_have_three_weeks_of_chats(presets)
     running_demo_again_adds_nothing(capsys)
+
+
+def brands_with_chat_have_three_weeks_of_chats(presets):
+    """The chat's figures and transcripts have something to show; the queue starts empty."""
+    from guichet.chat.models import ChatSession, ChatState, EndReason
+
+    with all_brands():
+        for slug, brand in presets.items():
+            chats = ChatSession.objects.filter(brand=brand)
+            if brand.get_policy().channel("chat") is None:
+                assert not chats.exists(), slug
+                continue
+            assert chats.count() >= 20, slug
+            assert not chats.exclude(state=ChatState.ENDED).exists()
+            assert chats.filter(end_reason=EndReason.ABANDONED).exists()
+            assert chats.filter(rating__isnull=False).exists()
+            assert chats.filter(accepted_at__isnull=False).count() >= chats.count() * 0.7
 
 
 def brands_with_a_phone_have_three_weeks_of_calls(presets):
@@ -64,7 +82,8 @@ def brands_with_a_phone_have_three_weeks_of_calls(presets):
 def covers_every_brand_type_category_channel_level_and_outcome(demo, presets):
     assert demo == {slug: 60 + sum(s.brand == slug for s in SCENES) for slug in presets}
     with all_brands():
-        tickets = Ticket.objects.all()
+        # The live chats' tickets apart (brands_with_chat_have_three_weeks_of_chats).
+        tickets = Ticket.objects.filter(chats__isnull=True)
         assert tickets.count() == TOTAL
         for slug, brand in presets.items():
             policy = brand.get_policy()
@@ -105,7 +124,7 @@ def covers_every_brand_type_category_channel_level_and_outcome(demo, presets):
         assert not tickets.filter(
             contact_type="complaint", status=Status.CLOSED, outcome=""
         ).exists()
-        assert Event.objects.filter(verb=Verb.OPENED).count() == TOTAL
+        assert Event.objects.filter(verb=Verb.OPENED, ticket__in=tickets).count() == TOTAL
         assert Event.objects.filter(verb=Verb.ESCALATED).exists()
         assert Message.objects.filter(is_internal=True).exists()
         assert not Event.objects.filter(at__gt=NOW).exists()
@@ -122,7 +141,7 @@ def running_demo_again_adds_nothing(capsys):
     call_command("demo")
     assert "nothing added" in capsys.readouterr().out
     with all_brands():
-        assert Ticket.objects.count() == TOTAL
+        assert Ticket.objects.filter(chats__isnull=True).count() == TOTAL
 
 
 def staff_work_in_their_brands_time_zone_with_canned_replies_in_both_languages(presets):

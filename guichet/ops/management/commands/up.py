@@ -123,7 +123,8 @@ class Command(BaseCommand):
         self.stdout.write(f"  API:       {url}api/v1/docs")
         self.stdout.write(f"  admin:     {url}admin/")
         self.stdout.write(f"  health:    {url}healthz")
-        self.stdout.write(f"  chat:      {url}desk/chat/   (websockets: {self.chat_url}/chat/ws/)")
+        sockets = self.chat_url.replace("http://", "ws://", 1)
+        self.stdout.write(f"  chat:      {url}desk/chat/   (websockets: {sockets}/chat/ws/)")
         outbox = mailfiles.outbox_directory()
         if (
             outbox is not None
