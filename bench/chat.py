@@ -170,8 +170,10 @@ def run(args: argparse.Namespace) -> None:
         began = time.perf_counter()
         cookies, per_agent = prepare(args.active)
         prepared = time.perf_counter() - began
-        with servers(web_port, chat_port) as uvicorn:
-            found = Results(database=database_name(), prepared_s=prepared, per_agent=per_agent)
+        with servers(web_port, chat_port) as (uvicorn, ws):
+            found = Results(
+                database=database_name(), prepared_s=prepared, per_agent=per_agent, ws=ws
+            )
             target = Target(
                 visit=f"ws://127.0.0.1:{chat_port}/chat/ws/visit/{BRAND}/",
                 staff=f"ws://127.0.0.1:{chat_port}/chat/ws/staff/",
@@ -238,8 +240,9 @@ def prepare(active: int) -> tuple[list[str], int]:
 
 
 @contextmanager
-def servers(web_port: int, chat_port: int) -> Iterator[subprocess.Popen[bytes]]:
-    """gunicorn and uvicorn as `guichet up` starts them; yields uvicorn's process."""
+def servers(web_port: int, chat_port: int) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
+    """gunicorn and uvicorn as `guichet up` starts them; yields uvicorn's process and its
+    websocket implementation."""
     from guichet.ops.webserver import chat_server_command, web_server_command
 
     started: list[subprocess.Popen[bytes]] = []
@@ -248,11 +251,12 @@ def servers(web_port: int, chat_port: int) -> Iterator[subprocess.Popen[bytes]]:
             web_server_command("127.0.0.1", web_port, workers=1, threads=4), cwd=ROOT
         )
         started.append(web)
-        chat = subprocess.Popen(chat_server_command("127.0.0.1", chat_port), cwd=ROOT)
+        command = chat_server_command("127.0.0.1", chat_port)
+        chat = subprocess.Popen(command, cwd=ROOT)
         started.append(chat)
         for port, process in ((web_port, web), (chat_port, chat)):
             wait_for(port, process)
-        yield chat
+        yield chat, command[command.index("--ws") + 1] if "--ws" in command else "auto"
     finally:
         for process in started:
             process.terminate()
@@ -296,6 +300,7 @@ class Results:
     database: str
     prepared_s: float
     per_agent: int
+    ws: str = ""  # uvicorn's websocket implementation (its --ws)
     phase: str = "starting"
     timed_out: bool = False
     idle: int = 0
@@ -318,8 +323,7 @@ class Results:
 
 Predicate = Callable[[dict[str, Any]], bool]
 # Why a connection failed, in words. InvalidMessage: the server closed the connection
-# before answering the handshake (uvicorn's websockets gives the application 10 s to
-# accept it).
+# without answering the handshake.
 REFUSALS = {
     "InvalidMessage": "handshake closed unanswered",
     "TimeoutError": "no handshake within 30 s",
@@ -700,7 +704,8 @@ def report(args: argparse.Namespace, results: Results) -> None:
     size = " (smoke size: not judged)" if args.smoke else ""
     print(f"\nbench-chat on {results.database}{size}")
     print(
-        f"  server: uvicorn {uvicorn.__version__} (--ws websockets {websockets.__version__}),"
+        f"  server: uvicorn {uvicorn.__version__} (--ws {results.ws}, websockets"
+        f" {websockets.__version__}),"
         f" Django Channels {channels.__version__}, channel layer {layer}; pages: gunicorn"
     )
     soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
