@@ -184,7 +184,8 @@
     Object.keys(chats).forEach(function (id) {
       if (!chats[id].gone) known[id] = chats[id].lastSeq;
     });
-    send({ type: "hello", chats: known });
+    // The page's language: the server words the topics and the chats' notices in it.
+    send({ type: "hello", chats: known, language: document.documentElement.lang });
   }
 
   function retry() {
