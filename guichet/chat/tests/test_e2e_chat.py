@@ -27,6 +27,7 @@ from typing import Any
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from django.core.cache import cache
 from django.urls import reverse
 from django.utils import translation
 from playwright.sync_api import (
@@ -84,6 +85,7 @@ WORDS = {
         "connected": "Connecté",
         "rated": "Merci pour votre note.",
         "you_left": "Vous avez quitté la discussion.",
+        "not_mine": "Plus la vôtre",
         "customer_left": "Le client a quitté la discussion.",
         "left": "Merci. Numéro de votre demande : %s.",
         "agent_reply": "Bonjour Yasmine, je regarde votre commande.",
@@ -113,6 +115,7 @@ WORDS = {
         "connected": "Connected",
         "rated": "Thank you for your rating.",
         "you_left": "You left the chat.",
+        "not_mine": "No longer yours",
         "customer_left": "The customer left the chat.",
         "left": "Thank you. Your request number: %s.",
         "agent_reply": "Hello Sam, I am looking at your order.",
@@ -246,6 +249,7 @@ def chat(
     browser: Browser,
     settings: Any,
 ) -> Iterator[Chat]:
+    cache.clear()  # the rate limits' counts of earlier tests (the clock stands still)
     # The site's address as the deployment sets it (the widget's upload, its links).
     settings.SITE_URL = live_server.url
     # The websockets on the live server's host name: the desk's session cookie is the
@@ -432,9 +436,13 @@ def test_a_customer_chats_with_two_agents_from_a_company_site(
     line = lines(karim, w["customer_reply"])
     expect(line).to_have_count(1)
     expect(line.get_by_role("link", name=re.compile("facture.pdf"))).to_be_visible()
-    expect(entries(customer, w["customer_reply"]).get_by_role("link")).to_contain_text(
-        "facture.pdf"
-    )
+    mine = entries(customer, w["customer_reply"]).get_by_role("link")
+    expect(mine).to_contain_text("facture.pdf")
+    for page, link in ((karim, line.get_by_role("link")), (customer, mine)):
+        href = link.get_attribute("href")
+        assert href is not None
+        got = page.request.get(href)
+        assert got.status == 200 and got.body() == PDF, (href, got.status)
     findings += look(customer, f"chat-widget-conversation-{language}")
     findings += look(karim, f"chat-console-conversation-{language}")
 
@@ -444,6 +452,8 @@ def test_a_customer_chats_with_two_agents_from_a_company_site(
     karim.get_by_test_id("transfer-submit").click()
     expect(nadia.get_by_test_id("mine-item")).to_contain_text(w["customer"])
     nadia.get_by_test_id("mine-item").click()
+    expect(karim.get_by_test_id("mine-item")).to_contain_text(w["not_mine"])
+    expect(karim.get_by_test_id("reply-box")).to_be_hidden()
     expect(lines(nadia, w["customer_reply"])).to_have_count(1)
     expect(w_("chat-state")).to_have_text(w["chatting"] % "Nadia")
     nadia.get_by_test_id("reply-box").fill(w["colleague_reply"])
@@ -473,12 +483,22 @@ def test_a_customer_chats_with_two_agents_from_a_company_site(
     for text in every[2:]:
         expect(lines(nadia, text)).to_have_count(1)
 
+    # Another page of the site: the chat carries on, every line once.
+    customer.reload()
+    w_("chat-launcher").click()
+    expect(w_("chat-state")).to_have_text(w["chatting"] % "Nadia")
+    for text in every:
+        expect(entries(customer, text)).to_have_count(1)
+
     # The customer ends the chat and rates it.
     w_("chat-end").click()
     expect(w_("chat-rating")).to_be_visible()
     expect(entries(customer, w["you_left"])).to_have_count(1)
     expect(lines(nadia, w["customer_left"])).to_have_count(1)
     expect(nadia.locator("[data-notice]")).to_be_visible()
+    expect(nadia.get_by_test_id("reply-box")).to_be_hidden()
+    expect(nadia.get_by_test_id("end-button")).to_be_hidden()
+    findings += look(nadia, f"chat-console-ended-{language}")
     findings += look(customer, f"chat-widget-rating-{language}")
     w_("chat-rating").get_by_role("radio", name="5").check()
     customer.locator("#r-comment").fill("Rapide et aimable." if language == "fr" else "Quick.")
