@@ -146,6 +146,7 @@ def widget_strings(brand: Brand) -> dict[str, str]:
         "send_rating": _("Send my rating"),
         "rated": _("Thank you for your rating."),
         "again": _("Start a new chat"),
+        "another": _("Write another message"),
         "error": _("Something went wrong. Please try again."),
         "new_messages": _("New messages"),
     }

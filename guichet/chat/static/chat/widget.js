@@ -52,7 +52,7 @@ button,input,select,textarea{font:inherit;border-radius:6px}button{cursor:pointe
 @media (max-width:479px){.panel{inset:0;width:100%;height:100%;border-radius:0}}
 header{${B};display:flex;align-items:center;padding:10px 12px}h2{flex:1;margin:0;font-size:17px;font-weight:600}
 .x{background:none;border:0;color:${K.text};font-size:24px;padding:0 8px}
-.bar{padding:0 14px;font-size:14px}.bar p{margin:6px 0}.bar p:empty{display:none}.bar:has(p:not(:empty)){border-bottom:1px solid #ddd}.err{color:#b00020}.ref{white-space:nowrap}
+.bar{padding:0 14px;font-size:14px}.bar p{margin:6px 0}.bar p:empty{display:none}.bar:has(p:not(:empty)){border-bottom:1px solid #ddd}.err{color:#b00020}.ref{white-space:nowrap;font-weight:600}
 .body{flex:1;overflow-y:auto;padding:12px 14px}
 label{display:block;margin:10px 0 4px;font-weight:600}.pre .check{display:flex;gap:8px;font-weight:400}
 input,select,textarea{width:100%;padding:8px;border:1px solid #767676;background:#fff}input[type=radio],input[type=checkbox]{width:auto}
@@ -122,7 +122,7 @@ fieldset{border:0;padding:0;margin:16px 0 0;min-width:0}legend{font-weight:600;p
     h("label", { class: "check", for: "f-consent" }, fConsent, consentText), submit);
   const leftText = h("p", { t: "chat-left" });
   const leftMail = h("p", { text: T.left_mail });
-  const leftView = h("div", {}, leftText, leftMail, button(T.again, restart, { class: "link again" }));
+  const leftView = h("div", {}, leftText, leftMail, button(T.another, restart, { class: "link again" }));
 
   // The conversation.
   const log = h("div", { class: "log", role: "log", "aria-live": "polite", "aria-label": T.title, t: "chat-log" });
@@ -497,7 +497,7 @@ fieldset{border:0;padding:0;margin:16px 0 0;min-width:0}legend{font-weight:600;p
     launcher.setAttribute("aria-expanded", "true");
     launcher.setAttribute("aria-label", T.launcher);
     connect();
-    (view === "chat" && !compose.hidden ? input : view === "form" ? fName : closeBtn).focus();
+    (view === "chat" && !compose.hidden ? input : !pre.hidden ? fName : closeBtn).focus(); // the form: once welcomed
     markRead();
   }
   function close() {
