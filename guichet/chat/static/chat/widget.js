@@ -54,7 +54,7 @@ header{${B};display:flex;align-items:center;padding:10px 12px}h2{flex:1;margin:0
 .x{background:none;border:0;color:${K.text};font-size:24px;padding:0 8px}
 .bar{padding:0 14px;font-size:14px}.bar p{margin:6px 0}.bar p:empty{display:none}.bar:has(p:not(:empty)){border-bottom:1px solid #ddd}.err{color:#b00020}.ref{white-space:nowrap;font-weight:600}
 .body{flex:1;overflow-y:auto;padding:12px 14px}
-label{display:block;margin:10px 0 4px;font-weight:600}.pre .check{display:flex;gap:8px;font-weight:400}
+label{display:block;margin:10px 0 4px;font-weight:600}.pre .check{display:flex;gap:8px;font-weight:400;align-items:flex-start}.check input{margin-top:4px}.body>:not([hidden])>p:first-child{margin-top:0}
 input,select,textarea{width:100%;padding:8px;border:1px solid #767676;background:#fff}input[type=radio],input[type=checkbox]{width:auto}
 textarea{resize:vertical;min-height:70px}
 .go{margin-top:14px;width:100%;padding:10px;border:0;${B};font-weight:600}.go:disabled{opacity:.6}
