@@ -196,6 +196,11 @@ def refresh(conn: StaffConnection, chat_id: int) -> list[dict[str, Any]]:
 
 
 def hello(conn: StaffConnection, content: dict[str, Any]) -> list[dict[str, Any]]:
+    # The console's page is in the language of its address (/en/desk/chat/), which may
+    # not be the one the person's emails are in: its topics and notices follow the page.
+    language = content.get("language")
+    if isinstance(language, str) and language in dict(settings.LANGUAGES):
+        conn.language = language
     chats = content.get("chats")
     if isinstance(chats, dict):
         for key, seq in chats.items():

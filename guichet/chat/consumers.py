@@ -65,6 +65,14 @@ class JsonSocket(AsyncJsonWebsocketConsumer):
         for message in messages:
             await self.send_json(message)
 
+    async def refuse(self, code: int) -> None:
+        """Close with `code`, in a way the page's script can read it. Refused during the
+        handshake, a connection reaches the script as a failed one (code 1006, as when the
+        network is down), so it would try again and again and never say why: the
+        connection is opened and at once closed with the reason's code, nothing sent."""
+        await self.accept()
+        await self.close(code=code)
+
 
 def _admit(slug: str, origin: str, address: str) -> tuple[int | None, int]:
     brand = widget_brand(slug)
@@ -87,7 +95,7 @@ class VisitorConsumer(JsonSocket):
         origin, address = _header(self.scope, b"origin"), _address(self.scope)
         brand_id, refusal = await database_sync_to_async(_admit)(slug, origin, address)
         if brand_id is None:
-            await self.close(code=refusal)
+            await self.refuse(refusal)
             return
         self.conn = visit.Connection(brand_id=brand_id, address=address, origin=origin)
         self.chat_joined: int | None = None
@@ -157,13 +165,13 @@ class StaffConsumer(JsonSocket):
 
     async def connect(self) -> None:
         if not staff_origin_allowed(_header(self.scope, b"origin")):
-            await self.close(code=REFUSED_ORIGIN)
+            await self.refuse(REFUSED_ORIGIN)
             return
         conn = await database_sync_to_async(_staff)(
             self.scope.get("user"), self.scope.get("session")
         )
         if conn is None:
-            await self.close(code=REFUSED_ORIGIN)
+            await self.refuse(REFUSED_ORIGIN)
             return
         self.conn = conn
         self.groups_in: set[str] = set()
