@@ -5,6 +5,7 @@ to send (docs/chat.md, "The console's protocol")."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -21,6 +22,7 @@ from guichet.chat.models import ChatEntry, ChatSession, ChatState
 from guichet.chat.visit import ENTRIES_PER_CATCH_UP, state_json
 from guichet.lib.errors import InvalidRequest
 from guichet.lib.scoping import brand_scope
+from guichet.lib.ttlcache import TTLCache, ttl_cache
 
 PREVIEW = 120  # characters of the first message shown in the queue
 
@@ -69,40 +71,82 @@ def _brands(conn: StaffConnection) -> list[Brand]:
     return list(Brand.objects.filter(pk__in=conn.brand_ids))
 
 
-def queue(conn: StaffConnection) -> dict[str, Any]:
-    """The chats waiting that the person may take (their brands, the levels they reach)."""
+@dataclass(frozen=True)
+class Waiting:
+    """A chat of a brand's queue, as every console of the brand reads it."""
+
+    id: int
+    name: str
+    topic: str
+    reference: str
+    waiting_since: str
+    level: int
+    preview: str
+
+
+# A brand's queue read once for a notice that the queue changed, shared by every console
+# of this process that the notice reaches (the notice's id is the key).
+_queues: TTLCache[list[Waiting]] = ttl_cache(5.0)
+
+
+def _waiting(brand: Brand) -> list[Waiting]:
+    with brand_scope(brand):
+        sessions = list(
+            ChatSession.objects.filter(brand=brand, state=ChatState.QUEUED)
+            .select_related("ticket", "contact")
+            .order_by("queued_at")[:200]
+        )
+        first = {
+            entry.session_id: entry.message.text if entry.message else ""
+            for entry in ChatEntry.objects.filter(session__in=sessions, seq=1).select_related(
+                "message"
+            )
+        }
+    return [
+        Waiting(
+            id=session.pk,
+            name=session.contact.name,
+            topic=session.topic,
+            reference=session.ticket.reference,
+            waiting_since=session.queued_at.isoformat(),
+            level=session.level,
+            preview=first.get(session.pk, "")[:PREVIEW],
+        )
+        for session in sessions
+    ]
+
+
+def queue(conn: StaffConnection, notice: str = "") -> dict[str, Any]:
+    """The chats waiting that the person may take (their brands, the levels they reach).
+    With `notice` (the id of a "queue changed" notice), a brand's queue is read once for
+    all the consoles the notice reaches."""
     user = conn.user
     chats: list[dict[str, Any]] = []
     for brand in _brands(conn):
-        with brand_scope(brand):
-            waiting = list(
-                ChatSession.objects.filter(brand=brand, state=ChatState.QUEUED)
-                .select_related("ticket", "contact")
-                .order_by("queued_at")[:200]
+        if notice:
+            waiting = _queues.get((brand.pk, notice), partial(_waiting, brand))
+        else:
+            waiting = _waiting(brand)
+        policy = brand.get_policy()
+        topics = {c.key: policy.text(c.name, conn.language) for c in policy.categories}
+        reached: dict[int, bool] = {}
+        for chat in waiting:
+            if chat.level not in reached:
+                reached[chat.level] = services.handles(user, brand, chat.level)
+            if not reached[chat.level]:
+                continue
+            chats.append(
+                {
+                    "id": chat.id,
+                    "brand": brand.name,
+                    "name": chat.name,
+                    "topic": topics.get(chat.topic, ""),
+                    "reference": chat.reference,
+                    "waiting_since": chat.waiting_since,
+                    "level": chat.level,
+                    "preview": chat.preview,
+                }
             )
-            first = {
-                entry.session_id: entry.message.text if entry.message else ""
-                for entry in ChatEntry.objects.filter(session__in=waiting, seq=1).select_related(
-                    "message"
-                )
-            }
-            policy = brand.get_policy()
-            for session in waiting:
-                if not services.handles(user, brand, session.level):
-                    continue
-                topic = next((c for c in policy.categories if c.key == session.topic), None)
-                chats.append(
-                    {
-                        "id": session.pk,
-                        "brand": brand.name,
-                        "name": session.contact.name,
-                        "topic": policy.text(topic.name, conn.language) if topic else "",
-                        "reference": session.ticket.reference,
-                        "waiting_since": session.queued_at.isoformat(),
-                        "level": session.level,
-                        "preview": first.get(session.pk, "")[:PREVIEW],
-                    }
-                )
     chats.sort(key=lambda chat: str(chat["waiting_since"]))
     return {"type": "queue", "chats": chats}
 

@@ -176,6 +176,7 @@ class StaffConsumer(JsonSocket):
         self.conn = conn
         self.groups_in: set[str] = set()
         self.queue_pending = False
+        self.queue_notice = ""
         await self.accept()
         await self._join()
         WATCH.start()
@@ -213,6 +214,7 @@ class StaffConsumer(JsonSocket):
         await self.send_all(out)
 
     async def queue_changed(self, event: dict[str, Any]) -> None:
+        self.queue_notice = str(event.get("n") or "")
         if self.queue_pending:
             return
         self.queue_pending = True
@@ -223,7 +225,8 @@ class StaffConsumer(JsonSocket):
     async def _send_queue(self) -> None:
         self.queue_pending = False
         try:
-            await self.send_json(await database_sync_to_async(console.queue)(self.conn))
+            queue = await database_sync_to_async(console.queue)(self.conn, self.queue_notice)
+            await self.send_json(queue)
         except Exception:  # the connection closed meanwhile
             logger.debug("queue not sent", exc_info=True)
 

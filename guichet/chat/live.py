@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import uuid
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -54,7 +55,9 @@ def _notices(
 ) -> list[tuple[str, dict[str, Any]]]:
     notices = [(chat_group(session_id), {"type": "chat.changed", "chat": session_id})]
     if queue and brand_id is not None:
-        notices.append((queue_group(brand_id), {"type": "queue.changed"}))
+        # Its id lets the consoles of a process read the brand's queue once for it.
+        notice: dict[str, Any] = {"type": "queue.changed", "n": uuid.uuid4().hex}
+        notices.append((queue_group(brand_id), notice))
     notices.extend((agent_group(pk), {"type": "mine.changed"}) for pk in agents)
     return notices
 
@@ -98,6 +101,7 @@ class Watch:
     def __init__(self) -> None:
         self.since: datetime | None = None
         self.seen: dict[int, datetime] = {}
+        self.states: dict[int, str] = {}
         self.task: asyncio.Task[None] | None = None
 
     def start(self) -> None:
@@ -119,7 +123,8 @@ class Watch:
                     await layer.group_send(group, message)
 
     def read(self) -> list[tuple[str, dict[str, Any]]]:
-        from guichet.chat.models import ChatSession
+        # Imported here: the models load with the apps, after this module.
+        from guichet.chat.models import ChatSession, ChatState
 
         now = clock.now()
         if self.since is None:
@@ -129,17 +134,21 @@ class Watch:
             rows = list(
                 ChatSession.objects.filter(updated_at__gte=self.since - WATCH_OVERLAP)
                 .order_by()
-                .values_list("pk", "brand_id", "updated_at", "agent_id")
+                .values_list("pk", "brand_id", "updated_at", "agent_id", "state")
             )
         self.since = max([now, *(row[2] for row in rows)])
         notices: list[tuple[str, dict[str, Any]]] = []
-        for pk, brand_id, updated_at, agent_id in rows:
+        for pk, brand_id, updated_at, agent_id, state in rows:
             if self.seen.get(pk) == updated_at:
                 continue
             self.seen[pk] = updated_at
-            notices.extend(_notices(pk, brand_id, True, (agent_id,) if agent_id else ()))
+            # The queue changes when a chat joins it or leaves it, not with each line.
+            queue = state == ChatState.QUEUED or self.states.get(pk, ChatState.QUEUED) != state
+            self.states[pk] = state
+            notices.extend(_notices(pk, brand_id, queue, (agent_id,) if agent_id else ()))
         horizon = now - WATCH_OVERLAP * 4
         self.seen = {pk: at for pk, at in self.seen.items() if at >= horizon}
+        self.states = {pk: state for pk, state in self.states.items() if pk in self.seen}
         return notices
 
 

@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _t
 from django.utils.translation import gettext_lazy as _
 
 from guichet.accounts.models import Membership, User
-from guichet.accounts.permissions import Action, can
+from guichet.accounts.permissions import ROLE_ACTIONS, Action, can
 from guichet.brands.models import Brand
 from guichet.chat import live
 from guichet.chat.entries import line_text
@@ -76,6 +76,8 @@ TRANSCRIPT_EVERY = timedelta(minutes=1)
 # The queue's expected wait when no chat was taken lately.
 DEFAULT_WAIT = timedelta(minutes=2)
 CHAT_SYSTEM = System("chat")
+# The roles that answer customers (and so take chats).
+REPLYING_ROLES = sorted(role for role, actions in ROLE_ACTIONS.items() if Action.REPLY in actions)
 LIVE_STATES = (ChatState.QUEUED, ChatState.ACTIVE)
 
 # Set while a chat service writes a message, so that `replies_to_chats` does not put the
@@ -126,14 +128,17 @@ def is_open(brand: Brand, now: datetime) -> bool:
 def present_agents(brand: Brand, now: datetime) -> list[User]:
     """The brand's staff with the console open and available."""
     since = now - PRESENCE_TIMEOUT
-    ids = Membership.objects.filter(brand=brand, is_active=True).values("user_id")
-    users = User.objects.filter(
-        pk__in=ids,
-        is_active=True,
-        chat_presence__status=PresenceStatus.AVAILABLE,
-        chat_presence__seen_at__gte=since,
+    ids = Membership.objects.filter(brand=brand, is_active=True, role__in=REPLYING_ROLES).values(
+        "user_id"
     )
-    return [user for user in users if can(user, Action.REPLY, brand=brand)]
+    return list(
+        User.objects.filter(
+            pk__in=ids,
+            is_active=True,
+            chat_presence__status=PresenceStatus.AVAILABLE,
+            chat_presence__seen_at__gte=since,
+        )
+    )
 
 
 def load_of(brand: Brand, agents: Sequence[User]) -> dict[int, int]:

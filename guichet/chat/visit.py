@@ -20,11 +20,13 @@ from guichet.intake.consent import consent_text
 from guichet.lib import clock, ratelimit
 from guichet.lib.errors import InvalidRequest
 from guichet.lib.scoping import brand_scope
+from guichet.lib.ttlcache import TTLCache, ttl_cache
 
 # An ended chat is still shown on the visitor's return for this long (to rate it, to ask
 # for its transcript).
 SHOWN_AFTER_END = timedelta(minutes=30)
 ENTRIES_PER_CATCH_UP = 500
+_availability: TTLCache[services.Availability] = ttl_cache(1.0)
 
 
 @dataclass
@@ -79,7 +81,10 @@ def hello(conn: Connection, content: dict[str, Any]) -> list[dict[str, Any]]:
     policy = brand.get_policy()
     with brand_scope(brand), translation.override(conn.language):
         session = _current(conn, brand)
-        found = services.availability(brand)
+        # Read once a second per brand, however many visitors arrive in it.
+        found = _availability.get(
+            (brand.pk, int(clock.now().timestamp())), lambda: services.availability(brand)
+        )
         welcome: dict[str, Any] = {
             "type": "welcome",
             "token": token,
