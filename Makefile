@@ -13,7 +13,7 @@ STAMP := $(VENV)/.installed
 PORT ?= 8000
 export PORT
 
-.PHONY: help run test check lint typecheck layers migrations-check pytest bench bench-sla bench-email bench-desk bench-api bench-search bench-reports bench-intake bench-conduct bench-smoke clean messages
+.PHONY: help run test check lint typecheck layers migrations-check pytest bench bench-sla bench-email bench-desk bench-api bench-search bench-reports bench-intake bench-conduct bench-chat bench-smoke clean messages
 
 help:
 	@echo "make run    start Guichet (web + worker) on http://127.0.0.1:$(PORT)/ with the five preset brands"
@@ -59,7 +59,7 @@ pytest: $(STAMP)
 messages: $(STAMP)
 	$(BIN)/python -m guichet.lib.messages --update
 
-bench: bench-sla bench-email bench-desk bench-api bench-search bench-reports bench-channels bench-intake bench-conduct
+bench: bench-sla bench-email bench-desk bench-api bench-search bench-reports bench-channels bench-intake bench-conduct bench-chat
 
 bench-sla: $(STAMP)
 	$(BIN)/python bench/sla.py
@@ -106,6 +106,14 @@ bench-intake: $(STAMP)
 # F1 per language, the false positives and negatives, the time per 10 kB message. No database.
 bench-conduct: $(STAMP)
 	$(BIN)/python bench/conduct/run.py
+
+# Live chat on loopback through gunicorn and uvicorn as `guichet up` runs them, on a fresh
+# SQLite database (and on PostgreSQL too when DATABASE_URL names one: dropped and made
+# again): 1,000 idle visitors and 200 chats held, then the delay of 1,000 messages each way
+# (customer → agent, agent → customer), the server's memory. BENCH_ARGS: --idle, --active,
+# --messages, --interval, --timeout (300 s a run), --smoke.
+bench-chat: $(STAMP)
+	$(BIN)/python bench/chat.py $(BENCH_ARGS)
 
 # Every bench-* target above at a tiny size, each in fresh *_smoke databases: proves they
 # still run (CI runs it). Prints their figures and judges none; fails if a bench fails.

@@ -83,6 +83,10 @@ SMOKE: dict[str, dict[str, str]] = {
         "BENCH_CHANNELS_CLIENTS": "2",
         "DATABASE_URL": database("channels"),
     },
+    # 20 idle visitors, 5 chats, 20 messages each way (BENCH_SMOKE=1), on SQLite and here.
+    "bench-chat": {
+        "DATABASE_URL": database("chat"),
+    },
     # No database; the corpus is small already: only fewer misread examples printed.
     "bench-intake": {
         "BENCH_INTAKE_SHOW": "3",

@@ -29,7 +29,7 @@ from guichet.desk import queries, reporting
 from guichet.desk.shell import desk_of, shell_context, views_counted
 from guichet.lib import clock
 from guichet.lib.errors import InvalidRequest
-from guichet.reports import dashboard, figures, review
+from guichet.reports import chat_figures, dashboard, figures, review
 from guichet.reports.scope import Scope
 from guichet.tickets.queries import tickets_of
 
@@ -90,12 +90,15 @@ def dashboard_page(request: HttpRequest) -> HttpResponse:
         report = figures.report(scope)
         cards = dashboard.cards(scope)
         charts = dashboard.charts_of(scope)
+        chat = chat_figures.section(scope)
     context.update(
         scope=scope,
         period=reporting.period_words(scope),
         cards=[_card(scope, card) for card in cards],
         charts=[_chart(scope, chart) for chart in charts],
         report=[_figure(scope, figure) for figure in report],
+        # The live chat's section, when the brand had chats in the period.
+        chat=_chat(scope, chat) if chat is not None else None,
         reset=f"{reverse('desk:reports')}?brand={brand.pk}",
         downloads=_downloads(desk, brand, scope),
     )
@@ -155,6 +158,21 @@ def review_download(request: HttpRequest) -> HttpResponse:
 def _figure(scope: Scope, figure: figures.Figure) -> dict[str, Any]:
     rows = reporting.shown_rows(scope, figure)
     return {"figure": figure, "rows": rows, "headers": reporting.shown_headers(figure, rows)}
+
+
+def _chat(scope: Scope, chat: chat_figures.Section) -> dict[str, Any]:
+    return {
+        "cards": [
+            {
+                "label": n.label,
+                "text": n.text,
+                "detail": n.detail,
+                "url": reporting.tickets_url(scope, n.link) if n.link is not None else "",
+            }
+            for n in chat.cards
+        ],
+        "report": [_figure(scope, figure) for figure in chat.figures],
+    }
 
 
 def _card(scope: Scope, card: dashboard.Card) -> dict[str, Any]:
@@ -224,7 +242,9 @@ def report_tickets(request: HttpRequest) -> HttpResponse:
         # Erased since (retention) or a complaint about the viewer: counted, not listed.
         unlisted=max(0, counted - page.paginator.count),
         # Promises (deadlines) and events (escalations, flags) count a ticket once each.
-        per_event=any(request.GET.get(k) for k in ("deadline", "tally", "escalated", "trigger")),
+        per_event=any(
+            request.GET.get(k) for k in ("deadline", "tally", "escalated", "trigger", "chat")
+        ),
         query=query.urlencode(),
         back=f"{reverse('desk:reports')}?{urlencode(reporting.filters_for(scope))}",
         **views_counted(desk),

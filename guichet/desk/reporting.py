@@ -16,6 +16,7 @@ from django.utils import formats
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
+from guichet.accounts.models import User
 from guichet.accounts.permissions import Action, StaffAccess
 from guichet.brands.models import Brand, Team
 from guichet.lib.errors import InvalidRequest
@@ -352,11 +353,49 @@ def criteria(scope: Scope, params: Any) -> list[tuple[str, str]]:
         labels = {verb.value: str(verb.label) for verb in Verb}
         what = labels.get(get("tally"), get("tally"))
         found.append((_("Counted"), f"{what} — {get('detail')}" if get("detail") else what))
+    if get("chat"):
+        found.extend(_chat_criteria(scope, params))
     if get("age"):
         try:
             found.append((_("Open now, received"), figures.age_label(get("age"))))
         except KeyError:
             found.append((_("Open now, received"), str(get("age"))))
+    return found
+
+
+def _chat_criteria(scope: Scope, params: Any) -> list[tuple[str, str]]:
+    """A list of the tickets of live chats (`reports.chat_figures`), in words. An agent
+    is named if they are of the brand (the query string may say any number)."""
+    get = params.get
+    kinds = {
+        "offered": _("offered"),
+        "answered": _("answered by an agent"),
+        "answered_ended": _("answered by an agent, then ended"),
+        "abandoned": _("abandoned before an agent answered"),
+        "unanswered": _("ended otherwise before an answer"),
+        "waiting": _("still waiting"),
+        "transferred": _("transferred"),
+        "rated": _("rated by the customer"),
+    }
+    found = [(_("Live chats"), str(kinds.get(get("chat"), get("chat"))))]
+    agents = {
+        name: str(get(name))
+        for name in ("chat_agent", "chat_rated_agent")
+        if get(name) and str(get(name)).isdigit() and len(str(get(name))) < 10
+    }
+    names = {
+        str(user.pk): user.get_full_name() or user.username
+        for user in User.objects.filter(
+            pk__in=[int(pk) for pk in agents.values()], memberships__brand=scope.brand
+        )
+    }
+    if "chat_agent" in agents:
+        found.append((_("Answered by"), names.get(agents["chat_agent"], agents["chat_agent"])))
+    if "chat_rated_agent" in agents:
+        pk = agents["chat_rated_agent"]
+        found.append((_("Rating about"), names.get(pk, pk)))
+    if get("chat_score"):
+        found.append((_("Rating"), str(get("chat_score"))))
     return found
 
 

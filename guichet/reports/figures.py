@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from guichet.lib import clock
 from guichet.lib.errors import InvalidRequest
 from guichet.reports import calls
+from guichet.reports.chats import KINDS
 from guichet.reports.models import TicketFact
 from guichet.reports.scope import Scope
 from guichet.sla.models import DeadlineKind
@@ -1142,8 +1143,10 @@ def report(scope: Scope) -> list[Figure]:
 def behind(scope: Scope, params: Any) -> QuerySet[Any]:
     """The ids of the tickets a figure's cell counts: the scope, then what the link adds.
     Unknown parameters are ignored (the scope's own are read by Scope.from_params)."""
-    tickets = scope.tickets()
     get = params.get
+    if get("chat"):
+        return _chats_behind(scope, params)
+    tickets = scope.tickets()
     for name in ("complexity", "priority"):
         if get(name):
             tickets = tickets.filter(**{name: get(name)})
@@ -1196,6 +1199,30 @@ def behind(scope: Scope, params: Any) -> QuerySet[Any]:
         # The backlog is the tickets open now, whenever received (`backlog_by_age`).
         ids = backlog(scope).filter(**_age_filter(get("age"))).values("ticket_id")
     return ids.distinct()
+
+
+def _chats_behind(scope: Scope, params: Any) -> QuerySet[Any]:
+    """The tickets of the live chats a number counts: the chats offered in the period
+    (whenever their ticket was received), of a kind (`chats.KINDS`), an agent's, or
+    rated with a score."""
+    kind = KINDS.get(params.get("chat"))
+    if kind is None:
+        raise InvalidRequest(
+            _("No such count of chats: %(value)s") % {"value": str(params.get("chat"))[:20]},
+            code="chat",
+        )
+    chats = scope.chats().filter(kind)
+    for name, column in (
+        ("chat_agent", "agent_id"),
+        ("chat_rated_agent", "rated_agent_id"),
+        ("chat_score", "score"),
+    ):
+        if params.get(name):
+            value = _whole(params.get(name))
+            if not 0 < value < 2**31:  # what the columns hold
+                raise InvalidRequest(f"{name}: a number", code="number")
+            chats = chats.filter(**{column: value})
+    return chats.values("ticket_id").distinct()
 
 
 def _whole(value: Any) -> int:

@@ -1,6 +1,7 @@
 """The reporting read model (docs/reports.md): what happened to each ticket, per ticket, per
-visit of a level and per deadline, kept from the event log alone (`projection`), in the
-transaction that records the events, and rebuilt from them by `guichet reports rebuild`.
+visit of a level, per deadline and per live chat, kept from the event log alone
+(`projection`), in the transaction that records the events, and rebuilt from them by
+`guichet reports rebuild`.
 
 Reports read these tables (and, for the calls answered in time, the telephony's call rows:
 `reports/calls.py`). They hold no personal data — no names, addresses, texts or
@@ -188,6 +189,50 @@ class Tally(models.Model):
 
     def __str__(self) -> str:
         return f"{self.what} {self.at:%Y-%m-%d}"
+
+
+class ChatFact(models.Model):
+    """One live chat (docs/chat.md): offered when it entered the queue, answered by an
+    agent after a wait, or ended before anyone answered; how long it lasted, how often it
+    was transferred, and the customer's rating. Kept from the chat's events on its ticket
+    (`reports.chats`); the agents are their user ids."""
+
+    # Indexed by the composite index below, which starts with it.
+    brand = models.ForeignKey(
+        "brands.Brand", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    ticket_id = models.BigIntegerField()
+    chat_id = models.BigIntegerField(unique=True)
+    offered_at = models.DateTimeField()
+    answered_at = models.DateTimeField(null=True)
+    # The agent who answered it (took it from the queue first).
+    agent_id = models.IntegerField(null=True)
+    # Answered: the seconds it waited in the queue before that; ended unanswered: the
+    # seconds it waited before it ended.
+    wait_s = models.IntegerField(null=True)
+    transfers = models.PositiveSmallIntegerField(default=0)
+    ended_at = models.DateTimeField(null=True)
+    # customer, agent, abusive, abandoned, idle.
+    end_reason = models.CharField(max_length=20, blank=True)
+    # From the answer to the end.
+    length_s = models.IntegerField(null=True)
+    score = models.PositiveSmallIntegerField(null=True)
+    # The agent the rating is about (the one who had the chat when it was rated).
+    rated_agent_id = models.IntegerField(null=True)
+
+    objects = BrandScopedManager()
+
+    class Meta:
+        verbose_name = _("chat figures")
+        verbose_name_plural = _("chat figures")
+        indexes = [
+            models.Index(fields=["brand", "offered_at"], name="chatfact_brand_offered"),
+            # A rebuild deletes a chunk's rows by ticket.
+            models.Index(fields=["ticket_id"], name="chatfact_ticket"),
+        ]
+
+    def __str__(self) -> str:
+        return f"chat {self.chat_id}"
 
 
 class ReportExport(models.Model):

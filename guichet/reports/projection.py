@@ -18,6 +18,7 @@ from django.db import models
 
 from guichet.brands.models import Brand
 from guichet.lib.bulk import insert_all, save_fields
+from guichet.reports.chats import CHAT_VERBS, ChatFacts
 from guichet.reports.models import DeadlineFact, LevelFact, Tally, TicketFact
 from guichet.sla.businesstime import add_duration, elapsed
 from guichet.sla.models import ACTION_KINDS
@@ -42,6 +43,7 @@ TALLIED: dict[str, str] = {
     Verb.STRIKE_RECORDED: "",
     Verb.STRIKE_WITHDRAWN: "",
     Verb.DELAY_LETTER_SENT: "kind",
+    Verb.CHAT_MESSAGE_LEFT: "",
 }
 # The fields of a ticket's figures an event changes in place.
 _FIELDS_CHANGED = {"category", "contact_type", "priority", "complexity", "language", "channel"}
@@ -73,6 +75,7 @@ RELEVANT = (
     | _LEVEL_VERBS
     | _DEADLINE_VERBS
     | set(TALLIED)
+    | CHAT_VERBS
 )
 
 
@@ -105,6 +108,8 @@ class Projection:
         self.changed: dict[int, tuple[Any, set[str]]] = {}
         self.brands: dict[int, Brand] = {}
         self.zones: dict[int, ZoneInfo] = {}
+        # The live chats' figures (reports.chats), written with the rest.
+        self.chats = ChatFacts(self._new, self._set)
 
     # --- loading and saving ----------------------------------------------------------------
     def load(self, events: Sequence[Event]) -> None:
@@ -114,6 +119,7 @@ class Projection:
         known = {e.ticket_id for e in events} - opened
         if not known:
             return
+        self.chats.load(events, known)
         verbs = {e.verb for e in events if e.ticket_id in known}
         for fact in TicketFact._base_manager.filter(ticket_id__in=known):
             self.tickets[fact.ticket_id] = fact
@@ -178,6 +184,9 @@ class Projection:
         if event.verb == Verb.OPENED:
             self._opened(event, data)
             return
+        if event.verb in CHAT_VERBS:
+            # A chat's figures are its own: they need no figures of its ticket.
+            self.chats.apply(event)
         fact = self.tickets.get(event.ticket_id)
         if fact is None:
             return  # a ticket opened before the log was kept: nothing to bring up to date

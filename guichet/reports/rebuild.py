@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 from django.db import transaction
 
 from guichet.brands.models import Brand
-from guichet.reports.models import DeadlineFact, LevelFact, Tally, TicketFact
+from guichet.reports.models import ChatFact, DeadlineFact, LevelFact, Tally, TicketFact
 from guichet.reports.projection import RELEVANT, Projection
 from guichet.tickets.models import Event, Ticket
 
@@ -78,7 +78,7 @@ def _replay(ticket_ids: list[int]) -> int:
             .order_by("pk")
             .values_list("pk", flat=True)
         )
-        for model in (TicketFact, LevelFact, DeadlineFact, Tally):
+        for model in (TicketFact, LevelFact, DeadlineFact, Tally, ChatFact):
             model._base_manager.filter(ticket_id__in=ticket_ids).delete()
         projection = Projection()
         count = 0

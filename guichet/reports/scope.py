@@ -15,7 +15,7 @@ from django.db.models import QuerySet
 
 from guichet.lib import clock
 from guichet.lib.errors import InvalidRequest
-from guichet.reports.models import DeadlineFact, LevelFact, Tally, TicketFact
+from guichet.reports.models import ChatFact, DeadlineFact, LevelFact, Tally, TicketFact
 
 if TYPE_CHECKING:
     from guichet.brands.models import Brand
@@ -222,6 +222,17 @@ class Scope:
         the filters."""
         rows = Tally._base_manager.filter(
             brand=self.brand, what__in=whats, at__gte=self.since, at__lt=self.until
+        )
+        if self.filtered():
+            everything = replace(self, start=date(1970, 1, 1), end=date(9999, 1, 1))
+            rows = rows.filter(ticket_id__in=everything.tickets().values("ticket_id"))
+        return rows
+
+    def chats(self) -> QuerySet[ChatFact]:
+        """The live chats offered during the period (by when they entered the queue), on
+        tickets that pass the filters."""
+        rows = ChatFact._base_manager.filter(
+            brand=self.brand, offered_at__gte=self.since, offered_at__lt=self.until
         )
         if self.filtered():
             everything = replace(self, start=date(1970, 1, 1), end=date(9999, 1, 1))

@@ -66,6 +66,9 @@ class FiguresOut(Out):
     end: date  # the day after the last
     filters: dict[str, str]
     figures: list[FigureOut]
+    # The live chat's figures (chats offered, answered, abandoned, the wait, per agent,
+    # ratings), whatever `kpi` names; empty when the brand had no chat in the period.
+    chat: list[FigureOut]
 
 
 class KpiOut(Out):
