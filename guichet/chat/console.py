@@ -19,7 +19,7 @@ from guichet.brands.models import Brand
 from guichet.chat import services
 from guichet.chat.entries import entry_json
 from guichet.chat.models import ChatEntry, ChatSession, ChatState
-from guichet.chat.visit import ENTRIES_PER_CATCH_UP, state_json
+from guichet.chat.visit import entries_after, state_json
 from guichet.lib.errors import InvalidRequest
 from guichet.lib.scoping import brand_scope
 from guichet.lib.ttlcache import TTLCache, ttl_cache
@@ -36,6 +36,9 @@ class StaffConnection:
     sent_state: dict[int, dict[str, Any]] = field(default_factory=dict)
     sent_read: dict[int, int] = field(default_factory=dict)
     held: set[int] = field(default_factory=set)
+    # Each chat's revision when last read; its customer's address.
+    read_rev: dict[int, int] = field(default_factory=dict)
+    emails: dict[int, str] = field(default_factory=dict)
 
     @property
     def user(self) -> User:
@@ -163,13 +166,16 @@ def _held(conn: StaffConnection) -> list[ChatSession]:
     return rows
 
 
-def _chat_json(session: ChatSession) -> dict[str, Any]:
+def _chat_json(session: ChatSession, conn: StaffConnection) -> dict[str, Any]:
+    conn.read_rev[session.pk] = max(conn.read_rev.get(session.pk, -1), session.revision)
+    if session.pk not in conn.emails:
+        conn.emails[session.pk] = session.contact.primary_email
     chat = state_json(session)
     chat.update(
         brand=session.brand.name,
         brand_id=session.brand_id,
         level=session.level,
-        contact={"name": session.contact.name, "email": session.contact.primary_email},
+        contact={"name": session.contact.name, "email": conn.emails[session.pk]},
         ticket_url=reverse("desk:ticket", args=[session.ticket.reference]),
         customer_read=session.customer_read_seq,
         # The conduct detector flagged a line (docs/conduct.md): the agent may end it at once.
@@ -184,7 +190,7 @@ def mine(conn: StaffConnection) -> list[dict[str, Any]]:
     sessions = _held(conn)
     conn.held = {session.pk for session in sessions}
     with brand_scope(conn.brand_ids):
-        chats = [_chat_json(session) for session in sessions]
+        chats = [_chat_json(session, conn) for session in sessions]
         out: list[dict[str, Any]] = [{"type": "mine", "chats": chats}]
         for session, chat in zip(sessions, chats, strict=True):
             conn.sent_state[session.pk] = chat
@@ -193,13 +199,7 @@ def mine(conn: StaffConnection) -> list[dict[str, Any]]:
 
 
 def _since(conn: StaffConnection, session: ChatSession) -> list[dict[str, Any]]:
-    after = conn.sent_seq.get(session.pk, 0)
-    entries = (
-        ChatEntry.objects.filter(session=session, seq__gt=after)
-        .select_related("message", "agent")
-        .prefetch_related("message__attachments")
-        .order_by("seq")[:ENTRIES_PER_CATCH_UP]
-    )
+    entries = entries_after(session, conn.sent_seq.get(session.pk, 0))
     out = []
     with translation.override(conn.language):
         for entry in entries:
@@ -211,25 +211,26 @@ def _since(conn: StaffConnection, session: ChatSession) -> list[dict[str, Any]]:
     return out
 
 
-def refresh(conn: StaffConnection, chat_id: int) -> list[dict[str, Any]]:
-    """What changed in a chat the person holds (or held a moment ago)."""
+def refresh(
+    conn: StaffConnection, chat_id: int, revision: int | None = None
+) -> list[dict[str, Any]]:
+    """What changed in a chat the person holds (or held a moment ago); nothing to read
+    when the notice's `revision` is one the connection has read."""
     if chat_id not in conn.held:
         return []
-    session = None
-    for brand in _brands(conn):
-        with brand_scope(brand):
-            session = (
-                ChatSession.objects.select_related("ticket", "contact", "agent", "brand")
-                .filter(pk=chat_id, brand=brand)
-                .first()
-            )
-        if session is not None:
-            break
+    if revision is not None and revision <= conn.read_rev.get(chat_id, -1):
+        return []
+    with brand_scope(conn.brand_ids):
+        session = (
+            ChatSession.objects.select_related("ticket", "contact", "agent", "brand")
+            .filter(pk=chat_id, brand_id__in=conn.brand_ids)
+            .first()
+        )
     if session is None:
         return []
     with brand_scope(session.brand_id):
         out = []
-        chat = _chat_json(session)
+        chat = _chat_json(session, conn)
         if chat != conn.sent_state.get(chat_id):
             conn.sent_state[chat_id] = chat
             out.append({"type": "state", "chat": chat})

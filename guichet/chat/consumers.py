@@ -124,7 +124,10 @@ class VisitorConsumer(JsonSocket):
         self.chat_joined = self.conn.chat
 
     async def chat_changed(self, event: dict[str, Any]) -> None:
-        await self.send_all(await database_sync_to_async(visit.refresh)(self.conn))
+        revision = event.get("rev")
+        if isinstance(revision, int) and revision <= self.conn.read_rev:
+            return  # read at that revision already (this connection's own change)
+        await self.send_all(await database_sync_to_async(visit.refresh)(self.conn, revision))
 
     async def chat_typing(self, event: dict[str, Any]) -> None:
         if event.get("author") != "customer":
@@ -204,7 +207,10 @@ class StaffConsumer(JsonSocket):
         await self.send_all(out)
 
     async def chat_changed(self, event: dict[str, Any]) -> None:
-        out = await database_sync_to_async(console.refresh)(self.conn, event["chat"])
+        chat, revision = event["chat"], event.get("rev")
+        if isinstance(revision, int) and revision <= self.conn.read_rev.get(chat, -1):
+            return  # read at that revision already (this connection's own change)
+        out = await database_sync_to_async(console.refresh)(self.conn, chat, revision)
         await self._join()
         await self.send_all(out)
 

@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 from django.utils import translation
 from django.utils.translation import gettext as _t
 from django.utils.translation import gettext_lazy as _
@@ -242,9 +242,10 @@ def _add(
     now = clock.now()
     session.last_seq += 1
     session.updated_at = now
+    session.revision += 1
     if message is not None:
         session.last_message_at = now
-    session.save(update_fields=["last_seq", "updated_at", "last_message_at"])
+    session.save(update_fields=["last_seq", "updated_at", "revision", "last_message_at"])
     return ChatEntry.objects.create(
         brand_id=session.brand_id,
         session=session,
@@ -261,7 +262,8 @@ def _add(
 
 def _save(session: ChatSession, *fields: str) -> None:
     session.updated_at = clock.now()
-    session.save(update_fields=[*fields, "updated_at"])
+    session.revision += 1
+    session.save(update_fields=[*fields, "updated_at", "revision"])
 
 
 def _subject(text: str) -> str:
@@ -737,7 +739,7 @@ def chat_read(*, session_id: int, brand: Brand, seq: Any, visitor: str | None = 
         )
         if visitor is not None:
             rows = rows.filter(visitor=visitor)
-        if rows.update(**{field: seq, "updated_at": clock.now()}):
+        if rows.update(**{field: seq, "updated_at": clock.now(), "revision": F("revision") + 1}):
             live.changed_id(session_id)
 
 

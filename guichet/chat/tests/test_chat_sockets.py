@@ -212,5 +212,6 @@ def test_the_watch_announces_chats_changed_elsewhere(chat: ChatWorld) -> None:
     assert watch.read() == []  # the first look only sets where to start
     session = chat.start()
     notices = watch.read()
-    assert (live.chat_group(session.pk), {"type": "chat.changed", "chat": session.pk}) in notices
+    announced = {"type": "chat.changed", "chat": session.pk, "rev": session.revision}
+    assert (live.chat_group(session.pk), announced) in notices
     assert watch.read() == []  # announced once
