@@ -174,6 +174,7 @@ def run(args: argparse.Namespace) -> None:
             found = Results(
                 database=database_name(), prepared_s=prepared, per_agent=per_agent, ws=ws
             )
+            found.widget = widget_size(site)
             target = Target(
                 visit=f"ws://127.0.0.1:{chat_port}/chat/ws/visit/{BRAND}/",
                 staff=f"ws://127.0.0.1:{chat_port}/chat/ws/staff/",
@@ -183,6 +184,16 @@ def run(args: argparse.Namespace) -> None:
             )
             asyncio.run(bounded(args, target, found))
         report(args, found)
+
+
+def widget_size(site: str) -> tuple[int, int]:
+    """The widget's script as a company's site loads it: bytes as served, and gzipped."""
+    import gzip
+    import urllib.request
+
+    with urllib.request.urlopen(f"{site}/chat/{BRAND}/widget.js", timeout=30) as answer:  # noqa: S310
+        body = answer.read()
+    return len(body), len(gzip.compress(body, compresslevel=6))
 
 
 def database_name() -> str:
@@ -301,6 +312,7 @@ class Results:
     prepared_s: float
     per_agent: int
     ws: str = ""  # uvicorn's websocket implementation (its --ws)
+    widget: tuple[int, int] = (0, 0)  # the widget's script: bytes served, gzipped
     phase: str = "starting"
     timed_out: bool = False
     idle: int = 0
@@ -708,6 +720,8 @@ def report(args: argparse.Namespace, results: Results) -> None:
         f" {websockets.__version__}),"
         f" Django Channels {channels.__version__}, channel layer {layer}; pages: gunicorn"
     )
+    raw, packed = results.widget
+    print(f"  the widget's script: {raw / 1024:.1f} KB as served, {packed / 1024:.1f} KB gzipped")
     soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
     print(
         f"  open files: limit {soft:,} (uvicorn inherits it); database ready in {results.prepared_s:.0f} s"

@@ -8,6 +8,8 @@ import os
 from django.core.asgi import get_asgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "guichet.settings")
+# SQLite: keep the connection (PostgreSQL's pool keeps its own).
+os.environ.setdefault("GUICHET_KEEP_DB_CONNECTION", "1")
 django_application = get_asgi_application()
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402 - needs Django set up

@@ -226,6 +226,10 @@ else:
                     "PRAGMA foreign_keys=ON; PRAGMA busy_timeout=30000;"
                 ),
             },
+            # The websocket server (guichet/asgi.py) keeps its connection: Channels runs its
+            # handlers on one thread, and a new connection for each cost a third of its time
+            # (docs/chat.md, "Measured"). Elsewhere, one per request as before.
+            "CONN_MAX_AGE": None if env_bool("GUICHET_KEEP_DB_CONNECTION") else 0,
             # A file, not :memory:, so tests that open several connections (threads,
             # worker processes) share one database.
             "TEST": {

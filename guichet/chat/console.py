@@ -5,6 +5,7 @@ to send (docs/chat.md, "The console's protocol")."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -18,9 +19,10 @@ from guichet.brands.models import Brand
 from guichet.chat import services
 from guichet.chat.entries import entry_json
 from guichet.chat.models import ChatEntry, ChatSession, ChatState
-from guichet.chat.visit import ENTRIES_PER_CATCH_UP, state_json
+from guichet.chat.visit import entries_after, state_json
 from guichet.lib.errors import InvalidRequest
 from guichet.lib.scoping import brand_scope
+from guichet.lib.ttlcache import TTLCache, ttl_cache
 
 PREVIEW = 120  # characters of the first message shown in the queue
 
@@ -34,6 +36,9 @@ class StaffConnection:
     sent_state: dict[int, dict[str, Any]] = field(default_factory=dict)
     sent_read: dict[int, int] = field(default_factory=dict)
     held: set[int] = field(default_factory=set)
+    # Each chat's revision when last read; its customer's address.
+    read_rev: dict[int, int] = field(default_factory=dict)
+    emails: dict[int, str] = field(default_factory=dict)
 
     @property
     def user(self) -> User:
@@ -69,40 +74,82 @@ def _brands(conn: StaffConnection) -> list[Brand]:
     return list(Brand.objects.filter(pk__in=conn.brand_ids))
 
 
-def queue(conn: StaffConnection) -> dict[str, Any]:
-    """The chats waiting that the person may take (their brands, the levels they reach)."""
+@dataclass(frozen=True)
+class Waiting:
+    """A chat of a brand's queue, as every console of the brand reads it."""
+
+    id: int
+    name: str
+    topic: str
+    reference: str
+    waiting_since: str
+    level: int
+    preview: str
+
+
+# A brand's queue read once for a notice that the queue changed, shared by every console
+# of this process that the notice reaches (the notice's id is the key).
+_queues: TTLCache[list[Waiting]] = ttl_cache(5.0)
+
+
+def _waiting(brand: Brand) -> list[Waiting]:
+    with brand_scope(brand):
+        sessions = list(
+            ChatSession.objects.filter(brand=brand, state=ChatState.QUEUED)
+            .select_related("ticket", "contact")
+            .order_by("queued_at")[:200]
+        )
+        first = {
+            entry.session_id: entry.message.text if entry.message else ""
+            for entry in ChatEntry.objects.filter(session__in=sessions, seq=1).select_related(
+                "message"
+            )
+        }
+    return [
+        Waiting(
+            id=session.pk,
+            name=session.contact.name,
+            topic=session.topic,
+            reference=session.ticket.reference,
+            waiting_since=session.queued_at.isoformat(),
+            level=session.level,
+            preview=first.get(session.pk, "")[:PREVIEW],
+        )
+        for session in sessions
+    ]
+
+
+def queue(conn: StaffConnection, notice: str = "") -> dict[str, Any]:
+    """The chats waiting that the person may take (their brands, the levels they reach).
+    With `notice` (the id of a "queue changed" notice), a brand's queue is read once for
+    all the consoles the notice reaches."""
     user = conn.user
     chats: list[dict[str, Any]] = []
     for brand in _brands(conn):
-        with brand_scope(brand):
-            waiting = list(
-                ChatSession.objects.filter(brand=brand, state=ChatState.QUEUED)
-                .select_related("ticket", "contact")
-                .order_by("queued_at")[:200]
+        if notice:
+            waiting = _queues.get((brand.pk, notice), partial(_waiting, brand))
+        else:
+            waiting = _waiting(brand)
+        policy = brand.get_policy()
+        topics = {c.key: policy.text(c.name, conn.language) for c in policy.categories}
+        reached: dict[int, bool] = {}
+        for chat in waiting:
+            if chat.level not in reached:
+                reached[chat.level] = services.handles(user, brand, chat.level)
+            if not reached[chat.level]:
+                continue
+            chats.append(
+                {
+                    "id": chat.id,
+                    "brand": brand.name,
+                    "name": chat.name,
+                    "topic": topics.get(chat.topic, ""),
+                    "reference": chat.reference,
+                    "waiting_since": chat.waiting_since,
+                    "level": chat.level,
+                    "preview": chat.preview,
+                }
             )
-            first = {
-                entry.session_id: entry.message.text if entry.message else ""
-                for entry in ChatEntry.objects.filter(session__in=waiting, seq=1).select_related(
-                    "message"
-                )
-            }
-            policy = brand.get_policy()
-            for session in waiting:
-                if not services.handles(user, brand, session.level):
-                    continue
-                topic = next((c for c in policy.categories if c.key == session.topic), None)
-                chats.append(
-                    {
-                        "id": session.pk,
-                        "brand": brand.name,
-                        "name": session.contact.name,
-                        "topic": policy.text(topic.name, conn.language) if topic else "",
-                        "reference": session.ticket.reference,
-                        "waiting_since": session.queued_at.isoformat(),
-                        "level": session.level,
-                        "preview": first.get(session.pk, "")[:PREVIEW],
-                    }
-                )
     chats.sort(key=lambda chat: str(chat["waiting_since"]))
     return {"type": "queue", "chats": chats}
 
@@ -119,13 +166,16 @@ def _held(conn: StaffConnection) -> list[ChatSession]:
     return rows
 
 
-def _chat_json(session: ChatSession) -> dict[str, Any]:
+def _chat_json(session: ChatSession, conn: StaffConnection) -> dict[str, Any]:
+    conn.read_rev[session.pk] = max(conn.read_rev.get(session.pk, -1), session.revision)
+    if session.pk not in conn.emails:
+        conn.emails[session.pk] = session.contact.primary_email
     chat = state_json(session)
     chat.update(
         brand=session.brand.name,
         brand_id=session.brand_id,
         level=session.level,
-        contact={"name": session.contact.name, "email": session.contact.primary_email},
+        contact={"name": session.contact.name, "email": conn.emails[session.pk]},
         ticket_url=reverse("desk:ticket", args=[session.ticket.reference]),
         customer_read=session.customer_read_seq,
         # The conduct detector flagged a line (docs/conduct.md): the agent may end it at once.
@@ -140,7 +190,7 @@ def mine(conn: StaffConnection) -> list[dict[str, Any]]:
     sessions = _held(conn)
     conn.held = {session.pk for session in sessions}
     with brand_scope(conn.brand_ids):
-        chats = [_chat_json(session) for session in sessions]
+        chats = [_chat_json(session, conn) for session in sessions]
         out: list[dict[str, Any]] = [{"type": "mine", "chats": chats}]
         for session, chat in zip(sessions, chats, strict=True):
             conn.sent_state[session.pk] = chat
@@ -149,13 +199,7 @@ def mine(conn: StaffConnection) -> list[dict[str, Any]]:
 
 
 def _since(conn: StaffConnection, session: ChatSession) -> list[dict[str, Any]]:
-    after = conn.sent_seq.get(session.pk, 0)
-    entries = (
-        ChatEntry.objects.filter(session=session, seq__gt=after)
-        .select_related("message", "agent")
-        .prefetch_related("message__attachments")
-        .order_by("seq")[:ENTRIES_PER_CATCH_UP]
-    )
+    entries = entries_after(session, conn.sent_seq.get(session.pk, 0))
     out = []
     with translation.override(conn.language):
         for entry in entries:
@@ -167,25 +211,26 @@ def _since(conn: StaffConnection, session: ChatSession) -> list[dict[str, Any]]:
     return out
 
 
-def refresh(conn: StaffConnection, chat_id: int) -> list[dict[str, Any]]:
-    """What changed in a chat the person holds (or held a moment ago)."""
+def refresh(
+    conn: StaffConnection, chat_id: int, revision: int | None = None
+) -> list[dict[str, Any]]:
+    """What changed in a chat the person holds (or held a moment ago); nothing to read
+    when the notice's `revision` is one the connection has read."""
     if chat_id not in conn.held:
         return []
-    session = None
-    for brand in _brands(conn):
-        with brand_scope(brand):
-            session = (
-                ChatSession.objects.select_related("ticket", "contact", "agent", "brand")
-                .filter(pk=chat_id, brand=brand)
-                .first()
-            )
-        if session is not None:
-            break
+    if revision is not None and revision <= conn.read_rev.get(chat_id, -1):
+        return []
+    with brand_scope(conn.brand_ids):
+        session = (
+            ChatSession.objects.select_related("ticket", "contact", "agent", "brand")
+            .filter(pk=chat_id, brand_id__in=conn.brand_ids)
+            .first()
+        )
     if session is None:
         return []
     with brand_scope(session.brand_id):
         out = []
-        chat = _chat_json(session)
+        chat = _chat_json(session, conn)
         if chat != conn.sent_state.get(chat_id):
             conn.sent_state[chat_id] = chat
             out.append({"type": "state", "chat": chat})
@@ -196,6 +241,11 @@ def refresh(conn: StaffConnection, chat_id: int) -> list[dict[str, Any]]:
 
 
 def hello(conn: StaffConnection, content: dict[str, Any]) -> list[dict[str, Any]]:
+    # The console's page is in the language of its address (/en/desk/chat/), which may
+    # not be the one the person's emails are in: its topics and notices follow the page.
+    language = content.get("language")
+    if isinstance(language, str) and language in dict(settings.LANGUAGES):
+        conn.language = language
     chats = content.get("chats")
     if isinstance(chats, dict):
         for key, seq in chats.items():

@@ -65,6 +65,14 @@ class JsonSocket(AsyncJsonWebsocketConsumer):
         for message in messages:
             await self.send_json(message)
 
+    async def refuse(self, code: int) -> None:
+        """Close with `code`, in a way the page's script can read it. Refused during the
+        handshake, a connection reaches the script as a failed one (code 1006, as when the
+        network is down), so it would try again and again and never say why: the
+        connection is opened and at once closed with the reason's code, nothing sent."""
+        await self.accept()
+        await self.close(code=code)
+
 
 def _admit(slug: str, origin: str, address: str) -> tuple[int | None, int]:
     brand = widget_brand(slug)
@@ -87,7 +95,7 @@ class VisitorConsumer(JsonSocket):
         origin, address = _header(self.scope, b"origin"), _address(self.scope)
         brand_id, refusal = await database_sync_to_async(_admit)(slug, origin, address)
         if brand_id is None:
-            await self.close(code=refusal)
+            await self.refuse(refusal)
             return
         self.conn = visit.Connection(brand_id=brand_id, address=address, origin=origin)
         self.chat_joined: int | None = None
@@ -116,7 +124,10 @@ class VisitorConsumer(JsonSocket):
         self.chat_joined = self.conn.chat
 
     async def chat_changed(self, event: dict[str, Any]) -> None:
-        await self.send_all(await database_sync_to_async(visit.refresh)(self.conn))
+        revision = event.get("rev")
+        if isinstance(revision, int) and revision <= self.conn.read_rev:
+            return  # read at that revision already (this connection's own change)
+        await self.send_all(await database_sync_to_async(visit.refresh)(self.conn, revision))
 
     async def chat_typing(self, event: dict[str, Any]) -> None:
         if event.get("author") != "customer":
@@ -157,17 +168,18 @@ class StaffConsumer(JsonSocket):
 
     async def connect(self) -> None:
         if not staff_origin_allowed(_header(self.scope, b"origin")):
-            await self.close(code=REFUSED_ORIGIN)
+            await self.refuse(REFUSED_ORIGIN)
             return
         conn = await database_sync_to_async(_staff)(
             self.scope.get("user"), self.scope.get("session")
         )
         if conn is None:
-            await self.close(code=REFUSED_ORIGIN)
+            await self.refuse(REFUSED_ORIGIN)
             return
         self.conn = conn
         self.groups_in: set[str] = set()
         self.queue_pending = False
+        self.queue_notice = ""
         await self.accept()
         await self._join()
         WATCH.start()
@@ -195,7 +207,10 @@ class StaffConsumer(JsonSocket):
         await self.send_all(out)
 
     async def chat_changed(self, event: dict[str, Any]) -> None:
-        out = await database_sync_to_async(console.refresh)(self.conn, event["chat"])
+        chat, revision = event["chat"], event.get("rev")
+        if isinstance(revision, int) and revision <= self.conn.read_rev.get(chat, -1):
+            return  # read at that revision already (this connection's own change)
+        out = await database_sync_to_async(console.refresh)(self.conn, chat, revision)
         await self._join()
         await self.send_all(out)
 
@@ -205,6 +220,7 @@ class StaffConsumer(JsonSocket):
         await self.send_all(out)
 
     async def queue_changed(self, event: dict[str, Any]) -> None:
+        self.queue_notice = str(event.get("n") or "")
         if self.queue_pending:
             return
         self.queue_pending = True
@@ -215,7 +231,8 @@ class StaffConsumer(JsonSocket):
     async def _send_queue(self) -> None:
         self.queue_pending = False
         try:
-            await self.send_json(await database_sync_to_async(console.queue)(self.conn))
+            queue = await database_sync_to_async(console.queue)(self.conn, self.queue_notice)
+            await self.send_json(queue)
         except Exception:  # the connection closed meanwhile
             logger.debug("queue not sent", exc_info=True)
 

@@ -15,9 +15,14 @@ from guichet.chat.models import Author, ChatEntry, ChatSession, EndReason
 _FILE_SALT = "guichet.chat.file"
 
 
-def system_text(code: str, data: dict[str, Any]) -> str:
-    """A system line, in the active language."""
+def system_text(code: str, data: dict[str, Any], *, staff: bool = False) -> str:
+    """A system line, in the active language, worded for its reader: the customer (in the
+    widget, in the transcript) or the agents (the console)."""
     if code == "opened":
+        if staff:
+            return _("The customer started the chat (request %(reference)s).") % {
+                "reference": data.get("reference", "")
+            }
         return _("Your request number is %(reference)s. An agent will be with you shortly.") % {
             "reference": data.get("reference", "")
         }
@@ -26,17 +31,21 @@ def system_text(code: str, data: dict[str, Any]) -> str:
     if code == "transferred":
         if data.get("name"):
             return _("The chat was transferred to %(name)s.") % {"name": data["name"]}
+        if staff:
+            return _("The chat was transferred to the queue of level %(level)s.") % {
+                "level": data.get("level", "")
+            }
         return _("The chat was transferred to level %(level)s: please wait.") % {
             "level": data.get("level", "")
         }
     if code == "ended":
         reason = data.get("reason", "")
         if reason == EndReason.ABUSIVE:
-            return _("The agent has ended this chat.")
+            return _("Ended as abusive.") if staff else _("The agent has ended this chat.")
         if reason == EndReason.IDLE:
             return _("The chat ended after a long silence.")
         if reason in (EndReason.CUSTOMER, EndReason.ABANDONED):
-            return _("The customer left the chat.")
+            return _("The customer left the chat.") if staff else _("You left the chat.")
         return _("The chat has ended.")
     return code
 
@@ -97,7 +106,7 @@ def entry_json(entry: ChatEntry, session: ChatSession, *, staff: bool) -> dict[s
         "seq": entry.seq,
         "author": entry.author,
         "name": author_name(entry, session),
-        "text": system_text(entry.code, entry.data)
+        "text": system_text(entry.code, entry.data, staff=staff)
         if entry.author == Author.SYSTEM
         else (message.text if message is not None else ""),
         "attachments": files,

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import uuid
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -50,11 +51,22 @@ def agent_group(user_id: int) -> str:
 
 
 def _notices(
-    session_id: int, brand_id: int | None, queue: bool, agents: Iterable[int]
+    session_id: int,
+    brand_id: int | None,
+    queue: bool,
+    agents: Iterable[int],
+    revision: int | None = None,
 ) -> list[tuple[str, dict[str, Any]]]:
-    notices = [(chat_group(session_id), {"type": "chat.changed", "chat": session_id})]
+    changed: dict[str, Any] = {"type": "chat.changed", "chat": session_id}
+    if revision is not None:
+        # A connection that has read the chat at this revision (the writer's own) need not
+        # read it again.
+        changed["rev"] = revision
+    notices = [(chat_group(session_id), changed)]
     if queue and brand_id is not None:
-        notices.append((queue_group(brand_id), {"type": "queue.changed"}))
+        # Its id lets the consoles of a process read the brand's queue once for it.
+        notice: dict[str, Any] = {"type": "queue.changed", "n": uuid.uuid4().hex}
+        notices.append((queue_group(brand_id), notice))
     notices.extend((agent_group(pk), {"type": "mine.changed"}) for pk in agents)
     return notices
 
@@ -73,11 +85,11 @@ def _send(notices: list[tuple[str, dict[str, Any]]]) -> None:
 def changed(session: ChatSession, *, queue: bool = False, agents: Iterable[int] = ()) -> None:
     """Announce, once committed, that the chat changed (and the brand's queue, and the
     chats some agents hold)."""
-    notices = _notices(session.pk, session.brand_id, queue, agents)
-    stamp = session.updated_at
+    revision = session.revision
+    notices = _notices(session.pk, session.brand_id, queue, agents, revision)
 
     def send() -> None:
-        WATCH.seen[session.pk] = stamp  # the watch need not announce it again
+        WATCH.seen[session.pk] = revision  # the watch need not announce it again
         _send(notices)
 
     transaction.on_commit(send)
@@ -97,7 +109,9 @@ class Watch:
 
     def __init__(self) -> None:
         self.since: datetime | None = None
-        self.seen: dict[int, datetime] = {}
+        self.seen: dict[int, int] = {}  # the revision of each chat announced
+        self.when: dict[int, datetime] = {}
+        self.states: dict[int, str] = {}
         self.task: asyncio.Task[None] | None = None
 
     def start(self) -> None:
@@ -119,7 +133,8 @@ class Watch:
                     await layer.group_send(group, message)
 
     def read(self) -> list[tuple[str, dict[str, Any]]]:
-        from guichet.chat.models import ChatSession
+        # Imported here: the models load with the apps, after this module.
+        from guichet.chat.models import ChatSession, ChatState
 
         now = clock.now()
         if self.since is None:
@@ -129,17 +144,24 @@ class Watch:
             rows = list(
                 ChatSession.objects.filter(updated_at__gte=self.since - WATCH_OVERLAP)
                 .order_by()
-                .values_list("pk", "brand_id", "updated_at", "agent_id")
+                .values_list("pk", "brand_id", "updated_at", "agent_id", "state", "revision")
             )
         self.since = max([now, *(row[2] for row in rows)])
         notices: list[tuple[str, dict[str, Any]]] = []
-        for pk, brand_id, updated_at, agent_id in rows:
-            if self.seen.get(pk) == updated_at:
+        for pk, brand_id, updated_at, agent_id, state, revision in rows:
+            self.when[pk] = updated_at
+            if self.seen.get(pk, -1) >= revision:
                 continue
-            self.seen[pk] = updated_at
-            notices.extend(_notices(pk, brand_id, True, (agent_id,) if agent_id else ()))
+            self.seen[pk] = revision
+            # The queue changes when a chat joins it or leaves it, not with each line.
+            queue = state == ChatState.QUEUED or self.states.get(pk, ChatState.QUEUED) != state
+            self.states[pk] = state
+            agents = (agent_id,) if agent_id else ()
+            notices.extend(_notices(pk, brand_id, queue, agents, revision))
         horizon = now - WATCH_OVERLAP * 4
-        self.seen = {pk: at for pk, at in self.seen.items() if at >= horizon}
+        self.when = {pk: at for pk, at in self.when.items() if at >= horizon}
+        self.seen = {pk: rev for pk, rev in self.seen.items() if pk in self.when}
+        self.states = {pk: state for pk, state in self.states.items() if pk in self.when}
         return notices
 
 

@@ -105,6 +105,9 @@ class ChatSession(models.Model):
     # Every change (a line, a state, a read receipt): the web servers' watch reads the chats
     # changed since it last looked (docs/chat.md, "What runs where").
     updated_at = models.DateTimeField(db_index=True)
+    # Counts the changes: a notice names the revision it announces, and a connection that
+    # has read the chat at that revision (the writer's own) does not read it again.
+    revision = models.PositiveIntegerField(default=0)
 
     objects = BrandScopedManager()
 

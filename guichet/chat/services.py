@@ -23,13 +23,13 @@ from zoneinfo import ZoneInfo
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 from django.utils import translation
 from django.utils.translation import gettext as _t
 from django.utils.translation import gettext_lazy as _
 
 from guichet.accounts.models import Membership, User
-from guichet.accounts.permissions import Action, can
+from guichet.accounts.permissions import ROLE_ACTIONS, Action, can
 from guichet.brands.models import Brand
 from guichet.chat import live
 from guichet.chat.entries import line_text
@@ -76,6 +76,8 @@ TRANSCRIPT_EVERY = timedelta(minutes=1)
 # The queue's expected wait when no chat was taken lately.
 DEFAULT_WAIT = timedelta(minutes=2)
 CHAT_SYSTEM = System("chat")
+# The roles that answer customers (and so take chats).
+REPLYING_ROLES = sorted(role for role, actions in ROLE_ACTIONS.items() if Action.REPLY in actions)
 LIVE_STATES = (ChatState.QUEUED, ChatState.ACTIVE)
 
 # Set while a chat service writes a message, so that `replies_to_chats` does not put the
@@ -126,14 +128,17 @@ def is_open(brand: Brand, now: datetime) -> bool:
 def present_agents(brand: Brand, now: datetime) -> list[User]:
     """The brand's staff with the console open and available."""
     since = now - PRESENCE_TIMEOUT
-    ids = Membership.objects.filter(brand=brand, is_active=True).values("user_id")
-    users = User.objects.filter(
-        pk__in=ids,
-        is_active=True,
-        chat_presence__status=PresenceStatus.AVAILABLE,
-        chat_presence__seen_at__gte=since,
+    ids = Membership.objects.filter(brand=brand, is_active=True, role__in=REPLYING_ROLES).values(
+        "user_id"
     )
-    return [user for user in users if can(user, Action.REPLY, brand=brand)]
+    return list(
+        User.objects.filter(
+            pk__in=ids,
+            is_active=True,
+            chat_presence__status=PresenceStatus.AVAILABLE,
+            chat_presence__seen_at__gte=since,
+        )
+    )
 
 
 def load_of(brand: Brand, agents: Sequence[User]) -> dict[int, int]:
@@ -237,9 +242,10 @@ def _add(
     now = clock.now()
     session.last_seq += 1
     session.updated_at = now
+    session.revision += 1
     if message is not None:
         session.last_message_at = now
-    session.save(update_fields=["last_seq", "updated_at", "last_message_at"])
+    session.save(update_fields=["last_seq", "updated_at", "revision", "last_message_at"])
     return ChatEntry.objects.create(
         brand_id=session.brand_id,
         session=session,
@@ -256,7 +262,8 @@ def _add(
 
 def _save(session: ChatSession, *fields: str) -> None:
     session.updated_at = clock.now()
-    session.save(update_fields=[*fields, "updated_at"])
+    session.revision += 1
+    session.save(update_fields=[*fields, "updated_at", "revision"])
 
 
 def _subject(text: str) -> str:
@@ -732,7 +739,7 @@ def chat_read(*, session_id: int, brand: Brand, seq: Any, visitor: str | None = 
         )
         if visitor is not None:
             rows = rows.filter(visitor=visitor)
-        if rows.update(**{field: seq, "updated_at": clock.now()}):
+        if rows.update(**{field: seq, "updated_at": clock.now(), "revision": F("revision") + 1}):
             live.changed_id(session_id)
 
 

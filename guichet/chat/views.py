@@ -124,7 +124,7 @@ def widget_strings(brand: Brand) -> dict[str, str]:
         "active_anonymous": _("An agent is with you."),
         "ended": _("The chat has ended."),
         "typing": _("%(name)s is typing…"),
-        "agent": _("Agent"),
+        "agent": pgettext("the person answering a chat, as the customer reads it", "Agent"),
         "you": _("You"),
         "read": pgettext("a message the agent has read", "Read"),
         "sending": _("Sending…"),
@@ -146,6 +146,7 @@ def widget_strings(brand: Brand) -> dict[str, str]:
         "send_rating": _("Send my rating"),
         "rated": _("Thank you for your rating."),
         "again": _("Start a new chat"),
+        "another": _("Write another message"),
         "error": _("Something went wrong. Please try again."),
         "new_messages": _("New messages"),
     }

@@ -9,6 +9,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
+from django.db.models import prefetch_related_objects
 from django.utils import translation
 
 from guichet.brands.models import Brand
@@ -20,11 +21,13 @@ from guichet.intake.consent import consent_text
 from guichet.lib import clock, ratelimit
 from guichet.lib.errors import InvalidRequest
 from guichet.lib.scoping import brand_scope
+from guichet.lib.ttlcache import TTLCache, ttl_cache
 
 # An ended chat is still shown on the visitor's return for this long (to rate it, to ask
 # for its transcript).
 SHOWN_AFTER_END = timedelta(minutes=30)
 ENTRIES_PER_CATCH_UP = 500
+_availability: TTLCache[services.Availability] = ttl_cache(1.0)
 
 
 @dataclass
@@ -40,6 +43,7 @@ class Connection:
     sent_seq: int = 0
     sent_state: dict[str, Any] = field(default_factory=dict)
     sent_read: int = 0
+    read_rev: int = -1  # the chat's revision when last read
 
     @property
     def brand(self) -> Brand:
@@ -79,7 +83,10 @@ def hello(conn: Connection, content: dict[str, Any]) -> list[dict[str, Any]]:
     policy = brand.get_policy()
     with brand_scope(brand), translation.override(conn.language):
         session = _current(conn, brand)
-        found = services.availability(brand)
+        # Read once a second per brand, however many visitors arrive in it.
+        found = _availability.get(
+            (brand.pk, int(clock.now().timestamp())), lambda: services.availability(brand)
+        )
         welcome: dict[str, Any] = {
             "type": "welcome",
             "token": token,
@@ -129,14 +136,25 @@ def state_json(session: ChatSession) -> dict[str, Any]:
     }
 
 
-def _since(conn: Connection, session: ChatSession) -> list[dict[str, Any]]:
-    """The entries after the last one sent (and the agent's read receipt if it moved)."""
-    entries = (
-        ChatEntry.objects.filter(session=session, seq__gt=conn.sent_seq)
+def entries_after(session: ChatSession, seq: int) -> list[ChatEntry]:
+    """The chat's lines after `seq` (none read when there are none: its last number says)."""
+    if session.last_seq <= seq:
+        return []
+    entries = list(
+        ChatEntry.objects.filter(session=session, seq__gt=seq)
         .select_related("message", "agent")
-        .prefetch_related("message__attachments")
         .order_by("seq")[:ENTRIES_PER_CATCH_UP]
     )
+    with_messages = [entry for entry in entries if entry.message_id]
+    if with_messages:
+        prefetch_related_objects(with_messages, "message__attachments")
+    return entries
+
+
+def _since(conn: Connection, session: ChatSession) -> list[dict[str, Any]]:
+    """The entries after the last one sent (and the agent's read receipt if it moved)."""
+    conn.read_rev = max(conn.read_rev, session.revision)
+    entries = entries_after(session, conn.sent_seq)
     out = []
     with translation.override(conn.language):
         for entry in entries:
@@ -149,9 +167,10 @@ def _since(conn: Connection, session: ChatSession) -> list[dict[str, Any]]:
     return out
 
 
-def refresh(conn: Connection) -> list[dict[str, Any]]:
-    """What changed in the visitor's chat since it was last sent."""
-    if conn.chat is None:
+def refresh(conn: Connection, revision: int | None = None) -> list[dict[str, Any]]:
+    """What changed in the visitor's chat since it was last sent (nothing to read when the
+    notice's `revision` is one the connection has read)."""
+    if conn.chat is None or (revision is not None and revision <= conn.read_rev):
         return []
     brand = conn.brand
     with brand_scope(brand):

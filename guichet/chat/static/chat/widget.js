@@ -33,6 +33,11 @@
   }
   const show = (e, on) => { e.hidden = !on; };
   const say = (e, text) => { e.textContent = text; };
+  // A text with the request's number in it, the number in bold on one line.
+  const withRef = (e, text, reference) => {
+    const [before, after] = text.split("%(reference)s");
+    e.replaceChildren(before, h("strong", { class: "ref", text: reference }), after || "");
+  };
   const button = (text, onclick, attrs) => h("button", { type: "button", text, onclick, ...attrs });
 
   const K = C.colours, B = `background:${K.brand};color:${K.text}`;
@@ -47,9 +52,9 @@ button,input,select,textarea{font:inherit;border-radius:6px}button{cursor:pointe
 @media (max-width:479px){.panel{inset:0;width:100%;height:100%;border-radius:0}}
 header{${B};display:flex;align-items:center;padding:10px 12px}h2{flex:1;margin:0;font-size:17px;font-weight:600}
 .x{background:none;border:0;color:${K.text};font-size:24px;padding:0 8px}
-.bar{padding:4px 14px;border-bottom:1px solid #ddd;font-size:14px}.bar p{margin:2px 0}.err{color:#b00020}
+.bar{padding:0 14px;font-size:14px}.bar p{margin:6px 0}.bar p:empty{display:none}.bar:has(p:not(:empty)){border-bottom:1px solid #ddd}.err{color:#b00020}.ref{white-space:nowrap;font-weight:600}
 .body{flex:1;overflow-y:auto;padding:12px 14px}
-.pre label{display:block;margin:10px 0 4px;font-weight:600}.pre .check{display:flex;gap:8px;font-weight:400}
+label{display:block;margin:10px 0 4px;font-weight:600}.pre .check{display:flex;gap:8px;font-weight:400;align-items:flex-start}.check input{margin-top:4px}.body>:not([hidden])>p:first-child{margin-top:0}
 input,select,textarea{width:100%;padding:8px;border:1px solid #767676;background:#fff}input[type=radio],input[type=checkbox]{width:auto}
 textarea{resize:vertical;min-height:70px}
 .go{margin-top:14px;width:100%;padding:10px;border:0;${B};font-weight:600}.go:disabled{opacity:.6}
@@ -63,10 +68,12 @@ textarea{resize:vertical;min-height:70px}
 .tools{display:flex;gap:6px;flex-wrap:wrap;padding:6px 14px;border-top:1px solid #ddd}
 .tools button,.staged button,.link{background:none;border:1px solid #767676;padding:4px 8px;font-size:13px}
 .compose{display:flex;gap:6px;padding:8px 14px 12px;align-items:flex-end}.compose textarea{min-height:42px;max-height:140px}
-.compose button{border:0;padding:9px 12px;${B};font-weight:600}.compose .clip{background:#efefef;color:#1a1a1a}
+.compose button{border:0;padding:9px 12px;${B};font-weight:600}.compose .clip{background:#efefef;color:#1a1a1a;padding:9px;display:grid;place-items:center}
+.clip svg{width:22px;height:22px;fill:none;stroke:currentColor;stroke-width:2;stroke-linecap:round}
 .staged{list-style:none;margin:0;padding:0 14px;font-size:13px}
-fieldset{border:1px solid #ccc;border-radius:8px;margin:12px 0 0}legend{font-weight:600}
-.scores{display:flex;gap:14px}.scores label{display:flex;gap:4px;align-items:center}`;
+fieldset{border:0;padding:0;margin:16px 0 0;min-width:0}legend{font-weight:600;padding:0;font-size:16px}
+.scores{display:flex;gap:8px;flex-wrap:wrap}.scores label{display:flex;gap:6px;align-items:center;justify-content:center;margin:0;min-width:52px;min-height:44px;padding:0 10px;border:1px solid #767676;border-radius:8px;cursor:pointer}
+.scores label:has(:checked){border:2px solid ${K.accent}}.again{margin-top:12px}`;
 
   // --- the elements -----------------------------------------------------------------------
   const host = h("div", { "data-guichet-chat": C.slug });
@@ -81,6 +88,11 @@ fieldset{border:1px solid #ccc;border-radius:8px;margin:12px 0 0}legend{font-wei
   icon.setAttribute("aria-hidden", "true");
   icon.append(document.createElementNS(icon.namespaceURI, "path"));
   icon.firstChild.setAttribute("d", "M4 3h16a2 2 0 0 1 2 2v11a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2z");
+  const clip = document.createElementNS(icon.namespaceURI, "svg");
+  clip.setAttribute("viewBox", "0 0 24 24");
+  clip.setAttribute("aria-hidden", "true");
+  clip.append(document.createElementNS(icon.namespaceURI, "path"));
+  clip.firstChild.setAttribute("d", "M16 7v9a4 4 0 0 1-8 0V6a2.5 2.5 0 0 1 5 0v9a1 1 0 0 1-2 0V8");
   const dot = h("span", { class: "dot", hidden: true });
   const launcher = button(null, () => (isOpen ? close() : open()), {
     class: "launch", "aria-label": T.launcher, "aria-expanded": "false", "aria-controls": "panel", t: "chat-launcher",
@@ -110,7 +122,7 @@ fieldset{border:1px solid #ccc;border-radius:8px;margin:12px 0 0}legend{font-wei
     h("label", { class: "check", for: "f-consent" }, fConsent, consentText), submit);
   const leftText = h("p", { t: "chat-left" });
   const leftMail = h("p", { text: T.left_mail });
-  const leftView = h("div", {}, leftText, leftMail, button(T.again, restart, { class: "link" }));
+  const leftView = h("div", {}, leftText, leftMail, button(T.another, restart, { class: "link again" }));
 
   // The conversation.
   const log = h("div", { class: "log", role: "log", "aria-live": "polite", "aria-label": T.title, t: "chat-log" });
@@ -124,7 +136,7 @@ fieldset{border:1px solid #ccc;border-radius:8px;margin:12px 0 0}legend{font-wei
     h("fieldset", { "aria-describedby": "r-hint" }, h("legend", { text: T.rate }), h("p", { id: "r-hint", class: "meta", text: T.rate_hint }), scores),
     label("r-comment", T.comment), rComment, h("button", { class: "go", text: T.send_rating }));
   const rated = h("p", { text: T.rated, t: "chat-rated" });
-  const again = button(T.again, restart, { class: "link", t: "chat-again" });
+  const again = button(T.again, restart, { class: "link again", t: "chat-again" });
   const chatView = h("div", {}, log, typing, rating, rated, again);
 
   const endBtn = button(T.end, () => request({ type: "end" }), { t: "chat-end" });
@@ -135,7 +147,8 @@ fieldset{border:1px solid #ccc;border-radius:8px;margin:12px 0 0}legend{font-wei
   const input = h("textarea", { "aria-label": T.write, placeholder: T.write, rows: "1", maxlength: C.maxText, t: "chat-input", onkeydown: onKey, oninput: onTyping });
   const sendBtn = h("button", { text: T.send, t: "chat-send" });
   const compose = h("form", { class: "compose", onsubmit: onSend },
-    button("📎", () => picker.click(), { class: "clip", "aria-label": T.attach, title: T.attach, t: "chat-attach" }), picker, input, sendBtn);
+    button(null, () => picker.click(), { class: "clip", "aria-label": T.attach, title: T.attach, t: "chat-attach" }), picker, input, sendBtn);
+  compose.firstChild.append(clip);
   const bottom = h("div", {}, tools, staged, compose);
 
   const body = h("div", { class: "body" }, pre, leftView, chatView);
@@ -146,13 +159,22 @@ fieldset{border:1px solid #ccc;border-radius:8px;margin:12px 0 0}legend{font-wei
   }, h("header", {}, h("h2", { id: "title", text: T.title }), closeBtn),
   h("div", { class: "bar" }, conn, stateLine, refLine, info, error), body, bottom);
   root.append(h("div", { class: "w", lang }, launcher, panel));
+  // Read to the end, the conversation stays at its end when the panel changes size (a
+  // phone's keyboard opening) and when lines come; scrolled up, it stays where it is.
+  let atEnd = true, height = 0;
+  body.addEventListener("scroll", () => {
+    if (body.clientHeight !== height) return; // moved by a change of size (the observer's)
+    atEnd = body.scrollHeight - body.scrollTop - body.clientHeight < 40;
+  });
+  const toEnd = (always) => { if (always || atEnd) body.scrollTop = body.scrollHeight; };
+  if (window.ResizeObserver) new ResizeObserver(() => { height = body.clientHeight; if (view === "chat") toEnd(); }).observe(body);
 
   // --- state ------------------------------------------------------------------------------
   let isOpen = false, opener = null, ws = null, online = false, want = false, refused = false;
   let tries = 0, timer = 0, pinger = 0, typingTimer = 0, typingSent = 0, busy = 0;
   let token = load(KEY), welcome = null, chat = null, dismissed = null, view;
   let lastSeq = 0, seen = new Set(), readSeq = 0, sentRead = 0, skipping = false;
-  let intro = null, lastKind = null, justRated = false, files = [], topicsShown;
+  let intro = null, lastKind = null, justRated = false, files = [], topicsShown, sendAfterUpload = false;
   const pending = new Map(); // client_id → {client_id, text, attachments, inflight}: until acknowledged
   const mine = new Map(); // client_id → the visitor's message, shown at once
 
@@ -169,13 +191,25 @@ fieldset{border:1px solid #ccc;border-radius:8px;margin:12px 0 0}legend{font-wei
     sock.onmessage = (e) => { let m; try { m = JSON.parse(e.data); } catch (x) { return; } if (m && ws === sock) receive(m); };
     sock.onclose = (e) => {
       if (ws !== sock) return;
-      ws = null; online = false; clearInterval(pinger);
-      for (const r of pending.values()) r.inflight = false;
-      if (e.code === 4403) { refused = true; say(conn, ""); say(error, T.refused); }
+      lost();
+      if (e.code === 4403) { refused = true; welcome = null; say(conn, ""); say(error, T.refused); setView(view); }
       else if (want) { say(conn, T.reconnecting); retry(); }
     };
   }
-  const retry = () => { clearTimeout(timer); timer = setTimeout(connect, Math.min(15000, 1000 * 2 ** tries++)); };
+  // Offline, the browser says when it is back: no use trying before.
+  const retry = () => { clearTimeout(timer); if (navigator.onLine !== false) timer = setTimeout(connect, Math.min(15000, 1000 * 2 ** tries++)); };
+  // A connection lost with the network may stay open for long without a word: drop it at
+  // once, and connect again as soon as the network is back.
+  addEventListener("offline", () => {
+    if (!ws) return;
+    const s = ws; lost(); s.close(4000);
+    if (want) { say(conn, T.reconnecting); retry(); }
+  });
+  addEventListener("online", () => { if (want && !ws && !refused) { tries = 0; connect(); } });
+  function lost() { // what was on its way goes again on the next connection
+    ws = null; online = false; clearInterval(pinger);
+    for (const r of pending.values()) r.inflight = false;
+  }
   function disconnect() {
     want = online = false; clearTimeout(timer); clearInterval(pinger);
     if (ws) { const s = ws; ws = null; s.close(1000); }
@@ -205,6 +239,10 @@ fieldset{border:1px solid #ccc;border-radius:8px;margin:12px 0 0}legend{font-wei
     clearInterval(pinger);
     pinger = setInterval(() => send({ type: "ping" }), 25000);
     fillForm(m);
+    if (view === "form") { // the form, now that it says what it offers
+      setView("form");
+      if (isOpen && root.activeElement === closeBtn) fName.focus();
+    }
     const current = m.chat && m.chat.id !== dismissed ? m.chat : null;
     if (current && chat && current.id !== chat.id && lastSeq) {
       resetLog(); skipping = true; // another chat than the one shown (another tab's): from its start
@@ -225,7 +263,7 @@ fieldset{border:1px solid #ccc;border-radius:8px;margin:12px 0 0}legend{font-wei
   function fillForm(m) {
     const live = m.open && m.available;
     pre.dataset.mode = live ? "start" : "leave";
-    say(note, (live ? T.available : m.open ? T.unavailable : T.closed) + (live && m.wait != null ? " " + minutes(m.wait) : ""));
+    say(note, (live ? T.available : m.open ? T.unavailable : T.closed) + (live && m.wait ? " " + minutes(m.wait) : "")); // no wait: nothing to say
     say(firstLabel, live ? T.first : T.message);
     say(submit, live ? T.start : T.leave);
     const topics = Array.isArray(m.topics) ? m.topics : [], key = JSON.stringify(topics);
@@ -249,7 +287,7 @@ fieldset{border:1px solid #ccc;border-radius:8px;margin:12px 0 0}legend{font-wei
   }
   function onLeft(reference) {
     intro = null; submit.disabled = false; fText.value = "";
-    say(leftText, reference ? fmt(T.left, { reference }) : T.left_blank);
+    if (reference) withRef(leftText, T.left, reference); else say(leftText, T.left_blank);
     show(leftMail, reference);
     setView("left");
     closeBtn.focus();
@@ -267,7 +305,7 @@ fieldset{border:1px solid #ccc;border-radius:8px;margin:12px 0 0}legend{font-wei
   // --- the chat ---------------------------------------------------------------------------
   function setView(v) {
     view = v;
-    show(pre, v === "form"); show(leftView, v === "left"); show(chatView, v === "chat"); show(bottom, v === "chat");
+    show(pre, v === "form" && !!welcome); show(leftView, v === "left"); show(chatView, v === "chat"); show(bottom, v === "chat");
   }
   function setChat(s) {
     if (!s) return;
@@ -280,13 +318,14 @@ fieldset{border:1px solid #ccc;border-radius:8px;margin:12px 0 0}legend{font-wei
     let line = T.ended;
     if (s.state === "queued") {
       const wait = s.wait != null ? s.wait : welcome && welcome.wait;
-      line = [T.queued, s.position && fmt(T.position, { position: s.position }), wait != null && minutes(wait)].filter(Boolean).join(" ");
+      line = [T.queued, s.position && fmt(T.position, { position: s.position }), wait > 0 && minutes(wait)].filter(Boolean).join(" ");
     } else if (s.state === "active") line = s.agent ? fmt(T.active, { agent: s.agent }) : T.active_anonymous;
     say(stateLine, line);
     stateLine.dataset.state = s.state;
-    say(refLine, s.reference ? fmt(T.reference, { reference: s.reference }) : "");
+    if (s.reference) withRef(refLine, T.reference, s.reference); else say(refLine, "");
     show(compose, !ended); show(staged, !ended); show(endBtn, !ended);
     show(rating, ended && !s.rated); show(rated, s.rated && justRated); show(again, ended);
+    if (ended) toEnd(); // the rating, below the last lines
     if (first && isOpen && !ended) input.focus();
     markRead();
   }
@@ -338,7 +377,7 @@ fieldset{border:1px solid #ccc;border-radius:8px;margin:12px 0 0}legend{font-wei
       if (!isOpen) { dot.hidden = false; launcher.setAttribute("aria-label", T.launcher + " – " + T.new_messages); }
     }
     receipt(); markRead();
-    body.scrollTop = body.scrollHeight;
+    toEnd();
   }
   function acked(id, seq) {
     const li = mine.get(id);
@@ -377,7 +416,8 @@ fieldset{border:1px solid #ccc;border-radius:8px;margin:12px 0 0}legend{font-wei
   function onSend(e) {
     e.preventDefault();
     const text = input.value.trim();
-    if ((!text && !files.length) || busy || !chat || chat.state === "ended") return;
+    if (busy) { sendAfterUpload = true; return; } // Enter while a file is on its way: then
+    if ((!text && !files.length) || !chat || chat.state === "ended") return;
     say(error, "");
     const r = { client_id: uuid(), text, attachments: files.map((f) => f.id) };
     const li = entryEl("customer", "", text, files);
@@ -386,7 +426,7 @@ fieldset{border:1px solid #ccc;border-radius:8px;margin:12px 0 0}legend{font-wei
     log.append(li);
     mine.set(r.client_id, li); pending.set(r.client_id, r);
     input.value = ""; files = []; showFiles();
-    body.scrollTop = body.scrollHeight;
+    toEnd(true);
     post(r);
   }
   function onError(m) {
@@ -435,6 +475,7 @@ fieldset{border:1px solid #ccc;border-radius:8px;margin:12px 0 0}legend{font-wei
     }
     sendBtn.disabled = --busy > 0;
     row.remove(); showFiles();
+    if (!busy && sendAfterUpload) { sendAfterUpload = false; compose.requestSubmit(); }
   }
   function showFiles() {
     staged.querySelectorAll(".file").forEach((e) => e.remove());
@@ -456,7 +497,7 @@ fieldset{border:1px solid #ccc;border-radius:8px;margin:12px 0 0}legend{font-wei
     launcher.setAttribute("aria-expanded", "true");
     launcher.setAttribute("aria-label", T.launcher);
     connect();
-    (view === "chat" && !compose.hidden ? input : view === "form" ? fName : closeBtn).focus();
+    (view === "chat" && !compose.hidden ? input : !pre.hidden ? fName : closeBtn).focus(); // the form: once welcomed
     markRead();
   }
   function close() {

@@ -54,6 +54,7 @@
     transferBox: root.querySelector("[data-transfer-box]"),
     end: root.querySelector("[data-end]"),
     endAbusive: root.querySelector("[data-end-abusive]"),
+    actions: root.querySelector("[data-chat-actions]"),
     customer: root.querySelector("[data-customer]"),
     abusive: document.querySelector("[data-abusive-dialog]")
   };
@@ -184,7 +185,8 @@
     Object.keys(chats).forEach(function (id) {
       if (!chats[id].gone) known[id] = chats[id].lastSeq;
     });
-    send({ type: "hello", chats: known });
+    // The page's language: the server words the topics and the chats' notices in it.
+    send({ type: "hello", chats: known, language: document.documentElement.lang });
   }
 
   function retry() {
@@ -680,6 +682,10 @@
     el.transfer.disabled = !open;
     el.end.disabled = !open;
     el.endAbusive.disabled = !open;
+    // A chat ended or gone: nothing left to do here (the ticket's page goes on with it).
+    if (!open && el.reply.contains(document.activeElement)) el.log.focus();
+    el.actions.hidden = !open;
+    el.reply.hidden = !open;
     if (data.state === "ended") {
       var reason = data.end_reason && S["reason_" + data.end_reason];
       showNotice(reason ? fmt(S.endedBecause, { reason: reason }) : S.ended);
