@@ -5,11 +5,15 @@ the pages with gunicorn and runs uvicorn beside it for the websockets alone
 
 import os
 
+from django.conf import settings
 from django.core.asgi import get_asgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "guichet.settings")
-# SQLite: keep the connection (PostgreSQL's pool keeps its own).
-os.environ.setdefault("GUICHET_KEEP_DB_CONNECTION", "1")
+if not settings.configured:
+    # Serving: one database connection kept for the consumers' thread
+    # (settings.KEEP_DB_CONNECTION). Not when a process that has its settings already (a
+    # test) imports this module: what it starts would inherit the variable.
+    os.environ.setdefault("GUICHET_KEEP_DB_CONNECTION", "1")
 django_application = get_asgi_application()
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402 - needs Django set up

@@ -184,9 +184,19 @@ _database_url = env_str("DATABASE_URL")
 # duration instead of opening one (10-15 ms) or keeping one per thread. GUICHET_DB_POOL_SIZE=0 turns the pool off (persistent
 # connections kept 60 s instead, e.g. behind PgBouncer in transaction mode).
 DB_POOL_SIZE = env_int("GUICHET_DB_POOL_SIZE", 8)
+# The websocket server (guichet/asgi.py sets it) keeps one connection: Channels runs its
+# handlers on one thread, and taking a pooled connection (checked with a round trip) or
+# opening one for each handler was most of its time (docs/chat.md, "Measured").
+KEEP_DB_CONNECTION = env_bool("GUICHET_KEEP_DB_CONNECTION")
 if _database_url and not _database_url.startswith("sqlite:"):
+    if KEEP_DB_CONNECTION:
+        DB_POOL_SIZE = 0
     DATABASES = {
-        "default": dj_database_url.parse(_database_url, conn_max_age=0 if DB_POOL_SIZE else 60)
+        "default": dj_database_url.parse(
+            _database_url,
+            conn_max_age=None if KEEP_DB_CONNECTION else 0 if DB_POOL_SIZE else 60,
+            conn_health_checks=KEEP_DB_CONNECTION,
+        )
     }
     # Off by default: parameters sent apart from the statement (server-side binding), so a
     # statement run again is the same text and psycopg prepares it on its 5th run on a
@@ -226,10 +236,10 @@ else:
                     "PRAGMA foreign_keys=ON; PRAGMA busy_timeout=30000;"
                 ),
             },
-            # The websocket server (guichet/asgi.py) keeps its connection: Channels runs its
-            # handlers on one thread, and a new connection for each cost a third of its time
-            # (docs/chat.md, "Measured"). Elsewhere, one per request as before.
-            "CONN_MAX_AGE": None if env_bool("GUICHET_KEEP_DB_CONNECTION") else 0,
+            # The websocket server keeps its connection (KEEP_DB_CONNECTION above); elsewhere
+            # one per request as before.
+            "CONN_MAX_AGE": None if KEEP_DB_CONNECTION else 0,
+            "CONN_HEALTH_CHECKS": KEEP_DB_CONNECTION,
             # A file, not :memory:, so tests that open several connections (threads,
             # worker processes) share one database.
             "TEST": {
