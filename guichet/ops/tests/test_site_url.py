@@ -78,9 +78,10 @@ def test_without_site_url_up_links_to_the_host_and_port_it_serves_on(
     port = free_port()
     seen = run_up("--port", str(port))
     assert seen["demo"] == f"http://127.0.0.1:{port}"
-    web, worker, smtpd = seen["started"]
+    web, worker, smtpd, chat = seen["started"]
     assert "gunicorn" in web.args and worker.args[-1] == "worker" and "smtpd" in smtpd.args
-    for child in (web, worker, smtpd):
+    assert "uvicorn" in chat.args and "guichet.asgi:application" in chat.args
+    for child in (web, worker, smtpd, chat):
         assert child.env["SITE_URL"] == f"http://127.0.0.1:{port}"
         # Message-IDs end alike in every process (the host of the default SITE_URL).
         assert child.env["GUICHET_EMAIL_DOMAIN"] == settings.GUICHET_EMAIL_DOMAIN

@@ -22,6 +22,7 @@ UNSCOPED = {
     "WorkerHeartbeat",
     "PeriodicRun",
     "SavedView",  # an agent's own preference, reached only through the person (desk.queries)
+    "AgentPresence",  # whether a person has the chat console open (chat.services)
 }
 
 
