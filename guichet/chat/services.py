@@ -43,6 +43,7 @@ from guichet.chat.models import (
     EndReason,
     PresenceStatus,
 )
+from guichet.contacts.models import Contact
 from guichet.contacts.services import clean_name, contact_for_email
 from guichet.intake.classify import read_message
 from guichet.intake.held import hold_web_request
@@ -326,6 +327,23 @@ def _check_intro(brand: Brand, intro: Intro) -> tuple[str, str, str, str]:
     return name, email, topic, _clean_text(intro.text)
 
 
+def _held(visitor: Visitor, contact: Contact, email: str, name: str, text: str) -> bool:
+    """A blocked customer's message (AB-2): kept with the quarantined mail, unanswered, as
+    the contact form does. Whether it was."""
+    if contact.blocked_since is None:
+        return False
+    hold_web_request(
+        brand=visitor.brand,
+        contact=contact,
+        email=email,
+        name=name,
+        subject=_subject(text),
+        text=text,
+        language=visitor.language,
+    )
+    return True
+
+
 def chat_start(*, visitor: Visitor, intro: Intro, client_id: str = "") -> ChatSession | None:
     """Start a chat: the ticket opens with the visitor's first message and the chat waits
     in the queue. None when the address is a blocked customer's (AB-2): the message is kept
@@ -336,16 +354,7 @@ def chat_start(*, visitor: Visitor, intro: Intro, client_id: str = "") -> ChatSe
     name, email, topic, text = _check_intro(brand, intro)
     contact = contact_for_email(brand=brand, email=email, name=name, language=visitor.language)
     with brand_scope(brand):
-        if contact.blocked_since is not None:
-            hold_web_request(
-                brand=brand,
-                contact=contact,
-                email=email,
-                name=name,
-                subject=_subject(text),
-                text=text,
-                language=visitor.language,
-            )
+        if _held(visitor, contact, email, name, text):
             return None
         ongoing = (
             ChatSession.objects.filter(brand=brand, visitor=visitor.key, state__in=LIVE_STATES)
@@ -412,16 +421,7 @@ def chat_leave_message(*, visitor: Visitor, intro: Intro) -> Ticket | None:
     name, email, topic, text = _check_intro(brand, intro)
     contact = contact_for_email(brand=brand, email=email, name=name, language=visitor.language)
     with brand_scope(brand):
-        if contact.blocked_since is not None:
-            hold_web_request(
-                brand=brand,
-                contact=contact,
-                email=email,
-                name=name,
-                subject=_subject(text),
-                text=text,
-                language=visitor.language,
-            )
+        if _held(visitor, contact, email, name, text):
             return None
         reading = read_message(brand.get_policy(), "", text)
         with transaction.atomic():

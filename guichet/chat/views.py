@@ -27,6 +27,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from guichet.accounts.access import signed_in, staff_required
 from guichet.accounts.permissions import brand_ids, is_unrestricted
 from guichet.brands.models import Brand
+from guichet.chat.live import visitor_socket_url
 from guichet.chat.origins import origin_allowed, widget_brand
 from guichet.chat.visitors import upload_id, visitor_of
 from guichet.lib import ratelimit
@@ -62,16 +63,6 @@ def widget_source() -> str:
     if settings.DEBUG:  # edited while `make run` serves it
         return compact(SOURCE.read_text(encoding="utf-8"))
     return _cached_source()
-
-
-def socket_url(brand: Brand) -> str:
-    """Where the widget opens its websocket: GUICHET_CHAT_URL (the websockets' public
-    address, without a path), else the site's own address, ws:// or wss:// as SITE_URL is
-    http:// or https://."""
-    base = settings.GUICHET_CHAT_URL or settings.SITE_URL
-    scheme, sep, rest = base.rstrip("/").partition("://")
-    scheme = {"http": "ws", "https": "wss"}.get(scheme.lower(), scheme.lower())
-    return f"{scheme}{sep}{rest}/chat/ws/visit/{brand.slug}/"
 
 
 def colours(brand: Brand) -> dict[str, str]:
@@ -162,7 +153,7 @@ def widget_config(brand: Brand) -> dict[str, Any]:
         "slug": brand.slug,
         "name": brand.name,
         "colours": colours(brand),
-        "socket": socket_url(brand),
+        "socket": visitor_socket_url(brand.slug),
         "upload": settings.SITE_URL + reverse("chat:upload", kwargs={"brand": brand.slug}),
         "languages": languages,
         "strings": strings,

@@ -15,8 +15,9 @@ from django.test import override_settings
 from django.urls import reverse
 
 from guichet.brands.models import Brand
+from guichet.chat.live import visitor_socket_url
 from guichet.chat.models import ChatWidget
-from guichet.chat.views import SOURCE, colours, compact, socket_url
+from guichet.chat.views import SOURCE, colours, compact
 from guichet.conftest import World
 from guichet.lib import clock
 from guichet.lib.contrast import contrast_ratio
@@ -91,11 +92,13 @@ def test_the_socket_is_on_the_site_unless_told(client: Any, world: World) -> Non
     assert config["socket"] == "wss://help.example.org/chat/ws/visit/jamla24/"
     assert config["upload"] == "https://help.example.org/chat/jamla24/upload"
     with override_settings(SITE_URL="http://127.0.0.1:8000"):
-        assert socket_url(world.jamla) == "ws://127.0.0.1:8000/chat/ws/visit/jamla24/"
+        assert visitor_socket_url(world.jamla.slug) == "ws://127.0.0.1:8000/chat/ws/visit/jamla24/"
     with override_settings(GUICHET_CHAT_URL="wss://chat.example.org"):
-        assert socket_url(world.jamla) == "wss://chat.example.org/chat/ws/visit/jamla24/"
+        assert (
+            visitor_socket_url(world.jamla.slug) == "wss://chat.example.org/chat/ws/visit/jamla24/"
+        )
     with override_settings(GUICHET_CHAT_URL="ws://127.0.0.1:8001"):
-        assert socket_url(world.jamla) == "ws://127.0.0.1:8001/chat/ws/visit/jamla24/"
+        assert visitor_socket_url(world.jamla.slug) == "ws://127.0.0.1:8001/chat/ws/visit/jamla24/"
 
 
 def test_the_brands_colour_with_a_readable_text(client: Any, world: World) -> None:
