@@ -94,7 +94,7 @@ bench-reports: $(STAMP)
 # Provider webhooks (Twilio's SMS form, signed) through gunicorn on PostgreSQL: events per
 # second and latency for new conversations, ongoing ones, retries and delivery receipts.
 bench-channels: $(STAMP)
-	$(BIN)/python bench/channels.py
+	$(BIN)/python bench/provider_webhooks.py
 
 # How the intake reads a message (contact type, category) on bench/intake/corpus.jsonl: accuracy
 # per language, the question/complaint confusion, the misread examples. No database.

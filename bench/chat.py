@@ -58,9 +58,6 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-# Run as a script, Python puts bench/ first on the path, where bench/channels.py would
-# stand for Django Channels: the repository's root instead.
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
 sys.path.insert(0, str(ROOT))
 
 BRAND = "jamla24"
