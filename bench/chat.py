@@ -85,6 +85,12 @@ def arguments(argv: list[str] | None = None) -> argparse.Namespace:
         help="seconds between two messages of one side of a chat (20; at least 2.1: a visitor may send 30 a minute)",
     )
     parser.add_argument("--timeout", type=float, default=300.0, help="seconds per run (300)")
+    parser.add_argument(
+        "--chat-workers",
+        type=int,
+        default=1,
+        help="uvicorn processes (1; more use Redis, REDIS_URL or redis://127.0.0.1:6379/0)",
+    )
     parser.add_argument("--smoke", action="store_true", help="20 idle, 5 active, 20 messages")
     parser.add_argument("--database", help=argparse.SUPPRESS)  # one run: "sqlite" or a URL
     args = parser.parse_args(argv)
@@ -153,6 +159,11 @@ def run(args: argparse.Namespace) -> None:
 
             os.environ["DATABASE_URL"] = args.database
             ensure_database(args.database, fresh=True)
+        if args.chat_workers > 1:
+            # The notices between the processes go through Redis (and the rate limits'
+            # counts with them, as in production); this run's keys apart from any other's.
+            os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/0")
+            os.environ["GUICHET_CHAT_PREFIX"] = f"bench-chat-{os.getpid()}"
         web_port, chat_port = free_port(), free_port()
         site = f"http://127.0.0.1:{web_port}"
         os.environ.update(
@@ -167,7 +178,7 @@ def run(args: argparse.Namespace) -> None:
         began = time.perf_counter()
         cookies, per_agent = prepare(args.active)
         prepared = time.perf_counter() - began
-        with servers(web_port, chat_port) as (uvicorn, ws):
+        with servers(web_port, chat_port, args.chat_workers) as (uvicorn, ws):
             found = Results(
                 database=database_name(), prepared_s=prepared, per_agent=per_agent, ws=ws
             )
@@ -248,7 +259,9 @@ def prepare(active: int) -> tuple[list[str], int]:
 
 
 @contextmanager
-def servers(web_port: int, chat_port: int) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
+def servers(
+    web_port: int, chat_port: int, workers: int
+) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
     """gunicorn and uvicorn as `guichet up` starts them; yields uvicorn's process and its
     websocket implementation."""
     from guichet.ops.webserver import chat_server_command, web_server_command
@@ -259,7 +272,7 @@ def servers(web_port: int, chat_port: int) -> Iterator[tuple[subprocess.Popen[by
             web_server_command("127.0.0.1", web_port, workers=1, threads=4), cwd=ROOT
         )
         started.append(web)
-        command = chat_server_command("127.0.0.1", chat_port)
+        command = chat_server_command("127.0.0.1", chat_port, workers=workers)
         chat = subprocess.Popen(command, cwd=ROOT)
         started.append(chat)
         for port, process in ((web_port, web), (chat_port, chat)):
@@ -436,14 +449,26 @@ def of_type(*kinds: str) -> Predicate:
     return lambda message: message.get("type") in kinds
 
 
-def cpu_seconds(process: subprocess.Popen[bytes]) -> float:
-    """The processor time uvicorn has used (user and system)."""
+def processes(process: subprocess.Popen[bytes]) -> list[int]:
+    """uvicorn's process and, with several workers, the worker processes it started."""
     try:
-        fields = Path(f"/proc/{process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        children = Path(f"/proc/{process.pid}/task/{process.pid}/children").read_text().split()
     except OSError:
-        return 0.0
-    # utime and stime: the 14th and 15th fields of the line, the 12th and 13th after ")".
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        children = []
+    return [process.pid, *map(int, children)]
+
+
+def cpu_seconds(process: subprocess.Popen[bytes]) -> float:
+    """The processor time uvicorn has used (user and system, its workers included)."""
+    total = 0
+    for pid in processes(process):
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        # utime and stime: the 14th and 15th fields of the line, the 12th and 13th after ")".
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def own_cpu_seconds() -> float:
@@ -452,18 +477,19 @@ def own_cpu_seconds() -> float:
 
 
 def memory(process: subprocess.Popen[bytes]) -> tuple[int, int, int]:
-    """uvicorn's resident memory now and at its peak (kB), and its open files."""
-    values = {}
-    with suppress(OSError):
-        for line in Path(f"/proc/{process.pid}/status").read_text().splitlines():
-            name, _, rest = line.partition(":")
-            if name in ("VmRSS", "VmHWM"):
-                values[name] = int(rest.split()[0])
-    try:
-        files = sum(1 for _ in Path(f"/proc/{process.pid}/fd").iterdir())
-    except OSError:
-        files = 0
-    return values.get("VmRSS", 0), values.get("VmHWM", 0), files
+    """uvicorn's resident memory now and at its peak (kB), and its open files (the sums
+    over its processes)."""
+    values = {"VmRSS": 0, "VmHWM": 0}
+    files = 0
+    for pid in processes(process):
+        with suppress(OSError):
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                name, _, rest = line.partition(":")
+                if name in values:
+                    values[name] += int(rest.split()[0])
+        with suppress(OSError):
+            files += sum(1 for _ in Path(f"/proc/{pid}/fd").iterdir())
+    return values["VmRSS"], values["VmHWM"], files
 
 
 class Bench:
@@ -713,7 +739,8 @@ def report(args: argparse.Namespace, results: Results) -> None:
     size = " (smoke size: not judged)" if args.smoke else ""
     print(f"\nbench-chat on {results.database}{size}")
     print(
-        f"  server: uvicorn {uvicorn.__version__} (--ws {results.ws}, websockets"
+        f"  server: uvicorn {uvicorn.__version__} ({args.chat_workers} process"
+        f"{'es' if args.chat_workers > 1 else ''}, --ws {results.ws}, websockets"
         f" {websockets.__version__}),"
         f" Django Channels {channels.__version__}, channel layer {layer}; pages: gunicorn"
     )

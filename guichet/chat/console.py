@@ -15,7 +15,7 @@ from django.utils import translation
 from guichet.accounts.access import is_staff_member, needs_second_factor
 from guichet.accounts.models import User
 from guichet.accounts.permissions import Action, can
-from guichet.brands.models import Brand
+from guichet.brands.models import Brand, cached_brand
 from guichet.chat import services
 from guichet.chat.entries import entry_json
 from guichet.chat.models import ChatEntry, ChatSession, ChatState
@@ -59,11 +59,13 @@ def staff_member(user: Any, verified: bool) -> User | None:
 
 def open_console(user: User) -> StaffConnection:
     """The console opens: the brands whose chats the person handles, their presence."""
-    brands = [
-        brand
-        for brand in Brand.objects.filter(is_active=True).order_by("pk")
-        if can(user, Action.REPLY, brand=brand) and services.chat_channel(brand) is not None
-    ]
+    brands = services.offering_chat(
+        [
+            brand
+            for brand in Brand.objects.filter(is_active=True).order_by("pk")
+            if can(user, Action.REPLY, brand=brand)
+        ]
+    )
     services.presence_seen(user)
     return StaffConnection(
         user_id=user.pk, language=user.language, brand_ids=[b.pk for b in brands]
@@ -71,7 +73,7 @@ def open_console(user: User) -> StaffConnection:
 
 
 def _brands(conn: StaffConnection) -> list[Brand]:
-    return list(Brand.objects.filter(pk__in=conn.brand_ids))
+    return [cached_brand(pk) for pk in conn.brand_ids]
 
 
 @dataclass(frozen=True)
@@ -155,15 +157,14 @@ def queue(conn: StaffConnection, notice: str = "") -> dict[str, Any]:
 
 
 def _held(conn: StaffConnection) -> list[ChatSession]:
-    rows: list[ChatSession] = []
-    for brand in _brands(conn):
-        with brand_scope(brand):
-            rows.extend(
-                ChatSession.objects.filter(
-                    brand=brand, agent_id=conn.user_id, state=ChatState.ACTIVE
-                ).select_related("ticket", "contact", "agent", "brand")
+    with brand_scope(conn.brand_ids):
+        return list(
+            ChatSession.objects.filter(
+                brand_id__in=conn.brand_ids, agent_id=conn.user_id, state=ChatState.ACTIVE
             )
-    return rows
+            .select_related("ticket", "contact", "agent", "brand")
+            .order_by("brand_id", "pk")
+        )
 
 
 def _chat_json(session: ChatSession, conn: StaffConnection) -> dict[str, Any]:
@@ -257,10 +258,14 @@ def hello(conn: StaffConnection, content: dict[str, Any]) -> list[dict[str, Any]
 def _brand_of(conn: StaffConnection, chat_id: Any) -> Brand:
     if not isinstance(chat_id, int):
         raise InvalidRequest(translation.gettext("Unknown chat."), code="invalid")
-    for brand in _brands(conn):
-        with brand_scope(brand):
-            if ChatSession.objects.filter(pk=chat_id, brand=brand).exists():
-                return brand
+    with brand_scope(conn.brand_ids):
+        found = (
+            ChatSession.objects.filter(pk=chat_id, brand_id__in=conn.brand_ids)
+            .values_list("brand_id", flat=True)
+            .first()
+        )
+    if found is not None:
+        return cached_brand(found)
     raise InvalidRequest(translation.gettext("Unknown chat."), code="invalid")
 
 

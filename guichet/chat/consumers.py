@@ -165,6 +165,7 @@ class StaffConsumer(JsonSocket):
     """An agent's console: /chat/ws/staff/ (the desk's session signs it in)."""
 
     conn: console.StaffConnection
+    closed = False
 
     async def connect(self) -> None:
         if not staff_origin_allowed(_header(self.scope, b"origin")):
@@ -230,6 +231,8 @@ class StaffConsumer(JsonSocket):
 
     async def _send_queue(self) -> None:
         self.queue_pending = False
+        if self.closed:
+            return  # closed while the queue's notice waited
         try:
             queue = await database_sync_to_async(console.queue)(self.conn, self.queue_notice)
             await self.send_json(queue)
@@ -241,6 +244,7 @@ class StaffConsumer(JsonSocket):
             await self.send_json({"type": "typing", "chat": event.get("chat")})
 
     async def disconnect(self, code: int) -> None:
+        self.closed = True
         conn = getattr(self, "conn", None)
         if conn is None:
             return

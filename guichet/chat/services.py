@@ -48,6 +48,7 @@ from guichet.contacts.services import clean_name, contact_for_email
 from guichet.intake.classify import read_message
 from guichet.intake.held import hold_web_request
 from guichet.lib import clock
+from guichet.lib.durability import unhurried_commit
 from guichet.lib.errors import InvalidRequest
 from guichet.lib.scoping import all_brands, brand_scope
 from guichet.notify.outbox import queue_emails, queue_notice
@@ -89,15 +90,25 @@ _posting: ContextVar[bool] = ContextVar("chat_posting", default=False)
 # --- the policy's chat ------------------------------------------------------------------------
 
 
+def offering_chat(brands: Sequence[Brand]) -> list[Brand]:
+    """The brands whose policy offers live chat (a `chat` channel) with the widget not
+    turned off (one query, and none when no policy offers it)."""
+    found = [b for b in brands if b.policy_id is not None and b.get_policy().channel("chat")]
+    if found:
+        ids = [b.pk for b in found]
+        with brand_scope(ids):
+            off = set(
+                ChatWidget.objects.filter(brand_id__in=ids, is_enabled=False).values_list(
+                    "brand_id", flat=True
+                )
+            )
+        found = [b for b in found if b.pk not in off]
+    return found
+
+
 def chat_channel(brand: Brand) -> PolicyChannel | None:
     """The policy's chat channel, if the brand offers chat and its widget is not off."""
-    channel = brand.get_policy().channel("chat")
-    if channel is None:
-        return None
-    with brand_scope(brand):
-        if ChatWidget.objects.filter(brand=brand, is_enabled=False).exists():
-            return None
-    return channel
+    return brand.get_policy().channel("chat") if offering_chat([brand]) else None
 
 
 def chats_per_agent(policy: Policy) -> int:
@@ -204,13 +215,15 @@ def presence_seen(user: User, status: str | None = None) -> AgentPresence:
         if status not in PresenceStatus.values:
             raise InvalidRequest(_("Unknown status."), code="status")
         defaults["status"] = status
-    presence, _created = AgentPresence.objects.update_or_create(user=user, defaults=defaults)
+    with unhurried_commit():
+        presence, _created = AgentPresence.objects.update_or_create(user=user, defaults=defaults)
     return presence
 
 
 def presence_left(user: User) -> None:
     """The console closed: the agent no longer counts as there."""
-    AgentPresence.objects.filter(user=user).update(seen_at=clock.now() - PRESENCE_TIMEOUT)
+    with unhurried_commit():
+        AgentPresence.objects.filter(user=user).update(seen_at=clock.now() - PRESENCE_TIMEOUT)
 
 
 # --- lines ------------------------------------------------------------------------------------
@@ -226,6 +239,7 @@ def _locked(session_id: int, brand: Brand) -> tuple[ChatSession, Ticket]:
         .get(pk=session_id)
     )
     session.ticket = ticket
+    ticket.brand = session.brand = brand  # read once per process (brands.cached_brand)
     return session, ticket
 
 
@@ -238,15 +252,16 @@ def _add(
     code: str = "",
     data: dict[str, Any] | None = None,
     client_id: str = "",
+    also: Sequence[str] = (),
 ) -> ChatEntry:
-    """The chat's next line (the chat locked)."""
+    """The chat's next line (the chat locked; `also`: other fields of it to save)."""
     now = clock.now()
     session.last_seq += 1
     session.updated_at = now
     session.revision += 1
     if message is not None:
         session.last_message_at = now
-    session.save(update_fields=["last_seq", "updated_at", "revision", "last_message_at"])
+    session.save(update_fields=["last_seq", "updated_at", "revision", "last_message_at", *also])
     return ChatEntry.objects.create(
         brand_id=session.brand_id,
         session=session,
@@ -497,8 +512,7 @@ def chat_post(
                     external_id=f"chat:{session.pk}:{client_id}" if client_id else "",
                     attachments=files,
                 )
-                session.visitor_seen_at = clock.now()
-                session.save(update_fields=["visitor_seen_at"])
+                session.visitor_seen_at = clock.now()  # saved with the line
             else:
                 message = tickets.ticket_reply(
                     ticket=ticket, actor=agent, text=text, channel=Channel.CHAT, attachments=files
@@ -511,6 +525,7 @@ def chat_post(
             message=message,
             agent=agent,
             client_id=client_id,
+            also=("visitor_seen_at",) if agent is None else (),
         )
         live.changed(session)
     return entry, True
@@ -733,7 +748,7 @@ def chat_read(*, session_id: int, brand: Brand, seq: Any, visitor: str | None = 
     if not isinstance(seq, int) or seq < 0:
         raise InvalidRequest(_("Unknown line."), code="invalid")
     field = "customer_read_seq" if visitor is not None else "agent_read_seq"
-    with brand_scope(brand):
+    with brand_scope(brand), unhurried_commit():
         rows = ChatSession.objects.filter(
             pk=session_id, brand=brand, last_seq__gte=seq, **{f"{field}__lt": seq}
         )
@@ -814,7 +829,7 @@ def transcript_text(session: ChatSession) -> str:
 
 
 def visitor_seen(*, session_id: int, brand: Brand) -> None:
-    with brand_scope(brand):
+    with brand_scope(brand), unhurried_commit():
         ChatSession.objects.filter(pk=session_id).update(visitor_seen_at=clock.now())
 
 

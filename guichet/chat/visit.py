@@ -5,14 +5,14 @@ services, and returns the messages to send (docs/chat.md, "The widget's protocol
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.db.models import prefetch_related_objects
 from django.utils import translation
 
-from guichet.brands.models import Brand
+from guichet.brands.models import Brand, cached_brand
 from guichet.chat import services
 from guichet.chat.entries import entry_json
 from guichet.chat.models import ChatEntry, ChatSession, ChatState
@@ -27,6 +27,7 @@ from guichet.lib.ttlcache import TTLCache, ttl_cache
 # for its transcript).
 SHOWN_AFTER_END = timedelta(minutes=30)
 ENTRIES_PER_CATCH_UP = 500
+SEEN_EVERY = timedelta(minutes=1)  # between two writes of a visitor's presence by pings
 _availability: TTLCache[services.Availability] = ttl_cache(1.0)
 
 
@@ -45,9 +46,12 @@ class Connection:
     sent_read: int = 0
     read_rev: int = -1  # the chat's revision when last read
 
+    # When the visitor's presence was last written: a ping writes it once a minute.
+    seen_written: datetime | None = None
+
     @property
     def brand(self) -> Brand:
-        return Brand.objects.get(pk=self.brand_id)
+        return cached_brand(self.brand_id)
 
 
 def connection_allowed(address: str) -> bool:
@@ -107,6 +111,7 @@ def hello(conn: Connection, content: dict[str, Any]) -> list[dict[str, Any]]:
         conn.chat = session.pk
         if session.state != ChatState.ENDED:
             services.visitor_seen(session_id=session.pk, brand=brand)
+            conn.seen_written = clock.now()
         welcome["chat"] = state_json(session)
         conn.sent_state = welcome["chat"]
         return [welcome, *_since(conn, session)]
@@ -265,6 +270,7 @@ def message(conn: Connection, content: dict[str, Any]) -> list[dict[str, Any]]:
         visitor=conn.visitor,
         attachment_ids=ids,
     )
+    conn.seen_written = clock.now()  # a message is a sign of life too
     return [{"type": "ack", "client_id": entry.client_id, "seq": entry.seq}, *refresh(conn)]
 
 
@@ -299,8 +305,13 @@ def end(conn: Connection, content: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def ping(conn: Connection, content: dict[str, Any]) -> list[dict[str, Any]]:
-    if conn.chat is not None:
+    # The widget pings every 25 seconds; a queued chat is abandoned after 3 minutes unseen.
+    now = clock.now()
+    if conn.chat is not None and (
+        conn.seen_written is None or now - conn.seen_written >= SEEN_EVERY
+    ):
         services.visitor_seen(session_id=conn.chat, brand=conn.brand)
+        conn.seen_written = now
     return [{"type": "pong"}]
 
 

@@ -13,11 +13,10 @@ from guichet.accounts.access import signed_in
 from guichet.accounts.models import Role
 from guichet.accounts.permissions import Action, StaffAccess, staff_access
 from guichet.brands.models import Brand
-from guichet.chat.models import ChatWidget
+from guichet.chat.services import offering_chat
 from guichet.desk import queries
 from guichet.desk.conduct import held_count
 from guichet.equality.queries import monitoring
-from guichet.lib.scoping import brand_scope
 from guichet.notify.queries import unread_count
 from guichet.telephony.queries import callbacks_due, phone_brands
 
@@ -47,21 +46,7 @@ def chat_brands(desk: StaffAccess) -> list[Brand]:
     found: list[Brand] | None = getattr(desk, "_chat_brands", None)
     if found is not None:
         return found
-    found = [
-        brand
-        for brand in desk.brands
-        if brand.policy_id is not None
-        and brand.get_policy().channel("chat") is not None
-        and desk.can(Action.REPLY, brand)
-    ]
-    if found:  # one query, and only for the staff of a brand that offers chat
-        with brand_scope([b.pk for b in found]):
-            off = set(
-                ChatWidget.objects.filter(
-                    brand_id__in=[b.pk for b in found], is_enabled=False
-                ).values_list("brand_id", flat=True)
-            )
-        found = [b for b in found if b.pk not in off]
+    found = offering_chat([brand for brand in desk.brands if desk.can(Action.REPLY, brand)])
     desk._chat_brands = found  # type: ignore[attr-defined]
     return found
 

@@ -34,9 +34,10 @@ def web_server_command(host: str, port: int, *, workers: int, threads: int) -> l
     ]
 
 
-def chat_server_command(host: str, port: int) -> list[str]:
-    """The chat's websockets (docs/chat.md): uvicorn, one process, beside gunicorn. The
-    pages stay with gunicorn, which serves Guichet's synchronous views faster."""
+def chat_server_command(host: str, port: int, workers: int = 1) -> list[str]:
+    """The chat's websockets (docs/chat.md): uvicorn beside gunicorn, one process or
+    `workers` (their notices carried by Redis). The pages stay with gunicorn, which serves
+    Guichet's synchronous views faster."""
     return [
         sys.executable,
         "-m",
@@ -52,6 +53,7 @@ def chat_server_command(host: str, port: int) -> list[str]:
         str(settings.GUICHET_CHAT_MAX_FRAME),
         "--lifespan",
         "off",
+        *(["--workers", str(workers)] if workers > 1 else []),
         "--no-access-log",
         "--log-level",
         "warning",

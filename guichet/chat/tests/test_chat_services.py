@@ -381,3 +381,38 @@ def test_an_abusive_line_in_a_chat_is_read_by_the_conduct_detector(chat: ChatWor
         ticket = Ticket.objects.get(pk=session.ticket_id)
         assert ticket.abuse_flagged_at is not None
         assert AbuseFlag.objects.filter(ticket=ticket).exists()
+
+
+def test_pings_keep_a_waiting_visitor_a_minute_at_a_time(chat: ChatWorld) -> None:
+    """The widget pings every 25 s; its presence is written at most once a minute (a
+    thousand widgets open would otherwise write forty times a second), which is enough
+    for a chat abandoned after three minutes unseen."""
+    from guichet.chat import visit
+
+    conn = visit.Connection(brand_id=chat.brand.pk, address="192.0.2.7", origin="")
+    visit.handle(conn, {"type": "hello", "language": "fr"})
+    visit.handle(
+        conn,
+        {
+            "type": "start",
+            "name": "Yasmine Benali",
+            "email": "yasmine@exemple.ma",
+            "text": "Bonjour, ma commande n'est pas arrivée.",
+            "consent": True,
+            "client_id": "first",
+        },
+    )
+
+    def seen() -> Any:
+        with brand_scope(chat.brand):
+            return ChatSession.objects.get(pk=conn.chat).visitor_seen_at
+
+    started = seen()
+    for _ in range(8):  # 25 s apart, as the widget pings: 3 min 20 s in all
+        chat.clock.advance(seconds=25)
+        assert visit.handle(conn, {"type": "ping"}) == [{"type": "pong"}]
+        assert chat.clock.now() - seen() < visit.SEEN_EVERY + timedelta(seconds=25)
+    assert seen() > started
+    assert services.chats_sweep() == 0  # still there
+    chat.clock.advance(services.ABANDON_AFTER)
+    assert services.chats_sweep() == 1  # gone: no ping for three minutes

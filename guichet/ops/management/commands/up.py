@@ -41,6 +41,12 @@ class Command(BaseCommand):
         )
         parser.add_argument("--web-workers", type=int, default=env_int("WEB_WORKERS", 1))
         parser.add_argument("--web-threads", type=int, default=env_int("WEB_THREADS", 4))
+        parser.add_argument(
+            "--chat-workers",
+            type=int,
+            default=env_int("CHAT_WORKERS", 1),
+            help="uvicorn processes for the chat's websockets (more than one needs REDIS_URL).",
+        )
 
     def handle(
         self,
@@ -50,8 +56,16 @@ class Command(BaseCommand):
         no_demo: bool,
         web_workers: int,
         web_threads: int,
+        chat_workers: int,
         **options: Any,
     ) -> None:
+        if chat_workers > 1 and "InMemory" in settings.CHANNEL_LAYERS["default"]["BACKEND"]:
+            # Each process would know only its own connections: a visitor and the agent
+            # in different ones would not hear each other for a second at a time.
+            raise CommandError(
+                "Several chat workers need Redis (REDIS_URL) to carry the chats' notices "
+                "between them; without it, run one."
+            )
         self._check_port(host, port)
         chat_port = env_int("CHAT_PORT", port + 1)
         self._check_port(host, chat_port, setting="CHAT_PORT")
@@ -67,7 +81,9 @@ class Command(BaseCommand):
             children = self._start(host, port, env, web_workers, web_threads, smtpd_port)
             children.append(
                 subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
-                    chat_server_command(host, chat_port), env=env, start_new_session=True
+                    chat_server_command(host, chat_port, workers=chat_workers),
+                    env=env,
+                    start_new_session=True,
                 )
             )
         self.chat_url = local_url(host, chat_port)
