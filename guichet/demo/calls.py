@@ -49,8 +49,9 @@ def load_calls(
     people: dict[str, User],
     contacts: list[Contact],
     now: datetime,
+    days: int = DAYS,
 ) -> int:
-    """The brand's calls of the last DAYS days, at its opening hours. Returns how many."""
+    """The brand's calls of the last `days` days, at its opening hours. Returns how many."""
     phone = policy.channel("phone")
     if phone is None:
         return 0
@@ -59,7 +60,7 @@ def load_calls(
     callers = contacts[: max(1, len(contacts) // 2)]
     numbers: dict[int, str] = {}
     made = 0
-    for days_ago in range(DAYS, 0, -1):
+    for days_ago in range(days, 0, -1):
         day = (now - timedelta(days=days_ago)).astimezone(zone).date()
         if day.weekday() >= 5:
             continue

@@ -69,14 +69,15 @@ def load_chats(
     people: dict[str, User],
     contacts: list[Contact],
     now: datetime,
+    days: int = DAYS,
 ) -> int:
-    """The brand's chats of the last DAYS days, at its opening hours. Returns how many."""
+    """The brand's chats of the last `days` days, at its opening hours. Returns how many."""
     if policy.channel("chat") is None:
         return 0
     zone = ZoneInfo(brand.timezone)
     writers = [c for c in contacts if c.primary_email][:20]
     made = 0
-    for days_ago in range(DAYS, 0, -1):
+    for days_ago in range(days, 0, -1):
         day = (now - timedelta(days=days_ago)).astimezone(zone).date()
         if day.weekday() >= 5:
             continue

@@ -8,6 +8,7 @@ what real use would have written. Deterministic for a given seed and "now".
 from __future__ import annotations
 
 import functools
+import math
 import random
 import unicodedata
 from collections import Counter
@@ -659,12 +660,26 @@ def load_demo(
         if play is not None:
             play.until(now)
         if fresh:
-            # A generator of its own: the tickets' draws stay what they were.
+            # A smaller demo (a test's) has a shorter history of calls and chats, in
+            # proportion; each has a generator of its own: the tickets' draws stay the same.
+            share = min(1, per_brand / TICKETS_PER_BRAND)
             calls.load_calls(
-                random.Random(f"{seed}-{brand.slug}-calls"), brand, policy, people, contacts, now
+                random.Random(f"{seed}-{brand.slug}-calls"),
+                brand,
+                policy,
+                people,
+                contacts,
+                now,
+                days=max(calls.RECENT_DAYS + 1, math.ceil(calls.DAYS * share)),
             )
             chats.load_chats(
-                random.Random(f"{seed}-{brand.slug}-chats"), brand, policy, people, contacts, now
+                random.Random(f"{seed}-{brand.slug}-chats"),
+                brand,
+                policy,
+                people,
+                contacts,
+                now,
+                days=max(2, math.ceil(chats.DAYS * share)),
             )
         created[brand.slug] = len(plans) + (play.played if play is not None else 0)
     return created
