@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "guichet.intake",
     "guichet.channels",
     "guichet.chat",
+    "guichet.knowledge",
     "guichet.api",
     "guichet.ops",
     "guichet.demo",

@@ -49,6 +49,9 @@ class Action(StrEnum):
     CONTACT_SELLER = "contact_seller"  # write to the seller, share with it, release its details
     RECORD_PAYMENT = "record_payment"  # a refund or a credit, a return received
     MANAGE_SELLERS = "manage_sellers"  # withdraw a strike; restrict, reinstate, terminate
+    # The help centre's articles: the roles of `[help_centre] writers` and `publishers`.
+    WRITE_ARTICLES = "write_articles"
+    PUBLISH_ARTICLES = "publish_articles"
 
 
 _HANDLE = {
@@ -61,6 +64,9 @@ _HANDLE = {
     Action.DECIDE,
     Action.CONTACT_SELLER,
     Action.RECORD_PAYMENT,
+    # Of every staff role, those the policy's [help_centre] lists.
+    Action.WRITE_ARTICLES,
+    Action.PUBLISH_ARTICLES,
 }
 _LEAD = _HANDLE | {
     Action.ASSIGN,
@@ -161,6 +167,10 @@ def can(user: Any, action: Action, *, brand: Brand, level: int | None = None) ->
     if action is Action.EXPORT_REPORTS:
         # Of the roles that see the reports, those the brand's policy lists.
         return role in brand.get_policy().reports.export_roles
+    if action is Action.WRITE_ARTICLES:
+        return role in brand.get_policy().help_centre.writers
+    if action is Action.PUBLISH_ARTICLES:
+        return role in brand.get_policy().help_centre.publishers
     return True
 
 

@@ -597,6 +597,22 @@ class Reports(Strict):
     export_roles: list[ExportRoleKey] = ["director", "manager", "admin"]
 
 
+class HelpCentre(Strict):
+    """The help centre's articles (docs/help-centre.md): who writes them and who reviews
+    and publishes them. A writer's draft goes to review; a publisher may publish their
+    own. Both lists name staff roles of the brand."""
+
+    writers: Annotated[list[StaffRoleKey], Field(min_length=1)] = [
+        "agent",
+        "team_lead",
+        "investigator",
+        "director",
+        "manager",
+        "admin",
+    ]
+    publishers: Annotated[list[StaffRoleKey], Field(min_length=1)] = ["manager", "admin"]
+
+
 # --- the whole policy --------------------------------------------------------------------------
 
 
@@ -627,6 +643,7 @@ class Policy(Strict):
     marketplace: Marketplace | None = None
     intake: Intake = Intake()
     reports: Reports = Reports()
+    help_centre: HelpCentre = HelpCentre()
 
     # --- lookups used by the rest of Guichet ---------------------------------------------
     @cached_property

@@ -19,6 +19,8 @@ MATRIX = {
         "decide",
         "contact_seller",
         "record_payment",
+        "write_articles",
+        "publish_articles",
     },
     Role.TEAM_LEAD: {
         "view_ticket",
@@ -36,6 +38,8 @@ MATRIX = {
         "manage_replies",
         "contact_seller",
         "record_payment",
+        "write_articles",
+        "publish_articles",
     },
     Role.INVESTIGATOR: {
         "view_ticket",
@@ -47,6 +51,8 @@ MATRIX = {
         "decide",
         "contact_seller",
         "record_payment",
+        "write_articles",
+        "publish_articles",
     },
     Role.DIRECTOR: {
         "view_ticket",
@@ -66,6 +72,8 @@ MATRIX = {
         "manage_sellers",
         "contact_seller",
         "record_payment",
+        "write_articles",
+        "publish_articles",
     },
     Role.MANAGER: {
         "view_ticket",
@@ -88,6 +96,8 @@ MATRIX = {
         "contact_seller",
         "record_payment",
         "view_equality",
+        "write_articles",
+        "publish_articles",
     },
     # Everything but the equality figures, which are the managers' alone (RP-3).
     Role.ADMIN: {a.value for a in Action} - {"view_equality"},
