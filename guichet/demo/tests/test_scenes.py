@@ -3,10 +3,13 @@ disputes show the seller's side in every state; Ivoire Toner's returns stand at 
 of their deadlines; EJ's billing error is credited. The stories' coherence is
 test_coherence.py's."""
 
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 import pytest
+from django.core.management import call_command
 
 from guichet.accounts.models import User
 from guichet.accounts.permissions import Action, can
@@ -30,12 +33,25 @@ from guichet.tickets.models import Event, Payment, Ticket
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 
 
-@pytest.fixture
-def demo(presets: dict[str, Brand]) -> dict[str, Brand]:
+@pytest.fixture(scope="module")
+def loaded(django_db_setup: Any, django_db_blocker: Any) -> Iterator[list[str]]:
+    """The presets and the demo loaded once for the module's tests (each runs in a
+    transaction rolled back after it), the database emptied after them as a transactional
+    test leaves it."""
+    from guichet.conftest import PRESETS, publish_preset
     from guichet.demo.loader import load_demo
 
-    load_demo(now=NOW, per_brand=3)  # the scenes do not depend on the drawn tickets
-    return presets
+    with django_db_blocker.unblock():
+        slugs = [publish_preset(path.stem).slug for path in sorted(PRESETS.glob("*.toml"))]
+        load_demo(now=NOW, per_brand=3)  # the scenes do not depend on the drawn tickets
+    yield slugs
+    with django_db_blocker.unblock():
+        call_command("flush", interactive=False, verbosity=0)
+
+
+@pytest.fixture
+def demo(loaded: list[str], db: Any) -> dict[str, Brand]:
+    return {slug: Brand.objects.get(slug=slug) for slug in loaded}
 
 
 def ticket(key: str) -> Ticket:

@@ -69,7 +69,9 @@ def test_every_email_of_the_demo_links_to_the_site_url(
     mailoutbox: list[Any],
     django_capture_on_commit_callbacks: Any,
 ) -> None:
-    load_demo(now=NOW)
+    # The scenes and two dozen drawn tickets a brand: every kind of email the demo sends
+    # (every letter of every brand is the next test's).
+    load_demo(now=NOW, per_brand=24)
     surveys_send_due(NOW)
     with all_brands():
         tickets = {
@@ -93,7 +95,7 @@ def test_every_email_of_the_demo_links_to_the_site_url(
     for mail in mailoutbox:
         for body in parts(mail):
             assert not stray_links(body), (mail.subject, stray_links(body))
-    assert len(mailoutbox) > 500, "the demo's acknowledgements, replies, letters and surveys"
+    assert len(mailoutbox) > 300, "the demo's acknowledgements, replies, letters and surveys"
     customer_links = re.compile(re.escape(SITE_URL) + r"/(en/)?b/[a-z0-9-]+/signin/")
     assert sum(bool(customer_links.search(mail.body)) for mail in mailoutbox) == 5
     # The demo's sellers are written to about their disputes, with a link to their portal.
@@ -101,7 +103,7 @@ def test_every_email_of_the_demo_links_to_the_site_url(
     assert sum(bool(seller_links.search(mail.body)) for mail in mailoutbox) >= 3
     assert sum("/survey/" in mail.body for mail in mailoutbox) > 10
     linked = [mail for mail in mailoutbox if SITE_URL + "/" in mail.body]
-    assert len(linked) > 300, "acknowledgements, letters, surveys and sign-in links"
+    assert len(linked) > 150, "acknowledgements, letters, surveys and sign-in links"
 
 
 def test_every_letter_of_every_brand_links_to_the_site_url(
