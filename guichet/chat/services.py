@@ -231,8 +231,16 @@ def presence_left(user: User) -> None:
 
 def _locked(session_id: int, brand: Brand) -> tuple[ChatSession, Ticket]:
     """The chat and its ticket, locked (the ticket first)."""
-    ticket_id = ChatSession.objects.filter(pk=session_id).values_list("ticket_id", flat=True)
-    ticket = Ticket.objects.select_for_update(of=("self",)).get(pk__in=ticket_id, brand=brand)
+    # The ticket's number first, then the ticket locked by it: locking "the ticket of this
+    # chat" in one statement let PostgreSQL walk all the brand's tickets.
+    ticket_id = (
+        ChatSession.objects.filter(pk=session_id, brand=brand)
+        .values_list("ticket_id", flat=True)
+        .first()
+    )
+    if ticket_id is None:
+        raise Ticket.DoesNotExist
+    ticket = Ticket.objects.select_for_update(of=("self",)).get(pk=ticket_id, brand=brand)
     session = (
         ChatSession.objects.select_for_update(of=("self",))
         .select_related("contact", "agent")

@@ -152,3 +152,22 @@ def test_markdown_is_shown_safe() -> None:
     assert 'src="/b/ivoire-toner/help/images/4/plan.png"' in html
     assert "<table>" in html
     assert plain_text("Sous **3 jours** &amp; <b>vite</b>") == "Sous 3 jours & <b>vite</b>"
+
+
+def test_search_finds_published_articles_of_the_brand_title_first(world: Any) -> None:
+    from guichet.knowledge.search import search_articles
+
+    with brand_scope(world.brand):
+        delivery = _article(world)
+        services.article_publish(article=delivery, actor=world.manager)
+        about = _article(world, title="Retours", body="Une commande arrive abîmée : retour.")
+        services.article_publish(article=about, actor=world.manager)
+        draft = _article(world, title="Commande perdue", body="Brouillon.")
+        hidden = _article(world, title="Commande : note interne", visibility=Visibility.INTERNAL)
+        services.article_publish(article=hidden, actor=world.manager)
+    found = search_articles(brand=world.brand, language="fr", query="commande")
+    assert [hit.article_id for hit in found] == [delivery.pk, about.pk]
+    assert draft.pk not in {h.article_id for h in found}
+    staff = search_articles(brand=world.brand, language="fr", query="commande", internal=True)
+    assert hidden.pk in {hit.article_id for hit in staff}
+    assert search_articles(brand=world.other, language="fr", query="commande") == []
