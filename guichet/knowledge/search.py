@@ -60,7 +60,7 @@ def search_articles(
                     article_id=article.pk,
                     title=article.published.title,
                     excerpt=text[:EXCERPT_CHARS],
-                    rank=float(article.in_title),  # type: ignore[attr-defined]
+                    rank=float(article.in_title),
                 )
             )
         return hits
