@@ -338,7 +338,7 @@ fieldset{border:0;padding:0;margin:16px 0 0;min-width:0}legend{font-weight:600;p
     const kind = ["customer", "agent"].includes(author) ? author : "system";
     const li = h("div", { class: kind, t: "chat-entry", "data-author": kind });
     if (kind !== "system") li.append(h("p", { class: "who", text: kind === "customer" ? T.you : name || T.agent }));
-    if (text) li.append(h("p", { class: "txt", text }));
+    if (text) li.append(kind === "system" ? refs(text) : h("p", { class: "txt", text }));
     const list = (attachments || []).map((a) => {
       const url = a.url && safeUrl(a.url), text = (a.name || "") + (a.size ? " (" + kb(a.size) + ")" : "");
       return h("li", {}, url ? h("a", { href: url, target: "_blank", rel: "noopener noreferrer", text }) : text);
@@ -346,6 +346,11 @@ fieldset{border:0;padding:0;margin:16px 0 0;min-width:0}legend{font-weight:600;p
     if (list.length) li.append(h("ul", { class: "files" }, ...list));
     li.append(meta(at));
     return li;
+  }
+  function refs(text) { // a system line: its request number never broken at a hyphen
+    const p = h("p", { class: "txt" });
+    text.split(/([A-Z][A-Z0-9]{1,5}-\d{2}-\d{5,})/).forEach((part, i) => p.append(i % 2 ? h("span", { class: "ref", text: part }) : part));
+    return p;
   }
   function meta(at) {
     const p = h("p", { class: "meta" }), d = new Date(at);
