@@ -29,7 +29,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import connection
 
 from guichet.brands.models import Brand
 from guichet.knowledge.index import WORDS_TABLE
@@ -128,7 +128,7 @@ def _placeholders(values: Sequence[Any]) -> str:
 def _postgresql(
     brand_id: int, language: str, internal: bool, terms: list[str], limit: int
 ) -> tuple[list[tuple[int, float]], list[str]]:
-    with transaction.atomic(), connection.cursor() as cursor:
+    with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT ARRAY[{', '.join(['knowledge_term_query(%s)::text'] * len(terms))}]",
             terms,

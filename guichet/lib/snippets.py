@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
+from functools import lru_cache
 
 # Letters without a decomposition to strip, folded as PostgreSQL's unaccent folds them.
 _LETTERS = str.maketrans(
@@ -34,20 +36,27 @@ def query_terms(query: str, *, max_terms: int, max_chars: int) -> list[str]:
     return terms[:max_terms]
 
 
-def fold_keeping_positions(text: str) -> tuple[str, list[int]]:
+@lru_cache(maxsize=4096)
+def _plain(char: str) -> str:
+    if char.isascii():
+        return char.lower()
+    decomposed = unicodedata.normalize("NFKD", char.translate(_LETTERS))
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+
+
+def fold_keeping_positions(text: str) -> tuple[str, Sequence[int]]:
     """`text` in lower case without accents (as unaccent and FTS5's remove_diacritics fold
     it), and for each of its characters the position it comes from in `text`."""
-    folded: list[str] = []
+    if text.isascii():
+        return text.lower(), range(len(text))
+    pieces = list(map(_plain, text))
+    folded = "".join(pieces)
+    if len(folded) == len(text):  # each letter folded to one: positions are the same
+        return folded, range(len(text))
     origins: list[int] = []
-    for position, char in enumerate(text):
-        if char.isascii():
-            plain = char.lower()
-        else:
-            decomposed = unicodedata.normalize("NFKD", char.translate(_LETTERS))
-            plain = "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
-        folded.append(plain)
+    for position, plain in enumerate(pieces):
         origins += [position] * len(plain)
-    return "".join(folded), origins
+    return folded, origins
 
 
 def snippet(text: str, needles: list[str], chars: int = 200) -> str:

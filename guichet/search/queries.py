@@ -110,7 +110,7 @@ def _terms(query: str) -> list[str]:
     return query_terms(query, max_terms=MAX_TERMS, max_chars=MAX_TERM_CHARS)
 
 
-def _fold(text: str) -> tuple[str, list[int]]:
+def _fold(text: str) -> tuple[str, Sequence[int]]:
     """`text` folded as unaccent and FTS5 fold it, with each character's origin."""
     return fold_keeping_positions(text)
 
