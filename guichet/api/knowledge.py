@@ -46,6 +46,7 @@ from guichet.brands.models import Brand
 from guichet.knowledge import services
 from guichet.knowledge.models import Article, Section, Visibility
 from guichet.knowledge.search import search_articles
+from guichet.lib.errors import InvalidRequest
 from guichet.lib.scoping import brand_scope
 
 public_router = Router(tags=["help centre"], auth=None)
@@ -181,7 +182,7 @@ def _article(who: Principal, article_id: int) -> Article:
 def _section(brand: Brand, key: str) -> Section:
     section = Section.objects.filter(brand=brand, key=key).first()
     if section is None:
-        raise ApiError(422, "section", _("Unknown section."))
+        raise InvalidRequest(_("Unknown section."), code="section")
     return section
 
 
@@ -221,7 +222,7 @@ def create_article(request: HttpRequest, payload: ArticleIn) -> Status:
     if payload.original is not None:
         original = Article.objects.filter(pk=payload.original, brand=brand).first()
         if original is None:
-            raise ApiError(422, "original", _("Unknown article."))
+            raise InvalidRequest(_("Unknown article."), code="original")
     article = services.article_create(
         brand=brand,
         actor=who.user,
