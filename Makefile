@@ -13,7 +13,7 @@ STAMP := $(VENV)/.installed
 PORT ?= 8000
 export PORT
 
-.PHONY: help run test check lint typecheck layers migrations-check pytest bench bench-sla bench-email bench-desk bench-api bench-search bench-reports bench-intake bench-conduct bench-chat bench-smoke clean messages
+.PHONY: help run test check lint typecheck layers migrations-check pytest bench bench-sla bench-email bench-desk bench-api bench-search bench-reports bench-intake bench-conduct bench-chat bench-knowledge bench-smoke clean messages
 
 help:
 	@echo "make run    start Guichet (web + worker) on http://127.0.0.1:$(PORT)/ with the five preset brands"
@@ -59,7 +59,7 @@ pytest: $(STAMP)
 messages: $(STAMP)
 	$(BIN)/python -m guichet.lib.messages --update
 
-bench: bench-sla bench-email bench-desk bench-api bench-search bench-reports bench-channels bench-intake bench-conduct bench-chat
+bench: bench-sla bench-email bench-desk bench-api bench-search bench-reports bench-channels bench-intake bench-conduct bench-chat bench-knowledge
 
 bench-sla: $(STAMP)
 	$(BIN)/python bench/sla.py
@@ -114,6 +114,12 @@ bench-conduct: $(STAMP)
 # --messages, --interval, --timeout (300 s a run), --smoke.
 bench-chat: $(STAMP)
 	$(BIN)/python bench/chat.py $(BENCH_ARGS)
+
+# The help centre's search with 10,000 articles (BENCH_ARTICLES) on PostgreSQL and SQLite:
+# search_articles' p95 per kind of query, and the suggestions' latency as a customer types
+# (every prefix of a few sentences). The PostgreSQL database is made once and reused.
+bench-knowledge: $(STAMP)
+	$(BIN)/python bench/knowledge.py $(BENCH_ARGS)
 
 # Every bench-* target above at a tiny size, each in fresh *_smoke databases: proves they
 # still run (CI runs it). Prints their figures and judges none; fails if a bench fails.

@@ -93,6 +93,12 @@ SMOKE: dict[str, dict[str, str]] = {
     },
     # No database: the first 40 messages of each language (BENCH_SMOKE=1).
     "bench-conduct": {},
+    # 200 articles, on PostgreSQL and on SQLite (a file in BENCH_DIR).
+    "bench-knowledge": {
+        "BENCH_ARTICLES": "200",
+        "BENCH_KNOWLEDGE_RUNS": "3",
+        "DATABASE_URL": database("knowledge"),
+    },
 }
 
 

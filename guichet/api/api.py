@@ -24,6 +24,7 @@ from guichet.api import (
     document,
     errors,
     inbound,
+    knowledge,
     policy,
     reports,
     sellers,
@@ -104,7 +105,12 @@ for prefix, router in [
     ("/reports", reports.router),
     ("/inbound", inbound.router),
     ("/webhooks", webhooks.router),
+    ("/articles", knowledge.router),
 ]:
     router.add_decorator(scoped)
     router.add_decorator(values.checked)
     api.add_router(prefix, router)
+
+# The public help centre: no key, no caller's scope (each operation enters its brand's).
+knowledge.public_router.add_decorator(values.checked)
+api.add_router("/help", knowledge.public_router)

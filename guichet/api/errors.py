@@ -151,7 +151,14 @@ def refusal(api: NinjaAPI, request: HttpRequest, exc: Exception) -> HttpResponse
 # Service refusals answered as the API's own checks answer the same thing.
 # Refusals of what a call names (resolved in `contacts.services.contact_for`,
 # `tickets.queries`) with the status the API has always given them.
-_SERVICE_STATUS = {"not_found": 404, "upload_used": 422, "contact": 422, "team": 422}
+# A service's own refusal of the caller's role (the help centre's) is the resolver's 403.
+_SERVICE_STATUS = {
+    "not_found": 404,
+    "upload_used": 422,
+    "contact": 422,
+    "team": 422,
+    "forbidden": 403,
+}
 
 
 def install(api: NinjaAPI) -> None:

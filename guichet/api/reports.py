@@ -27,7 +27,7 @@ from guichet.api.schemas.reports import (
 )
 from guichet.brands.models import Brand
 from guichet.lib import clock
-from guichet.reports import chat_figures, exports, services
+from guichet.reports import chat_figures, exports, help_centre, services
 from guichet.reports.figures import KPIS, kpis_of, reading, report
 from guichet.reports.scope import FILTERS, Scope
 
@@ -70,12 +70,14 @@ def read_figures(request: HttpRequest, query: Query[FiguresQuery]) -> dict[str, 
     """The figures named by `kpi` (all those of the brand's report without it), each as
     the dashboard shows it: title, headers, rows of cells (text, number, status against
     the policy's goal, the filters of the tickets behind it), summary; and the live chat's
-    figures (`chat`) when the brand had chats in the period."""
+    figures (`chat`) when the brand had chats in the period; the help centre's
+    (`help_centre`) when anything of it was counted in the period."""
     brand = _brand(principal(request), query, Action.VIEW_REPORTS)
     scope = _scope(brand, query)
     with reading():
         figures = [KPIS[key](scope) for key in query.kpi] if query.kpi else report(scope)
         chat = chat_figures.section(scope)
+        help_section = help_centre.section(scope)
     params = scope.params()
     return {
         "brand": brand.slug,
@@ -84,6 +86,9 @@ def read_figures(request: HttpRequest, query: Query[FiguresQuery]) -> dict[str, 
         "filters": {k: v for k, v in params.items() if k not in ("start", "end")},
         "figures": [figure.as_json() for figure in figures],
         "chat": [figure.as_json() for figure in chat.figures] if chat is not None else [],
+        "help_centre": (
+            [figure.as_json() for figure in help_section.figures] if help_section else []
+        ),
     }
 
 

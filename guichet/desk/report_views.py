@@ -29,7 +29,7 @@ from guichet.desk import queries, reporting
 from guichet.desk.shell import desk_of, shell_context, views_counted
 from guichet.lib import clock
 from guichet.lib.errors import InvalidRequest
-from guichet.reports import chat_figures, dashboard, figures, review
+from guichet.reports import chat_figures, dashboard, figures, help_centre, review
 from guichet.reports.scope import Scope
 from guichet.tickets.queries import tickets_of
 
@@ -91,6 +91,7 @@ def dashboard_page(request: HttpRequest) -> HttpResponse:
         cards = dashboard.cards(scope)
         charts = dashboard.charts_of(scope)
         chat = chat_figures.section(scope)
+        help_section = help_centre.section(scope)
     context.update(
         scope=scope,
         period=reporting.period_words(scope),
@@ -99,6 +100,8 @@ def dashboard_page(request: HttpRequest) -> HttpResponse:
         report=[_figure(scope, figure) for figure in report],
         # The live chat's section, when the brand had chats in the period.
         chat=_chat(scope, chat) if chat is not None else None,
+        # The help centre's section, when anything of it was counted in the period.
+        help_centre=_chat(scope, help_section) if help_section is not None else None,
         reset=f"{reverse('desk:reports')}?brand={brand.pk}",
         downloads=_downloads(desk, brand, scope),
     )
@@ -160,7 +163,8 @@ def _figure(scope: Scope, figure: figures.Figure) -> dict[str, Any]:
     return {"figure": figure, "rows": rows, "headers": reporting.shown_headers(figure, rows)}
 
 
-def _chat(scope: Scope, chat: chat_figures.Section) -> dict[str, Any]:
+def _chat(scope: Scope, chat: chat_figures.Section | help_centre.Section) -> dict[str, Any]:
+    """A section of its own (the live chat's, the help centre's): cards and figures."""
     return {
         "cards": [
             {

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from guichet.accounts.models import User
 from guichet.accounts.permissions import Action, can
 from guichet.brands.models import Brand
+from guichet.knowledge.index import reindex
 from guichet.knowledge.models import (
     Article,
     ArticleDay,
@@ -223,6 +224,8 @@ def article_edit(
             changed.append("visibility")
         if changed:
             article.save(update_fields=changed)
+            if "visibility" in changed and article.published_id is not None:
+                reindex(article.pk, article.brand_id)  # found by the public, or no longer
         latest = article.latest
         if latest is not None and (latest.title, latest.body) == (title, body) and not note:
             return latest  # nothing new to keep
@@ -267,6 +270,7 @@ def article_publish(*, article: Article, actor: User, note: str = "") -> Article
             article.slug = slugify(latest.title)[:120] or "article"
         article.published, article.published_at, article.updated_at = latest, now, now
         article.save(update_fields=["published", "published_at", "updated_at", "slug"])
+        reindex(article.pk, article.brand_id)
     return latest
 
 
@@ -299,6 +303,7 @@ def article_withdraw(*, article: Article, actor: User) -> None:
         article.published, article.published_at = None, None
         article.updated_at = clock.now()
         article.save(update_fields=["published", "published_at", "updated_at"])
+        reindex(article.pk, article.brand_id)
 
 
 def translation_updated(*, article: Article, actor: User) -> None:

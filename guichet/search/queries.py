@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import math
 import re
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection, transaction
+
+from guichet.lib.snippets import fold_keeping_positions, query_terms, snippet
 
 # How much of a query is used: enough for any real search, little enough that a pasted
 # page cannot make a slow one.
@@ -39,11 +40,6 @@ IN_SUBJECT, IN_CUSTOMER, IN_MESSAGES = 1.0, 0.8, 0.5
 REFERENCE = re.compile(r"[A-Z][A-Z0-9]{1,5}-[0-9]{2}-[0-9]{5,}")
 MESSAGE_CHARS = 20_000  # as indexed (migration 0001, guichet.search.sqlite)
 
-# Letters without a decomposition to strip, folded as PostgreSQL's unaccent folds them.
-_LETTERS = str.maketrans(
-    dict(zip("øØłŁđĐħĦıŧŦðÐĸĿŀŋŊ", "oollddhhittddqllnn", strict=True))
-    | {"œ": "oe", "Œ": "oe", "æ": "ae", "Æ": "ae", "ß": "ss", "þ": "th", "Þ": "th", "ŉ": "'n"}
-)
 _LEXEME = re.compile(r"'((?:[^']|'')*)'")
 
 
@@ -111,31 +107,12 @@ def search_tickets(*, query: str, brand_ids: Sequence[int] | None, limit: int = 
 def _terms(query: str) -> list[str]:
     """The words of a query: split on spaces, without control characters, each holding at
     least a letter or digit, duplicates removed."""
-    cleaned = "".join(" " if unicodedata.category(ch)[0] == "C" else ch for ch in query or "")
-    terms: list[str] = []
-    seen: set[str] = set()
-    for word in cleaned.split():
-        word = word[:MAX_TERM_CHARS]
-        if any(ch.isalnum() for ch in word) and word.casefold() not in seen:
-            seen.add(word.casefold())
-            terms.append(word)
-    return terms[:MAX_TERMS]
+    return query_terms(query, max_terms=MAX_TERMS, max_chars=MAX_TERM_CHARS)
 
 
-def _fold(text: str) -> tuple[str, list[int]]:
-    """`text` in lower case without accents (as unaccent and FTS5's remove_diacritics fold
-    it), and for each of its characters the position it comes from in `text`."""
-    folded: list[str] = []
-    origins: list[int] = []
-    for position, char in enumerate(text):
-        if char.isascii():
-            plain = char.lower()
-        else:
-            decomposed = unicodedata.normalize("NFKD", char.translate(_LETTERS))
-            plain = "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
-        folded.append(plain)
-        origins += [position] * len(plain)
-    return "".join(folded), origins
+def _fold(text: str) -> tuple[str, Sequence[int]]:
+    """`text` folded as unaccent and FTS5 fold it, with each character's origin."""
+    return fold_keeping_positions(text)
 
 
 # --- PostgreSQL -------------------------------------------------------------------------------
@@ -429,34 +406,5 @@ def _first_matching_texts(ticket_ids: list[int], needles: list[str]) -> dict[int
 
 
 def _snippet(text: str, needles: list[str]) -> str:
-    """About SNIPPET_CHARS of `text` around the first needle found (at the start of a word
-    if one is), whitespace collapsed; "" when none is found."""
-    if not text or not needles:
-        return ""
-    folded, origins = _fold(text)
-    found: tuple[int, int] | None = None
-    for at_word_start in (True, False):
-        for needle in needles:
-            if at_word_start:
-                match = re.search(r"(?<!\w)" + re.escape(needle), folded)
-                at = match.start() if match else -1
-            else:
-                at = folded.find(needle)
-            if at >= 0 and (found is None or at < found[0]):
-                found = (at, len(needle))
-        if found:
-            break
-    if found is None:
-        return ""
-    position = origins[found[0]]
-    length = origins[found[0] + found[1] - 1] + 1 - position
-    start = max(0, position - SNIPPET_CHARS // 3)
-    if start > 0:
-        space = re.search(r"\s", text[start:position])
-        start = start + space.end() if space else start
-    end = min(len(text), start + SNIPPET_CHARS)
-    if end < len(text):
-        spaces = list(re.finditer(r"\s", text[position + length : end]))
-        end = position + length + spaces[-1].start() if spaces else end
-    piece = " ".join(text[start:end].split())
-    return ("…" if start > 0 else "") + piece + ("…" if end < len(text) else "")
+    """About SNIPPET_CHARS of `text` around the first needle found (`lib.snippets`)."""
+    return snippet(text, needles, SNIPPET_CHARS)

@@ -69,6 +69,9 @@ class FiguresOut(Out):
     # The live chat's figures (chats offered, answered, abandoned, the wait, per agent,
     # ratings), whatever `kpi` names; empty when the brand had no chat in the period.
     chat: list[FigureOut]
+    # The help centre's figures (articles read, helpful answers, suggestions opened,
+    # deflections, FAQ candidates; the articles read most); empty when nothing was counted.
+    help_centre: list[FigureOut]
 
 
 class KpiOut(Out):
