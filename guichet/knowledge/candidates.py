@@ -437,12 +437,19 @@ def _tickets(brand: Brand, language: str, start: datetime, end: datetime) -> lis
     )
 
 
-def _question(subject: str, text: str) -> str:
-    """How the most typical ticket put its question: its subject, or its first sentence."""
-    subject = " ".join((subject or "").split())
-    if subject:
-        return subject[:300]
-    words = strip_reply(text or "").split()
+def _question(rows: Sequence[tuple], members: Sequence[int]) -> str:
+    """The group's question as its tickets put it most often: the subject most of them
+    share (its words normalised), as the most typical of those wrote it; without such a
+    subject, the most typical ticket's own (a reference or number in it left out), or its
+    message's first words."""
+    forms = Counter(normalise(rows[m][1] or "", "") for m in members)
+    forms.pop("", None)
+    common = [form for form, count in forms.most_common(1) if count > 1]
+    for m in members:
+        subject = " ".join((rows[m][1] or "").split())
+        if subject and (not common or normalise(subject, "") == common[0]):
+            return " ".join(w for w in subject.split() if not _WITH_DIGIT.fullmatch(w))[:300]
+    words = strip_reply(rows[members[0]][2] or "").split()
     return " ".join(words[:40])[:300]
 
 
@@ -486,7 +493,6 @@ def candidates_find(
         for index, group in enumerate(grouping.groups):
             if index in answered:
                 continue
-            typical = rows[group.members[0]]
             found.append(
                 FaqCandidate(
                     brand=brand,
@@ -495,7 +501,7 @@ def candidates_find(
                     period_end=end,
                     found_at=now,
                     terms=group.terms,
-                    question=_question(typical[1], typical[2] or ""),
+                    question=_question(rows, group.members),
                     size=len(group.members),
                     previous_size=previous.get(index, 0),
                     ticket_ids=[rows[i][0] for i in group.members[:EXAMPLES]],
