@@ -66,7 +66,9 @@ def scores(items: list[Any], labels: list[int]) -> dict[str, float]:
         "purity": right / grouped if grouped else 0.0,
         "coverage": sum(it.kind != NOISE and g >= 0 for it, g in zip(items, labels, strict=True))
         / max(1, typed_total),
-        "noise_grouped": sum(it.kind == NOISE and g >= 0 for it, g in zip(items, labels, strict=True)),
+        "noise_grouped": sum(
+            it.kind == NOISE and g >= 0 for it, g in zip(items, labels, strict=True)
+        ),
         "groups": len(groups),
     }
 
@@ -147,9 +149,7 @@ def _alternatives(texts: list[str], kinds: int) -> list[tuple[str, list[int], fl
             labels = list(run())
         seconds = time.perf_counter() - started
         sizes = Counter(labels)
-        out.append(
-            (label, [int(g) if g >= 0 and sizes[g] >= 5 else -1 for g in labels], seconds)
-        )
+        out.append((label, [int(g) if g >= 0 and sizes[g] >= 5 else -1 for g in labels], seconds))
     return out
 
 
@@ -261,7 +261,9 @@ def timing(tickets: int) -> None:
             f"answered by an article, {len(found.candidates)} candidates in {seconds:.1f} s ({steps})"
         )
         for c in sorted(found.candidates, key=lambda c: -c.size)[:5]:
-            print(f"      {c.size:>6} (before {c.previous_size:>5}) {c.question[:50]!r} {c.terms[:3]}")
+            print(
+                f"      {c.size:>6} (before {c.previous_size:>5}) {c.question[:50]!r} {c.terms[:3]}"
+            )
     print(f"  both languages: {total:.1f} s")
 
 

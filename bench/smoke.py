@@ -93,6 +93,10 @@ SMOKE: dict[str, dict[str, str]] = {
     },
     # No database: the first 40 messages of each language (BENCH_SMOKE=1).
     "bench-conduct": {},
+    # 400 labelled tickets, the job on 2,000 (BENCH_SMOKE=1).
+    "bench-knowledge-candidates": {
+        "DATABASE_URL": database("faq"),
+    },
 }
 
 

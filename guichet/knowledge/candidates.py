@@ -99,6 +99,7 @@ _EMAIL = re.compile(r"\S+@\S+")
 # A reference or a number: any token holding a digit (EJ-26-00042, CMD-12345, 3, 12h30).
 _WITH_DIGIT = re.compile(r"\S*\d\S*")
 _NOT_LETTER = re.compile(r"[^a-z]+")
+_WORD = r"(?u)\b[a-z]{2,}\b"  # a word of the normalised text: two letters or more
 # Where a reply quotes the earlier message: "On … wrote:", "Le … a écrit :".
 _QUOTE_HEAD = re.compile(
     r"^\s*(?:on\s.{0,200}\swrote|le\s.{0,200}\sa\s[ée]crit)\s*:?\s*$", re.IGNORECASE
@@ -123,7 +124,7 @@ def fold(text: str) -> str:
 def strip_reply(text: str) -> str:
     """The customer's own words: the message up to a quoted earlier message or a signature,
     without quoted lines."""
-    kept = []
+    kept: list[str] = []
     for line in text.splitlines():
         if _QUOTE_HEAD.match(line) or (kept and _SIGNATURE.match(line)):
             break
@@ -206,9 +207,7 @@ class Grouping:
         reduced = normalize(self.svd.transform(self.tfidf(texts)))
         similarity = reduced @ self.centres.T
         best = similarity.argmax(axis=1)
-        return [
-            int(g) if similarity[i, g] >= MEMBER_SIMILARITY else -1 for i, g in enumerate(best)
-        ]
+        return [int(g) if similarity[i, g] >= MEMBER_SIMILARITY else -1 for i, g in enumerate(best)]
 
 
 class _Vectoriser:
@@ -221,7 +220,7 @@ class _Vectoriser:
         self.words = TfidfVectorizer(
             analyzer="word",
             ngram_range=(1, 2),
-            token_pattern=r"(?u)\b[a-z]{2,}\b",
+            token_pattern=_WORD,
             stop_words=stop_words(),
             min_df=floor,
             max_df=0.5 if n >= 20 else 1.0,
@@ -484,9 +483,7 @@ def candidates_find(
         timings.update(grouping.timings)
         started = time.perf_counter()
         answered = _answered(brand, language, grouping)
-        previous = Counter(
-            grouping.nearest([normalise(s, t or "") for _pk, s, t in previous_rows])
-        )
+        previous = Counter(grouping.nearest([normalise(s, t or "") for _pk, s, t in previous_rows]))
         timings["articles_trend"] = time.perf_counter() - started
         started = time.perf_counter()
         found = []
@@ -544,9 +541,7 @@ def _replace(brand: Brand, language: str, found: list[FaqCandidate]) -> list[Faq
         FaqCandidate.objects.filter(
             brand=brand, language=language, state=CandidateState.NEW
         ).delete()
-        kept = list(
-            FaqCandidate.objects.select_for_update().filter(brand=brand, language=language)
-        )
+        kept = list(FaqCandidate.objects.select_for_update().filter(brand=brand, language=language))
         fresh, claimed = [], set()
         for candidate in found:
             earlier = next(
@@ -642,9 +637,7 @@ def best_answers(candidate: FaqCandidate, limit: int = QUOTED_ANSWERS) -> list[s
             brand_id=candidate.brand_id, pk__in=list(first), closed_at__isnull=False
         ).values_list("pk", flat=True)
     )
-    ranked = sorted(
-        (i for i in ids if i in first), key=lambda i: (i not in closed, ids.index(i))
-    )
+    ranked = sorted((i for i in ids if i in first), key=lambda i: (i not in closed, ids.index(i)))
     return [first[i] for i in ranked[:limit]]
 
 

@@ -127,6 +127,8 @@ def test_dismissing_a_candidate(client, world, found):
 def test_the_forms_need_post_and_csrf(client, world, found):
     candidate = found[0]
     client.force_login(world.manager)
-    assert client.get(reverse("desk:help_candidate_dismiss", args=[candidate.pk])).status_code == 405
+    assert (
+        client.get(reverse("desk:help_candidate_dismiss", args=[candidate.pk])).status_code == 405
+    )
     html = client.get(PAGE).content.decode()
     assert html.count("csrfmiddlewaretoken") >= 2
