@@ -293,6 +293,8 @@ def group_texts(texts: Sequence[str], *, smallest: int = 5, seed: int = 0) -> Gr
         matrix = vectoriser.fit_transform(texts)
     except ValueError:  # nothing left to read (every word a stop word or too rare)
         return Grouping([], [-1] * n)
+    if matrix.shape[1] < 3:  # too few words to tell questions apart
+        return Grouping([], [-1] * n)
     timings["tfidf"] = time.perf_counter() - started
     started = time.perf_counter()
     components = max(2, min(DIMENSIONS, matrix.shape[1] - 1, n - 1))

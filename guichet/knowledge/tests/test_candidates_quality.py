@@ -30,3 +30,9 @@ def test_the_groups_match_the_known_question_types():
             right += max((kinds.count(k) for k in set(kinds)), default=0)
         grouped = sum(len(g.members) for g in grouping.groups)
         assert right / grouped >= PURITY_FLOOR, language
+
+
+def test_too_few_or_empty_texts_make_no_group():
+    assert group_texts([], smallest=5).groups == []
+    assert group_texts(["bonjour merci"] * 3, smallest=2).groups == []
+    assert group_texts(["", "", "", "", ""], smallest=2).labels == [-1] * 5
