@@ -13,7 +13,7 @@ STAMP := $(VENV)/.installed
 PORT ?= 8000
 export PORT
 
-.PHONY: help run test check lint typecheck layers migrations-check pytest bench bench-sla bench-email bench-desk bench-api bench-search bench-reports bench-intake bench-conduct bench-chat bench-knowledge bench-smoke clean messages
+.PHONY: help run test check lint typecheck layers migrations-check pytest bench bench-sla bench-email bench-desk bench-api bench-search bench-reports bench-intake bench-conduct bench-chat bench-knowledge bench-knowledge-candidates bench-smoke clean messages
 
 help:
 	@echo "make run    start Guichet (web + worker) on http://127.0.0.1:$(PORT)/ with the five preset brands"
@@ -120,6 +120,13 @@ bench-chat: $(STAMP)
 # (every prefix of a few sentences). The PostgreSQL database is made once and reused.
 bench-knowledge: $(STAMP)
 	$(BIN)/python bench/knowledge.py $(BENCH_ARGS)
+
+# FAQ candidates (docs/help-centre.md): the grouping against the known question types of
+# generated labelled tickets (adjusted Rand index, purity; no database), then the nightly
+# job's time on 100,000 tickets (BENCH_TICKETS) on PostgreSQL, the database made once and
+# reused. BENCH_ARGS: --compare (the methods set aside), --no-timing, --smoke.
+bench-knowledge-candidates: $(STAMP)
+	$(BIN)/python bench/knowledge_candidates.py $(BENCH_ARGS)
 
 # Every bench-* target above at a tiny size, each in fresh *_smoke databases: proves they
 # still run (CI runs it). Prints their figures and judges none; fails if a bench fails.

@@ -99,6 +99,10 @@ SMOKE: dict[str, dict[str, str]] = {
         "BENCH_KNOWLEDGE_RUNS": "3",
         "DATABASE_URL": database("knowledge"),
     },
+    # 400 labelled tickets, the job on 2,000 (BENCH_SMOKE=1).
+    "bench-knowledge-candidates": {
+        "DATABASE_URL": database("faq"),
+    },
 }
 
 

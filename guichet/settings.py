@@ -465,3 +465,11 @@ GUICHET_PORTAL_RATE_LIMITS = {
 # An address that never signed in through a link gets at most this many automatic
 # acknowledgements of web-form requests per day (nobody can aim a storm at a stranger).
 GUICHET_PORTAL_UNCONFIRMED_ACKS_PER_DAY = env_int("GUICHET_PORTAL_UNCONFIRMED_ACKS_PER_DAY", 1)
+
+# --- Help centre: FAQ candidates (docs/help-centre.md) ----------------------------------------
+# The nightly grouping of the tickets' questions: the period read (the trend compares with
+# the one before), the fewest tickets a candidate has, the cosine from which a published
+# article answers a group (then no candidate).
+GUICHET_FAQ_DAYS = env_int("GUICHET_FAQ_DAYS", 30)
+GUICHET_FAQ_MIN_SIZE = env_int("GUICHET_FAQ_MIN_SIZE", 5)
+GUICHET_FAQ_ANSWERED = float(env_str("GUICHET_FAQ_ANSWERED", "0.3"))

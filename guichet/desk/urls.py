@@ -9,6 +9,7 @@ from guichet.desk import (
     devmail,
     equality_views,
     export_views,
+    kb_candidates_views,
     lists,
     newticket_views,
     notifications,
@@ -99,6 +100,18 @@ urlpatterns = [
         "sellers/<int:pk>/strikes/<int:strike>/withdraw/",
         sellers.strike_withdraw,
         name="strike_withdraw",
+    ),
+    # The help centre's FAQ candidates (docs/help-centre.md), for its publishers.
+    path("help/candidates", kb_candidates_views.candidate_list, name="help_candidates"),
+    path(
+        "help/candidates/<int:pk>/draft",
+        kb_candidates_views.candidate_draft_view,
+        name="help_candidate_draft",
+    ),
+    path(
+        "help/candidates/<int:pk>/dismiss",
+        kb_candidates_views.candidate_dismiss_view,
+        name="help_candidate_dismiss",
     ),
     # The reports (docs/reports.md): the dashboard, and the tickets behind its numbers.
     path("reports/", report_views.dashboard_page, name="reports"),
