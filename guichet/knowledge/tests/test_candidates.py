@@ -125,12 +125,14 @@ def test_a_new_run_replaces_new_candidates_and_keeps_what_publishers_decided(w):
     assert len(second) == len(first) == 2  # replaced, not added
     assert {c.key for c in second} == {c.key for c in first}
     dismissed = candidates.candidate_dismiss(candidate=second[0], actor=w.manager)
+    w.clock.advance(timedelta(days=1))
     _open(w.brand, _items(("password", "cancel_order"), 10, seed=9))
     again = _find(w.brand, w)
     assert len(again) == 2
     kept = next(c for c in again if c.pk == dismissed.pk)
     assert kept.state == CandidateState.DISMISSED
-    assert kept.size > dismissed.size  # its figures brought up to date
+    assert kept.found_at > dismissed.found_at  # its figures brought up to date
+    assert kept.period_end == w.clock.now() + timedelta(hours=1)
     with pytest.raises(InvalidRequest):  # dealt with already
         candidates.candidate_dismiss(candidate=kept, actor=w.manager)
 
