@@ -35,9 +35,7 @@ def test_suggestions_appear_as_the_customer_types_and_open(
     page.get_by_label("Subject").press_sequentially("My order", delay=20)
     link = suggested.get_by_role("link", name="When does my order arrive?")
     expect(link).to_be_visible()
-    expect(suggested.get_by_role("heading")).to_have_text(
-        "These articles may answer your question"
-    )
+    expect(suggested.get_by_role("heading")).to_have_text("These articles may answer your question")
     shoot(page, "contact-suggestions")
     with context.expect_page() as opened:
         link.click()
