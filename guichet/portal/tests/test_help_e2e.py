@@ -43,6 +43,10 @@ def test_suggestions_appear_as_the_customer_types_and_open(
     expect(article.get_by_role("heading", level=1)).to_have_text("When does my order arrive?")
     article.get_by_role("button", name="Yes").click()
     expect(article.get_by_text("Thank you for your answer.").first).to_be_visible()
+    shoot(article, "help-article")
+    article.goto("/en" + url(world.ej, "help"))
+    expect(article.get_by_role("heading", level=1)).to_have_text("Help centre")
+    shoot(article, "help-home")
     with brand_scope(world.ej):
         [suggestion] = Suggestion.objects.filter(brand=world.ej)
     assert suggestion.article_id == help_.english.pk
