@@ -10,5 +10,6 @@ app_name = "chat"
 urlpatterns = [
     path("<slug:brand>/widget.js", views.widget_js, name="widget"),
     path("<slug:brand>/upload", views.upload, name="upload"),
+    path("<slug:brand>/suggest", views.suggest, name="suggest"),
     path("<slug:brand>/try/", views.preview, name="preview"),
 ]

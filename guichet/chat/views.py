@@ -30,6 +30,8 @@ from guichet.brands.models import Brand
 from guichet.chat.live import visitor_socket_url
 from guichet.chat.origins import origin_allowed, widget_brand
 from guichet.chat.visitors import upload_id, visitor_of
+from guichet.knowledge.search import search_articles
+from guichet.knowledge.services import public_articles
 from guichet.lib import ratelimit
 from guichet.lib.contrast import WHITE, contrast_ratio, nearest_compliant
 from guichet.lib.errors import InvalidRequest
@@ -140,6 +142,7 @@ def widget_strings(brand: Brand) -> dict[str, str]:
         "another": _("Write another message"),
         "error": _("Something went wrong. Please try again."),
         "new_messages": _("New messages"),
+        "suggested": _("These articles may answer your question"),
     }
 
 
@@ -155,6 +158,7 @@ def widget_config(brand: Brand) -> dict[str, Any]:
         "colours": colours(brand),
         "socket": visitor_socket_url(brand.slug),
         "upload": settings.SITE_URL + reverse("chat:upload", kwargs={"brand": brand.slug}),
+        "suggest": settings.SITE_URL + reverse("chat:suggest", kwargs={"brand": brand.slug}),
         "languages": languages,
         "strings": strings,
         "maxText": MAX_TEXT,
@@ -249,6 +253,54 @@ def _upload(request: HttpRequest, brand: Brand, origin: str | None, allowed: boo
     return JsonResponse(
         {"id": upload_id(stored.pk, visitor), "name": stored.filename, "size": stored.size}
     )
+
+
+# --- articles suggested before a chat ------------------------------------------------------------
+
+SUGGESTIONS = 3
+SUGGEST_CHARS = 300
+
+
+@require_GET
+def suggest(request: HttpRequest, brand: str) -> HttpResponse:
+    """The help centre's best articles for what the visitor types in the widget's form
+    (`?q=…&language=fr`): `{"articles": [{"title", "url"}]}`, each address opening the
+    article as suggested by the chat (knowledge.suggestions). Public articles only, read
+    across sites like the widget itself (no cookie is read or set)."""
+    found = widget_brand(brand)
+    if found is None:
+        raise Http404
+    origin = request.headers.get("Origin")
+    allowed = not origin or origin_allowed(found, origin)
+    articles: list[dict[str, str]] = []
+    query = " ".join(request.GET.get("q", "").split())[:SUGGEST_CHARS]
+    if allowed and query:
+        language = _language(request, found)
+        if language not in found.languages:
+            language = found.default_language
+        with brand_scope(found):
+            hits = search_articles(brand=found, language=language, query=query, limit=SUGGESTIONS)
+            slugs = dict(
+                public_articles(found, language)
+                .filter(pk__in=[hit.article_id for hit in hits])
+                .values_list("pk", "slug")
+            )
+        with translation.override(language):
+            for hit in hits:
+                if hit.article_id not in slugs:
+                    continue
+                path = reverse(
+                    "portal:help_article",
+                    kwargs={
+                        "brand": found.slug,
+                        "pk": hit.article_id,
+                        "slug": slugs[hit.article_id],
+                    },
+                )
+                articles.append({"title": hit.title, "url": f"{settings.SITE_URL}{path}?from=chat"})
+    response = JsonResponse({"articles": articles})
+    response["Cache-Control"] = "public, max-age=60"
+    return _cors(response, origin, allowed)
 
 
 # --- the preview page ---------------------------------------------------------------------------

@@ -25,7 +25,7 @@ from guichet.accounts.models import Membership, Role, User
 from guichet.brands.models import Brand, Team
 from guichet.contacts.models import Contact
 from guichet.contacts.services import contact_for_email
-from guichet.demo import calls, chats, content, player, scenes
+from guichet.demo import articles, calls, chats, content, player, scenes
 from guichet.demo.timeline import Timeline
 from guichet.desk.models import CannedReply
 from guichet.lib import clock
@@ -637,6 +637,7 @@ def load_demo(
         policy = brand.get_policy()
         people = ensure_people(brand, policy)
         ensure_canned_replies(brand)
+        articles.ensure_articles(brand, people["manager"], random.Random(f"{seed}-{brand.slug}-kb"))
         with brand_scope(brand):
             fresh = not Ticket.objects.filter(brand=brand).exists()
             contacts = _customers(rng, brand, 40)

@@ -15,3 +15,8 @@ class KnowledgeConfig(AppConfig):
         periodic.register(
             "knowledge.candidates", "guichet.knowledge.tasks.find_candidates", timedelta(hours=24)
         )
+        periodic.register(
+            "knowledge.deflections",
+            "guichet.knowledge.tasks.count_deflections",
+            timedelta(minutes=5),
+        )

@@ -1,8 +1,11 @@
-"""The help centre's background work, run by the worker."""
+"""The help centre's background work, run by the worker (registered in
+KnowledgeConfig.ready())."""
 
 from __future__ import annotations
 
 from django.tasks import task
+
+from guichet.knowledge.suggestions import deflections_count
 
 
 @task
@@ -12,3 +15,10 @@ def find_candidates() -> dict[str, int]:
     from guichet.knowledge.candidates import candidates_find_all
 
     return candidates_find_all()
+
+
+@task
+def count_deflections() -> int:
+    """Count the suggestions that helped and were followed by no request (every few
+    minutes: a suggestion is counted once its grace period is over)."""
+    return deflections_count()

@@ -78,12 +78,12 @@ NETWORK_NAMES = {
 def _reachable(channel: Channel, sms_numbers: Sequence[str] = ()) -> bool:
     """Whether the page can tell a customer how to use the channel: our contact form, or
     an address, a number, a link or networks to look for. A channel the policy names
-    without any of them (a chat, a help centre, SMS with no number) is not shown: a
+    without any of them (a chat, SMS with no number) is not shown: a
     heading the reader can do nothing with. Notifications are ours to send, never a way
     to reach us; the API is for the brand's own systems."""
     if channel.kind in ("push", "api"):
         return False
-    if channel.kind == "web":
+    if channel.kind in ("web", "faq"):  # our contact form, our help centre
         return True
     if channel.kind == "sms":
         # Texting us needs a number Guichet receives: an active SMS account's.

@@ -3,7 +3,7 @@
 
 from django.urls import path
 
-from guichet.portal import equality_views, survey_views, views
+from guichet.portal import equality_views, help_views, survey_views, views
 
 app_name = "portal"
 urlpatterns = [
@@ -13,6 +13,14 @@ urlpatterns = [
     path("contact/sent/about-you", equality_views.equality_sent, name="equality_sent"),
     path("track", views.track, name="track"),
     path("hours", views.hours, name="hours"),
+    path("help/", help_views.help_home, name="help"),
+    path("help/search", help_views.help_search, name="help_search"),
+    path("help/suggest", help_views.help_suggest, name="help_suggest"),
+    path("help/sitemap.xml", help_views.help_sitemap, name="help_sitemap"),
+    path("help/s/<slug:key>/", help_views.help_section, name="help_section"),
+    path("help/a/<int:pk>-<slug:slug>", help_views.help_article, name="help_article"),
+    path("help/a/<int:pk>/vote", help_views.help_vote, name="help_vote"),
+    path("help/images/<int:pk>/<str:name>", help_views.help_image, name="help_image"),
     path("logo/<str:digest>.png", views.logo, name="logo"),
     path("signin/<str:token>", views.signin, name="signin"),
     path("signin", views.signin_confirm, name="signin_confirm"),

@@ -32,6 +32,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from guichet.brands.models import Brand, BrandLogo
 from guichet.channels.queries import sms_numbers
 from guichet.equality.queries import equality_offered
+from guichet.knowledge import services as knowledge
+from guichet.knowledge import suggestions
 from guichet.lib import clock, names, ratelimit
 from guichet.lib.errors import InvalidRequest
 from guichet.lib.forms import local_page
@@ -179,7 +181,8 @@ def _uploads(form: Any, brand: Brand) -> list[Any] | None:
 @require_GET
 @portal_page
 def home(request: HttpRequest, brand: Brand) -> HttpResponse:
-    return _render(request, brand, "portal/home.html", {})
+    help_centre = knowledge.public_articles(brand, _language(brand)).exists()
+    return _render(request, brand, "portal/home.html", {"help_centre": help_centre})
 
 
 @require_http_methods(["GET", "POST"])
@@ -234,6 +237,10 @@ def contact(request: HttpRequest, brand: Brand) -> HttpResponse:
     except InvalidRequest as refused:
         form.add_error(None, str(refused))
         return _render(request, brand, "portal/contact.html", {"form": form}, status=400)
+    # Articles suggested to this browser did not spare it writing (not deflections).
+    suggestions.suggestion_wrote(
+        brand=brand, visitor=suggestions.visitor_of(request.session.session_key or "")
+    )
     request.session[SENT_KEY] = {"brand": brand.pk, "ticket": ticket.pk if ticket else None}
     return redirect("portal:contact_sent", brand=brand.slug)
 

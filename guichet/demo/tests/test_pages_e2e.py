@@ -48,6 +48,7 @@ from guichet.demo.loader import load_demo
 from guichet.desk.services import saved_view_create
 from guichet.desk.tests import browser as e2e
 from guichet.desk.tests.test_e2e import totp_code
+from guichet.knowledge.services import public_articles
 from guichet.lib import clock, mailfiles
 from guichet.lib.scoping import all_brands, brand_scope
 from guichet.notify.delivery import deliver_due
@@ -446,6 +447,12 @@ def _portal_pages(audit: Audit, page: Page, brand: Brand, language: str, prefix:
     go("", "home")
     go("contact", "contact")
     go("hours", "hours")
+    go("help/", "help")
+    with brand_scope(brand):
+        article = public_articles(brand, language).order_by("pk").first()
+    if article is not None:
+        go(f"help/a/{article.pk}-{article.slug}", "help-article")
+        go(f"help/search?q={article.slug.split('-')[0]}", "help-search")
     go("track", "track")
     go(MISSING, "not-found")
     go(f"survey/{_survey_token(answered)}", "survey")

@@ -28,14 +28,16 @@ def headings(html: str) -> list[str]:
 def test_a_channel_the_policy_gives_no_way_to_use_has_no_heading(
     browser: django.test.Client, presets: dict[str, Brand]
 ) -> None:
-    """Ivoire Toner's policy names a chat, a help centre, SMS and notifications, with no
-    address, number or link: a customer could do nothing with those headings."""
+    """Ivoire Toner's policy names a chat, SMS and notifications, with no address, number
+    or link: a customer could do nothing with those headings. Its help centre is ours
+    (/b/<brand>/help): shown, with its link."""
     html = hours(browser, presets["ivoire-toner"], "/en")
-    assert headings(html) == ["Phone", "Email", "Social networks", "Contact form"]
-    for absent in ("Live chat", "Help centre", "SMS", "Notifications"):
+    assert headings(html) == ["Phone", "Email", "Social networks", "Help centre", "Contact form"]
+    assert 'href="/en/b/ivoire-toner/help/"' in html
+    for absent in ("Live chat", "SMS", "Notifications"):
         assert absent not in html
     french = hours(browser, presets["ivoire-toner"])
-    assert "Centre d’aide" not in french and "Chat en direct" not in french
+    assert "Chat en direct" not in french and 'href="/b/ivoire-toner/help/"' in french
 
 
 def test_a_chat_with_a_link_is_shown_with_it(

@@ -54,7 +54,7 @@ header{${B};display:flex;align-items:center;padding:10px 12px}h2{flex:1;margin:0
 .x{background:none;border:0;color:${K.text};font-size:24px;padding:0 8px}
 .bar{padding:0 14px;font-size:14px}.bar p{margin:6px 0}.bar p:empty{display:none}.bar:has(p:not(:empty)){border-bottom:1px solid #ddd}.err{color:#b00020}.ref{white-space:nowrap;font-weight:600}
 .body{flex:1;overflow-y:auto;padding:12px 14px}
-label{display:block;margin:10px 0 4px;font-weight:600}.pre .check{display:flex;gap:8px;font-weight:400;align-items:flex-start}.check input{margin-top:4px}.body>:not([hidden])>p:first-child{margin-top:0}
+label{display:block;margin:10px 0 4px;font-weight:600}.pre .check{display:flex;gap:8px;font-weight:400;align-items:flex-start}.check input{margin-top:4px}.sugg p{margin:8px 0 2px;font-weight:600}.sugg ul{margin:0;padding-left:18px}.body>:not([hidden])>p:first-child{margin-top:0}
 input,select,textarea{width:100%;padding:8px;border:1px solid #767676;background:#fff}input[type=radio],input[type=checkbox]{width:auto}
 textarea{resize:vertical;min-height:70px}
 .go{margin-top:14px;width:100%;padding:10px;border:0;${B};font-weight:600}.go:disabled{opacity:.6}
@@ -113,12 +113,16 @@ fieldset{border:0;padding:0;margin:16px 0 0;min-width:0}legend{font-weight:600;p
   const topicRow = h("div", {}, label("f-topic", T.topic), fTopic);
   const firstLabel = label("f-text");
   const fText = h("textarea", { id: "f-text", required: true, maxlength: C.maxText, rows: "4" });
+  // The help centre's articles for what is typed (public, opened in a new tab).
+  const sugg = h("div", { class: "sugg", hidden: true, t: "chat-suggestions" });
+  let suggWait = null;
+  fText.addEventListener("input", () => { clearTimeout(suggWait); suggWait = setTimeout(suggest, 400); });
   const fConsent = h("input", { id: "f-consent", type: "checkbox", required: true });
   const consentText = h("span");
   const note = h("p", { t: "chat-availability" });
   const submit = h("button", { class: "go", t: "chat-submit" });
   const pre = h("form", { class: "pre", t: "chat-form", onsubmit: onIntro }, note,
-    label("f-name", T.name), fName, label("f-email", T.email), fEmail, topicRow, firstLabel, fText,
+    label("f-name", T.name), fName, label("f-email", T.email), fEmail, topicRow, firstLabel, fText, sugg,
     h("label", { class: "check", for: "f-consent" }, fConsent, consentText), submit);
   const leftText = h("p", { t: "chat-left" });
   const leftMail = h("p", { text: T.left_mail });
@@ -275,6 +279,19 @@ fieldset{border:0;padding:0;margin:16px 0 0;min-width:0}legend{font-weight:600;p
     consentText.replaceChildren(m.consent || "");
     const privacy = m.privacy && safeUrl(m.privacy);
     if (privacy) consentText.append(" ", h("a", { href: privacy, target: "_blank", rel: "noopener noreferrer", text: T.privacy }));
+  }
+  async function suggest() {
+    const q = fText.value.trim();
+    let found = [];
+    if (q.length > 2) {
+      try {
+        const r = await fetch(C.suggest + "?language=" + lang + "&q=" + encodeURIComponent(q), { mode: "cors", credentials: "omit" });
+        found = r.ok ? (await r.json()).articles || [] : [];
+      } catch (e) { /* offline: no suggestions */ }
+    }
+    const links = found.map((a) => [safeUrl(a.url), a.title]).filter((a) => a[0]);
+    sugg.replaceChildren(h("p", { text: T.suggested }), h("ul", {}, ...links.map(([u, t]) => h("li", {}, h("a", { href: u, target: "_blank", rel: "noopener", text: t })))));
+    show(sugg, links.length);
   }
   function onIntro(e) {
     e.preventDefault();
