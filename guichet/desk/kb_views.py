@@ -564,14 +564,16 @@ def text_diff(old: str, new: str) -> list[DiffLine]:
                 lines += [DiffLine("same", [("same", t)]) for t in tail]
             else:
                 lines += [DiffLine("same", [("same", t)]) for t in same]
-        elif op == "replace" and i2 - i1 == j2 - j1:
-            for old_line, new_line in zip(a[i1:i2], b[j1:j2], strict=True):
+        else:
+            # Lines replaced one for one show their words changed; the rest are removed
+            # or added whole.
+            paired = min(i2 - i1, j2 - j1) if op == "replace" else 0
+            for old_line, new_line in zip(a[i1 : i1 + paired], b[j1 : j1 + paired], strict=True):
                 left, right = _word_diff(old_line, new_line)
                 lines.append(DiffLine("del", left))
                 lines.append(DiffLine("add", right))
-        else:
-            lines += [DiffLine("del", [("del", t)]) for t in a[i1:i2]]
-            lines += [DiffLine("add", [("add", t)]) for t in b[j1:j2]]
+            lines += [DiffLine("del", [("del", t)]) for t in a[i1 + paired : i2]]
+            lines += [DiffLine("add", [("add", t)]) for t in b[j1 + paired : j2]]
     return lines
 
 

@@ -174,7 +174,8 @@ def test_a_publisher_saves_and_publishes_at_once(client: Any, world: World, kb: 
     )
     article = _fresh(kb.draft)
     assert article.published.number == 2 and article.visibility == Visibility.INTERNAL
-    assert not services.public_articles(world.ej, "en").exists()  # internal: never public
+    with brand_scope(world.ej):  # internal: never public
+        assert not services.public_articles(world.ej, "en").exists()
 
 
 def test_the_policy_decides_who_writes(client: Any, world: World, kb: Any):
