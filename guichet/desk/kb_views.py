@@ -114,6 +114,11 @@ def _page(desk: StaffAccess, template: str, request: HttpRequest, **context: Any
     )
 
 
+def _mid_sentence(name: str, reader: str) -> str:
+    """A language's name inside a sentence ("traduire en anglais", "translate into English")."""
+    return name.lower() if reader == "fr" else name
+
+
 # --- the articles' list --------------------------------------------------------------------------
 
 
@@ -175,7 +180,7 @@ def article_list(request: HttpRequest) -> HttpResponse:
         if article.original_id is None and desk.can(Action.WRITE_ARTICLES, article.brand):
             have = {article.language} | {t.language for t in article.translations.all()}
             missing = [
-                (code, language_name(code, reader))
+                (code, _mid_sentence(language_name(code, reader), reader))
                 for code in _languages(article.brand)
                 if code not in have
             ]
