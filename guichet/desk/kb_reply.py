@@ -151,9 +151,7 @@ def insert(request: HttpRequest, reference: str) -> HttpResponse:
     if pk:
         with brand_scope(found.brand):
             chosen = (
-                Article.objects.filter(
-                    brand=found.brand, pk=posted_id(pk), published__isnull=False
-                )
+                Article.objects.filter(brand=found.brand, pk=posted_id(pk), published__isnull=False)
                 .select_related("published", "brand")
                 .first()
             )

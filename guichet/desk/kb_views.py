@@ -4,7 +4,7 @@ language, section, state, stale translations), the editor (Markdown with a live 
 images uploaded and checked, a note for each change), the review (send for review,
 publish, send back with a note, withdraw), every version with a readable diff between two,
 translations ("translate into…", and what changed in the original since), and the
-sections (publishers).
+sections (publishers, `kb_sections`); the differences between versions are `kb_diff`'s.
 
 Thin: every change goes through `knowledge.services` (and `knowledge.images`), which
 check the policy's `[help_centre] writers` and `publishers` again. An article of a brand
@@ -12,38 +12,33 @@ the person does not write for answers 404 exactly as one that does not exist."""
 
 from __future__ import annotations
 
-import difflib
-import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from guichet.accounts.access import signed_in, staff_required
 from guichet.accounts.permissions import Action, StaffAccess
 from guichet.brands.models import Brand
+from guichet.desk.kb_diff import original_changes, version_diff
 from guichet.desk.shell import desk_of, shell_context, views_counted
 from guichet.knowledge import images, services
 from guichet.knowledge.markdown import render as render_markdown
-from guichet.knowledge.models import Article, ArticleVersion, Section, VersionState, Visibility
+from guichet.knowledge.models import Article, Section, VersionState, Visibility
 from guichet.lib.errors import ServiceError
 from guichet.lib.inputs import posted_id
 from guichet.lib.names import language_name
 
 PAGE_SIZE = 50
-# An unchanged stretch of a diff longer than this is folded, keeping this many lines
-# of context on each side.
-CONTEXT_LINES = 2
 
 STATES = [
     ("draft", gettext_lazy("Draft")),
@@ -96,15 +91,17 @@ def _may(desk: StaffAccess, brand: Brand) -> dict[str, bool]:
     }
 
 
-def _languages(brand: Brand) -> list[str]:
+def brand_languages(brand: Brand) -> list[str]:
     return list(brand.languages or [brand.default_language])
 
 
-def _sections(brand: Brand) -> list[Section]:
+def brand_sections(brand: Brand) -> list[Section]:
     return list(Section.objects.filter(brand=brand).order_by("position", "pk"))
 
 
-def _page(desk: StaffAccess, template: str, request: HttpRequest, **context: Any) -> HttpResponse:
+def help_page(
+    desk: StaffAccess, template: str, request: HttpRequest, **context: Any
+) -> HttpResponse:
     status = context.pop("status", 200)
     return render(
         request,
@@ -181,13 +178,13 @@ def article_list(request: HttpRequest) -> HttpResponse:
             have = {article.language} | {t.language for t in article.translations.all()}
             missing = [
                 (code, _mid_sentence(language_name(code, reader), reader))
-                for code in _languages(article.brand)
+                for code in brand_languages(article.brand)
                 if code not in have
             ]
         shown.append(Row(article, services.is_stale(article), missing))
-    languages = sorted({code for b in brands for code in _languages(b)})
+    languages = sorted({code for b in brands for code in brand_languages(b)})
     query = "&".join(f"{k}={v}" for k, v in chosen.items() if v)
-    return _page(
+    return help_page(
         desk,
         "desk/help/articles.html",
         request,
@@ -234,10 +231,10 @@ class ArticleForm(forms.Form):
     def __init__(self, brand: Brand, *args: Any, new: bool = True, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         reader = get_language() or brand.default_language
-        self.fields["language"].choices = [
-            (code, language_name(code, reader)) for code in _languages(brand)
-        ]
-        self.fields["section"].choices = [(s.pk, s.title_in(reader)) for s in _sections(brand)]
+        language = cast(forms.ChoiceField, self.fields["language"])
+        language.choices = [(code, language_name(code, reader)) for code in brand_languages(brand)]
+        section = cast(forms.ChoiceField, self.fields["section"])
+        section.choices = [(s.pk, s.title_in(reader)) for s in brand_sections(brand)]
         if not new:  # an article keeps its language (a translation is another article)
             del self.fields["language"]
 
@@ -263,8 +260,8 @@ def _editor(
     body = form["body"].value() or ""
     stale_diff = None
     if article is not None and services.is_stale(article):
-        stale_diff = _original_changes(article)
-    return _page(
+        stale_diff = original_changes(article)
+    return help_page(
         desk,
         "desk/help/editor.html",
         request,
@@ -310,11 +307,11 @@ def article_new(request: HttpRequest) -> HttpResponse:
     if not slug and len(writable) > 1:
         if not writable:
             raise Http404
-        return _page(desk, "desk/help/choose_brand.html", request, brands=writable)
+        return help_page(desk, "desk/help/choose_brand.html", request, brands=writable)
     brand = _brand_of(desk, slug)
     if not desk.can(Action.WRITE_ARTICLES, brand):
         raise Http404
-    if not _sections(brand):
+    if not brand_sections(brand):
         messages.warning(request, _("The help centre has no section yet: a publisher adds one."))
         if desk.can(Action.PUBLISH_ARTICLES, brand):
             return redirect(f"{reverse('desk:help_sections')}?brand={brand.slug}")
@@ -524,90 +521,7 @@ def image_upload(request: HttpRequest) -> HttpResponse:
     return _editor(request, desk, brand, form, article=article, status=status)
 
 
-# --- history and differences ---------------------------------------------------------------------
-
-
-@dataclass
-class DiffLine:
-    kind: str  # "same", "add", "del", "fold"
-    parts: list[tuple[str, str]]  # (kind, text): "same", "add", "del" within the line
-    folded: int = 0  # for "fold": how many unchanged lines are not shown
-
-
-_WORDS = re.compile(r"\s+|\w+|[^\w\s]", re.UNICODE)
-
-
-def _word_diff(old: str, new: str) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
-    a, b = _WORDS.findall(old), _WORDS.findall(new)
-    left: list[tuple[str, str]] = []
-    right: list[tuple[str, str]] = []
-    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
-        if op == "equal":
-            left.append(("same", "".join(a[i1:i2])))
-            right.append(("same", "".join(b[j1:j2])))
-        else:
-            if i2 > i1:
-                left.append(("del", "".join(a[i1:i2])))
-            if j2 > j1:
-                right.append(("add", "".join(b[j1:j2])))
-    return left, right
-
-
-def text_diff(old: str, new: str) -> list[DiffLine]:
-    """The lines of `new` against `old`: removed, added, unchanged (long unchanged stretches
-    folded), a changed line's words marked."""
-    a, b = old.splitlines(), new.splitlines()
-    lines: list[DiffLine] = []
-    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
-        if op == "equal":
-            same = a[i1:i2]
-            if len(same) > 2 * CONTEXT_LINES + 1:
-                head = same[:CONTEXT_LINES] if lines else []
-                tail = same[-CONTEXT_LINES:] if i2 < len(a) or j2 < len(b) else []
-                lines += [DiffLine("same", [("same", t)]) for t in head]
-                lines.append(DiffLine("fold", [], folded=len(same) - len(head) - len(tail)))
-                lines += [DiffLine("same", [("same", t)]) for t in tail]
-            else:
-                lines += [DiffLine("same", [("same", t)]) for t in same]
-        else:
-            # Lines replaced one for one show their words changed; the rest are removed
-            # or added whole.
-            paired = min(i2 - i1, j2 - j1) if op == "replace" else 0
-            for old_line, new_line in zip(a[i1 : i1 + paired], b[j1 : j1 + paired], strict=True):
-                left, right = _word_diff(old_line, new_line)
-                lines.append(DiffLine("del", left))
-                lines.append(DiffLine("add", right))
-            lines += [DiffLine("del", [("del", t)]) for t in a[i1 + paired : i2]]
-            lines += [DiffLine("add", [("add", t)]) for t in b[j1 + paired : j2]]
-    return lines
-
-
-def version_diff(old: ArticleVersion, new: ArticleVersion) -> dict[str, Any]:
-    return {
-        "old": old,
-        "new": new,
-        "title": _word_diff(old.title, new.title) if old.title != new.title else None,
-        "lines": text_diff(old.body, new.body),
-        "same": (old.title, old.body) == (new.title, new.body),
-    }
-
-
-def _original_changes(article: Article) -> dict[str, Any] | None:
-    """What changed in the original since the translation was made: the original's version
-    it was made from against the one published now."""
-    original = article.original
-    if original is None or original.published is None:
-        return None
-    then = None
-    if article.source_number is not None:
-        then = original.versions.filter(number=article.source_number).first()
-    if then is None:  # translated before the original was ever published
-        then = original.versions.order_by("number").first()
-    if then is None:
-        return None
-    found = version_diff(then, original.published)
-    found["original"] = original
-    return found
+# --- history ------------------------------------------------------------------------------------
 
 
 @staff_required
@@ -615,16 +529,14 @@ def _original_changes(article: Article) -> dict[str, Any] | None:
 def article_history(request: HttpRequest, pk: int) -> HttpResponse:
     desk = desk_of(request)
     article = access_article(desk, pk)
-    versions = list(
-        article.versions.select_related("author", "reviewed_by").order_by("-number")
-    )
+    versions = list(article.versions.select_related("author", "reviewed_by").order_by("-number"))
     by_number = {v.number: v for v in versions}
     new = by_number.get(posted_id(request.GET.get("b"))) or (versions[0] if versions else None)
     old = by_number.get(posted_id(request.GET.get("a")))
     if old is None and new is not None:
         old = by_number.get(new.number - 1)
     diff = version_diff(old, new) if old is not None and new is not None else None
-    return _page(
+    return help_page(
         desk,
         "desk/help/history.html",
         request,
@@ -661,7 +573,7 @@ def article_translate(request: HttpRequest, pk: int, language: str) -> HttpRespo
     if article.original_id is not None:
         article = access_article(desk, article.original_id)
     brand = article.brand
-    if not desk.can(Action.WRITE_ARTICLES, brand) or language not in _languages(brand):
+    if not desk.can(Action.WRITE_ARTICLES, brand) or language not in brand_languages(brand):
         raise Http404
     existing = article.translations.filter(language=language).first()
     if existing is not None or language == article.language:
@@ -678,8 +590,12 @@ def article_translate(request: HttpRequest, pk: int, language: str) -> HttpRespo
     }
     if request.method == "GET":
         initial = {"title": source.title if source else "", "body": source.body if source else ""}
-        return _page(
-            desk, "desk/help/translate.html", request, form=TranslationForm(initial=initial), **context
+        return help_page(
+            desk,
+            "desk/help/translate.html",
+            request,
+            form=TranslationForm(initial=initial),
+            **context,
         )
     form = TranslationForm(request.POST)
     if form.is_valid():
@@ -701,90 +617,4 @@ def article_translate(request: HttpRequest, pk: int, language: str) -> HttpRespo
         else:
             messages.success(request, _("Translation saved as a draft."))
             return redirect("desk:help_edit", pk=created.pk)
-    return _page(desk, "desk/help/translate.html", request, form=form, status=400, **context)
-
-
-# --- sections ------------------------------------------------------------------------------------
-
-
-def _titles(brand: Brand, data: Any) -> dict[str, str]:
-    return {code: str(data.get(f"title_{code}", "")).strip() for code in _languages(brand)}
-
-
-@staff_required
-@require_http_methods(["GET", "POST"])
-def sections(request: HttpRequest) -> HttpResponseBase:
-    """The brand's sections (publishers): added, renamed, put in order."""
-    desk = desk_of(request)
-    publishing = [b for b in help_brands(desk) if desk.can(Action.PUBLISH_ARTICLES, b)]
-    slug = request.POST.get("brand") or request.GET.get("brand")
-    brand = next((b for b in publishing if b.slug == slug), None)
-    if brand is None and not slug and publishing:
-        brand = publishing[0]
-    if brand is None:
-        raise Http404
-    back = redirect(f"{reverse('desk:help_sections')}?brand={brand.slug}")
-    if request.method == "POST":
-        actor = signed_in(request)
-        listed = _sections(brand)
-        try:
-            if request.POST.get("move"):
-                moved = next(
-                    (s for s in listed if s.pk == posted_id(request.POST.get("section"))), None
-                )
-                if moved is None:
-                    raise Http404
-                at = listed.index(moved)
-                to = at - 1 if request.POST["move"] == "up" else at + 1
-                if 0 <= to < len(listed):
-                    listed[at], listed[to] = listed[to], listed[at]
-                    for position, section in enumerate(listed):
-                        if section.position != position:
-                            services.section_save(
-                                brand=brand,
-                                actor=actor,
-                                key=section.key,
-                                title=section.title,
-                                position=position,
-                            )
-                messages.success(request, _("Order saved."))
-            elif request.POST.get("section"):
-                section = next(
-                    (s for s in listed if s.pk == posted_id(request.POST.get("section"))), None
-                )
-                if section is None:
-                    raise Http404
-                services.section_save(
-                    brand=brand, actor=actor, key=section.key, title=_titles(brand, request.POST)
-                )
-                messages.success(request, _("Section renamed."))
-            else:
-                key = request.POST.get("key", "")
-                if Section.objects.filter(brand=brand, key=key).exists():
-                    raise ServiceError(_("A section has this key already."))
-                services.section_save(
-                    brand=brand, actor=actor, key=key, title=_titles(brand, request.POST)
-                )
-                messages.success(request, _("Section added."))
-        except ServiceError as exc:
-            messages.error(request, str(exc))
-        return back
-    reader = get_language() or brand.default_language
-    listed = _sections(brand)
-    counts = {
-        row["section_id"]: row["n"]
-        for row in Article.objects.filter(brand=brand)
-        .values("section_id")
-        .annotate(n=Count("pk"))
-        .values("section_id", "n")
-    }
-    return _page(
-        desk,
-        "desk/help/sections.html",
-        request,
-        desk_brand=brand,
-        brand=brand,
-        brands=publishing,
-        sections=[(s, counts.get(s.pk, 0)) for s in listed],
-        languages=[(code, language_name(code, reader)) for code in _languages(brand)],
-    )
+    return help_page(desk, "desk/help/translate.html", request, form=form, status=400, **context)

@@ -151,14 +151,20 @@ def test_a_manager_writes_with_the_preview_and_an_image_then_publishes(
     page.get_by_label("Ce qu’elle montre").fill("Le choix du paiement")
     page.get_by_role("button", name="Ajouter l’image").click()
     expect(page.locator("#kb-image-result")).to_contain_text("Image ajoutée")
-    expect(body).to_have_value(re.compile(r"!\[Le choix du paiement\]\(/b/ej/help/images/\d+/ecran\.png\)"))
+    expect(body).to_have_value(
+        re.compile(r"!\[Le choix du paiement\]\(/b/ej/help/images/\d+/ecran\.png\)")
+    )
     expect(page.locator("#kb-preview img")).to_have_attribute("alt", "Le choix du paiement")
     e2e.shoot(page, "help-editor-new")
     page.get_by_role("button", name="Enregistrer et publier").click()
     expect(page.locator("#flash")).to_contain_text("Enregistré et publié.")
     with brand_scope(world.ej):
-        made = Article.objects.select_related("published").get(published__title="Payer en trois fois")
-    assert made.visibility == Visibility.INTERNAL and "![Le choix du paiement]" in made.published.body
+        made = Article.objects.select_related("published").get(
+            published__title="Payer en trois fois"
+        )
+    assert (
+        made.visibility == Visibility.INTERNAL and "![Le choix du paiement]" in made.published.body
+    )
     # The reviewer's view of the English translation waiting for review, then its history.
     page.goto(reverse("desk:help_edit", args=[kb.english.pk]))
     expect(page.get_by_role("button", name="Renvoyer à l’auteur")).to_be_visible()

@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from guichet.brands.services import policy_publish
 from guichet.conftest import World, assert_hidden_from_outsider
-from guichet.desk.kb_views import text_diff
+from guichet.desk.kb_diff import text_diff
 from guichet.knowledge import services
 from guichet.knowledge.models import Article, Section, VersionState, Visibility
 from guichet.lib.scoping import brand_scope
@@ -83,7 +83,10 @@ def test_the_list_shows_the_brands_articles_with_their_state(client: Any, world:
     assert "Suivre ma commande" in text and "Returning an item" in text
     assert "Article de Jamla" not in text  # another brand's: never
     # The navigation names the help centre for who writes.
-    assert reverse("desk:help_articles") in client.get(reverse("desk:inbox", args=["mine"])).content.decode()
+    assert (
+        reverse("desk:help_articles")
+        in client.get(reverse("desk:inbox", args=["mine"])).content.decode()
+    )
     drafts = client.get(reverse("desk:help_articles"), {"state": "draft"}).content.decode()
     assert "Returning an item" in drafts and "Suivre ma commande" not in drafts
     english = client.get(reverse("desk:help_articles"), {"language": "en"}).content.decode()
@@ -126,7 +129,9 @@ def test_an_agent_writes_and_sends_for_review_a_manager_sends_back_then_publishe
     assert created.status_code == 302
     with brand_scope(world.ej):
         article = Article.objects.get(latest__title="Changer mon adresse")
-    assert article.latest.state == VersionState.IN_REVIEW and article.latest.note == "Première version"
+    assert (
+        article.latest.state == VersionState.IN_REVIEW and article.latest.note == "Première version"
+    )
     # The agent may not publish, even by posting.
     refused = client.post(reverse("desk:help_publish", args=[article.pk]))
     assert refused.status_code == 403
@@ -214,7 +219,9 @@ def test_another_brands_article_is_not_found(
     client: Any, world: World, kb: Any, name: str, args: bool
 ):
     method = "get" if name in ("desk:help_edit", "desk:help_history") else "post"
-    assert_hidden_from_outsider(client, world.outsider_admin, reverse(name, args=[kb.published.pk]), method)
+    assert_hidden_from_outsider(
+        client, world.outsider_admin, reverse(name, args=[kb.published.pk]), method
+    )
     # And EJ's people do not reach Jamla24's article either.
     assert_hidden_from_outsider(client, world.manager, reverse(name, args=[kb.theirs.pk]), method)
 
@@ -224,7 +231,9 @@ def test_another_brands_pages_are_not_found(client: Any, world: World, kb: Any):
         client, world.manager, reverse("desk:help_translate", args=[kb.theirs.pk, "en"])
     )
     assert_hidden_from_outsider(client, world.manager, reverse("desk:help_new") + "?brand=jamla24")
-    assert_hidden_from_outsider(client, world.manager, reverse("desk:help_sections") + "?brand=jamla24")
+    assert_hidden_from_outsider(
+        client, world.manager, reverse("desk:help_sections") + "?brand=jamla24"
+    )
     # Saving an EJ article into Jamla24's section is refused.
     client.force_login(world.manager)
     with brand_scope(world.jamla):

@@ -20,10 +20,18 @@ HTMX = {"HTTP_HX_REQUEST": "true"}
 
 @pytest.fixture
 def kb(world: World) -> Any:
-    def article(brand: Any, actor: Any, section: Any, language: str, title: str, body: str, **kw: Any) -> Any:
+    def article(
+        brand: Any, actor: Any, section: Any, language: str, title: str, body: str, **kw: Any
+    ) -> Any:
         with brand_scope(brand):
             made = services.article_create(
-                brand=brand, actor=actor, section=section, language=language, title=title, body=body, **kw
+                brand=brand,
+                actor=actor,
+                section=section,
+                language=language,
+                title=title,
+                body=body,
+                **kw,
             )
             services.article_publish(article=made, actor=actor)
             return made
@@ -45,7 +53,12 @@ def kb(world: World) -> Any:
         "## Délai\n\nUn **double débit** est remboursé sous 5 jours.\n\n![capture](/b/ej/help/images/1/a.png)\n\nGardez votre relevé.",
     )
     k.english = article(
-        world.ej, world.manager, section, "en", "Double charge refund", "A double charge is refunded within 5 days."
+        world.ej,
+        world.manager,
+        section,
+        "en",
+        "Double charge refund",
+        "A double charge is refunded within 5 days.",
     )
     k.internal = article(
         world.ej,
@@ -69,7 +82,9 @@ def kb(world: World) -> Any:
     theirs = services.section_save(
         brand=world.jamla, actor=world.outsider_admin, key="x", title={"fr": "X"}
     )
-    k.theirs = article(world.jamla, world.outsider_admin, theirs, "fr", "Double débit chez Jamla", "Jamla.")
+    k.theirs = article(
+        world.jamla, world.outsider_admin, theirs, "fr", "Double débit chez Jamla", "Jamla."
+    )
     return k
 
 
@@ -86,7 +101,10 @@ def test_the_agent_finds_the_brands_published_articles_internal_ones_too(
 ):
     client.force_login(world.agent)
     found = _suggest(client, world, "double")
-    assert "Remboursement d&#x27;un double débit" in found or "Remboursement d'un double débit" in found
+    assert (
+        "Remboursement d&#x27;un double débit" in found
+        or "Remboursement d'un double débit" in found
+    )
     assert "Procédure interne" in found and "interne" in found
     assert "Double charge refund" in found  # the ticket is in French: English after
     assert found.index("Procédure interne") < found.index("Double charge refund")
@@ -119,7 +137,12 @@ def test_a_link_goes_into_an_empty_draft(client: Any, world: World, kb: Any):
     client.force_login(world.agent)
     answer = client.post(
         reverse("desk:help_insert", args=[world.ticket.reference]),
-        {"article": f"{kb.public.pk}:link", "revision": world.ticket.revision, "html": "", "text": ""},
+        {
+            "article": f"{kb.public.pk}:link",
+            "revision": world.ticket.revision,
+            "html": "",
+            "text": "",
+        },
         **HTMX,
     )
     shown = answer.content.decode()
@@ -173,14 +196,21 @@ def test_without_javascript_the_search_and_a_text_draft_come_back(
         reverse("desk:help_insert", args=[world.ticket.reference]),
         {"article": f"{kb.english.pk}:link", "text": "Hello,", "revision": world.ticket.revision},
     ).content.decode()
-    assert f"Hello,\n\nDouble charge refund ({settings.SITE_URL}/en/b/ej/help/a/{kb.english.pk}-" in page
+    assert (
+        f"Hello,\n\nDouble charge refund ({settings.SITE_URL}/en/b/ej/help/a/{kb.english.pk}-"
+        in page
+    )
 
 
 def test_another_brands_article_cannot_be_inserted(client: Any, world: World, kb: Any):
     client.force_login(world.agent)
     shown = client.post(
         reverse("desk:help_insert", args=[world.ticket.reference]),
-        {"article": f"{kb.theirs.pk}:excerpt", "revision": world.ticket.revision, "text": "Bonjour"},
+        {
+            "article": f"{kb.theirs.pk}:excerpt",
+            "revision": world.ticket.revision,
+            "text": "Bonjour",
+        },
         **HTMX,
     ).content.decode()
     assert "Jamla" not in shown.split('id="editor"')[1]
@@ -191,5 +221,7 @@ def test_the_reply_box_is_on_the_ticket_page(client: Any, world: World, kb: Any)
     page = client.get(reverse("desk:ticket", args=[world.ticket.reference])).content.decode()
     assert 'id="kb-q"' in page and "Articles du centre d’aide" in page
     client.force_login(world.agent)
-    english = client.get("/en" + reverse("desk:ticket", args=[world.ticket.reference])).content.decode()
+    english = client.get(
+        "/en" + reverse("desk:ticket", args=[world.ticket.reference])
+    ).content.decode()
     assert "Help centre articles" in english

@@ -30,7 +30,9 @@ SVG = b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"><script>alert(
 HTML = b"<!doctype html><html><body><script>alert(document.cookie)</script></body></html>"
 
 
-@pytest.mark.parametrize("fmt,name", [("PNG", "a.png"), ("JPEG", "b.jpg"), ("GIF", "c.gif"), ("WEBP", "d.webp")])
+@pytest.mark.parametrize(
+    "fmt,name", [("PNG", "a.png"), ("JPEG", "b.jpg"), ("GIF", "c.gif"), ("WEBP", "d.webp")]
+)
 def test_the_raster_formats_are_accepted_and_redrawn(fmt: str, name: str):
     checked = images.image_check(picture(fmt), filename=name, max_bytes=LIMIT)
     assert (checked.width, checked.height) == (40, 30)
@@ -97,11 +99,16 @@ def test_a_writer_uploads_an_image_that_the_markdown_shows(db: Any, frozen_clock
         brand=brand, actor=agent, filename="Capture d'écran.PNG", content=picture()
     )
     assert stored.filename == "capture-decran.png" and stored.content_type == "image/png"
-    assert stored.storage_key.startswith(f"help/{brand.pk}/") and "capture" not in stored.storage_key
+    assert (
+        stored.storage_key.startswith(f"help/{brand.pk}/") and "capture" not in stored.storage_key
+    )
     with default_storage.open(stored.storage_key, "rb") as kept:
         assert kept.read().startswith(b"\x89PNG")
     markdown = images.image_markdown(stored, brand, alt="Le [bouton] Envoyer")
-    assert markdown == f"![Le (bouton) Envoyer](/b/ivoire-toner/help/images/{stored.pk}/capture-decran.png)"
+    assert (
+        markdown
+        == f"![Le (bouton) Envoyer](/b/ivoire-toner/help/images/{stored.pk}/capture-decran.png)"
+    )
     assert f'src="/b/ivoire-toner/help/images/{stored.pk}/capture-decran.png"' in render(markdown)
 
 
