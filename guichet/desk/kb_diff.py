@@ -39,7 +39,27 @@ def _word_diff(old: str, new: str) -> tuple[list[tuple[str, str]], list[tuple[st
                 left.append(("del", "".join(a[i1:i2])))
             if j2 > j1:
                 right.append(("add", "".join(b[j1:j2])))
-    return left, right
+    return _joined(left), _joined(right)
+
+
+def _joined(parts: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Parts of one kind side by side as one, and the spaces between two changed words
+    inside their change ("<ins>votre espace client</ins>", not three marks)."""
+    out: list[tuple[str, str]] = []
+    for kind, text in parts:
+        if not text:
+            continue
+        if out and out[-1][0] == kind:
+            out[-1] = (kind, out[-1][1] + text)
+        elif kind != "same" and len(out) >= 2 and out[-1][0] == "same" and not out[-1][1].strip():
+            if out[-2][0] == kind:
+                space = out.pop()[1]
+                out[-1] = (kind, out[-1][1] + space + text)
+            else:
+                out.append((kind, text))
+        else:
+            out.append((kind, text))
+    return out
 
 
 def text_diff(old: str, new: str) -> list[DiffLine]:
