@@ -18,7 +18,13 @@ from django.views.decorators.http import require_http_methods
 from guichet.accounts.access import signed_in, staff_required
 from guichet.accounts.permissions import Action
 from guichet.brands.models import Brand
-from guichet.desk.kb_views import brand_languages, brand_sections, help_brands, help_page
+from guichet.desk.kb_views import (
+    brand_languages,
+    brand_sections,
+    help_brands,
+    help_page,
+    mid_sentence,
+)
 from guichet.desk.shell import desk_of
 from guichet.knowledge import services
 from guichet.knowledge.models import Article, Section
@@ -106,5 +112,8 @@ def sections(request: HttpRequest) -> HttpResponseBase:
         brand=brand,
         brands=publishing,
         sections=[(s, counts.get(s.pk, 0)) for s in listed],
-        languages=[(code, language_name(code, reader)) for code in brand_languages(brand)],
+        languages=[
+            (code, mid_sentence(language_name(code, reader), reader))
+            for code in brand_languages(brand)
+        ],
     )

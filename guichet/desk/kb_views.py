@@ -111,7 +111,7 @@ def help_page(
     )
 
 
-def _mid_sentence(name: str, reader: str) -> str:
+def mid_sentence(name: str, reader: str) -> str:
     """A language's name inside a sentence ("traduire en anglais", "translate into English")."""
     return name.lower() if reader == "fr" else name
 
@@ -177,7 +177,7 @@ def article_list(request: HttpRequest) -> HttpResponse:
         if article.original_id is None and desk.can(Action.WRITE_ARTICLES, article.brand):
             have = {article.language} | {t.language for t in article.translations.all()}
             missing = [
-                (code, _mid_sentence(language_name(code, reader), reader))
+                (code, mid_sentence(language_name(code, reader), reader))
                 for code in brand_languages(article.brand)
                 if code not in have
             ]
@@ -586,7 +586,7 @@ def article_translate(request: HttpRequest, pk: int, language: str) -> HttpRespo
         "source": source,
         "source_html": render_markdown(source.body if source else ""),
         "language": language,
-        "language_label": language_name(language, reader),
+        "language_label": mid_sentence(language_name(language, reader), reader),
     }
     if request.method == "GET":
         initial = {"title": source.title if source else "", "body": source.body if source else ""}

@@ -339,3 +339,61 @@ def test_publishers_add_rename_and_order_sections(client: Any, world: World, kb:
 def _sections(world: World) -> list[Section]:
     with brand_scope(world.ej):
         return list(Section.objects.filter(brand=world.ej).order_by("position", "pk"))
+
+
+def _png() -> bytes:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (60, 40), (10, 120, 60)).save(out, format="PNG")
+    return out.getvalue()
+
+
+def test_an_image_is_uploaded_checked_and_its_markdown_given(client: Any, world: World, kb: Any):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client.force_login(world.agent)
+    url = reverse("desk:help_image_upload")
+    ok = client.post(
+        url,
+        {"brand": "ej", "alt": "Le bouton", "image": SimpleUploadedFile("bouton.png", _png())},
+        HTTP_HX_REQUEST="true",
+    )
+    assert ok.status_code == 200
+    assert 'data-markdown="![Le bouton](/b/ej/help/images/' in ok.content.decode()
+    for name, data in [
+        ("schema.svg", b"<svg xmlns='http://www.w3.org/2000/svg'><script>alert(1)</script></svg>"),
+        ("page.png", b"<html><script>alert(1)</script></html>"),
+    ]:
+        refused = client.post(
+            url,
+            {"brand": "ej", "image": SimpleUploadedFile(name, data)},
+            HTTP_HX_REQUEST="true",
+        )
+        assert refused.status_code == 400 and 'role="alert"' in refused.content.decode()
+    # Without JavaScript: the draft comes back, the image's Markdown at its end, unsaved.
+    page = client.post(
+        url,
+        {
+            "brand": "ej",
+            "article": kb.draft.pk,
+            "title": "Returning an item",
+            "section": kb.section.pk,
+            "visibility": "public",
+            "body": "Send it back.",
+            "image": SimpleUploadedFile("box.png", _png()),
+        },
+    ).content.decode()
+    assert "Send it back.\n\n![](/b/ej/help/images/" in page
+    assert _fresh(kb.draft).latest.body == "Send it back within 30 days."
+    # Another brand's writers upload nothing here.
+    assert_hidden_from_outsider(
+        client,
+        world.outsider_admin,
+        url,
+        "post",
+        brand="ej",
+        image=SimpleUploadedFile("a.png", _png()),
+    )
