@@ -16,7 +16,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -62,12 +62,8 @@ class Row:
 
 
 def editor_url(article_id: int) -> str:
-    """The draft's editor (the desk's articles pages), or the candidates' page where the
-    editor is not installed."""
-    try:
-        return reverse("desk:help_article", args=[article_id])
-    except NoReverseMatch:
-        return reverse("desk:help_candidates")
+    """The draft's editor (the desk's articles pages)."""
+    return reverse("desk:help_edit", args=[article_id])
 
 
 @staff_required

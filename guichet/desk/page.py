@@ -73,6 +73,9 @@ def whole(
         "customer_language": language_name(ticket.language, reader) if ticket.language else "",
         "others": list(customer_tickets(ticket).exclude(concerned_agent_id=desk.user.pk)[:20]),
         "canned": list(canned_for(ticket)),
+        # The reply box's search of the help centre (kb_reply): what was asked, and found.
+        "kb_q": "",
+        "kb_hits": None,
         "reply_form": extra.pop("reply_form", None) or forms.ReplyForm(initial=revision),
         "note_form": extra.pop("note_form", None) or forms.NoteForm(initial=revision),
         **_parties(desk, ticket, shown, extra),

@@ -89,6 +89,11 @@ def shell_context(desk: StaffAccess, **extra: Any) -> dict[str, Any]:
         "callbacks_nav": functools.cache(lambda: callbacks_due(desk, desk.now)),
         # The live chat's console, for who takes the chats of a brand that offers it.
         "chat_nav": bool(chat_brands(desk)),
+        # The help centre's articles, for who writes or publishes them in a brand.
+        "help_nav": any(
+            desk.can(Action.WRITE_ARTICLES, b) or desk.can(Action.PUBLISH_ARTICLES, b)
+            for b in desk.brands
+        ),
         # Equality monitoring's figures, for the managers of a brand that monitors it.
         "equality_nav": bool(equality_brands(desk)),
         **extra,

@@ -95,7 +95,11 @@ def test_writing_an_article_from_a_candidate_opens_its_draft(client, world, foun
         assert article.latest.title == "Facture en double"
         assert "> Le second débit vous a été remboursé." in article.latest.body
     assert response.status_code == 302
-    assert response["Location"] == editor_url(article.pk)
+    assert (
+        response["Location"]
+        == editor_url(article.pk)
+        == reverse("desk:help_edit", args=[article.pk])
+    )
     # Drafted: no longer among the new ones, listed with the drafted.
     assert "Facture en double" not in client.get(PAGE).content.decode()
     assert "Facture en double" in client.get(PAGE, {"state": "drafted"}).content.decode()
